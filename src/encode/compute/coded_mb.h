@@ -1,0 +1,39 @@
+/*
+ * One intra-coded macroblock: what intra analysis (prediction, mode decision, transform,
+ * quantisation) hands to entropy coding (CAVLC). The same struct is an element of a GPU
+ * storage buffer (std430): 32-bit fields only, no padding, and shaders declare it field for
+ * field in the same order (see shaders/coded_mb.glsl). Keep the two in sync.
+ *
+ * Coefficient arrays hold quantised levels in zig-zag scan order (frame macroblocks).
+ * Luma 4x4 blocks are indexed by luma4x4BlkIdx (H.264 6.4.3: the 8x8 quadrants in raster
+ * order, the 4x4 blocks inside each in raster order); chroma 4x4 blocks in raster order.
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_CODED_MB_H
+#define TALKIE_ENCODE_COMPUTE_CODED_MB_H
+
+#include <stdint.h>
+
+enum {
+    TK_MB_I4x4 = 0,    /* mb_type I_NxN */
+    TK_MB_I16x16 = 1,  /* mb_type I_16x16_<mode>_<cbp chroma>_<cbp luma> */
+};
+
+typedef struct TkCodedMb {
+    int32_t type;                 /* TK_MB_I4x4 or TK_MB_I16x16 */
+    int32_t i16_mode;             /* Intra16x16PredMode 0..3 (I16x16 only) */
+    int32_t chroma_mode;          /* intra_chroma_pred_mode 0..3 */
+    int32_t cbp;                  /* bits 0-3: luma 8x8 blocks coded; bits 4-5: chroma 0/1/2 */
+    int32_t qp_delta;             /* mb_qp_delta (0 while QP is constant in a frame) */
+    int32_t i4_mode_syntax[16];   /* I4x4: -1 = prev_intra4x4_pred_mode_flag=1, else
+                                     rem_intra4x4_pred_mode 0..7 */
+    int32_t i4_mode[16];          /* I4x4: the chosen Intra4x4PredMode per block (for neighbours) */
+    int32_t luma_dc[16];          /* I16x16: Intra16x16DCLevel, scan order */
+    int32_t luma[16][16];         /* per luma4x4BlkIdx: levels, scan order; I16x16 AC uses 1..15 */
+    int32_t chroma_dc[2][4];      /* Cb, Cr: chroma DC levels, c[0..3] (2x2 raster order) */
+    int32_t chroma_ac[2][4][16];  /* Cb, Cr, block 0..3: AC levels, scan positions 1..15 */
+    int32_t total_coeff[16];      /* TotalCoeff of each luma 4x4 block as coded (AC only for
+                                     I16x16; 0 where the 8x8's cbp bit is 0): the nC context */
+    int32_t total_coeff_chroma[2][4]; /* likewise for chroma AC blocks */
+} TkCodedMb;
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * talkie's Vulkan layer: one TkVkDevice owns the instance, the chosen physical device, the
+ * logical device, its queues and a function table loaded for that device (no global
+ * function pointers: several devices and sessions can coexist).
+ *
+ * Compute work is described with three small objects:
+ *   TkVkBuffer  a buffer and its memory (device-local, or host-visible and mapped);
+ *   TkVkKernel  a compute pipeline from embedded SPIR-V whose bindings are storage buffers
+ *               0..n-1 (set 0, pushed with VK_KHR_push_descriptor) plus a push-constant block;
+ *   TkVkCmd     a command buffer with its pool and fence: begin, record dispatches, copies
+ *               and barriers, submit, wait.
+ *
+ * All functions return 0 or a negative talkie error and log failures with the VkResult name.
+ */
+#ifndef TALKIE_VK_VK_H
+#define TALKIE_VK_VK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+#include "common/log.h"
+#include "vk/functions.h"
+
+typedef struct TkVkDeviceParams {
+    int device_index;        /* -1: best available */
+    const char *device_name; /* substring match, or NULL */
+    int validation;          /* enable VK_LAYER_KHRONOS_validation + messenger */
+    const TkLog *log;        /* kept by pointer: must outlive the device */
+} TkVkDeviceParams;
+
+typedef struct TkVkDevice {
+    TkVkFunctions vk;                 /* per-device function table, see vk/functions.h */
+    VkInstance instance;
+    VkDebugUtilsMessengerEXT messenger;
+    VkPhysicalDevice physical;
+    VkDevice device;
+    VkPhysicalDeviceProperties props;
+    VkPhysicalDeviceMemoryProperties mem_props;
+    uint32_t compute_family;          /* a queue family with compute (and transfer) */
+    uint32_t encode_family;           /* UINT32_MAX when the device has no video encode */
+    VkQueue compute_queue;
+    uint32_t subgroup_size;
+    int has_video_encode_h264;
+    const TkLog *log;
+    int validation_errors;            /* errors the validation messenger has seen */
+} TkVkDevice;
+
+int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params);
+/* Frees a device (also a partly opened one) and sets *dev to NULL. */
+void tk_vk_device_close(TkVkDevice **dev);
+
+/* Fills `info` (public struct) for every device, as talkie_list_devices() describes. */
+int tk_vk_list_devices(TalkieDeviceInfo *infos, int capacity, const TkLog *log);
+
+/* Logs a failed call and maps it to a talkie error; returns 0 for VK_SUCCESS. */
+int tk_vk_check(const TkVkDevice *dev, VkResult res, const char *what);
+const char *tk_vk_result_name(VkResult res);
+
+typedef enum TkVkMemory {
+    TK_VK_MEMORY_DEVICE = 0, /* device-local; not mapped */
+    TK_VK_MEMORY_UPLOAD = 1, /* host-visible, coherent, mapped: host writes, GPU reads */
+    TK_VK_MEMORY_READBACK = 2, /* host-visible, mapped, cached if possible: GPU writes */
+} TkVkMemory;
+
+typedef struct TkVkBuffer {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    VkDeviceSize size;
+    void *map;               /* NULL for TK_VK_MEMORY_DEVICE */
+    int coherent;
+} TkVkBuffer;
+
+int tk_vk_buffer_create(TkVkDevice *dev, TkVkBuffer *buf, VkDeviceSize size, TkVkMemory memory);
+/* Safe on a zeroed or already destroyed buffer. */
+void tk_vk_buffer_destroy(TkVkDevice *dev, TkVkBuffer *buf);
+/* Makes GPU writes visible to the host map (no-op on coherent memory); call after the wait. */
+void tk_vk_buffer_invalidate(TkVkDevice *dev, const TkVkBuffer *buf);
+
+typedef struct TkVkKernel {
+    VkDescriptorSetLayout set_layout;
+    VkPipelineLayout layout;
+    VkPipeline pipeline;
+    uint32_t n_buffers;
+    uint32_t push_size;
+} TkVkKernel;
+
+/* `spirv` is the embedded shader (from a .spv.inc initializer), `spirv_bytes` its size. */
+int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, size_t spirv_bytes,
+                        uint32_t n_buffers, uint32_t push_size);
+void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k);
+
+typedef struct TkVkCmd {
+    VkCommandPool pool;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    int recording;
+} TkVkCmd;
+
+int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c);
+void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c);
+/* Waits for the previous submission of `c` (if any) and starts recording. */
+int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c);
+/* Binds `k`, pushes buffers[0..k->n_buffers-1] as bindings 0..n-1 and `push` (k->push_size
+ * bytes, may be NULL when 0) and dispatches groups_x * groups_y * groups_z workgroups. */
+void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                        const TkVkBuffer *const *buffers, const void *push,
+                        uint32_t groups_x, uint32_t groups_y, uint32_t groups_z);
+/* Orders everything recorded before against everything after (compute and transfer, both
+ * reads and writes, and host reads after the submission's fence). */
+void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c);
+void tk_vk_cmd_copy(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *src, VkDeviceSize src_offset,
+                    const TkVkBuffer *dst, VkDeviceSize dst_offset, VkDeviceSize size);
+void tk_vk_cmd_fill(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *dst, uint32_t value);
+/* Ends recording and submits to the compute queue. */
+int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c);
+/* Waits for the last submission; returns TALKIE_ERROR_VALIDATION if the validation layer
+ * reported an error meanwhile. */
+int tk_vk_cmd_wait(TkVkDevice *dev, TkVkCmd *c);
+
+/* Convenience for tests and one-shot work: begin..submit..wait on a temporary command. */
+#define TK_VK_SPIRV(words) (words), sizeof(words)
+
+#endif
