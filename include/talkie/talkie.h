@@ -185,6 +185,9 @@ typedef struct TalkieTurn {
  */
 int talkie_session_say(TalkieSession *s, const TalkieTurn *turn);
 
+/** When the last turn said so far ends, in ms from the start; 0 when nothing was said. */
+int64_t talkie_session_end_ms(const TalkieSession *s);
+
 /**
  * Renders the conversation at frame `frame_index` (time = index * fps_den / fps_num) and
  * sends it to the encoder. Frame indices must increase.

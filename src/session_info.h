@@ -1,0 +1,14 @@
+/* What the output stage needs to know about a session's video stream (internal). */
+#ifndef TALKIE_SESSION_INFO_H
+#define TALKIE_SESSION_INFO_H
+
+#include "talkie/talkie.h"
+
+typedef struct TkStreamInfo {
+    int width, height;      /* visible size */
+    int fps_num, fps_den;
+} TkStreamInfo;
+
+void tk_session_stream_info(const TalkieSession *s, TkStreamInfo *info);
+
+#endif
