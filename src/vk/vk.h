@@ -94,7 +94,8 @@ typedef struct TkVkCmd {
     VkCommandPool pool;
     VkCommandBuffer cmd;
     VkFence fence;
-    int recording;
+    int recording;           /* between begin and submit */
+    int submitted;           /* submitted and not yet waited for */
 } TkVkCmd;
 
 int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c);
@@ -118,7 +119,5 @@ int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c);
  * reported an error meanwhile. */
 int tk_vk_cmd_wait(TkVkDevice *dev, TkVkCmd *c);
 
-/* Convenience for tests and one-shot work: begin..submit..wait on a temporary command. */
-#define TK_VK_SPIRV(words) (words), sizeof(words)
 
 #endif

@@ -1,0 +1,175 @@
+/*
+ * Command recording and submission on the compute queue. A TkVkCmd is reused frame after
+ * frame: begin() waits for its previous submission, so the buffers that submission used stay
+ * alive and untouched until its fence signals.
+ */
+#include <string.h>
+
+#include "vk/vk.h"
+
+/* Generous: a frame's work is well under a millisecond on a GPU, tens of ms on lavapipe. */
+#define TK_VK_WAIT_TIMEOUT_NS (20ull * 1000 * 1000 * 1000)
+
+int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c)
+{
+    const TkVkFunctions *f = &dev->vk;
+    memset(c, 0, sizeof(*c));
+    VkCommandPoolCreateInfo pool_info = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+        .queueFamilyIndex = dev->compute_family,
+    };
+    int err = tk_vk_check(dev, f->vkCreateCommandPool(dev->device, &pool_info, NULL, &c->pool),
+                          "vkCreateCommandPool");
+    if (err < 0)
+        goto error;
+    VkCommandBufferAllocateInfo alloc = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        .commandPool = c->pool,
+        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+        .commandBufferCount = 1,
+    };
+    if ((err = tk_vk_check(dev, f->vkAllocateCommandBuffers(dev->device, &alloc, &c->cmd),
+                           "vkAllocateCommandBuffers")) < 0)
+        goto error;
+    VkFenceCreateInfo fence_info = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+    if ((err = tk_vk_check(dev, f->vkCreateFence(dev->device, &fence_info, NULL, &c->fence),
+                           "vkCreateFence")) < 0)
+        goto error;
+    return 0;
+error:
+    tk_vk_cmd_destroy(dev, c);
+    return err;
+}
+
+void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c)
+{
+    const TkVkFunctions *f = &dev->vk;
+    if (c->submitted)
+        tk_vk_cmd_wait(dev, c);
+    if (c->fence)
+        f->vkDestroyFence(dev->device, c->fence, NULL);
+    if (c->pool)
+        f->vkDestroyCommandPool(dev->device, c->pool, NULL); /* frees c->cmd */
+    memset(c, 0, sizeof(*c));
+}
+
+int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c)
+{
+    const TkVkFunctions *f = &dev->vk;
+    int err;
+    if (c->submitted && (err = tk_vk_cmd_wait(dev, c)) < 0)
+        return err;
+    if ((err = tk_vk_check(dev, f->vkResetCommandBuffer(c->cmd, 0), "vkResetCommandBuffer")) < 0)
+        return err;
+    VkCommandBufferBeginInfo begin = {
+        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+        .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+    };
+    if ((err = tk_vk_check(dev, f->vkBeginCommandBuffer(c->cmd, &begin), "vkBeginCommandBuffer")) < 0)
+        return err;
+    c->recording = 1;
+    return 0;
+}
+
+void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                        const TkVkBuffer *const *buffers, const void *push,
+                        uint32_t groups_x, uint32_t groups_y, uint32_t groups_z)
+{
+    const TkVkFunctions *f = &dev->vk;
+    VkDescriptorBufferInfo infos[16];
+    VkWriteDescriptorSet writes[16];
+    for (uint32_t i = 0; i < k->n_buffers; i++) {
+        infos[i] = (VkDescriptorBufferInfo){
+            .buffer = buffers[i]->buffer,
+            .offset = 0,
+            .range = VK_WHOLE_SIZE,
+        };
+        writes[i] = (VkWriteDescriptorSet){
+            .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+            .dstBinding = i,
+            .descriptorCount = 1,
+            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .pBufferInfo = &infos[i],
+        };
+    }
+    f->vkCmdBindPipeline(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
+    if (k->n_buffers)
+        f->vkCmdPushDescriptorSetKHR(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->layout, 0,
+                                     k->n_buffers, writes);
+    if (k->push_size)
+        f->vkCmdPushConstants(c->cmd, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_size,
+                              push);
+    f->vkCmdDispatch(c->cmd, groups_x, groups_y, groups_z);
+}
+
+void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c)
+{
+    VkMemoryBarrier barrier = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+        .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
+                         VK_ACCESS_HOST_WRITE_BIT,
+        .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                         VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
+                         VK_ACCESS_HOST_READ_BIT,
+    };
+    dev->vk.vkCmdPipelineBarrier(c->cmd,
+                                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                                     VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
+                                 VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                                     VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
+                                 0, 1, &barrier, 0, NULL, 0, NULL);
+}
+
+void tk_vk_cmd_copy(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *src, VkDeviceSize src_offset,
+                    const TkVkBuffer *dst, VkDeviceSize dst_offset, VkDeviceSize size)
+{
+    VkBufferCopy region = { .srcOffset = src_offset, .dstOffset = dst_offset, .size = size };
+    dev->vk.vkCmdCopyBuffer(c->cmd, src->buffer, dst->buffer, 1, &region);
+}
+
+void tk_vk_cmd_fill(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *dst, uint32_t value)
+{
+    dev->vk.vkCmdFillBuffer(c->cmd, dst->buffer, 0, VK_WHOLE_SIZE, value);
+}
+
+int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c)
+{
+    const TkVkFunctions *f = &dev->vk;
+    c->recording = 0;
+    int err = tk_vk_check(dev, f->vkEndCommandBuffer(c->cmd), "vkEndCommandBuffer");
+    if (err < 0)
+        return err;
+    if ((err = tk_vk_check(dev, f->vkResetFences(dev->device, 1, &c->fence), "vkResetFences")) < 0)
+        return err;
+    VkSubmitInfo submit = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+        .commandBufferCount = 1,
+        .pCommandBuffers = &c->cmd,
+    };
+    if ((err = tk_vk_check(dev, f->vkQueueSubmit(dev->compute_queue, 1, &submit, c->fence),
+                           "vkQueueSubmit")) < 0)
+        return err;
+    c->submitted = 1;
+    return 0;
+}
+
+int tk_vk_cmd_wait(TkVkDevice *dev, TkVkCmd *c)
+{
+    if (!c->submitted)
+        return 0;
+    VkResult res = dev->vk.vkWaitForFences(dev->device, 1, &c->fence, VK_TRUE,
+                                           TK_VK_WAIT_TIMEOUT_NS);
+    if (res == VK_TIMEOUT) {
+        tk_log_error(dev->log, "the GPU did not finish a submission within %llu s",
+                     TK_VK_WAIT_TIMEOUT_NS / 1000000000ull);
+        return TALKIE_ERR(ETIMEDOUT);
+    }
+    c->submitted = 0;
+    int err = tk_vk_check(dev, res, "vkWaitForFences");
+    if (err < 0)
+        return err;
+    if (dev->validation_errors)
+        return TALKIE_ERROR_VALIDATION;
+    return 0;
+}

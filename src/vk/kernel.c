@@ -1,0 +1,95 @@
+/* Compute kernels: a pipeline from embedded SPIR-V whose storage buffers are pushed. */
+#include <string.h>
+
+#include "vk/vk.h"
+
+/* Bindings a kernel may have; kernels with more would need a larger array below. */
+#define TK_VK_MAX_BUFFERS 16
+
+int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, size_t spirv_bytes,
+                        uint32_t n_buffers, uint32_t push_size)
+{
+    const TkVkFunctions *f = &dev->vk;
+    memset(k, 0, sizeof(*k));
+    if (n_buffers > TK_VK_MAX_BUFFERS || push_size > 128 || push_size % 4)
+        return TALKIE_ERR(EINVAL);
+    k->n_buffers = n_buffers;
+    k->push_size = push_size;
+
+    VkDescriptorSetLayoutBinding bindings[TK_VK_MAX_BUFFERS];
+    for (uint32_t i = 0; i < n_buffers; i++)
+        bindings[i] = (VkDescriptorSetLayoutBinding){
+            .binding = i,
+            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorCount = 1,
+            .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+        };
+    VkDescriptorSetLayoutCreateInfo set_info = {
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+        .flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR,
+        .bindingCount = n_buffers,
+        .pBindings = bindings,
+    };
+    VkShaderModule module = VK_NULL_HANDLE;
+    int err = tk_vk_check(dev, f->vkCreateDescriptorSetLayout(dev->device, &set_info, NULL,
+                                                              &k->set_layout),
+                          "vkCreateDescriptorSetLayout");
+    if (err < 0)
+        goto error;
+    VkPushConstantRange range = {
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+        .offset = 0,
+        .size = push_size,
+    };
+    VkPipelineLayoutCreateInfo layout_info = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+        .setLayoutCount = 1,
+        .pSetLayouts = &k->set_layout,
+        .pushConstantRangeCount = push_size ? 1 : 0,
+        .pPushConstantRanges = &range,
+    };
+    if ((err = tk_vk_check(dev, f->vkCreatePipelineLayout(dev->device, &layout_info, NULL,
+                                                          &k->layout),
+                           "vkCreatePipelineLayout")) < 0)
+        goto error;
+    VkShaderModuleCreateInfo module_info = {
+        .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+        .codeSize = spirv_bytes,
+        .pCode = spirv,
+    };
+    if ((err = tk_vk_check(dev, f->vkCreateShaderModule(dev->device, &module_info, NULL, &module),
+                           "vkCreateShaderModule")) < 0)
+        goto error;
+    VkComputePipelineCreateInfo pipe_info = {
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .stage = {
+            .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+            .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+            .module = module,
+            .pName = "main",
+        },
+        .layout = k->layout,
+    };
+    err = tk_vk_check(dev, f->vkCreateComputePipelines(dev->device, VK_NULL_HANDLE, 1, &pipe_info,
+                                                       NULL, &k->pipeline),
+                      "vkCreateComputePipelines");
+    f->vkDestroyShaderModule(dev->device, module, NULL);
+    if (err < 0)
+        goto error;
+    return 0;
+error:
+    tk_vk_kernel_destroy(dev, k);
+    return err;
+}
+
+void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k)
+{
+    const TkVkFunctions *f = &dev->vk;
+    if (k->pipeline)
+        f->vkDestroyPipeline(dev->device, k->pipeline, NULL);
+    if (k->layout)
+        f->vkDestroyPipelineLayout(dev->device, k->layout, NULL);
+    if (k->set_layout)
+        f->vkDestroyDescriptorSetLayout(dev->device, k->set_layout, NULL);
+    memset(k, 0, sizeof(*k));
+}

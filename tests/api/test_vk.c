@@ -1,0 +1,66 @@
+/* The Vulkan layer: device, buffers, a kernel with pushed buffers and constants, readback. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/check.h"
+#include "vk/vk.h"
+
+static const uint32_t fill_test_spv[] =
+#include "fill_test.spv.inc"
+;
+
+int main(void)
+{
+    TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkVkDeviceParams params = { .device_index = -1, .validation = 1, .log = &log };
+    TkVkDevice *dev;
+    if (tk_vk_device_open(&dev, &params) < 0)
+        tk_check_skip("no Vulkan device");
+
+    enum { N = 1000 };
+    TkVkBuffer in, out, readback;
+    CHECK_EQ(tk_vk_buffer_create(dev, &in, N * 4, TK_VK_MEMORY_UPLOAD), 0);
+    CHECK_EQ(tk_vk_buffer_create(dev, &out, N * 4, TK_VK_MEMORY_DEVICE), 0);
+    CHECK_EQ(tk_vk_buffer_create(dev, &readback, N * 4, TK_VK_MEMORY_READBACK), 0);
+    uint32_t *src = in.map;
+    for (uint32_t i = 0; i < N; i++)
+        src[i] = i * 7u + 1u;
+
+    TkVkKernel k;
+    CHECK_EQ(tk_vk_kernel_create(dev, &k, fill_test_spv, sizeof(fill_test_spv), 2, 8), 0);
+    TkVkCmd cmd;
+    CHECK_EQ(tk_vk_cmd_create(dev, &cmd), 0);
+    for (uint32_t round = 1; round <= 3; round++) {
+        uint32_t push[2] = { N, round };
+        const TkVkBuffer *bufs[2] = { &in, &out };
+        CHECK_EQ(tk_vk_cmd_begin(dev, &cmd), 0);
+        tk_vk_cmd_fill(dev, &cmd, &readback, 0xdeadbeef);
+        tk_vk_cmd_dispatch(dev, &cmd, &k, bufs, push, (N + 63) / 64, 1, 1);
+        tk_vk_cmd_barrier(dev, &cmd);
+        tk_vk_cmd_copy(dev, &cmd, &out, 0, &readback, 0, N * 4);
+        tk_vk_cmd_barrier(dev, &cmd);
+        CHECK_EQ(tk_vk_cmd_submit(dev, &cmd), 0);
+        CHECK_EQ(tk_vk_cmd_wait(dev, &cmd), 0);
+        tk_vk_buffer_invalidate(dev, &readback);
+        const uint32_t *dst = readback.map;
+        int bad = 0;
+        for (uint32_t i = 0; i < N; i++)
+            bad += dst[i] != (i * 7u + 1u) * round + i;
+        CHECK_EQ(bad, 0);
+    }
+    /* A listing sees at least the device we opened. */
+    TalkieDeviceInfo infos[8];
+    int n = tk_vk_list_devices(infos, 8, &log);
+    CHECK_CMP(n, >=, 1);
+    CHECK(infos[0].can_compute);
+
+    tk_vk_cmd_destroy(dev, &cmd);
+    tk_vk_kernel_destroy(dev, &k);
+    tk_vk_buffer_destroy(dev, &in);
+    tk_vk_buffer_destroy(dev, &out);
+    tk_vk_buffer_destroy(dev, &readback);
+    CHECK_EQ(dev->validation_errors, 0);
+    tk_vk_device_close(&dev);
+    CHECK(dev == NULL);
+    return tk_check_finish();
+}
