@@ -1,0 +1,44 @@
+/*
+ * Reference (C) intra analysis of one macroblock for the compute H.264 encoder: prediction
+ * (I16x16, I4x4, chroma), mode decision by SATD + lambda * bits, forward transform,
+ * quantisation, and the decoder's dequantisation / inverse transform for the reconstruction.
+ * analyse.comp is its GPU twin and must match it byte for byte (tests/h264/test_analyse_gpu.c).
+ *
+ * Mode decision (integer only, deterministic):
+ *   I16x16 cost = min over available modes of the summed 4x4 SATD of the residual;
+ *   I4x4 cost   = sum over blocks of min over available modes of SATD + lambda * (1 if the
+ *                 mode is the predicted one, else 4), plus lambda * TK_I4x4_EXTRA_BITS;
+ *   chroma      = min over available modes of the Cb + Cr SATD;
+ *   ties go to the lower mode number; I4x4 is chosen only when strictly cheaper.
+ * lambda = tk_intra_lambda(qp). I4x4 blocks are decided and reconstructed one by one.
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_ANALYSE_REF_H
+#define TALKIE_ENCODE_COMPUTE_ANALYSE_REF_H
+
+#include <stdint.h>
+
+#include "common/frame.h"
+#include "encode/compute/coded_mb.h"
+
+/* Header bits an I_NxN macroblock spends beyond its 16 mode fields compared with I_16x16
+ * (which carries its mode and cbp in mb_type, and codes its DCs together). */
+#define TK_I4x4_EXTRA_BITS 6
+
+typedef struct TkIntraParams {
+    TkFrameLayout layout;   /* common/frame.h */
+    int qp;                 /* 0..51, luma; chroma QP via Table 8-15 (chroma_qp_index_offset 0) */
+    int slice_mb_rows;      /* macroblock rows per slice (>= 1); intra prediction and the
+                               predicted intra 4x4 mode never cross a slice boundary */
+} TkIntraParams;
+
+/* Codes macroblock (mb_x, mb_y): reads src (NV12, layout), writes that MB's pixels of recon
+ * (same layout) and coded[mb_y * mb_width + mb_x]. Reads neighbours (left, top, top-left,
+ * top-right) from recon and coded[]. Call in raster order within each slice. */
+void tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,
+                             TkCodedMb *coded, int mb_x, int mb_y);
+
+/* Whole frame in raster order (every slice): convenience for tests and the reference encoder. */
+void tk_intra_analyse_frame_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,
+                                TkCodedMb *coded);
+
+#endif
