@@ -1,0 +1,467 @@
+/*
+ * talkie-bench: per-frame costs of rendering and encoding, next to libx264 measured in the
+ * same run on the same frames.
+ *
+ *   talkie-bench intra [--frames N] [--qp Q]    all-intra: compute encoder vs x264 ultrafast and
+ *                                               veryfast: bytes/frame, PSNR, ms/frame
+ *   talkie-bench latency [--frames N]           compute encoder, frame on the GPU -> packet on
+ *                                               the host: p50, p99
+ *   talkie-bench throughput [--sessions S]      S compute sessions in S threads vs x264
+ *                                               ultrafast in one thread per CPU core
+ *   talkie-bench pipeline [--frames N]          render only, and render + encode through the
+ *                                               public API, per encoder
+ * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "encode/backend.h"
+#include "inputs.h"
+#include "measure.h"
+#include "render/render.h"
+#include "scene/scene.h"
+#include "talkie/talkie.h"
+#include "vk/vk.h"
+#include "x264.h"
+
+static const int sizes[][2] = { { 256, 256 }, { 320, 240 }, { 640, 360 } };
+#define N_SIZES 3
+
+typedef struct Options {
+    int frames;
+    int qp;
+    int sessions;
+    int threads;
+} Options;
+
+typedef struct Frames {
+    TkFrameLayout layout;
+    int n;
+    uint8_t **data;
+} Frames;
+
+static int frames_alloc(Frames *f, const TkFrameLayout *l, int n)
+{
+    f->layout = *l;
+    f->n = n;
+    f->data = calloc((size_t)n, sizeof(*f->data));
+    if (!f->data)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (!(f->data[i] = calloc(1, l->size)))
+            return -1;
+    return 0;
+}
+
+static void frames_free(Frames *f)
+{
+    for (int i = 0; f->data && i < f->n; i++)
+        free(f->data[i]);
+    free(f->data);
+    f->data = NULL;
+}
+
+/* The result of encoding a set of frames with one encoder. */
+typedef struct EncodeResult {
+    double ms_per_frame;
+    double bytes_per_frame;
+    TkPsnr psnr;
+    int ok;
+} EncodeResult;
+
+/* Decodes the packets and measures PSNR against the source frames. */
+static void score(const Frames *src, uint8_t **packets, size_t *sizes_out, EncodeResult *r)
+{
+    Frames dec;
+    double sse[3] = { 0, 0, 0 };
+    r->ok = 0;
+    if (frames_alloc(&dec, &src->layout, src->n) < 0) {
+        frames_free(&dec);
+        return;
+    }
+    int got = tk_bench_decode(&src->layout, packets, sizes_out, src->n, dec.data);
+    if (got == src->n) {
+        for (int i = 0; i < src->n; i++)
+            tk_bench_sse(&src->layout, src->data[i], dec.data[i], sse);
+        r->psnr = tk_bench_psnr(&src->layout, sse, src->n);
+        r->ok = 1;
+    } else {
+        fprintf(stderr, "decode failed: %d of %d frames\n", got, src->n);
+    }
+    frames_free(&dec);
+}
+
+static EncodeResult run_x264(const Frames *src, const char *preset, int qp)
+{
+    EncodeResult r = { 0 };
+    TkX264 *x;
+    uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
+    size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
+    if (!packets || !psizes || tk_x264_open(&x, &src->layout, preset, qp, 1) < 0)
+        goto done;
+    double t0 = tk_bench_now_ms();
+    int i;
+    for (i = 0; i < src->n; i++)
+        if (tk_x264_encode(x, src->data[i], i, &packets[i], &psizes[i]) < 0)
+            break;
+    double t1 = tk_bench_now_ms();
+    tk_x264_close(&x);
+    if (i < src->n)
+        goto done;
+    r.ms_per_frame = (t1 - t0) / src->n;
+    for (i = 0; i < src->n; i++)
+        r.bytes_per_frame += (double)psizes[i] / src->n;
+    score(src, packets, psizes, &r);
+done:
+    for (int i = 0; packets && i < src->n; i++)
+        free(packets[i]);
+    free(packets);
+    free(psizes);
+    return r;
+}
+
+/* Opens the compute backend on `dev` for layout `l` at a constant QP (all intra). */
+static int open_compute(TkVkDevice *dev, const TkFrameLayout *l, int qp, void **enc)
+{
+    TkLog *log = NULL;
+    TkEncoderParams p = {
+        .layout = *l, .fps_num = 30, .fps_den = 1, .qp = qp, .keyint = 1, .vk = dev, .log = log,
+    };
+    if (tk_encoder_compute.probe(&p) < 0)
+        return -1;
+    return tk_encoder_compute.open(enc, &p);
+}
+
+/* Encodes src with the compute backend; frames are uploaded to the GPU before the clock
+ * starts for each one (in real use the renderer leaves them there). latencies[i] gets the
+ * time from submit to packet of frame i. */
+static EncodeResult run_compute(TkVkDevice *dev, const Frames *src, int qp, double *latencies)
+{
+    EncodeResult r = { 0 };
+    void *enc = NULL;
+    TkVkBuffer gpu = { 0 };
+    uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
+    size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
+    double total = 0;
+    int i = 0;
+    if (!packets || !psizes || open_compute(dev, &src->layout, qp, &enc) < 0 ||
+        tk_vk_buffer_create(dev, &gpu, src->layout.size, TK_VK_MEMORY_UPLOAD) < 0)
+        goto done;
+    for (i = 0; i < src->n; i++) {
+        memcpy(gpu.map, src->data[i], src->layout.size);
+        TkEncoderFrame frame = { .gpu = &gpu, .host = NULL, .pts = i };
+        TalkiePacket pkt = { 0 };
+        double t0 = tk_bench_now_ms();
+        if (tk_encoder_compute.submit(enc, &frame) < 0 || tk_encoder_compute.receive(enc, &pkt) < 0)
+            break;
+        double dt = tk_bench_now_ms() - t0;
+        total += dt;
+        if (latencies)
+            latencies[i] = dt;
+        packets[i] = calloc(1, pkt.size + 64);
+        if (!packets[i]) {
+            talkie_packet_unref(&pkt);
+            break;
+        }
+        memcpy(packets[i], pkt.data, pkt.size);
+        psizes[i] = pkt.size;
+        talkie_packet_unref(&pkt);
+    }
+    if (i < src->n)
+        goto done;
+    r.ms_per_frame = total / src->n;
+    for (i = 0; i < src->n; i++)
+        r.bytes_per_frame += (double)psizes[i] / src->n;
+    score(src, packets, psizes, &r);
+done:
+    if (enc)
+        tk_encoder_compute.close(&enc);
+    tk_vk_buffer_destroy(dev, &gpu);
+    for (int j = 0; packets && j < src->n; j++)
+        free(packets[j]);
+    free(packets);
+    free(psizes);
+    return r;
+}
+
+static TkVkDevice *open_device(void)
+{
+    static const TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkVkDeviceParams p = { .device_index = -1, .log = &log };
+    TkVkDevice *dev = NULL;
+    if (tk_vk_device_open(&dev, &p) < 0)
+        return NULL;
+    fprintf(stderr, "device: %s\n", dev->props.deviceName);
+    return dev;
+}
+
+static void print_row(const char *input, const TkFrameLayout *l, const char *encoder,
+                      const EncodeResult *r, const EncodeResult *anchor)
+{
+    if (!r->ok) {
+        printf("| %s | %dx%d | %s | failed | | | | |\n", input, l->width, l->height, encoder);
+        return;
+    }
+    printf("| %s | %dx%d | %s | %.0f | %.2f | %.2f | %.3f | %.2f |\n", input, l->width, l->height,
+           encoder, r->bytes_per_frame, r->psnr.y, r->psnr.yuv, r->ms_per_frame,
+           anchor->ms_per_frame / r->ms_per_frame);
+}
+
+static int bench_intra(const Options *o)
+{
+    TkVkDevice *dev = open_device();
+    if (!dev)
+        fprintf(stderr, "no Vulkan device: x264 only, pattern input only\n");
+    printf("All intra, QP %d, %d frames per input.\n\n", o->qp, o->frames);
+    printf("| input | size | encoder | bytes/frame | PSNR Y | PSNR YUV | ms/frame | speed vs x264 ultrafast |\n");
+    printf("|---|---|---|---|---|---|---|---|\n");
+    for (int s = 0; s < N_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+        for (int input = 0; input < 2; input++) {
+            Frames f;
+            if (frames_alloc(&f, &l, o->frames) < 0)
+                return 1;
+            const char *name = input ? "conversation" : "pattern";
+            if (input == 0)
+                for (int i = 0; i < f.n; i++)
+                    tk_bench_pattern(&l, i, f.data[i]);
+            else if (!dev || tk_bench_conversation(dev, &l, f.n, f.data) < 0) {
+                frames_free(&f);
+                continue;
+            }
+            EncodeResult ultrafast = run_x264(&f, "ultrafast", o->qp);
+            EncodeResult veryfast = run_x264(&f, "veryfast", o->qp);
+            print_row(name, &l, "x264 ultrafast", &ultrafast, &ultrafast);
+            print_row(name, &l, "x264 veryfast", &veryfast, &ultrafast);
+            if (dev) {
+                EncodeResult c = run_compute(dev, &f, o->qp, NULL);
+                print_row(name, &l, "talkie compute", &c, &ultrafast);
+            }
+            frames_free(&f);
+        }
+    }
+    tk_vk_device_close(&dev);
+    return 0;
+}
+
+static int bench_latency(const Options *o)
+{
+    TkVkDevice *dev = open_device();
+    if (!dev) {
+        fprintf(stderr, "no Vulkan device\n");
+        return 1;
+    }
+    printf("Compute encoder latency, frame on the GPU -> packet on the host, QP %d, %d frames, "
+           "conversation input.\n\n", o->qp, o->frames);
+    printf("| size | p50 ms | p99 ms | mean ms | x264 ultrafast ms/frame (1 thread) |\n|---|---|---|---|---|\n");
+    for (int s = 0; s < N_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+        Frames f;
+        double *lat = calloc((size_t)o->frames, sizeof(double));
+        if (!lat || frames_alloc(&f, &l, o->frames) < 0 ||
+            tk_bench_conversation(dev, &l, f.n, f.data) < 0)
+            return 1;
+        EncodeResult c = run_compute(dev, &f, o->qp, lat);
+        EncodeResult x = run_x264(&f, "ultrafast", o->qp);
+        if (c.ok)
+            printf("| %dx%d | %.3f | %.3f | %.3f | %.3f |\n", l.width, l.height,
+                   tk_bench_quantile(lat, f.n, 0.5), tk_bench_quantile(lat, f.n, 0.99),
+                   c.ms_per_frame, x.ms_per_frame);
+        else
+            printf("| %dx%d | failed | | | |\n", l.width, l.height);
+        free(lat);
+        frames_free(&f);
+    }
+    tk_vk_device_close(&dev);
+    return 0;
+}
+
+typedef struct Worker {
+    pthread_t thread;
+    const Frames *frames;
+    int qp;
+    int use_gpu;
+    int rounds;
+    int done_frames;
+} Worker;
+
+static void *worker_main(void *opaque)
+{
+    Worker *w = opaque;
+    if (w->use_gpu) {
+        TkVkDevice *dev = open_device();
+        for (int r = 0; dev && r < w->rounds; r++) {
+            EncodeResult c = run_compute(dev, w->frames, w->qp, NULL);
+            if (c.ok)
+                w->done_frames += w->frames->n;
+        }
+        tk_vk_device_close(&dev);
+    } else {
+        for (int r = 0; r < w->rounds; r++) {
+            EncodeResult x = run_x264(w->frames, "ultrafast", w->qp);
+            if (x.ok)
+                w->done_frames += w->frames->n;
+        }
+    }
+    return NULL;
+}
+
+/* Runs n workers at once and returns their frames per second together. */
+static double run_workers(const Frames *f, int n, int use_gpu, int qp, int rounds)
+{
+    Worker *w = calloc((size_t)n, sizeof(*w));
+    if (!w)
+        return 0;
+    double t0 = tk_bench_now_ms();
+    for (int i = 0; i < n; i++) {
+        w[i] = (Worker){ .frames = f, .qp = qp, .use_gpu = use_gpu, .rounds = rounds };
+        pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+    }
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(w[i].thread, NULL);
+        total += w[i].done_frames;
+    }
+    double secs = (tk_bench_now_ms() - t0) / 1e3;
+    free(w);
+    return total / secs;
+}
+
+static int bench_throughput(const Options *o)
+{
+    TkVkDevice *dev = open_device();
+    if (!dev)
+        return 1;
+    printf("Aggregate all-intra frames/s (encode + decode check per frame for both sides), QP %d.\n\n", o->qp);
+    printf("| size | talkie compute, %d sessions | x264 ultrafast, %d threads | ratio |\n|---|---|---|---|\n",
+           o->sessions, o->threads);
+    for (int s = 0; s < N_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+        Frames f;
+        if (frames_alloc(&f, &l, o->frames) < 0 || tk_bench_conversation(dev, &l, f.n, f.data) < 0)
+            return 1;
+        double gpu = run_workers(&f, o->sessions, 1, o->qp, 2);
+        double cpu = run_workers(&f, o->threads, 0, o->qp, 2);
+        printf("| %dx%d | %.0f | %.0f | %.2f |\n", l.width, l.height, gpu, cpu, gpu / cpu);
+        frames_free(&f);
+    }
+    tk_vk_device_close(&dev);
+    return 0;
+}
+
+/* Per-frame cost of the whole public pipeline: render + encode + packet, for one encoder. */
+static double pipeline_ms(int w, int h, TalkieEncoder encoder, int frames, int qp)
+{
+    TalkieSettings st;
+    talkie_default_settings(&st);
+    st.width = w;
+    st.height = h;
+    st.encoder = encoder;
+    st.qp = qp;
+    TalkieSession *s;
+    if (talkie_session_open(&s, &st) < 0)
+        return -1;
+    TalkieTurn turn = { "Ada", "Measuring the whole pipeline, one frame at a time.", 0, 100000 };
+    talkie_session_say(s, &turn);
+    double t0 = tk_bench_now_ms();
+    int ok = 1;
+    for (int i = 0; i < frames && ok; i++) {
+        ok = talkie_session_send_frame(s, i) == 0;
+        TalkiePacket pkt;
+        while (ok && talkie_session_get_packet(s, &pkt) == 0)
+            talkie_packet_unref(&pkt);
+    }
+    double dt = tk_bench_now_ms() - t0;
+    talkie_session_close(&s);
+    return ok ? dt / frames : -1;
+}
+
+static double render_only_ms(TkVkDevice *dev, const TkFrameLayout *l, int frames)
+{
+    TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkScene *scene = NULL;
+    TkRenderer *r = NULL;
+    TkVkBuffer target = { 0 };
+    TkVkCmd cmd = { 0 };
+    TalkieTurn turn = { "Ada", "Measuring the renderer alone, one frame at a time.", 0, 100000 };
+    double result = -1;
+    if (tk_scene_create(&scene, &log) < 0 || tk_scene_add_turn(scene, &turn) < 0 ||
+        tk_renderer_create(&r, dev, l, NULL, &log) < 0 ||
+        tk_vk_buffer_create(dev, &target, l->size, TK_VK_MEMORY_DEVICE) < 0 ||
+        tk_vk_cmd_create(dev, &cmd) < 0)
+        goto done;
+    double t0 = tk_bench_now_ms();
+    for (int i = 0; i < frames; i++) {
+        if (tk_vk_cmd_begin(dev, &cmd) < 0 ||
+            tk_renderer_record(r, scene, (int64_t)i * 33, &cmd, &target) < 0 ||
+            tk_vk_cmd_submit(dev, &cmd) < 0 || tk_vk_cmd_wait(dev, &cmd) < 0)
+            goto done;
+    }
+    result = (tk_bench_now_ms() - t0) / frames;
+done:
+    tk_vk_cmd_destroy(dev, &cmd);
+    tk_vk_buffer_destroy(dev, &target);
+    tk_renderer_destroy(&r);
+    tk_scene_destroy(&scene);
+    return result;
+}
+
+static int bench_pipeline(const Options *o)
+{
+    TkVkDevice *dev = open_device();
+    if (!dev)
+        return 1;
+    printf("Per-frame ms, %d frames, QP %d (render: submit + wait; encode-only: see `intra`).\n\n",
+           o->frames, o->qp);
+    printf("| size | render only | render + compute encode | render + lavc (x264) encode |\n|---|---|---|---|\n");
+    for (int s = 0; s < N_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+        printf("| %dx%d | %.3f | %.3f | %.3f |\n", l.width, l.height,
+               render_only_ms(dev, &l, o->frames),
+               pipeline_ms(l.width, l.height, TALKIE_ENCODER_COMPUTE, o->frames, o->qp),
+               pipeline_ms(l.width, l.height, TALKIE_ENCODER_LAVC, o->frames, o->qp));
+    }
+    printf("\n(-1 means that path failed or is not available.)\n");
+    tk_vk_device_close(&dev);
+    return 0;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline [--frames N] [--qp Q] "
+                    "[--sessions S] [--threads T]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    Options o = { .frames = 60, .qp = 26, .sessions = 8, .threads = cores > 0 ? (int)cores : 1 };
+    if (argc < 2)
+        return usage();
+    for (int i = 2; i + 1 < argc; i += 2) {
+        int v = atoi(argv[i + 1]);
+        if (!strcmp(argv[i], "--frames") && v > 0)
+            o.frames = v;
+        else if (!strcmp(argv[i], "--qp") && v >= 0 && v <= 51)
+            o.qp = v;
+        else if (!strcmp(argv[i], "--sessions") && v > 0)
+            o.sessions = v;
+        else if (!strcmp(argv[i], "--threads") && v > 0)
+            o.threads = v;
+        else
+            return usage();
+    }
+    if (!strcmp(argv[1], "intra"))
+        return bench_intra(&o);
+    if (!strcmp(argv[1], "latency"))
+        return bench_latency(&o);
+    if (!strcmp(argv[1], "throughput"))
+        return bench_throughput(&o);
+    if (!strcmp(argv[1], "pipeline"))
+        return bench_pipeline(&o);
+    return usage();
+}

@@ -1,0 +1,74 @@
+#include "inputs.h"
+
+#include <string.h>
+
+#include "render/render.h"
+#include "scene/scene.h"
+
+static uint8_t clamp255(int v)
+{
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+void tk_bench_pattern(const TkFrameLayout *l, int index, uint8_t *nv12)
+{
+    uint32_t seed = 12345u + (uint32_t)index * 7919u;
+    int cx = l->aligned_width / 3 + index * 2, cy = l->aligned_height / 2;
+    int r2 = (l->aligned_height / 4) * (l->aligned_height / 4);
+    for (int y = 0; y < l->aligned_height; y++)
+        for (int x = 0; x < l->aligned_width; x++) {
+            seed = seed * 1664525u + 1013904223u;
+            int dx = x - cx, dy = y - cy;
+            int v = 40 + (x * 120) / l->aligned_width + (y * 50) / l->aligned_height;
+            if (dx * dx + dy * dy < r2)
+                v += 60;
+            v += ((x / 4 + y / 3 + index) % 7) * 3;   /* fine texture */
+            v += (int)(seed >> 29) - 4;                /* a little sensor noise */
+            nv12[y * l->luma_stride + x] = clamp255(v);
+        }
+    for (int y = 0; y < l->aligned_height / 2; y++)
+        for (int x = 0; x < l->aligned_width / 2; x++) {
+            uint8_t *c = nv12 + l->chroma_offset + y * l->luma_stride + 2 * x;
+            c[0] = clamp255(110 + (x * 40) / l->aligned_width);
+            c[1] = clamp255(140 - (y * 50) / l->aligned_height);
+        }
+}
+
+int tk_bench_conversation(TkVkDevice *dev, const TkFrameLayout *l, int n, uint8_t **frames)
+{
+    static const TalkieTurn turns[] = {
+        { "Ada", "Good morning! Shall we look at the encoder numbers together?", 0, 3000 },
+        { "Grace", "Yes. The intra frames came out smaller than I expected, très bien.", 3200, 3500 },
+        { "Linus", "Then let us ship it, after the tests pass on every device.", 7000, 3000 },
+    };
+    TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkScene *scene = NULL;
+    TkRenderer *renderer = NULL;
+    TkVkBuffer target = { 0 };
+    TkVkCmd cmd = { 0 };
+    int err = tk_scene_create(&scene, &log);
+    for (size_t i = 0; err >= 0 && i < sizeof(turns) / sizeof(turns[0]); i++)
+        err = tk_scene_add_turn(scene, &turns[i]);
+    if (err >= 0)
+        err = tk_renderer_create(&renderer, dev, l, NULL, &log);
+    if (err >= 0)
+        err = tk_vk_buffer_create(dev, &target, l->size, TK_VK_MEMORY_READBACK);
+    if (err >= 0)
+        err = tk_vk_cmd_create(dev, &cmd);
+    for (int i = 0; err >= 0 && i < n; i++) {
+        int64_t t_ms = (int64_t)i * 10000 / n;  /* n frames spread over the 10 s conversation */
+        if ((err = tk_vk_cmd_begin(dev, &cmd)) < 0 ||
+            (err = tk_renderer_record(renderer, scene, t_ms, &cmd, &target)) < 0)
+            break;
+        tk_vk_cmd_barrier(dev, &cmd);
+        if ((err = tk_vk_cmd_submit(dev, &cmd)) < 0 || (err = tk_vk_cmd_wait(dev, &cmd)) < 0)
+            break;
+        tk_vk_buffer_invalidate(dev, &target);
+        memcpy(frames[i], target.map, l->size);
+    }
+    tk_vk_cmd_destroy(dev, &cmd);
+    tk_vk_buffer_destroy(dev, &target);
+    tk_renderer_destroy(&renderer);
+    tk_scene_destroy(&scene);
+    return err;
+}
