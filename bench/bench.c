@@ -11,6 +11,7 @@
  *   talkie-bench pipeline [--frames N]          render only, and render + encode through the
  *                                               public API, per encoder
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
+ * TALKIE_FONT=path picks the font where fontconfig has none (the GPU machine).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -366,6 +367,7 @@ static double pipeline_ms(int w, int h, TalkieEncoder encoder, int frames, int q
     st.height = h;
     st.encoder = encoder;
     st.qp = qp;
+    st.font_path = getenv("TALKIE_FONT");
     TalkieSession *s;
     if (talkie_session_open(&s, &st) < 0)
         return -1;
@@ -394,7 +396,7 @@ static double render_only_ms(TkVkDevice *dev, const TkFrameLayout *l, int frames
     TalkieTurn turn = { "Ada", "Measuring the renderer alone, one frame at a time.", 0, 100000 };
     double result = -1;
     if (tk_scene_create(&scene, &log) < 0 || tk_scene_add_turn(scene, &turn) < 0 ||
-        tk_renderer_create(&r, dev, l, NULL, &log) < 0 ||
+        tk_renderer_create(&r, dev, l, getenv("TALKIE_FONT"), &log) < 0 ||
         tk_vk_buffer_create(dev, &target, l->size, TK_VK_MEMORY_DEVICE) < 0 ||
         tk_vk_cmd_create(dev, &cmd) < 0)
         goto done;

@@ -1,5 +1,6 @@
 #include "inputs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "render/render.h"
@@ -50,7 +51,7 @@ int tk_bench_conversation(TkVkDevice *dev, const TkFrameLayout *l, int n, uint8_
     for (size_t i = 0; err >= 0 && i < sizeof(turns) / sizeof(turns[0]); i++)
         err = tk_scene_add_turn(scene, &turns[i]);
     if (err >= 0)
-        err = tk_renderer_create(&renderer, dev, l, NULL, &log);
+        err = tk_renderer_create(&renderer, dev, l, getenv("TALKIE_FONT"), &log);
     if (err >= 0)
         err = tk_vk_buffer_create(dev, &target, l->size, TK_VK_MEMORY_READBACK);
     if (err >= 0)
