@@ -1,0 +1,540 @@
+/*
+ * The talkie command line tool: renders a conversation (JSON Lines) to a video file, and
+ * lists the Vulkan devices. A client of the public API (talkie/talkie.h) only.
+ *
+ * Exit status: 0 done, 1 error (bad input, library or output failure), 2 bad usage,
+ * 128 + signal when interrupted (130 for Ctrl-C); an interrupted or failed render leaves no
+ * output file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conversation.h"
+#include "talkie/talkie.h"
+
+enum { EXIT_USAGE = 2 };
+
+typedef struct RenderOptions {
+    const char *input;
+    const char *output;
+    const char *format;
+    TalkieSettings settings;
+    int quiet;
+    int progress;
+} RenderOptions;
+
+static void usage_main(FILE *f)
+{
+    fprintf(f,
+            "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
+            "       talkie devices\n"
+            "       talkie --help | --version\n"
+            "\n"
+            "Renders a conversation (JSON Lines: {\"speaker\": ..., \"text\": ..., \"start\": s,\n"
+            "\"duration\": s}) into H.264 video on the GPU with Vulkan.\n"
+            "Run 'talkie render --help' for the render options.\n");
+}
+
+static void usage_render(FILE *f)
+{
+    fprintf(f,
+            "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
+            "\n"
+            "CONVERSATION.jsonl: one turn per line, '-' reads stdin:\n"
+            "  {\"speaker\": \"Ada\", \"text\": \"Hello!\", \"start\": 0.0, \"duration\": 1.5}\n"
+            "  (start and duration in seconds, optional)\n"
+            "OUTPUT: .mp4, .h264/.264 (Annex B) or .ts (MPEG-TS); '-' writes Annex B to stdout.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output PATH        where to write the video (required)\n"
+            "      --format F           mp4, h264 or mpegts instead of guessing from the name\n"
+            "      --size WxH           frame size, even, 16..4096 (default 320x240)\n"
+            "      --fps N[/D]          frame rate (default 30)\n"
+            "      --qp N               constant quantizer 0..51 (default 26)\n"
+            "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
+            "      --keyint N           frames between keyframes (default 2 seconds)\n"
+            "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
+            "      --device N|NAME      Vulkan device index or part of its name\n"
+            "      --validation         enable the Vulkan validation layer\n"
+            "      --font PATH          font file (default: fontconfig's DejaVu Sans)\n"
+            "      --progress           show progress even when stderr is not a terminal\n"
+            "  -q, --quiet              no progress, no summary, errors only\n"
+            "  -h, --help               this text\n");
+}
+
+/* Prints "talkie: <message>" and a hint; returns the usage exit status. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "talkie: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'talkie render --help'.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* Parses a whole decimal number in [min, max]; 0 on success. */
+static int parse_int(const char *s, long min, long max, long *out)
+{
+    if (!*s || *s == '+' || *s == '-' || *s == ' ')
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "WxH": both even, 16..4096, as the library requires (checked here to exit with usage). */
+static int parse_size(const char *s, int *w, int *h)
+{
+    const char *x = strchr(s, 'x');
+    if (!x || x == s || strlen(x) < 2)
+        return usage_error("--size '%s': expected WIDTHxHEIGHT, e.g. 320x240", s);
+    char wbuf[16];
+    size_t wl = (size_t)(x - s);
+    if (wl >= sizeof(wbuf))
+        return usage_error("--size '%s': too big (at most 4096x4096)", s);
+    memcpy(wbuf, s, wl);
+    wbuf[wl] = '\0';
+    long lw, lh;
+    if (parse_int(wbuf, 0, LONG_MAX, &lw) < 0 || parse_int(x + 1, 0, LONG_MAX, &lh) < 0) {
+        /* digits that overflow a long are still "too big", not "malformed" */
+        if (strspn(wbuf, "0123456789") == wl && strspn(x + 1, "0123456789") == strlen(x + 1))
+            return usage_error("--size '%s': too big (at most 4096x4096)", s);
+        return usage_error("--size '%s': expected WIDTHxHEIGHT, e.g. 320x240", s);
+    }
+    if (lw == 0 || lh == 0)
+        return usage_error("--size '%s': width and height must not be zero", s);
+    if (lw > 4096 || lh > 4096)
+        return usage_error("--size '%s': too big (at most 4096x4096)", s);
+    if (lw < 16 || lh < 16)
+        return usage_error("--size '%s': too small (at least 16x16)", s);
+    if (lw % 2 || lh % 2)
+        return usage_error("--size '%s': width and height must be even (4:2:0 video)", s);
+    *w = (int)lw;
+    *h = (int)lh;
+    return 0;
+}
+
+static int parse_fps(const char *s, int *num, int *den)
+{
+    char buf[32];
+    if (strlen(s) >= sizeof(buf))
+        return usage_error("--fps '%s': expected N or N/D, e.g. 30 or 30000/1001", s);
+    strcpy(buf, s);
+    char *slash = strchr(buf, '/');
+    long n, d = 1;
+    if (slash)
+        *slash = '\0';
+    if (parse_int(buf, 1, 1000000, &n) < 0 || (slash && parse_int(slash + 1, 1, 1000000, &d) < 0))
+        return usage_error("--fps '%s': expected N or N/D, e.g. 30 or 30000/1001", s);
+    if ((double)n / (double)d > 240.0 || (double)n / (double)d < 1.0)
+        return usage_error("--fps '%s': out of range (1..240)", s);
+    *num = (int)n;
+    *den = (int)d;
+    return 0;
+}
+
+static int parse_bitrate(const char *s, int64_t *bps)
+{
+    char buf[32];
+    size_t len = strlen(s);
+    if (len == 0 || len >= sizeof(buf))
+        return usage_error("--bitrate '%s': expected N, Nk or NM (bits per second)", s);
+    strcpy(buf, s);
+    long scale = 1;
+    if (buf[len - 1] == 'k' || buf[len - 1] == 'K')
+        scale = 1000;
+    else if (buf[len - 1] == 'M' || buf[len - 1] == 'm')
+        scale = 1000000;
+    if (scale != 1)
+        buf[len - 1] = '\0';
+    long v;
+    if (parse_int(buf, 1, 200000000, &v) < 0 || (int64_t)v * scale > 200000000 ||
+        (int64_t)v * scale < 1000)
+        return usage_error("--bitrate '%s': expected 1k..200M bits per second", s);
+    *bps = (int64_t)v * scale;
+    return 0;
+}
+
+static int parse_encoder(const char *s, TalkieEncoder *e)
+{
+    static const TalkieEncoder all[] = { TALKIE_ENCODER_AUTO, TALKIE_ENCODER_COMPUTE,
+                                         TALKIE_ENCODER_VKVIDEO, TALKIE_ENCODER_LAVC };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (!strcmp(s, talkie_encoder_name(all[i]))) {
+            *e = all[i];
+            return 0;
+        }
+    return usage_error("--encoder '%s': expected auto, compute, vkvideo or lavc", s);
+}
+
+/* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
+static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
+{
+    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
+           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS };
+    static const struct option opts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "size", required_argument, NULL, OPT_SIZE },
+        { "fps", required_argument, NULL, OPT_FPS },
+        { "qp", required_argument, NULL, OPT_QP },
+        { "bitrate", required_argument, NULL, OPT_BITRATE },
+        { "keyint", required_argument, NULL, OPT_KEYINT },
+        { "encoder", required_argument, NULL, OPT_ENCODER },
+        { "device", required_argument, NULL, OPT_DEVICE },
+        { "validation", no_argument, NULL, OPT_VALIDATION },
+        { "font", required_argument, NULL, OPT_FONT },
+        { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    TalkieSettings *s = &o->settings;
+    int have_qp = 0, have_bitrate = 0, res = 0;
+    long v;
+    opterr = 0; /* our own messages */
+    optind = 1;
+    int c;
+    while (res == 0 && (c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "mp4") && strcmp(optarg, "h264") && strcmp(optarg, "mpegts"))
+                res = usage_error("--format '%s': expected mp4, h264 or mpegts", optarg);
+            o->format = optarg;
+            break;
+        case OPT_SIZE: res = parse_size(optarg, &s->width, &s->height); break;
+        case OPT_FPS: res = parse_fps(optarg, &s->fps_num, &s->fps_den); break;
+        case OPT_QP:
+            if (parse_int(optarg, 0, 51, &v) < 0)
+                res = usage_error("--qp '%s': expected 0..51", optarg);
+            s->qp = (int)v;
+            have_qp = 1;
+            break;
+        case OPT_BITRATE: res = parse_bitrate(optarg, &s->bitrate_bps); have_bitrate = 1; break;
+        case OPT_KEYINT:
+            if (parse_int(optarg, 1, 100000, &v) < 0)
+                res = usage_error("--keyint '%s': expected 1..100000 frames", optarg);
+            s->keyint = (int)v;
+            break;
+        case OPT_ENCODER: res = parse_encoder(optarg, &s->encoder); break;
+        case OPT_DEVICE:
+            if (parse_int(optarg, 0, 1000, &v) == 0)
+                s->device_index = (int)v;
+            else
+                s->device_name = optarg;
+            break;
+        case OPT_VALIDATION: s->validation = 1; break;
+        case OPT_FONT: s->font_path = optarg; break;
+        case OPT_PROGRESS: o->progress = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage_render(stdout); *status = 0; return 1;
+        case ':': res = usage_error("option '%s' needs a value", argv[optind - 1]); break;
+        default: res = usage_error("unknown option '%s'", argv[optind - 1]); break;
+        }
+    }
+    if (!res && have_qp && have_bitrate)
+        res = usage_error("--qp and --bitrate exclude each other");
+    if (!res && optind + 1 != argc)
+        res = usage_error("%s", optind == argc ? "no conversation file given"
+                                               : "more than one conversation file given");
+    if (!res && !o->output)
+        res = usage_error("no output given (-o OUTPUT)");
+    if (res) {
+        *status = res;
+        return 1;
+    }
+    if (have_bitrate)
+        s->qp = -1;
+    o->input = argv[optind];
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The signal that asked us to stop (blocked, so it waits in the pending set), or 0. The
+ * signals are blocked instead of handled so no global flag is needed and the render loop
+ * decides where to stop. */
+static int pending_stop_signal(void)
+{
+    sigset_t pending;
+    if (sigpending(&pending) < 0)
+        return 0;
+    if (sigismember(&pending, SIGINT))
+        return SIGINT;
+    if (sigismember(&pending, SIGTERM))
+        return SIGTERM;
+    return 0;
+}
+
+typedef struct RenderState {
+    TalkieSession *session;
+    TalkieOutput *output;
+    int64_t frames_total, frames_done, packets, bytes;
+    double t0, last_progress;
+    int show_progress;
+} RenderState;
+
+/* Writes every packet the session has ready; 0 when it wants more frames (or EOF). */
+static int drain(RenderState *st, int until_eof)
+{
+    for (;;) {
+        TalkiePacket pkt;
+        int res = talkie_session_get_packet(st->session, &pkt);
+        if (res == TALKIE_ERR(EAGAIN) && !until_eof)
+            return 0;
+        if (res == TALKIE_EOF && until_eof)
+            return 0;
+        if (res < 0)
+            return res;
+        res = talkie_output_write(st->output, &pkt);
+        st->packets++;
+        st->bytes += (int64_t)pkt.size;
+        talkie_packet_unref(&pkt);
+        if (res < 0)
+            return res;
+    }
+}
+
+static void show_progress(RenderState *st, int final)
+{
+    double t = now_s();
+    double elapsed = t - st->t0;
+    if (!st->show_progress || (!final && (elapsed < 1.0 || t - st->last_progress < 0.25)))
+        return;
+    if (final && st->last_progress == 0)
+        return; /* nothing was shown: a short render needs no closing line */
+    st->last_progress = t;
+    double fps = elapsed > 0 ? (double)st->frames_done / elapsed : 0;
+    double eta = fps > 0 ? (double)(st->frames_total - st->frames_done) / fps : 0;
+    fprintf(stderr, "\rframe %" PRId64 "/%" PRId64 " (%3d%%), %.1f fps, ETA %.1f s   %s",
+            st->frames_done, st->frames_total,
+            (int)(100 * st->frames_done / (st->frames_total ? st->frames_total : 1)), fps, eta,
+            final ? "\n" : "");
+    fflush(stderr);
+}
+
+/* Frames to render: the whole conversation plus one second, rounded up. */
+static int64_t frame_count(int64_t end_ms, int fps_num, int fps_den)
+{
+    int64_t ms = end_ms + 1000;
+    int64_t div = 1000 * (int64_t)fps_den;
+    return (ms * fps_num + div - 1) / div;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    RenderOptions o = { 0 };
+    talkie_default_settings(&o.settings);
+    int res;
+    if (parse_render_args(argc, argv, &o, &res))
+        return res;
+    if (o.quiet)
+        o.settings.log_level = TALKIE_LOG_ERROR;
+
+    /* The whole conversation is read and checked before anything else happens. */
+    int from_stdin = !strcmp(o.input, "-");
+    const char *name = from_stdin ? "<stdin>" : o.input;
+    FILE *in = from_stdin ? stdin : fopen(o.input, "rb");
+    if (!in) {
+        fprintf(stderr, "talkie: %s: %s\n", o.input, strerror(errno));
+        return 1;
+    }
+    CliConversation conv;
+    char err[512];
+    res = cli_conversation_read(&conv, in, name, err, sizeof(err));
+    if (!from_stdin)
+        fclose(in);
+    if (res < 0) {
+        fprintf(stderr, "talkie: %s\n", err);
+        cli_conversation_free(&conv);
+        return 1;
+    }
+
+    /* Ctrl-C while rendering: stop at the next frame, remove the partial output. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop, NULL);
+    /* a closed stdout pipe is an error to report, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
+
+    RenderState st = { .t0 = now_s() };
+    int status = 1;
+    res = talkie_session_open(&st.session, &o.settings);
+    if (res < 0) {
+        fprintf(stderr, "talkie: cannot start rendering: %s\n", talkie_strerror(res));
+        goto done;
+    }
+    for (size_t i = 0; i < conv.n; i++) {
+        const CliTurn *t = &conv.turns[i];
+        TalkieTurn turn = { .speaker = t->speaker, .text = t->text, .start_ms = t->start_ms,
+                            .duration_ms = t->duration_ms };
+        res = talkie_session_say(st.session, &turn);
+        if (res < 0) {
+            fprintf(stderr, "talkie: %s:%ld: %s\n", name, t->line, talkie_strerror(res));
+            goto done;
+        }
+    }
+    res = talkie_output_open(&st.output, st.session, o.output, o.format);
+    if (res < 0) {
+        fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
+        goto done;
+    }
+
+    st.frames_total = frame_count(talkie_session_end_ms(st.session), o.settings.fps_num,
+                                  o.settings.fps_den);
+    st.show_progress = !o.quiet && (o.progress || isatty(STDERR_FILENO));
+    int sig = 0;
+    for (int64_t frame = 0; frame < st.frames_total && res >= 0; frame++) {
+        if ((sig = pending_stop_signal()))
+            break;
+        while ((res = talkie_session_send_frame(st.session, frame)) == TALKIE_ERR(EAGAIN))
+            if ((res = drain(&st, 0)) < 0)
+                break;
+        if (res >= 0)
+            res = drain(&st, 0);
+        st.frames_done = frame + 1;
+        show_progress(&st, 0);
+    }
+    if (!sig && res >= 0 && (res = talkie_session_flush(st.session)) >= 0)
+        res = drain(&st, 1);
+    if (!sig && !res)
+        sig = pending_stop_signal();
+    if (sig) {
+        talkie_output_abort(&st.output);
+        fprintf(stderr, "%stalkie: interrupted; no output written\n",
+                st.last_progress > 0 ? "\n" : "");
+        status = 128 + sig;
+        goto done;
+    }
+    if (res < 0) {
+        fprintf(stderr, "%stalkie: rendering failed: %s\n", st.last_progress > 0 ? "\n" : "",
+                talkie_strerror(res));
+        goto done;
+    }
+    res = talkie_output_close(&st.output);
+    if (res < 0) {
+        fprintf(stderr, "talkie: %s: could not be finished: %s\n", o.output,
+                talkie_strerror(res));
+        goto done;
+    }
+    show_progress(&st, 1);
+    if (!o.quiet) {
+        double secs = now_s() - st.t0;
+        struct stat sb;
+        int64_t bytes = strcmp(o.output, "-") && stat(o.output, &sb) == 0 ? (int64_t)sb.st_size
+                                                                           : st.bytes;
+        fprintf(stderr,
+                "talkie: %s: %" PRId64 " frames (%.2f s of video) in %.2f s (%.1f fps), "
+                "encoder %s, %" PRId64 " bytes\n",
+                o.output, st.frames_done,
+                (double)st.frames_done * o.settings.fps_den / o.settings.fps_num, secs,
+                secs > 0 ? (double)st.frames_done / secs : 0.0,
+                talkie_encoder_name(talkie_session_encoder(st.session)), bytes);
+    }
+    status = 0;
+done:
+    talkie_output_abort(&st.output);
+    talkie_session_close(&st.session);
+    cli_conversation_free(&conv);
+    return status;
+}
+
+static const char *device_type_name(int type)
+{
+    static const char *const names[] = { "other", "integrated", "discrete", "virtual", "cpu" };
+    return type >= 0 && type <= 4 ? names[type] : "unknown";
+}
+
+static int cmd_devices(void)
+{
+    int n = talkie_list_devices(NULL, 0);
+    if (n < 0) {
+        fprintf(stderr, "talkie: cannot list Vulkan devices: %s\n", talkie_strerror(n));
+        return 1;
+    }
+    if (n == 0) {
+        printf("no Vulkan devices\n");
+        return 0;
+    }
+    TalkieDeviceInfo *infos = calloc((size_t)n, sizeof(*infos));
+    if (!infos) {
+        fprintf(stderr, "talkie: out of memory\n");
+        return 1;
+    }
+    int got = talkie_list_devices(infos, n);
+    if (got < 0) {
+        fprintf(stderr, "talkie: cannot list Vulkan devices: %s\n", talkie_strerror(got));
+        free(infos);
+        return 1;
+    }
+    for (int i = 0; i < n && i < got; i++) {
+        const TalkieDeviceInfo *d = &infos[i];
+        char decode[32] = "";
+        if (d->can_decode_h264)
+            strcat(decode, "h264 ");
+        if (d->can_decode_h265)
+            strcat(decode, "h265 ");
+        printf("%d: %s [%s]\n", i, d->name, device_type_name(d->type));
+        printf("   driver: %s, Vulkan %u.%u.%u\n", d->driver, d->api_version >> 22 & 0x7f,
+               d->api_version >> 12 & 0x3ff, d->api_version & 0xfff);
+        printf("   compute: %s, video encode: %s, video decode: %s\n",
+               d->can_compute ? "yes" : "no", d->can_encode_h264 ? "h264" : "none",
+               decode[0] ? decode : "none");
+    }
+    free(infos);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage_main(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("talkie %s\n", talkie_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "render"))
+        return cmd_render(argc - 1, argv + 1);
+    if (!strcmp(cmd, "devices")) {
+        if (argc > 2) {
+            fprintf(stderr, "talkie: 'devices' takes no arguments\n");
+            return EXIT_USAGE;
+        }
+        return cmd_devices();
+    }
+    fprintf(stderr, "talkie: unknown command '%s'\n", cmd);
+    usage_main(stderr);
+    return EXIT_USAGE;
+}
