@@ -211,6 +211,14 @@ def test_good_renders():
             f.write(r.stdout)
         st, _ = ffprobe(raw, count=True)
         check(int(st.get("nb_read_frames", -1)) > want, "stdout frames %s" % st)
+
+        # MPEG-TS to stdout: 188-byte packets with sync bytes
+        r = run(["render", EXAMPLE, "-o", "-", "--format", "mpegts", "-q"] + FAST)
+        check(r.returncode == 0 and len(r.stdout) % 188 == 0 and
+              all(r.stdout[i] == 0x47 for i in range(0, len(r.stdout), 188)),
+              "stdout mpegts: %d, %d bytes" % (r.returncode, len(r.stdout)))
+        r = run(["render", EXAMPLE, "-o", "-", "--format", "mp4", "-q"] + FAST)
+        check(r.returncode == 1 and r.stdout == b"", "stdout mp4 must be refused")
         check(sorted(os.listdir(tmp)) == ["c.ts", "conversation.mp4", "stdout.h264"],
               "files: %s" % os.listdir(tmp))
 
