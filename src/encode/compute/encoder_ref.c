@@ -1,0 +1,108 @@
+/* Whole-frame C reference encoder; see encoder_ref.h. */
+#include "encode/compute/encoder_ref.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "encode/compute/analyse_ref.h"
+#include "encode/compute/cavlc_ref.h"
+#include "talkie/talkie.h"
+
+void tk_encoder_ref_close(TkEncoderRef **pe)
+{
+    if (!pe || !*pe)
+        return;
+    TkEncoderRef *e = *pe;
+    free(e->coded);
+    free(e->recon);
+    free(e->scratch);
+    free(e->counts);
+    free(e->mb_offset);
+    free(e->hdr);
+    free(e->slice_table);
+    free(e->out);
+    free(e->rbsp);
+    free(e);
+    *pe = NULL;
+}
+
+int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
+{
+    *pe = NULL;
+    if (p->layout.mb_width <= 0 || p->layout.mb_height <= 0 || p->fps_num <= 0 ||
+        p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1)
+        return TALKIE_ERR(EINVAL);
+    int level = tk_h264_level(&p->layout, p->fps_num, p->fps_den, p->bitrate_bps);
+    if (level < 0)
+        return level;
+
+    TkEncoderRef *e = calloc(1, sizeof(*e));
+    if (!e)
+        return TALKIE_ERR(ENOMEM);
+    e->params = *p;
+    e->config.layout = p->layout;
+    e->config.fps_num = p->fps_num;
+    e->config.fps_den = p->fps_den;
+    e->config.bitrate_bps = p->bitrate_bps;
+    e->config.level_idc = level;
+    tk_h264_gop_init(&e->gop, p->keyint);
+    e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
+    e->out_words = tk_pack_out_words(&e->dims);
+
+    size_t n = e->dims.n_mbs;
+    e->coded = calloc(n, sizeof(*e->coded));
+    e->recon = calloc(p->layout.size, 1);
+    e->scratch = malloc(n * TK_MB_SCRATCH_WORDS * sizeof(uint32_t));
+    e->counts = malloc(n * sizeof(uint32_t));
+    e->mb_offset = malloc(n * sizeof(uint32_t));
+    e->hdr = malloc((size_t)e->dims.n_slices * TK_SLICE_HDR_WORDS * sizeof(uint32_t));
+    e->slice_table = malloc((size_t)e->dims.n_slices * 2 * sizeof(uint32_t));
+    e->out = malloc(e->out_words * sizeof(uint32_t));
+    e->rbsp = malloc(e->out_words * 4);
+    if (!e->coded || !e->recon || !e->scratch || !e->counts || !e->mb_offset || !e->hdr ||
+        !e->slice_table || !e->out || !e->rbsp) {
+        tk_encoder_ref_close(&e);
+        return TALKIE_ERR(ENOMEM);
+    }
+    *pe = e;
+    return 0;
+}
+
+int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t **au,
+                          size_t *au_size, int *idr)
+{
+    *au = NULL;
+    *au_size = 0;
+    if (qp < 0 || qp > 51)
+        return TALKIE_ERR(EINVAL);
+    const TkFrameLayout *l = &e->params.layout;
+
+    TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
+    tk_intra_analyse_frame_ref(&ip, src, e->recon, e->coded);
+
+    int res = tk_cavlc_frame_ref(e->coded, l->mb_width, l->mb_height, e->params.slice_mb_rows,
+                                 e->scratch, e->counts);
+    if (res < 0)
+        return res;
+
+    TkH264SliceHeader pic = { .qp = qp };
+    tk_h264_gop_next(&e->gop, &pic);
+    if ((res = tk_pack_slice_headers(&e->config, &pic, &e->dims, e->hdr)) < 0)
+        return res;
+    tk_pack_offsets_ref(&e->dims, e->counts, e->hdr, e->mb_offset, e->slice_table);
+    memset(e->out, 0, e->out_words * sizeof(uint32_t));
+    tk_pack_write_ref(&e->dims, e->counts, e->scratch, e->hdr, e->mb_offset, e->slice_table,
+                      e->out);
+    /* The packed words hold stream bytes little-endian (pack_ref.h). */
+    for (size_t i = 0; i < e->out_words * 4; i++)
+        e->rbsp[i] = (uint8_t)(e->out[i >> 2] >> (8 * (i & 3)));
+
+    *idr = pic.idr;
+    return tk_h264_au_write(&e->config, pic.idr, e->params.aud, e->rbsp, e->out_words * 4,
+                            e->slice_table, (int)e->dims.n_slices, au, au_size);
+}
+
+const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e)
+{
+    return e->recon;
+}

@@ -1,0 +1,69 @@
+/*
+ * The whole-frame C reference of the compute H.264 encoder: intra analysis of every
+ * macroblock (analyse_ref.h), CAVLC (cavlc_ref.h), packing (pack_ref.h), then parameter
+ * sets, slice NAL units and the access unit (h264/au.h). The GPU backend runs the same
+ * steps in compute shaders and must produce the same bytes.
+ *
+ *     TkEncoderRef *e;
+ *     tk_encoder_ref_open(&e, &params);
+ *     uint8_t *au; size_t size; int idr;
+ *     tk_encoder_ref_encode(e, nv12, 26, &au, &size, &idr);   // free(au) afterwards
+ *     tk_encoder_ref_recon(e);                                 // what a decoder shows
+ *     tk_encoder_ref_close(&e);
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_ENCODER_REF_H
+#define TALKIE_ENCODE_COMPUTE_ENCODER_REF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/frame.h"
+#include "encode/compute/coded_mb.h"
+#include "encode/compute/pack_ref.h"
+#include "encode/h264/au.h"
+#include "encode/h264/params.h"
+
+typedef struct TkEncoderRefParams {
+    TkFrameLayout layout;
+    int fps_num, fps_den;
+    int64_t bitrate_bps;    /* 0: unknown; only used for the level */
+    int keyint;             /* frames between IDRs, >= 1 */
+    int slice_mb_rows;      /* macroblock rows per slice, >= 1 */
+    int aud;                /* 1: start each access unit with an access unit delimiter */
+} TkEncoderRefParams;
+
+typedef struct TkEncoderRef {
+    TkEncoderRefParams params;
+    TkH264Config config;
+    TkH264Gop gop;
+    TkPackDims dims;
+    TkCodedMb *coded;       /* n_mbs */
+    uint8_t *recon;         /* layout.size */
+    uint32_t *scratch;      /* n_mbs * TK_MB_SCRATCH_WORDS */
+    uint32_t *counts;       /* n_mbs */
+    uint32_t *mb_offset;    /* n_mbs */
+    uint32_t *hdr;          /* n_slices * TK_SLICE_HDR_WORDS */
+    uint32_t *slice_table;  /* 2 * n_slices */
+    uint32_t *out;          /* tk_pack_out_words() */
+    uint8_t *rbsp;          /* out as bytes */
+    size_t out_words;
+} TkEncoderRef;
+
+/* Errors: TALKIE_ERR(EINVAL) (bad params), TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED
+ * (no H.264 level holds the size and rate). *e is NULL on failure. */
+int tk_encoder_ref_open(TkEncoderRef **e, const TkEncoderRefParams *params);
+
+/*
+ * Encodes one NV12 frame (params.layout) at QP qp into *au (malloc'ed, caller frees), and
+ * tells whether it is an IDR. Errors: TALKIE_ERR(EINVAL), TALKIE_ERR(ENOMEM),
+ * TALKIE_ERR(ERANGE) (a level CAVLC cannot code).
+ */
+int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t **au,
+                          size_t *au_size, int *idr);
+
+/* The reconstruction of the last frame encoded (layout as params.layout). */
+const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e);
+
+void tk_encoder_ref_close(TkEncoderRef **e);
+
+#endif

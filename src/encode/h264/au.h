@@ -1,0 +1,39 @@
+/*
+ * Picture sequencing and access unit assembly on the host, shared by the C reference
+ * encoder and the GPU backend:
+ *   - TkH264Gop decides each picture's IDR flag, frame_num and idr_pic_id: an IDR every
+ *     keyint frames, otherwise a reference picture of I slices with frame_num + 1 (so P
+ *     pictures can take their place later);
+ *   - tk_h264_au_write() turns the packed slice RBSPs into one Annex B access unit:
+ *     [AUD] [SPS PPS on IDRs] slice NAL units, each with emulation prevention.
+ */
+#ifndef TALKIE_ENCODE_H264_AU_H
+#define TALKIE_ENCODE_H264_AU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "encode/h264/params.h"
+
+typedef struct TkH264Gop {
+    int keyint;         /* frames between IDRs, >= 1 */
+    int64_t frames;     /* pictures started so far */
+    int frame_num;      /* of the last picture */
+    int idr_count;      /* IDRs so far: idr_pic_id alternates with it */
+} TkH264Gop;
+
+void tk_h264_gop_init(TkH264Gop *g, int keyint);
+/* Fills idr, idr_pic_id and frame_num of the next picture (first_mb and qp untouched). */
+void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic);
+
+/*
+ * Builds the access unit into a malloc'ed buffer (*out, freed by the caller with free()).
+ * rbsp holds the slices' RBSPs; slice_table[2 * s] / [2 * s + 1] are the byte offset and
+ * size of slice s. Returns 0, TALKIE_ERR(ENOMEM), TALKIE_ERR(EINVAL) (a slice outside
+ * rbsp_size).
+ */
+int tk_h264_au_write(const TkH264Config *c, int idr, int aud, const uint8_t *rbsp,
+                     size_t rbsp_size, const uint32_t *slice_table, int n_slices,
+                     uint8_t **out, size_t *out_size);
+
+#endif

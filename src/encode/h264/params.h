@@ -1,0 +1,55 @@
+/*
+ * H.264 parameter sets and slice headers for talkie's Constrained Baseline streams:
+ * SPS (7.3.2.1.1) with VUI (E.1.1), PPS (7.3.2.2), slice_header (7.3.3) for I slices,
+ * access unit delimiter (7.3.2.4), and the level choice (Table A-1).
+ *
+ * Fixed choices: profile_idc 66 with constraint_set0/1 (Constrained Baseline), CAVLC, frame
+ * macroblocks only, pic_order_cnt_type 2 (output order = decode order), one reference frame,
+ * pic_init_qp 26, deblocking control present and every slice turns the filter off
+ * (disable_deblocking_filter_idc 1) so the encoder's reconstruction is the decoder's output.
+ */
+#ifndef TALKIE_ENCODE_H264_PARAMS_H
+#define TALKIE_ENCODE_H264_PARAMS_H
+
+#include <stdint.h>
+
+#include "common/frame.h"
+#include "encode/h264/bitwriter.h"
+
+#define TK_H264_LOG2_MAX_FRAME_NUM 8 /* frame_num wraps at 256 */
+
+typedef struct TkH264Config {
+    TkFrameLayout layout;
+    int fps_num, fps_den;
+    int64_t bitrate_bps;  /* 0 when unknown (constant QP) */
+    int level_idc;        /* from tk_h264_level() */
+} TkH264Config;
+
+/*
+ * The smallest level (level_idc, 10 = 1.0 ... 52 = 5.2) whose Table A-1 limits hold the frame
+ * size (MaxFS, and width/height <= sqrt(8 * MaxFS) macroblocks), the macroblock rate
+ * (MaxMBPS) and, when bitrate_bps > 0, the bitrate (MaxBR * 1200 for the NAL HRD).
+ * TALKIE_ERROR_UNSUPPORTED when even 5.2 is too small.
+ */
+int tk_h264_level(const TkFrameLayout *layout, int fps_num, int fps_den, int64_t bitrate_bps);
+
+typedef struct TkH264SliceHeader {
+    int first_mb;     /* first_mb_in_slice */
+    int idr;          /* 1: IDR picture (nal_unit_type 5) */
+    int idr_pic_id;   /* IDR only: differs between two consecutive IDRs */
+    int frame_num;    /* 0 at an IDR, then +1 per reference picture, modulo 2^log2 */
+    int qp;           /* SliceQPY; written as slice_qp_delta against pic_init_qp 26 */
+} TkH264SliceHeader;
+
+/* seq_parameter_set_rbsp(), rbsp_trailing_bits included. */
+void tk_h264_write_sps(TkBitWriter *bw, const TkH264Config *c);
+/* pic_parameter_set_rbsp(), rbsp_trailing_bits included. */
+void tk_h264_write_pps(TkBitWriter *bw, const TkH264Config *c);
+/* access_unit_delimiter_rbsp() for a picture of I slices. */
+void tk_h264_write_aud(TkBitWriter *bw);
+/* slice_header() of an I slice, without slice data or trailing bits (the pack step adds
+ * the macroblocks after it). */
+void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
+                                const TkH264SliceHeader *s);
+
+#endif

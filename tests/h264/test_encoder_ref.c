@@ -1,0 +1,231 @@
+/*
+ * The C reference encoder against an independent decoder: frames of several kinds (random,
+ * flat, pixel-level noise, a smooth gradient), sizes (320x240, 200x120 which is not a
+ * multiple of 16, 64x64) and QPs (0 10 26 40 51) are encoded, decoded by libavcodec with
+ * every error check on, and the decoded pixels must equal our reconstruction exactly. Then a
+ * run of frames (IDR, I pictures, IDR again) must decode frame for frame.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+
+#include "check.h"
+#include "encode/compute/encoder_ref.h"
+
+enum { PAT_RANDOM, PAT_FLAT, PAT_NOISE, PAT_GRADIENT, PAT_COUNT };
+static const char *const pattern_names[] = { "random", "flat", "noise", "gradient" };
+
+static uint32_t next_random(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* Fills the whole aligned NV12 image, padding included (the renderer draws there too). */
+static void fill_frame(uint8_t *img, const TkFrameLayout *l, int pattern, uint32_t seed)
+{
+    uint32_t rnd = seed * 2654435761u + 1;
+    for (int y = 0; y < l->aligned_height; y++) {
+        for (int x = 0; x < l->aligned_width; x++) {
+            uint8_t v;
+            switch (pattern) {
+            case PAT_RANDOM: v = (uint8_t)next_random(&rnd); break;
+            case PAT_FLAT: v = (uint8_t)(16 + seed * 37 % 220); break;
+            case PAT_NOISE: v = ((x ^ y) & 1) ? 255 : 0; break; /* the most detail per pixel */
+            default: v = (uint8_t)((x * 255 / l->aligned_width + y * 128 / l->aligned_height +
+                                    seed * 9) & 0xff); break;
+            }
+            img[(size_t)y * l->luma_stride + x] = v;
+        }
+    }
+    for (int y = 0; y < l->aligned_height / 2; y++) {
+        uint8_t *row = img + l->chroma_offset + (size_t)y * l->luma_stride;
+        for (int x = 0; x < l->aligned_width / 2; x++) {
+            uint8_t cb, cr;
+            switch (pattern) {
+            case PAT_RANDOM: cb = (uint8_t)next_random(&rnd); cr = (uint8_t)next_random(&rnd); break;
+            case PAT_FLAT: cb = (uint8_t)(128 + seed % 50); cr = (uint8_t)(100 + seed % 30); break;
+            case PAT_NOISE: cb = ((x + y) & 1) ? 240 : 16; cr = ((x + y) & 1) ? 16 : 240; break;
+            default: cb = (uint8_t)(64 + x * 2 % 128); cr = (uint8_t)(200 - y * 3 % 150); break;
+            }
+            row[2 * x] = cb;
+            row[2 * x + 1] = cr;
+        }
+    }
+}
+
+static int frames_checked; /* decoded frames found equal to the reconstruction */
+
+typedef struct Decoder {
+    AVCodecContext *ctx;
+    AVPacket *pkt;
+    AVFrame *frame;
+} Decoder;
+
+static int decoder_open(Decoder *d)
+{
+    memset(d, 0, sizeof(*d));
+    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+    if (!codec)
+        return -1;
+    d->ctx = avcodec_alloc_context3(codec);
+    d->pkt = av_packet_alloc();
+    d->frame = av_frame_alloc();
+    if (!d->ctx || !d->pkt || !d->frame)
+        return -1;
+    /* Make every bitstream problem an error instead of a concealed picture. */
+    d->ctx->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM | AV_EF_CRCCHECK;
+    d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
+    d->ctx->thread_count = 1;
+    return avcodec_open2(d->ctx, codec, NULL);
+}
+
+static void decoder_close(Decoder *d)
+{
+    av_frame_free(&d->frame);
+    av_packet_free(&d->pkt);
+    avcodec_free_context(&d->ctx);
+}
+
+/* Compares a decoded frame with our NV12 reconstruction (visible part). */
+static int compare(const AVFrame *f, const uint8_t *recon, const TkFrameLayout *l,
+                   const char *what)
+{
+    CHECK_EQ(f->width, l->width);
+    CHECK_EQ(f->height, l->height);
+    CHECK_EQ(f->format, AV_PIX_FMT_YUV420P);
+    if (f->width != l->width || f->height != l->height || f->format != AV_PIX_FMT_YUV420P)
+        return -1;
+    for (int y = 0; y < l->height; y++) {
+        for (int x = 0; x < l->width; x++) {
+            int ours = recon[(size_t)y * l->luma_stride + x];
+            int theirs = f->data[0][(size_t)y * f->linesize[0] + x];
+            if (ours != theirs) {
+                fprintf(stderr, "%s: luma (%d,%d) recon %d decoded %d\n", what, x, y, ours,
+                        theirs);
+                tk_check_failures++;
+                return -1;
+            }
+        }
+    }
+    for (int y = 0; y < l->height / 2; y++) {
+        for (int x = 0; x < l->width / 2; x++) {
+            for (int c = 0; c < 2; c++) {
+                int ours = recon[l->chroma_offset + (size_t)y * l->luma_stride + 2 * x + c];
+                int theirs = f->data[1 + c][(size_t)y * f->linesize[1 + c] + x];
+                if (ours != theirs) {
+                    fprintf(stderr, "%s: chroma %d (%d,%d) recon %d decoded %d\n", what, c, x,
+                            y, ours, theirs);
+                    tk_check_failures++;
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Encodes n_frames frames (pattern changes per frame) and checks every decoded one. */
+static void run(int width, int height, int qp, int pattern, int n_frames, int keyint,
+                int slice_mb_rows)
+{
+    char what[128];
+    snprintf(what, sizeof(what), "%dx%d qp %d %s frames %d keyint %d slice rows %d", width,
+             height, qp, pattern_names[pattern], n_frames, keyint, slice_mb_rows);
+    TkEncoderRefParams p = {
+        .layout = tk_frame_layout(width, height), .fps_num = 30, .fps_den = 1,
+        .keyint = keyint, .slice_mb_rows = slice_mb_rows, .aud = n_frames > 1,
+    };
+    TkEncoderRef *e = NULL;
+    int res = tk_encoder_ref_open(&e, &p);
+    CHECK_EQ(res, 0);
+    if (res < 0)
+        return;
+    Decoder d;
+    CHECK_EQ(decoder_open(&d), 0);
+    uint8_t *img = malloc(p.layout.size);
+    uint8_t *recon = malloc(p.layout.size * (size_t)n_frames);
+    if (!img || !recon) {
+        CHECK(0);
+        goto done;
+    }
+    int decoded = 0;
+    for (int i = 0; i <= n_frames; i++) {
+        if (i < n_frames) {
+            fill_frame(img, &p.layout, pattern == PAT_FLAT ? PAT_FLAT : (pattern + i) % PAT_COUNT,
+                       (uint32_t)(i + 1));
+            uint8_t *au;
+            size_t size;
+            int idr;
+            res = tk_encoder_ref_encode(e, img, qp, &au, &size, &idr);
+            CHECK_EQ(res, 0);
+            if (res < 0) {
+                fprintf(stderr, "%s: encode failed (%d)\n", what, res);
+                goto done;
+            }
+            CHECK_EQ(idr, i % keyint == 0);
+            memcpy(recon + p.layout.size * (size_t)i, tk_encoder_ref_recon(e), p.layout.size);
+            d.pkt->data = au;
+            d.pkt->size = (int)size;
+            d.pkt->pts = i;
+            res = avcodec_send_packet(d.ctx, d.pkt);
+            free(au);
+        } else {
+            res = avcodec_send_packet(d.ctx, NULL);
+        }
+        if (res < 0) {
+            fprintf(stderr, "%s: frame %d: send_packet: %s\n", what, i, av_err2str(res));
+            tk_check_failures++;
+            goto done;
+        }
+        while ((res = avcodec_receive_frame(d.ctx, d.frame)) == 0) {
+            if (decoded < n_frames &&
+                compare(d.frame, recon + p.layout.size * (size_t)decoded, &p.layout, what) < 0) {
+                fprintf(stderr, "%s: decoded frame %d differs\n", what, decoded);
+                goto done;
+            }
+            CHECK(!d.frame->decode_error_flags);
+            decoded++;
+            av_frame_unref(d.frame);
+        }
+        if (res != AVERROR(EAGAIN) && res != AVERROR_EOF) {
+            fprintf(stderr, "%s: receive_frame: %s\n", what, av_err2str(res));
+            tk_check_failures++;
+            goto done;
+        }
+    }
+    CHECK_EQ(decoded, n_frames);
+    frames_checked += decoded;
+done:
+    free(img);
+    free(recon);
+    decoder_close(&d);
+    tk_encoder_ref_close(&e);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5) { /* one case by hand: width height qp pattern */
+        run(atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), 1, 1, 1);
+        return tk_check_finish();
+    }
+    static const int sizes[][2] = { { 320, 240 }, { 200, 120 }, { 64, 64 } };
+    static const int qps[] = { 0, 10, 26, 40, 51 };
+    av_log_set_level(AV_LOG_ERROR);
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+        for (size_t q = 0; q < sizeof(qps) / sizeof(qps[0]); q++)
+            for (int pat = 0; pat < PAT_COUNT; pat++)
+                run(sizes[s][0], sizes[s][1], qps[q], pat, 1, 1, 1);
+    /* IDR, I, I, IDR, I, I, IDR: frame_num, idr_pic_id and the AUDs must all be accepted. */
+    run(200, 120, 26, PAT_RANDOM, 7, 3, 1);
+    run(64, 64, 10, PAT_GRADIENT, 5, 2, 2);
+    /* Fewer, taller slices (nC across rows inside a slice). */
+    run(320, 240, 20, PAT_RANDOM, 2, 30, 4);
+    run(64, 48, 30, PAT_NOISE, 1, 1, 100);
+    printf("%d decoded frames equal to the reconstruction\n", frames_checked);
+    CHECK_EQ(frames_checked, 60 + 7 + 5 + 2 + 1);
+    return tk_check_finish();
+}
