@@ -1,6 +1,7 @@
 /*
- * The renderer: draws the scene at time t into an NV12 image on the GPU (compute shader).
- * (Header committed by the lead so the session compiles; the renderer's owner fills it in.)
+ * The renderer: draws the scene at time t into an NV12 image on the GPU (compute shader
+ * shaders/render.comp). The composer builds a draw list on the host; the renderer uploads
+ * it (and the glyph atlas whenever it changed, normally once) and records one dispatch.
  */
 #ifndef TALKIE_RENDER_RENDER_H
 #define TALKIE_RENDER_RENDER_H
@@ -9,19 +10,30 @@
 
 #include "common/frame.h"
 #include "common/log.h"
+#include "render/composer.h"
 #include "scene/scene.h"
 #include "vk/vk.h"
 
 typedef struct TkRenderer TkRenderer;
 
+/* Errors: TALKIE_ERROR_FONT, TALKIE_ERR(ENOMEM), TALKIE_ERR(EINVAL), Vulkan errors. */
 int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *layout,
                        const char *font_path /* NULL: fontconfig */, const TkLog *log);
+/* NULL-safe; sets *r to NULL. The device must be idle (no recorded frame in flight). */
 void tk_renderer_destroy(TkRenderer **r);
 /* Records the drawing of `scene` at time t_ms into cmd (already begun), writing the whole
  * image into `target` (a buffer of at least layout->size bytes). May upload per-frame data
  * into a buffer the renderer owns: only one frame may be in flight per renderer (the session
- * waits for each submission before the next record). */
+ * waits for each submission before the next record). A barrier after the dispatch makes the
+ * image visible to whatever cmd records next. */
 int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCmd *cmd,
                        const TkVkBuffer *target);
+
+/* The same frame drawn on the host by the C reference (render_ref.c) into `out`
+ * (layout->size bytes): what the GPU must produce, byte for byte. */
+int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uint8_t *out);
+
+/* Where things are in the frame last recorded (see composer.h). */
+const TkComposerLayout *tk_renderer_layout(const TkRenderer *r);
 
 #endif

@@ -1,0 +1,170 @@
+/*
+ * GPU side of the renderer: owns the kernel, the per-frame draw-list buffer (host-visible,
+ * rewritten every frame: safe because only one frame is in flight) and the device-local
+ * atlas, re-uploaded through a staging buffer only when the atlas changed.
+ */
+#include "render/render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/drawlist.h"
+#include "render/render_ref.h"
+
+static const uint32_t render_spv[] =
+#include "render.spv.inc"
+;
+
+typedef struct TkRenderPush {
+    uint32_t width, height, stride_words, chroma_word;
+} TkRenderPush;
+
+struct TkRenderer {
+    TkVkDevice *dev;
+    const TkLog *log;
+    TkFrameLayout layout;
+    TkComposer *composer;
+    TkDrawList dl;
+    TkVkKernel kernel;
+    TkVkBuffer list;         /* TK_VK_MEMORY_UPLOAD */
+    size_t list_words;       /* its capacity */
+    TkVkBuffer atlas;        /* TK_VK_MEMORY_DEVICE */
+    TkVkBuffer staging;      /* TK_VK_MEMORY_UPLOAD, the atlas on its way */
+    uint32_t atlas_generation; /* of the atlas on the GPU; 0: none yet */
+};
+
+void tk_renderer_destroy(TkRenderer **rp)
+{
+    if (!rp || !*rp)
+        return;
+    TkRenderer *r = *rp;
+    if (r->dev) {
+        tk_vk_buffer_destroy(r->dev, &r->staging);
+        tk_vk_buffer_destroy(r->dev, &r->atlas);
+        tk_vk_buffer_destroy(r->dev, &r->list);
+        tk_vk_kernel_destroy(r->dev, &r->kernel);
+    }
+    tk_draw_list_free(&r->dl);
+    tk_composer_destroy(&r->composer);
+    free(r);
+    *rp = NULL;
+}
+
+int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *layout,
+                       const char *font_path, const TkLog *log)
+{
+    *out = NULL;
+    if (!dev || !layout || layout->luma_stride % 4 || layout->chroma_offset % 4 ||
+        layout->aligned_width % TK_RENDER_BLOCK_W || layout->aligned_height % TK_RENDER_BLOCK_H)
+        return TALKIE_ERR(EINVAL);
+    TkRenderer *r = calloc(1, sizeof(*r));
+    if (!r)
+        return TALKIE_ERR(ENOMEM);
+    r->dev = dev;
+    r->log = log;
+    r->layout = *layout;
+    int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
+    if (res < 0)
+        goto error;
+    res = tk_vk_kernel_create(dev, &r->kernel, render_spv, sizeof(render_spv), 3, sizeof(TkRenderPush));
+    if (res < 0)
+        goto error;
+    *out = r;
+    return 0;
+
+error:
+    tk_renderer_destroy(&r);
+    return res;
+}
+
+/* Makes the draw-list buffer hold `words` (the previous frame is finished, see above). */
+static int reserve_list(TkRenderer *r, size_t words)
+{
+    if (words <= r->list_words)
+        return 0;
+    size_t cap = r->list_words ? r->list_words : 4096;
+    while (cap < words)
+        cap *= 2;
+    tk_vk_buffer_destroy(r->dev, &r->list);
+    r->list_words = 0;
+    int res = tk_vk_buffer_create(r->dev, &r->list, cap * sizeof(uint32_t), TK_VK_MEMORY_UPLOAD);
+    if (res < 0)
+        return res;
+    r->list_words = cap;
+    return 0;
+}
+
+/* Records the atlas upload when the host atlas changed since the last one. */
+static int upload_atlas(TkRenderer *r, TkVkCmd *cmd)
+{
+    const TkAtlas *a = tk_composer_atlas(r->composer);
+    if (a->generation == r->atlas_generation)
+        return 0;
+    size_t bytes = (size_t)a->width * (size_t)a->height; /* width % 4 == 0: whole words */
+    if (bytes > r->atlas.size) {
+        tk_vk_buffer_destroy(r->dev, &r->atlas);
+        tk_vk_buffer_destroy(r->dev, &r->staging);
+        int res = tk_vk_buffer_create(r->dev, &r->atlas, bytes, TK_VK_MEMORY_DEVICE);
+        if (res < 0)
+            return res;
+        res = tk_vk_buffer_create(r->dev, &r->staging, bytes, TK_VK_MEMORY_UPLOAD);
+        if (res < 0)
+            return res;
+    }
+    memcpy(r->staging.map, a->pixels, bytes);
+    tk_vk_cmd_copy(r->dev, cmd, &r->staging, 0, &r->atlas, 0, bytes);
+    tk_vk_cmd_barrier(r->dev, cmd);
+    r->atlas_generation = a->generation;
+    return 0;
+}
+
+int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCmd *cmd,
+                       const TkVkBuffer *target)
+{
+    if (!r || !cmd || !target || target->size < r->layout.size)
+        return TALKIE_ERR(EINVAL);
+    int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
+    if (res < 0)
+        return res;
+    size_t words = tk_draw_list_words(&r->dl);
+    if ((res = reserve_list(r, words)) < 0)
+        return res;
+    tk_draw_list_pack(&r->dl, r->list.map);
+    if ((res = upload_atlas(r, cmd)) < 0)
+        return res;
+
+    const TkFrameLayout *l = &r->layout;
+    TkRenderPush push = {
+        .width = (uint32_t)l->aligned_width,
+        .height = (uint32_t)l->aligned_height,
+        .stride_words = (uint32_t)(l->luma_stride / 4),
+        .chroma_word = (uint32_t)(l->chroma_offset / 4),
+    };
+    const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
+    uint32_t block_x = TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W;
+    uint32_t block_y = TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H;
+    tk_vk_cmd_dispatch(r->dev, cmd, &r->kernel, buffers, &push,
+                       (push.width + block_x - 1) / block_x, (push.height + block_y - 1) / block_y,
+                       1);
+    tk_vk_cmd_barrier(r->dev, cmd);
+    return 0;
+}
+
+int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uint8_t *out)
+{
+    int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
+    if (res < 0)
+        return res;
+    uint32_t *words = malloc(tk_draw_list_words(&r->dl) * sizeof(uint32_t));
+    if (!words)
+        return TALKIE_ERR(ENOMEM);
+    tk_draw_list_pack(&r->dl, words);
+    tk_render_ref(words, tk_composer_atlas(r->composer)->pixels, &r->layout, out);
+    free(words);
+    return 0;
+}
+
+const TkComposerLayout *tk_renderer_layout(const TkRenderer *r)
+{
+    return tk_composer_layout(r->composer);
+}
