@@ -1,0 +1,54 @@
+/*
+ * Host side of the intra analysis kernel (analyse.comp): pipeline creation and recording.
+ *
+ * Parallel mapping (also written at the top of analyse.comp): one workgroup of 16 threads
+ * per slice, macroblocks of the slice in raster order inside the workgroup, the threads
+ * sharing each macroblock's work between barriers. Slices are independent, so the dispatch
+ * is ceil(mb_height / slice_mb_rows) workgroups.
+ */
+#include "encode/compute/analyse_gpu.h"
+
+#include <string.h>
+
+static const uint32_t analyse_spv[] =
+#include "analyse.spv.inc"
+;
+
+/* Mirrors the push-constant block Params of analyse.comp. */
+typedef struct AnalysePush {
+    int32_t luma_stride;
+    int32_t chroma_offset;
+    int32_t mb_width;
+    int32_t mb_height;
+    int32_t qp;
+    int32_t slice_mb_rows;
+} AnalysePush;
+
+int tk_analyse_gpu_create(TkVkDevice *dev, TkAnalyseGpu *a)
+{
+    memset(a, 0, sizeof(*a));
+    return tk_vk_kernel_create(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 3,
+                               sizeof(AnalysePush));
+}
+
+void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,
+                           const TkIntraParams *p, const TkVkBuffer *src,
+                           const TkVkBuffer *recon, const TkVkBuffer *coded)
+{
+    AnalysePush push = {
+        .luma_stride = (int32_t)p->layout.luma_stride,
+        .chroma_offset = (int32_t)p->layout.chroma_offset,
+        .mb_width = p->layout.mb_width,
+        .mb_height = p->layout.mb_height,
+        .qp = p->qp,
+        .slice_mb_rows = p->slice_mb_rows,
+    };
+    const TkVkBuffer *bufs[3] = { src, recon, coded };
+    uint32_t slices = (uint32_t)((p->layout.mb_height + p->slice_mb_rows - 1) / p->slice_mb_rows);
+    tk_vk_cmd_dispatch(dev, cmd, &a->kernel, bufs, &push, slices, 1, 1);
+}
+
+void tk_analyse_gpu_destroy(TkVkDevice *dev, TkAnalyseGpu *a)
+{
+    tk_vk_kernel_destroy(dev, &a->kernel);
+}
