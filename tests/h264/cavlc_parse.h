@@ -193,11 +193,6 @@ static int parse_mb(BitReader *br, TkCodedMb *mb, const TkCodedMb *left, const T
     }
     if (i16 || mb->cbp)
         mb->qp_delta = br_se(br);
-    for (int blk = 0; blk < 16; blk++) {
-        int x = (blk >> 2 & 1) * 2 + (blk & 1), y = (blk >> 3) * 2 + (blk >> 1 & 1);
-        (void)x;
-        (void)y;
-    }
     int t;
     if (i16) {
         int a = left ? left->total_coeff[parse_luma_idx(3, 0)] : -1;
