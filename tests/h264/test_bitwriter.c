@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "check.h"
+#include "../common/check.h"
 #include "encode/h264/bitwriter.h"
 
 /* The written bits as a '0'/'1' string. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cavlc_parse.h"
-#include "check.h"
+#include "../common/check.h"
 #include "encode/compute/cavlc_ref.h"
 #include "talkie/talkie.h"
 

@@ -10,7 +10,7 @@
 
 #include <libavcodec/avcodec.h>
 
-#include "check.h"
+#include "../common/check.h"
 #include "encode/compute/encoder_ref.h"
 
 enum { PAT_RANDOM, PAT_FLAT, PAT_NOISE, PAT_GRADIENT, PAT_COUNT };

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "../common/check.h"
 #include "encode/h264/nal.h"
 #include "talkie/talkie.h"
 
