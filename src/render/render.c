@@ -17,6 +17,7 @@ static const uint32_t render_spv[] =
 
 typedef struct TkRenderPush {
     uint32_t width, height, stride_words, chroma_word;
+    uint32_t cull;
 } TkRenderPush;
 
 struct TkRenderer {
@@ -31,6 +32,7 @@ struct TkRenderer {
     TkVkBuffer atlas;        /* TK_VK_MEMORY_DEVICE */
     TkVkBuffer staging;      /* TK_VK_MEMORY_UPLOAD, the atlas on its way */
     uint32_t atlas_generation; /* of the atlas on the GPU; 0: none yet */
+    int cull;                /* per-tile lists in the shader (see render.comp) */
 };
 
 void tk_renderer_destroy(TkRenderer **rp)
@@ -63,6 +65,7 @@ int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *l
     r->dev = dev;
     r->log = log;
     r->layout = *layout;
+    r->cull = 1;
     int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
     if (res < 0)
         goto error;
@@ -139,6 +142,7 @@ int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCm
         .height = (uint32_t)l->aligned_height,
         .stride_words = (uint32_t)(l->luma_stride / 4),
         .chroma_word = (uint32_t)(l->chroma_offset / 4),
+        .cull = (uint32_t)r->cull,
     };
     const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
     uint32_t block_x = TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W;
@@ -162,6 +166,11 @@ int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uin
     tk_render_ref(words, tk_composer_atlas(r->composer)->pixels, &r->layout, out);
     free(words);
     return 0;
+}
+
+void tk_renderer_set_culling(TkRenderer *r, int cull)
+{
+    r->cull = cull;
 }
 
 const TkComposerLayout *tk_renderer_layout(const TkRenderer *r)

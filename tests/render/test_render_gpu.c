@@ -1,7 +1,7 @@
 /*
  * The GPU renderer (shaders/render.comp) against its C reference: every test scene at
  * 256x256, 320x240 and 640x360 must come out byte for byte identical, with the validation
- * layer on and reporting nothing. Skips (77) where no Vulkan device can be opened.
+ * layer on and reporting nothing, both with the shader's per-tile lists and without them. Skips (77) where no Vulkan device can be opened.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +45,10 @@ static void test_size(TkVkDevice *dev, const TestScene *sc, int w, int h)
     CHECK_EQ(tk_vk_buffer_create(dev, &target, layout.size, TK_VK_MEMORY_READBACK), 0);
     if (res < 0 || !ref || !target.map)
         goto done;
-    /* Twice through the scenes: the second pass reuses the uploaded atlas and buffers. */
-    for (int pass = 0; pass < 2; pass++) {
+    /* Twice through the scenes with per-tile lists (the second pass reuses the uploaded
+     * atlas and buffers), then once with the fallback that visits the whole list. */
+    for (int pass = 0; pass < 3; pass++) {
+        tk_renderer_set_culling(r, pass < 2);
         for (int i = 0; i < TEST_SCENE_COUNT; i++) {
             CHECK_EQ(render_gpu(dev, r, &cmd, &sc[i], &target), 0);
             CHECK_EQ(tk_renderer_reference(r, sc[i].scene, sc[i].t_ms, ref), 0);
