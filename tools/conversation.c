@@ -23,6 +23,8 @@ typedef struct LineReader {
 } LineReader;
 
 static void fail(char *err, size_t err_size, const char *name, long line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void fail(char *err, size_t err_size, const char *name, long line, const char *fmt, ...)
 {
     int n = snprintf(err, err_size, "%s:%ld: ", name, line);
     if (n < 0 || (size_t)n >= err_size)
