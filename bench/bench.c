@@ -119,8 +119,8 @@ static EncodeResult run_x264(const Frames *src, const char *preset, int qp, int 
     if (check)
         score(src, packets, psizes, &r);
 done:
-    for (int i = 0; packets && i < src->n; i++)
-        free(packets[i]);
+    for (int j = 0; packets && j < src->n; j++)
+        free(packets[j]);
     free(packets);
     free(psizes);
     return r;

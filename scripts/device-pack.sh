@@ -6,23 +6,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d build-release ] || meson setup build-release --buildtype=release
-ninja -C build-release tools/talkie bench/talkie-bench
+ninja -C build-release
 rm -rf .dev && mkdir -p .dev/lib .dev/bin
 cp build-release/tools/talkie build-release/bench/talkie-bench .dev/bin/
+# The tests that need a GPU, to run them on a real one (validation on, see bench/RESULTS.md).
+for t in build-release/tests/*/test_*; do
+  [ -x "$t" ] && [ -f "$t" ] && cp "$t" .dev/bin/
+done
 for b in .dev/bin/*; do
   ldd "$b" | awk '/=> \//{print $3} /^\s*\/lib64/{print $1}'
 done | sort -u | while read -r lib; do
-  case "$lib" in */libvulkan.so*) continue;; esac   # the loader comes from .gl
+  case "$lib" in
+    */libvulkan.so*) continue;;            # the loader comes from .gl
+    */libc.so*|*/libm.so*|*/ld-linux*|*/libpthread.so*|*/libdl.so*|*/librt.so*) continue;;
+  esac                                     # glibc: the GPU machine's own is newer
   cp -L "$lib" .dev/lib/
 done
-cp -L /lib64/ld-linux-x86-64.so.2 .dev/lib/
 mkdir -p .dev/fonts && cp /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf .dev/fonts/
 cat > .dev/run <<'EOR'
 #!/bin/sh
-# Runs a carried binary with the carried glibc and libraries (the host's may be older).
+# Runs a carried binary with the carried libraries (glibc is the machine's own).
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$1; shift
-exec "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib:/usr/lib/x86_64-linux-gnu" "$here/bin/$bin" "$@"
+LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$here/bin/$bin" "$@"
 EOR
 chmod +x .dev/run
 du -sh .dev
