@@ -1,0 +1,44 @@
+/* Host side of cavlc.comp; see cavlc_gpu.h. One invocation per macroblock, 64 a group. */
+#include "encode/compute/cavlc_gpu.h"
+
+#include <string.h>
+
+static const uint32_t cavlc_spv[] =
+#include "cavlc.spv.inc"
+;
+
+/* Mirrors the push-constant block Params of cavlc.comp. */
+typedef struct CavlcPush {
+    int32_t mb_width;
+    int32_t mb_height;
+    int32_t slice_mb_rows;
+} CavlcPush;
+
+int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c)
+{
+    memset(c, 0, sizeof(*c));
+    return tk_vk_kernel_create(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 3,
+                               sizeof(CavlcPush));
+}
+
+void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
+                         const TkFrameLayout *layout, int slice_mb_rows,
+                         const TkVkBuffer *coded, const TkVkBuffer *scratch,
+                         const TkVkBuffer *counts)
+{
+    CavlcPush push = {
+        .mb_width = layout->mb_width,
+        .mb_height = layout->mb_height,
+        .slice_mb_rows = slice_mb_rows,
+    };
+    const TkVkBuffer *bufs[3] = { coded, scratch, counts };
+    uint32_t n_mbs = (uint32_t)(layout->mb_width * layout->mb_height);
+    tk_vk_cmd_fill(dev, cmd, counts, 0);
+    tk_vk_cmd_barrier(dev, cmd);
+    tk_vk_cmd_dispatch(dev, cmd, &c->kernel, bufs, &push, (n_mbs + 63) / 64, 1, 1);
+}
+
+void tk_cavlc_gpu_destroy(TkVkDevice *dev, TkCavlcGpu *c)
+{
+    tk_vk_kernel_destroy(dev, &c->kernel);
+}

@@ -1,0 +1,30 @@
+/*
+ * Host side of cavlc.comp: CAVLC of every macroblock of a frame on the GPU, bit-exact with
+ * tk_cavlc_frame_ref() (cavlc_ref.h): per-macroblock scratch bits and counts.
+ *
+ *     tk_cavlc_gpu_record(dev, &c, &cmd, &layout, slice_mb_rows, &coded, &scratch, &counts);
+ *
+ * `counts` holds n_mbs + 1 uints; the recording zeroes it first, and the last one comes out
+ * non-zero when a level was too large for Baseline CAVLC (the C reference's ERANGE).
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_CAVLC_GPU_H
+#define TALKIE_ENCODE_COMPUTE_CAVLC_GPU_H
+
+#include "common/frame.h"
+#include "vk/vk.h"
+
+typedef struct TkCavlcGpu {
+    TkVkKernel kernel;
+} TkCavlcGpu;
+
+int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c);
+/* Records: zero counts, barrier, the CAVLC dispatch. `coded` must be complete (barrier
+ * after the analysis); the caller orders later reads with a barrier. */
+void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
+                         const TkFrameLayout *layout, int slice_mb_rows,
+                         const TkVkBuffer *coded, const TkVkBuffer *scratch,
+                         const TkVkBuffer *counts);
+/* Safe on a zeroed or already destroyed object. */
+void tk_cavlc_gpu_destroy(TkVkDevice *dev, TkCavlcGpu *c);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * The whole-frame GPU encoder, the twin of encoder_ref.h: one command buffer per frame runs
+ * intra analysis (analyse_gpu.h), CAVLC (cavlc_gpu.h) and packing (pack_gpu.h) on the frame's
+ * own GPU buffer; the host only writes the slice headers before and, after the wait, reads
+ * the slice table and the packed slice bytes to add NAL framing (h264/au.h). Its access
+ * units are byte-identical with tk_encoder_ref_encode() for the same params and frames.
+ *
+ *     TkEncoderGpu *e;
+ *     tk_encoder_gpu_open(&e, dev, &params);         // params as for encoder_ref.h
+ *     tk_encoder_gpu_encode(e, &frame_buffer, qp, &au, &size, &idr);  // free(au)
+ *     tk_encoder_gpu_close(&e);
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_ENCODER_GPU_H
+#define TALKIE_ENCODE_COMPUTE_ENCODER_GPU_H
+
+#include "encode/compute/analyse_gpu.h"
+#include "encode/compute/cavlc_gpu.h"
+#include "encode/compute/encoder_ref.h"
+#include "encode/compute/pack_gpu.h"
+
+typedef struct TkEncoderGpu {
+    TkVkDevice *dev;
+    TkEncoderRefParams params;
+    TkH264Config config;
+    TkH264Gop gop;
+    TkPackDims dims;
+    TkAnalyseGpu analyse;
+    TkCavlcGpu cavlc;
+    TkPackGpu pack;
+    TkVkCmd cmd;
+    TkVkBuffer recon;       /* device: the reconstruction (a later P frame's reference) */
+    TkVkBuffer coded;       /* device: TkCodedMb[n_mbs] */
+    TkVkBuffer scratch;     /* device: n_mbs * TK_MB_SCRATCH_WORDS */
+    TkVkBuffer counts;      /* device: n_mbs + 1 */
+    TkVkBuffer mb_offset;   /* device: n_mbs */
+    TkVkBuffer hdr;         /* upload: slice headers */
+    TkVkBuffer slice_table; /* readback: 2 + 2 * n_slices */
+    TkVkBuffer out;         /* readback: the packed slices (written with atomics in place) */
+} TkEncoderGpu;
+
+/* Errors: TALKIE_ERR(EINVAL), TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED (no level, or
+ * more than TK_PACK_GPU_MAX_SLICES slices), TALKIE_ERROR_VULKAN. *e is NULL on failure. */
+int tk_encoder_gpu_open(TkEncoderGpu **e, TkVkDevice *dev, const TkEncoderRefParams *params);
+
+/* Encodes the NV12 frame in `src` (params.layout, a storage buffer). Errors as
+ * tk_encoder_ref_encode() plus TALKIE_ERROR_VULKAN / TALKIE_ERROR_VALIDATION. */
+int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_t **au,
+                          size_t *au_size, int *idr);
+
+/* Frees a (partly) opened encoder and sets *e to NULL. */
+void tk_encoder_gpu_close(TkEncoderGpu **e);
+
+#endif
