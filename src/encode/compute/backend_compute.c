@@ -1,49 +1,173 @@
 /*
- * The "compute" encoder backend: talkie's own H.264 encoder in Vulkan compute shaders.
- * First stage: it reports itself unsupported so "auto" falls through to the next backend;
- * the real backend (analyse + CAVLC + pack kernels on the frame's GPU buffer) replaces this.
+ * The "compute" encoder backend: talkie's own H.264 encoder in Vulkan compute shaders
+ * (encoder_gpu.h: analysis, CAVLC and packing on the frame's GPU buffer, NAL framing on the
+ * host). Zero latency: submit() encodes the frame at once and keeps its packet until
+ * receive() takes it; a second submit() before that answers EAGAIN.
+ *
+ * Rate: params->qp when it is 0..51; with qp == -1 a simple per-frame loop moves the QP by
+ * one or two steps towards bitrate_bps (target bits per frame = bitrate * den / num), which
+ * keeps every frame deterministic and needs nothing from the GPU but the size it made.
  */
-#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "encode/backend.h"
+#include "encode/compute/encoder_gpu.h"
+
+/* Macroblock rows per slice: one, so a row's nC and prediction never wait on another. */
+#define SLICE_MB_ROWS 1
+/* Where the bitrate loop starts, and the range it stays in (low QPs cost much and gain
+ * little for rendered text). */
+#define RATE_QP_START 26
+#define RATE_QP_MIN 10
+#define RATE_QP_MAX 51
+
+typedef struct TkComputeEncoder {
+    TkEncoderGpu *gpu;
+    const TkLog *log;
+    int qp;               /* the QP of the next frame */
+    int fixed_qp;         /* 1: params->qp was given */
+    int64_t target_bits;  /* per frame, with bitrate_bps */
+    TalkiePacket pending; /* the encoded frame receive() has not taken yet */
+    int has_pending;
+    int flushed;
+} TkComputeEncoder;
+
+static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
+{
+    if (params->fps_num <= 0 || params->fps_den <= 0 || params->keyint < 1 ||
+        (params->qp < 0 && (params->qp != -1 || params->bitrate_bps <= 0)) || params->qp > 51)
+        return TALKIE_ERR(EINVAL);
+    memset(p, 0, sizeof(*p));
+    p->layout = params->layout;
+    p->fps_num = params->fps_num;
+    p->fps_den = params->fps_den;
+    p->bitrate_bps = params->qp < 0 ? params->bitrate_bps : 0;
+    p->keyint = params->keyint;
+    p->slice_mb_rows = SLICE_MB_ROWS;
+    p->aud = 0;
+    return 0;
+}
 
 static int compute_probe(const TkEncoderParams *params)
 {
-    (void)params;
-    return TALKIE_ERROR_UNSUPPORTED;
-}
-
-static int compute_open(void **ctx, const TkEncoderParams *params)
-{
-    (void)params;
-    *ctx = NULL;
-    return TALKIE_ERROR_UNSUPPORTED;
-}
-
-static int compute_submit(void *ctx, const TkEncoderFrame *frame)
-{
-    (void)ctx;
-    (void)frame;
-    return TALKIE_ERROR_UNSUPPORTED;
-}
-
-static int compute_receive(void *ctx, TalkiePacket *pkt)
-{
-    (void)ctx;
-    (void)pkt;
-    return TALKIE_ERROR_UNSUPPORTED;
-}
-
-static int compute_flush(void *ctx)
-{
-    (void)ctx;
-    return TALKIE_ERROR_UNSUPPORTED;
+    TkEncoderRefParams p;
+    if (!params->vk || params->vk->compute_queue == VK_NULL_HANDLE)
+        return TALKIE_ERROR_UNSUPPORTED;
+    if (params_to_gpu(params, &p) < 0)
+        return TALKIE_ERROR_UNSUPPORTED;
+    if (tk_h264_level(&p.layout, p.fps_num, p.fps_den, p.bitrate_bps) < 0)
+        return TALKIE_ERROR_UNSUPPORTED;
+    TkPackDims d = tk_pack_dims(&p.layout, p.slice_mb_rows);
+    return d.n_slices <= TK_PACK_GPU_MAX_SLICES ? 0 : TALKIE_ERROR_UNSUPPORTED;
 }
 
 static void compute_close(void **ctx)
 {
-    if (ctx)
-        *ctx = NULL;
+    if (!ctx || !*ctx)
+        return;
+    TkComputeEncoder *enc = *ctx;
+    tk_encoder_gpu_close(&enc->gpu);
+    free(enc->pending.data);
+    free(enc);
+    *ctx = NULL;
+}
+
+static int compute_open(void **ctx, const TkEncoderParams *params)
+{
+    *ctx = NULL;
+    TkEncoderRefParams p;
+    int res = params_to_gpu(params, &p);
+    if (res < 0)
+        return res;
+    if (!params->vk)
+        return TALKIE_ERROR_UNSUPPORTED;
+    TkComputeEncoder *enc = calloc(1, sizeof(*enc));
+    if (!enc)
+        return TALKIE_ERR(ENOMEM);
+    enc->log = params->log;
+    enc->fixed_qp = params->qp >= 0;
+    enc->qp = enc->fixed_qp ? params->qp : RATE_QP_START;
+    if (!enc->fixed_qp)
+        enc->target_bits = params->bitrate_bps * params->fps_den / params->fps_num;
+    res = tk_encoder_gpu_open(&enc->gpu, params->vk, &p);
+    if (res < 0) {
+        tk_log_error(enc->log, "compute encoder: cannot open (%s)", talkie_strerror(res));
+        void *v = enc;
+        compute_close(&v);
+        return res;
+    }
+    *ctx = enc;
+    return 0;
+}
+
+/* The bitrate loop: one step when the frame missed the target by 15 %, two beyond 50 %. */
+static void adjust_qp(TkComputeEncoder *enc, size_t bytes)
+{
+    if (enc->fixed_qp || enc->target_bits <= 0)
+        return;
+    int64_t bits = (int64_t)bytes * 8, t = enc->target_bits;
+    int step = 0;
+    if (bits * 100 > t * 150)
+        step = 2;
+    else if (bits * 100 > t * 115)
+        step = 1;
+    else if (bits * 100 < t * 50)
+        step = -2;
+    else if (bits * 100 < t * 85)
+        step = -1;
+    enc->qp += step;
+    if (enc->qp < RATE_QP_MIN)
+        enc->qp = RATE_QP_MIN;
+    if (enc->qp > RATE_QP_MAX)
+        enc->qp = RATE_QP_MAX;
+}
+
+static int compute_submit(void *ctx, const TkEncoderFrame *frame)
+{
+    TkComputeEncoder *enc = ctx;
+    if (enc->flushed || !frame || !frame->gpu)
+        return TALKIE_ERR(EINVAL);
+    if (enc->has_pending)
+        return TALKIE_ERR(EAGAIN);
+    uint8_t *au;
+    size_t size;
+    int idr;
+    int res = tk_encoder_gpu_encode(enc->gpu, frame->gpu, enc->qp, &au, &size, &idr);
+    if (res < 0) {
+        tk_log_error(enc->log, "compute encoder: frame %lld failed (%s)", (long long)frame->pts,
+                     talkie_strerror(res));
+        return res == TALKIE_ERR(ENOMEM) || res == TALKIE_ERROR_VULKAN ||
+               res == TALKIE_ERROR_VALIDATION ? res : TALKIE_ERROR_ENCODER;
+    }
+    adjust_qp(enc, size);
+    memset(&enc->pending, 0, sizeof(enc->pending));
+    enc->pending.data = au;
+    enc->pending.size = size;
+    enc->pending.pts = frame->pts;
+    enc->pending.dts = frame->pts; /* no reordering */
+    enc->pending.keyframe = idr;
+    enc->has_pending = 1;
+    return 0;
+}
+
+static int compute_receive(void *ctx, TalkiePacket *pkt)
+{
+    TkComputeEncoder *enc = ctx;
+    memset(pkt, 0, sizeof(*pkt));
+    if (!enc->has_pending)
+        return enc->flushed ? TALKIE_EOF : TALKIE_ERR(EAGAIN);
+    *pkt = enc->pending; /* ownership of data moves to the caller */
+    memset(&enc->pending, 0, sizeof(enc->pending));
+    enc->has_pending = 0;
+    return 0;
+}
+
+static int compute_flush(void *ctx)
+{
+    TkComputeEncoder *enc = ctx;
+    enc->flushed = 1;
+    return 0;
 }
 
 const TkEncoderBackend tk_encoder_compute = {
