@@ -118,7 +118,8 @@ static int open_encoder(TalkieSession *s)
         .log = &s->log,
     };
     TalkieEncoder wanted = s->settings.encoder;
-    const TkEncoderBackend *const *list = tk_encoder_list();
+    const TkEncoderBackend *list[TK_ENCODER_MAX_BACKENDS + 1];
+    tk_encoder_order(s->vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU, list);
     for (int i = 0; list[i]; i++) {
         const TkEncoderBackend *b = list[i];
         if (wanted != TALKIE_ENCODER_AUTO && b->id != wanted)

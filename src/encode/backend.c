@@ -21,3 +21,14 @@ const TkEncoderBackend *tk_encoder_find(TalkieEncoder id)
             return backends[i];
     return NULL;
 }
+
+void tk_encoder_order(int cpu_device, const TkEncoderBackend **order)
+{
+    int n = 0;
+    if (cpu_device)
+        order[n++] = &tk_encoder_lavc;
+    for (int i = 0; backends[i] && n < TK_ENCODER_MAX_BACKENDS; i++)
+        if (!(cpu_device && backends[i] == &tk_encoder_lavc))
+            order[n++] = backends[i];
+    order[n] = NULL;
+}

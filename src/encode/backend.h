@@ -56,8 +56,14 @@ typedef struct TkEncoderBackend {
 extern const TkEncoderBackend tk_encoder_lavc;
 extern const TkEncoderBackend tk_encoder_compute;
 
-/* The backends in the order "auto" tries them. */
+#define TK_ENCODER_MAX_BACKENDS 4
+
 const TkEncoderBackend *tk_encoder_find(TalkieEncoder id);
+/* Every backend, NULL-terminated, in the order "auto" tries them on a GPU. */
 const TkEncoderBackend *const *tk_encoder_list(void);
+/* Fills order[] (TK_ENCODER_MAX_BACKENDS + 1 entries, NULL-terminated) with the order "auto"
+ * tries the backends in: on a CPU device (lavapipe) the GPU encoders only emulate a GPU on
+ * the same cores and are far slower than x264, so the CPU encoder comes first there. */
+void tk_encoder_order(int cpu_device, const TkEncoderBackend **order);
 
 #endif

@@ -132,6 +132,7 @@ static void check_render(TalkieEncoder encoder)
     s.fps_num = FPS;
     s.encoder = encoder;
     s.validation = 1;
+    s.font_path = getenv("TALKIE_FONT");  /* machines without fontconfig fonts */
     TalkieSession *ts;
     int err = talkie_session_open(&ts, &s);
     if (err == TALKIE_ERROR_UNSUPPORTED) {
