@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs the release build's binaries and every shared library they load (the dynamic loader
 # included) into .dev/, so they run on the bare GPU machine of the `device` tool:
-#   .dev/run BINARY ARGS...   runs one with the carried loader and libraries.
+#   .dev/run BINARY ARGS...   runs one with the carried libraries.
+# Carry `.gl` and `.devpack` (see bench/RESULTS.md for the exact command).
 # The Vulkan loader comes from .gl/ (see bench/RESULTS.md) and the NVIDIA driver from the host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ done | sort -u | while read -r lib; do
   esac                                     # glibc: the GPU machine's own is newer
   cp -L "$lib" .dev/lib/
 done
+strip --strip-unneeded .dev/bin/*
 mkdir -p .dev/fonts && cp /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf .dev/fonts/
 cat > .dev/run <<'EOR'
 #!/bin/sh
@@ -31,4 +33,8 @@ bin=$1; shift
 LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$here/bin/$bin" "$@"
 EOR
 chmod +x .dev/run
-du -sh .dev
+# libavcodec's dependencies make the folder larger than the device tool carries; xz brings it
+# to about a third. Unpack there with: tar xJf .devpack/dev.tar.xz
+mkdir -p .devpack
+tar cf - .dev | xz -T2 -6 > .devpack/dev.tar.xz
+du -sh .dev .devpack/dev.tar.xz
