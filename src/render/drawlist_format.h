@@ -15,6 +15,15 @@
  *   glyphs   TK_DL_GLYPH_WORDS each: x, y, w, h (destination, ints), atlas x, atlas y,
  *            colour, unused. Coverage a (0..255) from the atlas blends each channel:
  *            c = (c * (255 - a) + colour * a + 127) / 255.
+ * The renderer appends a tile section (built by tiles.c; the C reference does not read it),
+ * starting at the word the shader gets as a push constant:
+ *   tiles    3 words per workgroup tile, row-major: first entry word, shape count, glyph
+ *            count
+ *   clipped glyphs  TK_TILE_GLYPH_WORDS each: x0, y0, x1, y1 (the glyph box clipped to its
+ *            run), atlas base, colour; the coverage of pixel (x, y) inside the box is atlas
+ *            byte y * atlas width + x + base (uint arithmetic, wrapping)
+ *   entries  per tile, in draw order: the word of each shape touching it, then the word of
+ *            each clipped glyph touching it
  * A colour is packed Y | Cb << 8 | Cr << 16 (BT.709 limited range, see colour.h).
  */
 #ifndef TALKIE_RENDER_DRAWLIST_FORMAT_H
@@ -24,6 +33,7 @@
 #define TK_DL_SHAPE_WORDS 6
 #define TK_DL_RUN_WORDS 6
 #define TK_DL_GLYPH_WORDS 8
+#define TK_TILE_GLYPH_WORDS 6
 
 #define TK_DL_SHAPE_RECT 0
 #define TK_DL_SHAPE_ELLIPSE 1

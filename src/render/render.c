@@ -10,6 +10,7 @@
 
 #include "render/drawlist.h"
 #include "render/render_ref.h"
+#include "render/tiles.h"
 
 static const uint32_t render_spv[] =
 #include "render.spv.inc"
@@ -17,7 +18,7 @@ static const uint32_t render_spv[] =
 
 typedef struct TkRenderPush {
     uint32_t width, height, stride_words, chroma_word;
-    uint32_t cull;
+    uint32_t tiles;          /* first word of the tile section (drawlist_format.h) */
 } TkRenderPush;
 
 struct TkRenderer {
@@ -26,13 +27,14 @@ struct TkRenderer {
     TkFrameLayout layout;
     TkComposer *composer;
     TkDrawList dl;
+    TkTileBins bins;
     TkVkKernel kernel;
     TkVkBuffer list;         /* TK_VK_MEMORY_UPLOAD */
     size_t list_words;       /* its capacity */
     TkVkBuffer atlas;        /* TK_VK_MEMORY_DEVICE */
     TkVkBuffer staging;      /* TK_VK_MEMORY_UPLOAD, the atlas on its way */
     uint32_t atlas_generation; /* of the atlas on the GPU; 0: none yet */
-    int cull;                /* per-tile lists in the shader (see render.comp) */
+    int cull;                /* 0: every tile lists every item (tests) */
 };
 
 void tk_renderer_destroy(TkRenderer **rp)
@@ -47,6 +49,7 @@ void tk_renderer_destroy(TkRenderer **rp)
         tk_vk_kernel_destroy(r->dev, &r->kernel);
     }
     tk_draw_list_free(&r->dl);
+    tk_tile_bins_free(&r->bins);
     tk_composer_destroy(&r->composer);
     free(r);
     *rp = NULL;
@@ -67,6 +70,11 @@ int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *l
     r->layout = *layout;
     r->cull = 1;
     int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
+    if (res < 0)
+        goto error;
+    res = tk_tile_bins_init(&r->bins, layout->aligned_width, layout->aligned_height,
+                            TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W,
+                            TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H);
     if (res < 0)
         goto error;
     res = tk_vk_kernel_create(dev, &r->kernel, render_spv, sizeof(render_spv), 3, sizeof(TkRenderPush));
@@ -129,10 +137,14 @@ int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCm
     int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
     if (res < 0)
         return res;
-    size_t words = tk_draw_list_words(&r->dl);
-    if ((res = reserve_list(r, words)) < 0)
+    if ((res = tk_tile_bins_build(&r->bins, &r->dl, r->cull)) < 0)
         return res;
-    tk_draw_list_pack(&r->dl, r->list.map);
+    size_t dl_words = tk_draw_list_words(&r->dl);
+    if ((res = reserve_list(r, dl_words + tk_tile_bins_words(&r->bins))) < 0)
+        return res;
+    uint32_t *map = r->list.map;
+    tk_draw_list_pack(&r->dl, map);
+    tk_tile_bins_pack(&r->bins, &r->dl, (uint32_t)dl_words, map + dl_words);
     if ((res = upload_atlas(r, cmd)) < 0)
         return res;
 
@@ -142,14 +154,11 @@ int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCm
         .height = (uint32_t)l->aligned_height,
         .stride_words = (uint32_t)(l->luma_stride / 4),
         .chroma_word = (uint32_t)(l->chroma_offset / 4),
-        .cull = (uint32_t)r->cull,
+        .tiles = (uint32_t)dl_words,
     };
     const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
-    uint32_t block_x = TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W;
-    uint32_t block_y = TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H;
-    tk_vk_cmd_dispatch(r->dev, cmd, &r->kernel, buffers, &push,
-                       (push.width + block_x - 1) / block_x, (push.height + block_y - 1) / block_y,
-                       1);
+    tk_vk_cmd_dispatch(r->dev, cmd, &r->kernel, buffers, &push, (uint32_t)r->bins.tiles_x,
+                       (uint32_t)r->bins.tiles_y, 1);
     tk_vk_cmd_barrier(r->dev, cmd);
     return 0;
 }

@@ -34,7 +34,8 @@ int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCm
 int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uint8_t *out);
 
 /* 1 (default): the shader draws each tile from its own short list of shapes and glyphs;
- * 0: every pixel visits the whole draw list (the fallback path, for tests). */
+ * 0: every tile's list holds the whole draw list (for tests: culling must not change the
+ * image). */
 void tk_renderer_set_culling(TkRenderer *r, int cull);
 
 /* Where things are in the frame last recorded (see composer.h). */

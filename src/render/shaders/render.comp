@@ -10,11 +10,14 @@
  * All math is integer; ../render_ref.c is the same computation in C and the tests require
  * both to agree byte for byte.
  *
- * Speed: a workgroup first lists, in shared memory and in draw order, the shapes and glyphs
- * that touch its 32 x 16 pixel tile, so each pixel only visits those (an item outside the
- * tile cannot change its pixels, and the order is kept, so the result is the same as
- * visiting everything). When a list would overflow, or p.cull is 0 (tests), the tile visits
- * the whole draw list instead.
+ * Speed: the host lists, per workgroup tile and in draw order, the shapes and glyphs that
+ * touch the tile (../tiles.c; glyphs come already clipped to their run), so a workgroup
+ * visits only those: no list building, shared memory or barriers here. Each item is one
+ * straight-line step over the block's 8 pixels, with no per-pixel branches: lavapipe (CPU
+ * Vulkan) runs both sides of every branch and at least one pass of every loop under lane
+ * masks, so its cost is the code executed, not the pixels touched; GPUs lose nothing (the
+ * per-tile loop bounds are uniform). A glyph with coverage 0 leaves the colour unchanged
+ * exactly ((c * 255 + 127) / 255 == c), which is why it needs no branch either.
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -32,199 +35,103 @@ layout(push_constant) uniform Params {
     uint height;         /* aligned height, pixels */
     uint stride_words;   /* luma_stride / 4 */
     uint chroma_word;    /* chroma_offset / 4 */
-    uint cull;           /* 1: per-tile lists; 0: every pixel visits the whole list */
+    uint tiles;          /* first word of the tile section */
 } p;
 
-#define THREADS (TK_RENDER_GROUP_X * TK_RENDER_GROUP_Y)
-#define MAX_TILE_SHAPES 128
-#define MAX_TILE_GLYPHS 512
-
-shared uint s_flag[THREADS];
-shared uint s_shapes[MAX_TILE_SHAPES];
-shared uint s_glyphs[MAX_TILE_GLYPHS];
-shared uint s_glyph_runs[MAX_TILE_GLYPHS];
-
-/* dx^2 ry^2 + dy^2 rx^2 <= rx^2 ry^2 in doubled pixel units (pixel centres at odd values).
- * The products need up to 56 bits: umulExtended gives them as (high, low) word pairs. */
-bool in_ellipse(int x, int y, int x0, int y0, int x1, int y1)
+/* 64-bit a + b <= c on (high, low) word pairs. */
+bool sum_le(uvec2 a, uvec2 b, uvec2 c)
 {
-    uint adx = uint(abs(2 * x + 1 - (x0 + x1)));
-    uint ady = uint(abs(2 * y + 1 - (y0 + y1)));
-    uint rx = uint(x1 - x0), ry = uint(y1 - y0);
-    uint h1, l1, h2, l2, h3, l3, carry;
-    umulExtended(adx * adx, ry * ry, h1, l1);
-    umulExtended(ady * ady, rx * rx, h2, l2);
-    umulExtended(rx * rx, ry * ry, h3, l3);
-    uint lo = uaddCarry(l1, l2, carry);
-    uint hi = h1 + h2 + carry;
-    return hi < h3 || (hi == h3 && lo <= l3);
+    uint carry;
+    uint lo = uaddCarry(a.y, b.y, carry);
+    uint hi = a.x + b.x + carry;
+    return hi < c.x || (hi == c.x && lo <= c.y);
 }
 
+/* d^2 * r2 as a (high, low) pair, d the doubled distance of a pixel centre to the centre. */
+uvec2 ellipse_term(int pos, int sum, uint r2)
+{
+    uint d = uint(abs(2 * pos + 1 - sum));
+    uvec2 t;
+    umulExtended(d * d, r2, t.x, t.y);
+    return t;
+}
+
+/* The blend of ../render_ref.c, two channels (Y and Cr, 16 bits apart) in one uint: each
+ * 16-bit sum is at most 255 * 255 + 127, and (v + 1 + (v >> 8)) >> 8 == v / 255 for every
+ * v up to there. */
 uint blend(uint c, uint f, uint a)
 {
-    uint o = 0u;
-    for (uint shift = 0u; shift < 24u; shift += 8u) {
-        uint cc = (c >> shift) & 255u, fc = (f >> shift) & 255u;
-        o |= ((cc * (255u - a) + fc * a + 127u) / 255u) << shift;
-    }
-    return o;
+    uint na = 255u - a;
+    uint yr = (c & 0x00ff00ffu) * na + (f & 0x00ff00ffu) * a + 0x007f007fu;
+    yr = ((yr + 0x00010001u + ((yr >> 8) & 0x00ff00ffu)) >> 8) & 0x00ff00ffu;
+    uint cb = ((c >> 8) & 255u) * na + ((f >> 8) & 255u) * a + 127u;
+    cb = (cb + 1u + (cb >> 8)) >> 8;
+    return yr | cb << 8;
 }
 
-uint atlas_byte(uint index)
+/* Coverage of pixel (x, y) by clipped glyph g (0 outside it). */
+uint coverage(uint g, int x, int y, uint atlas_width)
 {
-    return (atlas[index >> 2] >> ((index & 3u) * 8u)) & 255u;
-}
-
-uint pixel_all(int x, int y)
-{
-    uint c = dl[0];
-    uint n_shapes = dl[1], shapes = dl[5];
-    for (uint i = 0u; i < n_shapes; i++) {
-        uint s = shapes + i * TK_DL_SHAPE_WORDS;
-        int x0 = int(dl[s + 2]), y0 = int(dl[s + 3]), x1 = int(dl[s + 4]), y1 = int(dl[s + 5]);
-        if (x < x0 || x >= x1 || y < y0 || y >= y1)
-            continue;
-        if (dl[s] == TK_DL_SHAPE_RECT || in_ellipse(x, y, x0, y0, x1, y1))
-            c = dl[s + 1];
-    }
-    uint n_runs = dl[2], runs = dl[6], glyphs = dl[7], atlas_width = dl[4];
-    for (uint i = 0u; i < n_runs; i++) {
-        uint r = runs + i * TK_DL_RUN_WORDS;
-        if (x < int(dl[r]) || y < int(dl[r + 1]) || x >= int(dl[r + 2]) || y >= int(dl[r + 3]))
-            continue;
-        uint end = dl[r + 4] + dl[r + 5];
-        for (uint k = dl[r + 4]; k < end; k++) {
-            uint g = glyphs + k * TK_DL_GLYPH_WORDS;
-            int gx = x - int(dl[g]), gy = y - int(dl[g + 1]);
-            if (gx < 0 || gy < 0 || gx >= int(dl[g + 2]) || gy >= int(dl[g + 3]))
-                continue;
-            uint a = atlas_byte((dl[g + 5] + uint(gy)) * atlas_width + dl[g + 4] + uint(gx));
-            if (a != 0u)
-                c = blend(c, dl[g + 6], a);
-        }
-    }
-    return c;
-}
-
-/* The same as pixel_all(), visiting only the tile's lists. */
-uint pixel_listed(int x, int y, uint n_shapes, uint n_glyphs)
-{
-    uint c = dl[0];
-    for (uint i = 0u; i < n_shapes; i++) {
-        uint s = s_shapes[i];
-        int x0 = int(dl[s + 2]), y0 = int(dl[s + 3]), x1 = int(dl[s + 4]), y1 = int(dl[s + 5]);
-        if (x < x0 || x >= x1 || y < y0 || y >= y1)
-            continue;
-        if (dl[s] == TK_DL_SHAPE_RECT || in_ellipse(x, y, x0, y0, x1, y1))
-            c = dl[s + 1];
-    }
-    uint atlas_width = dl[4];
-    for (uint i = 0u; i < n_glyphs; i++) {
-        uint r = s_glyph_runs[i], g = s_glyphs[i];
-        if (x < int(dl[r]) || y < int(dl[r + 1]) || x >= int(dl[r + 2]) || y >= int(dl[r + 3]))
-            continue;
-        int gx = x - int(dl[g]), gy = y - int(dl[g + 1]);
-        if (gx < 0 || gy < 0 || gx >= int(dl[g + 2]) || gy >= int(dl[g + 3]))
-            continue;
-        uint a = atlas_byte((dl[g + 5] + uint(gy)) * atlas_width + dl[g + 4] + uint(gx));
-        if (a != 0u)
-            c = blend(c, dl[g + 6], a);
-    }
-    return c;
-}
-
-bool touches(int x0, int y0, int x1, int y1, ivec4 tile)
-{
-    return x0 < tile.z && x1 > tile.x && y0 < tile.w && y1 > tile.y;
-}
-
-/* How many invocations before this one have `flag` set; *total: how many in all. Every
- * invocation of the workgroup must call it (it has barriers). */
-uint count_before(bool flag, out uint total)
-{
-    s_flag[gl_LocalInvocationIndex] = flag ? 1u : 0u;
-    barrier();
-    uint before = 0u;
-    total = 0u;
-    for (uint i = 0u; i < THREADS; i++) {
-        uint f = s_flag[i];
-        before += i < gl_LocalInvocationIndex ? f : 0u;
-        total += f;
-    }
-    barrier();
-    return before;
+    bool inside = x >= int(dl[g]) && y >= int(dl[g + 1]) && x < int(dl[g + 2]) &&
+                  y < int(dl[g + 3]);
+    uint index = inside ? uint(y) * atlas_width + uint(x) + dl[g + 4] : 0u;
+    uint a = (atlas[index >> 2] >> ((index & 3u) * 8u)) & 255u;
+    return inside ? a : 0u;
 }
 
 void main()
 {
     uint bx = gl_GlobalInvocationID.x * TK_RENDER_BLOCK_W;
     uint by = gl_GlobalInvocationID.y * TK_RENDER_BLOCK_H;
-    uint li = gl_LocalInvocationIndex;
-    ivec4 tile = ivec4(gl_WorkGroupID.xy * uvec2(TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W,
-                                                   TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H), 0, 0);
-    tile.zw = tile.xy + ivec2(TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W,
-                              TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H);
+    uint tile = p.tiles + (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 3u;
+    uint first = dl[tile], n_shapes = dl[tile + 1u], n_glyphs = dl[tile + 2u];
+    int x = int(bx), y = int(by);
 
-    /* Build the tile's lists, in draw order (all values below are uniform per workgroup). */
-    uint n_shapes = 0u, n_glyphs = 0u;
-    bool listed = p.cull != 0u;
-    if (listed) {
-        uint total;
-        for (uint base = 0u; base < dl[1]; base += THREADS) {
-            uint s = dl[5] + (base + li) * TK_DL_SHAPE_WORDS;
-            bool hit = base + li < dl[1] && touches(int(dl[s + 2]), int(dl[s + 3]),
-                                                    int(dl[s + 4]), int(dl[s + 5]), tile);
-            uint at = n_shapes + count_before(hit, total);
-            if (hit && at < MAX_TILE_SHAPES)
-                s_shapes[at] = s;
-            n_shapes += total;
-        }
-        for (uint ri = 0u; ri < dl[2]; ri++) {
-            uint r = dl[6] + ri * TK_DL_RUN_WORDS;
-            if (!touches(int(dl[r]), int(dl[r + 1]), int(dl[r + 2]), int(dl[r + 3]), tile))
-                continue;
-            for (uint base = 0u; base < dl[r + 5]; base += THREADS) {
-                uint g = dl[7] + (dl[r + 4] + base + li) * TK_DL_GLYPH_WORDS;
-                bool hit = base + li < dl[r + 5] &&
-                           touches(int(dl[g]), int(dl[g + 1]), int(dl[g]) + int(dl[g + 2]),
-                                   int(dl[g + 1]) + int(dl[g + 3]), tile);
-                uint at = n_glyphs + count_before(hit, total);
-                if (hit && at < MAX_TILE_GLYPHS) {
-                    s_glyphs[at] = g;
-                    s_glyph_runs[at] = r;
-                }
-                n_glyphs += total;
-            }
-        }
-        barrier();
-        listed = n_shapes <= MAX_TILE_SHAPES && n_glyphs <= MAX_TILE_GLYPHS;
+    /* Written out without a local array: lavapipe (and some GPUs) put dynamically indexed
+     * arrays in slow scratch memory. */
+    uint c0 = dl[0], c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (uint i = 0u; i < n_shapes; i++) {
+        uint s = dl[first + i];
+        bool rect = dl[s] == TK_DL_SHAPE_RECT;
+        uint colour = dl[s + 1];
+        int x0 = int(dl[s + 2]), y0 = int(dl[s + 3]), x1 = int(dl[s + 4]), y1 = int(dl[s + 5]);
+        /* Inside the box, per column and per row. */
+        bvec4 in_x = bvec4(x >= x0 && x < x1, x + 1 >= x0 && x + 1 < x1,
+                           x + 2 >= x0 && x + 2 < x1, x + 3 >= x0 && x + 3 < x1);
+        bool in_y0 = y >= y0 && y < y1, in_y1 = y + 1 >= y0 && y + 1 < y1;
+        /* Inside the ellipse: dx^2 ry^2 + dy^2 rx^2 <= rx^2 ry^2 (doubled units); the
+         * products need up to 56 bits, so (high, low) pairs. */
+        uint rx2 = uint(x1 - x0) * uint(x1 - x0), ry2 = uint(y1 - y0) * uint(y1 - y0);
+        uvec2 lim;
+        umulExtended(rx2, ry2, lim.x, lim.y);
+        uvec2 ex0 = ellipse_term(x, x0 + x1, ry2), ex1 = ellipse_term(x + 1, x0 + x1, ry2);
+        uvec2 ex2 = ellipse_term(x + 2, x0 + x1, ry2), ex3 = ellipse_term(x + 3, x0 + x1, ry2);
+        uvec2 ey0 = ellipse_term(y, y0 + y1, rx2), ey1 = ellipse_term(y + 1, y0 + y1, rx2);
+        c0 = in_x.x && in_y0 && (rect || sum_le(ex0, ey0, lim)) ? colour : c0;
+        c1 = in_x.y && in_y0 && (rect || sum_le(ex1, ey0, lim)) ? colour : c1;
+        c2 = in_x.z && in_y0 && (rect || sum_le(ex2, ey0, lim)) ? colour : c2;
+        c3 = in_x.w && in_y0 && (rect || sum_le(ex3, ey0, lim)) ? colour : c3;
+        c4 = in_x.x && in_y1 && (rect || sum_le(ex0, ey1, lim)) ? colour : c4;
+        c5 = in_x.y && in_y1 && (rect || sum_le(ex1, ey1, lim)) ? colour : c5;
+        c6 = in_x.z && in_y1 && (rect || sum_le(ex2, ey1, lim)) ? colour : c6;
+        c7 = in_x.w && in_y1 && (rect || sum_le(ex3, ey1, lim)) ? colour : c7;
+    }
+    uint atlas_width = dl[4];
+    for (uint i = 0u; i < n_glyphs; i++) {
+        uint g = dl[first + n_shapes + i];
+        uint f = dl[g + 5];
+        c0 = blend(c0, f, coverage(g, x, y, atlas_width));
+        c1 = blend(c1, f, coverage(g, x + 1, y, atlas_width));
+        c2 = blend(c2, f, coverage(g, x + 2, y, atlas_width));
+        c3 = blend(c3, f, coverage(g, x + 3, y, atlas_width));
+        c4 = blend(c4, f, coverage(g, x, y + 1, atlas_width));
+        c5 = blend(c5, f, coverage(g, x + 1, y + 1, atlas_width));
+        c6 = blend(c6, f, coverage(g, x + 2, y + 1, atlas_width));
+        c7 = blend(c7, f, coverage(g, x + 3, y + 1, atlas_width));
     }
 
     if (bx >= p.width || by >= p.height)
         return;
-    /* Written out without a local array: lavapipe (and some GPUs) put dynamically indexed
-     * arrays in slow scratch memory. */
-    int x = int(bx), y = int(by);
-    uint c0, c1, c2, c3, c4, c5, c6, c7;
-    if (listed) {
-        c0 = pixel_listed(x, y, n_shapes, n_glyphs);
-        c1 = pixel_listed(x + 1, y, n_shapes, n_glyphs);
-        c2 = pixel_listed(x + 2, y, n_shapes, n_glyphs);
-        c3 = pixel_listed(x + 3, y, n_shapes, n_glyphs);
-        c4 = pixel_listed(x, y + 1, n_shapes, n_glyphs);
-        c5 = pixel_listed(x + 1, y + 1, n_shapes, n_glyphs);
-        c6 = pixel_listed(x + 2, y + 1, n_shapes, n_glyphs);
-        c7 = pixel_listed(x + 3, y + 1, n_shapes, n_glyphs);
-    } else {
-        c0 = pixel_all(x, y);
-        c1 = pixel_all(x + 1, y);
-        c2 = pixel_all(x + 2, y);
-        c3 = pixel_all(x + 3, y);
-        c4 = pixel_all(x, y + 1);
-        c5 = pixel_all(x + 1, y + 1);
-        c6 = pixel_all(x + 2, y + 1);
-        c7 = pixel_all(x + 3, y + 1);
-    }
     image[by * p.stride_words + bx / 4u] =
         (c0 & 255u) | (c1 & 255u) << 8 | (c2 & 255u) << 16 | (c3 & 255u) << 24;
     image[(by + 1u) * p.stride_words + bx / 4u] =
