@@ -129,22 +129,20 @@ static int upload_atlas(TkRenderer *r, TkVkCmd *cmd)
     return 0;
 }
 
-int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCmd *cmd,
-                       const TkVkBuffer *target)
+int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
+                            const TkVkBuffer *target)
 {
-    if (!r || !cmd || !target || target->size < r->layout.size)
+    if (!r || !dl || !cmd || !target || target->size < r->layout.size)
         return TALKIE_ERR(EINVAL);
-    int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
+    int res = tk_tile_bins_build(&r->bins, dl, r->cull);
     if (res < 0)
         return res;
-    if ((res = tk_tile_bins_build(&r->bins, &r->dl, r->cull)) < 0)
-        return res;
-    size_t dl_words = tk_draw_list_words(&r->dl);
+    size_t dl_words = tk_draw_list_words(dl);
     if ((res = reserve_list(r, dl_words + tk_tile_bins_words(&r->bins))) < 0)
         return res;
     uint32_t *map = r->list.map;
-    tk_draw_list_pack(&r->dl, map);
-    tk_tile_bins_pack(&r->bins, &r->dl, (uint32_t)dl_words, map + dl_words);
+    tk_draw_list_pack(dl, map);
+    tk_tile_bins_pack(&r->bins, dl, (uint32_t)dl_words, map + dl_words);
     if ((res = upload_atlas(r, cmd)) < 0)
         return res;
 
@@ -163,18 +161,34 @@ int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCm
     return 0;
 }
 
+int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCmd *cmd,
+                       const TkVkBuffer *target)
+{
+    if (!r || !cmd || !target || target->size < r->layout.size)
+        return TALKIE_ERR(EINVAL);
+    int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
+    if (res < 0)
+        return res;
+    return tk_renderer_record_list(r, &r->dl, cmd, target);
+}
+
+int tk_renderer_reference_list(TkRenderer *r, const TkDrawList *dl, uint8_t *out)
+{
+    uint32_t *words = malloc(tk_draw_list_words(dl) * sizeof(uint32_t));
+    if (!words)
+        return TALKIE_ERR(ENOMEM);
+    tk_draw_list_pack(dl, words);
+    tk_render_ref(words, tk_composer_atlas(r->composer)->pixels, &r->layout, out);
+    free(words);
+    return 0;
+}
+
 int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uint8_t *out)
 {
     int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
     if (res < 0)
         return res;
-    uint32_t *words = malloc(tk_draw_list_words(&r->dl) * sizeof(uint32_t));
-    if (!words)
-        return TALKIE_ERR(ENOMEM);
-    tk_draw_list_pack(&r->dl, words);
-    tk_render_ref(words, tk_composer_atlas(r->composer)->pixels, &r->layout, out);
-    free(words);
-    return 0;
+    return tk_renderer_reference_list(r, &r->dl, out);
 }
 
 void tk_renderer_set_culling(TkRenderer *r, int cull)
@@ -185,4 +199,9 @@ void tk_renderer_set_culling(TkRenderer *r, int cull)
 const TkComposerLayout *tk_renderer_layout(const TkRenderer *r)
 {
     return tk_composer_layout(r->composer);
+}
+
+const TkAtlas *tk_renderer_atlas(const TkRenderer *r)
+{
+    return tk_composer_atlas(r->composer);
 }

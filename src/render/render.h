@@ -11,6 +11,7 @@
 #include "common/frame.h"
 #include "common/log.h"
 #include "render/composer.h"
+#include "render/drawlist.h"
 #include "scene/scene.h"
 #include "vk/vk.h"
 
@@ -37,6 +38,13 @@ int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uin
  * 0: every tile's list holds the whole draw list (for tests: culling must not change the
  * image). */
 void tk_renderer_set_culling(TkRenderer *r, int cull);
+
+/* For tests: the same as record/reference, for a draw list made by hand (its atlas width
+ * and glyphs must refer to tk_renderer_atlas(r), as the composer left it). */
+int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
+                            const TkVkBuffer *target);
+int tk_renderer_reference_list(TkRenderer *r, const TkDrawList *dl, uint8_t *out);
+const TkAtlas *tk_renderer_atlas(const TkRenderer *r);
 
 /* Where things are in the frame last recorded (see composer.h). */
 const TkComposerLayout *tk_renderer_layout(const TkRenderer *r);

@@ -59,8 +59,8 @@ static void tile_range(const TkTileBins *b, int cull, int x0, int y0, int x1, in
         t[3] = b->tiles_y;
         return;
     }
-    t[0] = imax(0, x0 < 0 ? 0 : x0 / b->tile_w);
-    t[1] = imax(0, y0 < 0 ? 0 : y0 / b->tile_h);
+    t[0] = x0 < 0 ? 0 : x0 / b->tile_w;
+    t[1] = y0 < 0 ? 0 : y0 / b->tile_h;
     t[2] = x1 <= 0 ? 0 : imin(b->tiles_x, (x1 - 1) / b->tile_w + 1);
     t[3] = y1 <= 0 ? 0 : imin(b->tiles_y, (y1 - 1) / b->tile_h + 1);
     if (x0 >= x1 || y0 >= y1)
