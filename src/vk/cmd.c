@@ -14,6 +14,7 @@ int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c)
 {
     const TkVkFunctions *f = &dev->vk;
     memset(c, 0, sizeof(*c));
+    c->queue = atomic_fetch_add(&dev->next_queue, 1) % dev->n_queues;
     VkCommandPoolCreateInfo pool_info = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
         .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
@@ -147,8 +148,10 @@ int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c)
         .commandBufferCount = 1,
         .pCommandBuffers = &c->cmd,
     };
-    if ((err = tk_vk_check(dev, f->vkQueueSubmit(dev->compute_queue, 1, &submit, c->fence),
-                           "vkQueueSubmit")) < 0)
+    pthread_mutex_lock(&dev->queue_locks[c->queue]);
+    VkResult res = f->vkQueueSubmit(dev->queues[c->queue], 1, &submit, c->fence);
+    pthread_mutex_unlock(&dev->queue_locks[c->queue]);
+    if ((err = tk_vk_check(dev, res, "vkQueueSubmit")) < 0)
         return err;
     c->submitted = 1;
     return 0;

@@ -154,6 +154,7 @@ static int create_instance(TkVkDevice *dev, int validation)
 typedef struct DeviceCaps {
     VkPhysicalDeviceProperties props;
     uint32_t compute_family;   /* UINT32_MAX: none */
+    uint32_t compute_queue_count;
     uint32_t encode_family;    /* UINT32_MAX: none */
     uint32_t subgroup_size;
     char driver[256];
@@ -223,6 +224,8 @@ static int query_caps(const TkVkFunctions *f, VkPhysicalDevice pd, DeviceCaps *c
     }
     /* VK_QUEUE_VIDEO_ENCODE_BIT_KHR is 0x40; the value is spelled out because Debian 12's
      * headers only declare it with the beta extensions enabled. */
+    if (caps->compute_family != UINT32_MAX)
+        caps->compute_queue_count = families[caps->compute_family].queueCount;
     for (uint32_t i = 0; i < n_families; i++)
         if ((families[i].queueFlags & 0x40) && caps->encode_family == UINT32_MAX)
             caps->encode_family = i;
@@ -323,12 +326,19 @@ static int pick_device(TkVkDevice *dev, const TkVkDeviceParams *params, DeviceCa
 static int create_device(TkVkDevice *dev, const DeviceCaps *caps)
 {
     TkVkFunctions *f = &dev->vk;
-    float priority = 1.0f;
+    float priorities[TK_VK_MAX_QUEUES];
+    uint32_t n_queues = caps->compute_queue_count;
+    if (n_queues > TK_VK_MAX_QUEUES)
+        n_queues = TK_VK_MAX_QUEUES;
+    if (n_queues < 1)
+        n_queues = 1;
+    for (uint32_t i = 0; i < n_queues; i++)
+        priorities[i] = 1.0f;
     VkDeviceQueueCreateInfo queue = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
         .queueFamilyIndex = caps->compute_family,
-        .queueCount = 1,
-        .pQueuePriorities = &priority,
+        .queueCount = n_queues,
+        .pQueuePriorities = priorities,
     };
     const char *extensions[] = { VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME };
     VkDeviceCreateInfo info = {
@@ -347,7 +357,13 @@ static int create_device(TkVkDevice *dev, const DeviceCaps *caps)
         tk_log_error(dev->log, "vkCmdPushDescriptorSetKHR is missing");
         return TALKIE_ERROR_UNSUPPORTED;
     }
-    f->vkGetDeviceQueue(dev->device, caps->compute_family, 0, &dev->compute_queue);
+    for (uint32_t i = 0; i < n_queues; i++) {
+        f->vkGetDeviceQueue(dev->device, caps->compute_family, i, &dev->queues[i]);
+        if (pthread_mutex_init(&dev->queue_locks[i], NULL) != 0)
+            return TALKIE_ERR(ENOMEM);
+        dev->n_queues = i + 1;   /* locks 0..n_queues-1 are initialised */
+    }
+    dev->compute_queue = dev->queues[0];
     return 0;
 }
 
@@ -376,8 +392,8 @@ int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params)
     dev->encode_family = caps.encode_family;
     dev->subgroup_size = caps.subgroup_size;
     dev->has_video_encode_h264 = caps.encode_h264;
-    tk_log_info(dev->log, "using Vulkan device \"%s\" (compute family %u%s)",
-                caps.props.deviceName, caps.compute_family,
+    tk_log_info(dev->log, "using Vulkan device \"%s\" (compute family %u, %u queues%s)",
+                caps.props.deviceName, caps.compute_family, dev->n_queues,
                 caps.encode_h264 ? ", video encode" : "");
     *out = dev;
     return 0;
@@ -395,6 +411,8 @@ void tk_vk_device_close(TkVkDevice **pdev)
         dev->vk.vkDeviceWaitIdle(dev->device);
         dev->vk.vkDestroyDevice(dev->device, NULL);
     }
+    for (uint32_t i = 0; i < dev->n_queues; i++)
+        pthread_mutex_destroy(&dev->queue_locks[i]);
     if (dev->messenger)
         dev->vk.vkDestroyDebugUtilsMessengerEXT(dev->instance, dev->messenger, NULL);
     if (dev->instance)

@@ -15,6 +15,8 @@
 #ifndef TALKIE_VK_VK_H
 #define TALKIE_VK_VK_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <vulkan/vulkan.h>
@@ -29,6 +31,11 @@ typedef struct TkVkDeviceParams {
     const TkLog *log;        /* kept by pointer: must outlive the device */
 } TkVkDeviceParams;
 
+/* Queues of the compute family talkie opens at most (NVIDIA offers 8 to 16). Work on
+ * different queues of one device runs concurrently, while separate VkDevices on one GPU are
+ * time-sliced: many encoders on one device, one queue each, is how throughput scales. */
+#define TK_VK_MAX_QUEUES 16
+
 typedef struct TkVkDevice {
     TkVkFunctions vk;                 /* per-device function table, see vk/functions.h */
     VkInstance instance;
@@ -39,11 +46,15 @@ typedef struct TkVkDevice {
     VkPhysicalDeviceMemoryProperties mem_props;
     uint32_t compute_family;          /* a queue family with compute (and transfer) */
     uint32_t encode_family;           /* UINT32_MAX when the device has no video encode */
-    VkQueue compute_queue;
+    VkQueue compute_queue;            /* = queues[0] */
+    VkQueue queues[TK_VK_MAX_QUEUES]; /* of compute_family */
+    pthread_mutex_t queue_locks[TK_VK_MAX_QUEUES]; /* vkQueueSubmit needs one caller a queue */
+    uint32_t n_queues;
+    atomic_uint next_queue;           /* round-robin choice for new TkVkCmd */
     uint32_t subgroup_size;
     int has_video_encode_h264;
     const TkLog *log;
-    int validation_errors;            /* errors the validation messenger has seen */
+    atomic_int validation_errors;     /* errors the validation messenger has seen */
 } TkVkDevice;
 
 int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params);
@@ -91,6 +102,7 @@ int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, s
 void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k);
 
 typedef struct TkVkCmd {
+    uint32_t queue;          /* index into dev->queues, chosen round-robin at creation */
     VkCommandPool pool;
     VkCommandBuffer cmd;
     VkFence fence;
@@ -98,6 +110,7 @@ typedef struct TkVkCmd {
     int submitted;           /* submitted and not yet waited for */
 } TkVkCmd;
 
+/* Safe to call from several threads on one device; each TkVkCmd is used by one thread. */
 int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c);
 void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c);
 /* Waits for the previous submission of `c` (if any) and starts recording. */

@@ -1,4 +1,5 @@
 /* The Vulkan layer: device, buffers, a kernel with pushed buffers and constants, readback. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,54 @@
 static const uint32_t fill_test_spv[] =
 #include "fill_test.spv.inc"
 ;
+
+/* Several threads, each with its own command buffer (so its own queue where the device has
+ * several), share one device and one kernel. */
+typedef struct Job {
+    pthread_t thread;
+    TkVkDevice *dev;
+    const TkVkKernel *kernel;
+    uint32_t seed;
+    int bad;
+} Job;
+
+static void *job_main(void *opaque)
+{
+    Job *j = opaque;
+    enum { N = 256 };
+    TkVkBuffer in = { 0 }, out = { 0 };
+    TkVkCmd cmd = { 0 };
+    j->bad = 1;
+    if (tk_vk_buffer_create(j->dev, &in, N * 4, TK_VK_MEMORY_UPLOAD) < 0 ||
+        tk_vk_buffer_create(j->dev, &out, N * 4, TK_VK_MEMORY_READBACK) < 0 ||
+        tk_vk_cmd_create(j->dev, &cmd) < 0)
+        goto done;
+    j->bad = 0;
+    for (uint32_t round = 0; round < 20; round++) {
+        uint32_t *src = in.map;
+        for (uint32_t i = 0; i < N; i++)
+            src[i] = j->seed + round + i;
+        uint32_t push[2] = { N, 3 };
+        const TkVkBuffer *bufs[2] = { &in, &out };
+        if (tk_vk_cmd_begin(j->dev, &cmd) < 0)
+            break;
+        tk_vk_cmd_dispatch(j->dev, &cmd, j->kernel, bufs, push, N / 64, 1, 1);
+        tk_vk_cmd_barrier(j->dev, &cmd);
+        if (tk_vk_cmd_submit(j->dev, &cmd) < 0 || tk_vk_cmd_wait(j->dev, &cmd) < 0) {
+            j->bad++;
+            break;
+        }
+        tk_vk_buffer_invalidate(j->dev, &out);
+        const uint32_t *dst = out.map;
+        for (uint32_t i = 0; i < N; i++)
+            j->bad += dst[i] != (j->seed + round + i) * 3 + i;
+    }
+done:
+    tk_vk_cmd_destroy(j->dev, &cmd);
+    tk_vk_buffer_destroy(j->dev, &in);
+    tk_vk_buffer_destroy(j->dev, &out);
+    return NULL;
+}
 
 int main(void)
 {
@@ -53,6 +102,17 @@ int main(void)
     int n = tk_vk_list_devices(infos, 8, &log);
     CHECK_CMP(n, >=, 1);
     CHECK(infos[0].can_compute);
+
+    Job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (Job){ .dev = dev, .kernel = &k, .seed = 1000u * (uint32_t)i };
+        pthread_create(&jobs[i].thread, NULL, job_main, &jobs[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(jobs[i].thread, NULL);
+        CHECK_EQ(jobs[i].bad, 0);
+    }
+    CHECK_CMP(dev->n_queues, >=, 1);
 
     tk_vk_cmd_destroy(dev, &cmd);
     tk_vk_kernel_destroy(dev, &k);
