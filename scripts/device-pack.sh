@@ -6,12 +6,15 @@
 # The Vulkan loader comes from .gl/ (see bench/RESULTS.md) and the NVIDIA driver from the host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d build-release ] || meson setup build-release --buildtype=release
-ninja -C build-release
+# Build what is committed (HEAD), not the working tree, in a clone of its own.
+src=$(mktemp -d /tmp/talkie-pack.XXXXXX)
+git clone -q . "$src"
+meson setup "$src/build" "$src" --buildtype=release >/dev/null
+ninja -C "$src/build" >/dev/null
 rm -rf .dev && mkdir -p .dev/lib .dev/bin
-cp build-release/tools/talkie build-release/bench/talkie-bench .dev/bin/
+cp "$src/build/tools/talkie" "$src/build/bench/talkie-bench" .dev/bin/
 # The tests that need a GPU, to run them on a real one (validation on, see bench/RESULTS.md).
-for t in build-release/tests/*/test_*; do
+for t in "$src"/build/tests/*/test_*; do
   [ -x "$t" ] && [ -f "$t" ] && cp "$t" .dev/bin/
 done
 for b in .dev/bin/*; do
@@ -38,3 +41,5 @@ chmod +x .dev/run
 mkdir -p .devpack
 tar cf - .dev | xz -T2 -6 > .devpack/dev.tar.xz
 du -sh .dev .devpack/dev.tar.xz
+echo "packed $(git rev-parse --short HEAD)"
+rm -rf "$src"
