@@ -19,6 +19,7 @@ static const uint32_t render_spv[] =
 typedef struct TkRenderPush {
     uint32_t width, height, stride_words, chroma_word;
     uint32_t tiles;          /* first word of the tile section (drawlist_format.h) */
+    uint32_t atlas_last;     /* last word of the atlas buffer */
 } TkRenderPush;
 
 struct TkRenderer {
@@ -153,6 +154,7 @@ int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
         .stride_words = (uint32_t)(l->luma_stride / 4),
         .chroma_word = (uint32_t)(l->chroma_offset / 4),
         .tiles = (uint32_t)dl_words,
+        .atlas_last = (uint32_t)(r->atlas.size / 4 - 1),
     };
     const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
     tk_vk_cmd_dispatch(r->dev, cmd, &r->kernel, buffers, &push, (uint32_t)r->bins.tiles_x,

@@ -36,6 +36,7 @@ layout(push_constant) uniform Params {
     uint stride_words;   /* luma_stride / 4 */
     uint chroma_word;    /* chroma_offset / 4 */
     uint tiles;          /* first word of the tile section */
+    uint atlas_last;     /* last word of the atlas buffer */
 } p;
 
 /* 64-bit a + b <= c on (high, low) word pairs. */
@@ -69,14 +70,26 @@ uint blend(uint c, uint f, uint a)
     return yr | cb << 8;
 }
 
-/* Coverage of pixel (x, y) by clipped glyph g (0 outside it). */
-uint coverage(uint g, int x, int y, uint atlas_width)
+/* Coverage of pixels (x .. x + 3, y) by clipped glyph g (0 outside it), one byte each.
+ * The four bytes are consecutive in the atlas: two word loads instead of four; the word
+ * indexes are clamped to the atlas, as for columns outside the glyph they may point
+ * anywhere (those bytes are masked off). */
+uint coverage4(uint g, int x, int y, uint atlas_width)
 {
-    bool inside = x >= int(dl[g]) && y >= int(dl[g + 1]) && x < int(dl[g + 2]) &&
-                  y < int(dl[g + 3]);
-    uint index = inside ? uint(y) * atlas_width + uint(x) + dl[g + 4] : 0u;
-    uint a = (atlas[index >> 2] >> ((index & 3u) * 8u)) & 255u;
-    return inside ? a : 0u;
+    int x0 = int(dl[g]), x1 = int(dl[g + 2]);
+    bool in_y = y >= int(dl[g + 1]) && y < int(dl[g + 3]);
+    /* Signed: a block starting left of a glyph near the atlas's first byte starts at a
+     * negative index (down to -3 when any of its columns is inside). */
+    int index = int(uint(y) * atlas_width + uint(x) + dl[g + 4]);
+    int word = index >> 2, last = int(p.atlas_last);
+    uint shift = uint(index & 3) * 8u;
+    uint lo = atlas[clamp(word, 0, last)], hi = atlas[clamp(word + 1, 0, last)];
+    uint bytes = shift == 0u ? lo : lo >> shift | hi << (32u - shift);
+    uint mask = (in_y && x >= x0 && x < x1 ? 0x000000ffu : 0u) |
+                (in_y && x + 1 >= x0 && x + 1 < x1 ? 0x0000ff00u : 0u) |
+                (in_y && x + 2 >= x0 && x + 2 < x1 ? 0x00ff0000u : 0u) |
+                (in_y && x + 3 >= x0 && x + 3 < x1 ? 0xff000000u : 0u);
+    return bytes & mask;
 }
 
 void main()
@@ -120,14 +133,15 @@ void main()
     for (uint i = 0u; i < n_glyphs; i++) {
         uint g = dl[first + n_shapes + i];
         uint f = dl[g + 5];
-        c0 = blend(c0, f, coverage(g, x, y, atlas_width));
-        c1 = blend(c1, f, coverage(g, x + 1, y, atlas_width));
-        c2 = blend(c2, f, coverage(g, x + 2, y, atlas_width));
-        c3 = blend(c3, f, coverage(g, x + 3, y, atlas_width));
-        c4 = blend(c4, f, coverage(g, x, y + 1, atlas_width));
-        c5 = blend(c5, f, coverage(g, x + 1, y + 1, atlas_width));
-        c6 = blend(c6, f, coverage(g, x + 2, y + 1, atlas_width));
-        c7 = blend(c7, f, coverage(g, x + 3, y + 1, atlas_width));
+        uint a = coverage4(g, x, y, atlas_width), b = coverage4(g, x, y + 1, atlas_width);
+        c0 = blend(c0, f, a & 255u);
+        c1 = blend(c1, f, (a >> 8) & 255u);
+        c2 = blend(c2, f, (a >> 16) & 255u);
+        c3 = blend(c3, f, a >> 24);
+        c4 = blend(c4, f, b & 255u);
+        c5 = blend(c5, f, (b >> 8) & 255u);
+        c6 = blend(c6, f, (b >> 16) & 255u);
+        c7 = blend(c7, f, b >> 24);
     }
 
     if (bx >= p.width || by >= p.height)
