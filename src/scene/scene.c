@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "text/utf8.h"
 
 struct TkScene {
@@ -46,29 +47,14 @@ void tk_scene_destroy(TkScene **scene)
     *scene = NULL;
 }
 
-/* Grows an array of `elem` bytes so that it holds at least `need` elements. */
-static int grow(void **array, int *cap, int need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int n = *cap ? *cap * 2 : 16;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*array, (size_t)n * elem);
-    if (!p)
-        return TALKIE_ERR(ENOMEM);
-    *array = p;
-    *cap = n;
-    return 0;
-}
-
 /* Index of `name` among the speakers, adding it when new; negative on failure. */
 static int speaker_index(TkScene *s, const char *name)
 {
     for (int i = 0; i < s->n_speakers; i++)
         if (!strcmp(s->speakers[i], name))
             return i;
-    int res = grow((void **)&s->speakers, &s->cap_speakers, s->n_speakers + 1, sizeof(char *));
+    int res = tk_array_grow((void **)&s->speakers, &s->cap_speakers, s->n_speakers + 1,
+                            sizeof(char *), 16);
     if (res < 0)
         return res;
     char *copy = strdup(name);
@@ -133,7 +119,8 @@ int tk_scene_add_turn(TkScene *s, const TalkieTurn *turn)
             duration = TK_SCENE_MIN_DURATION_MS;
     }
 
-    res = grow((void **)&s->turns, &s->cap_turns, s->n_turns + 1, sizeof(TkSceneTurn));
+    res = tk_array_grow((void **)&s->turns, &s->cap_turns, s->n_turns + 1, sizeof(TkSceneTurn),
+                        16);
     if (res < 0)
         return res;
     int speaker = speaker_index(s, turn->speaker);

@@ -31,12 +31,13 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
 int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefParams *p)
 {
     *pe = NULL;
-    if (!dev || p->layout.mb_width <= 0 || p->layout.mb_height <= 0 || p->fps_num <= 0 ||
-        p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1)
+    if (!dev)
         return TALKIE_ERR(EINVAL);
-    int level = tk_h264_level(&p->layout, p->fps_num, p->fps_den, p->bitrate_bps);
-    if (level < 0)
-        return level;
+    TkH264Config config;
+    TkH264Gop gop;
+    int err = tk_encoder_ref_config(p, &config, &gop);
+    if (err < 0)
+        return err;
     TkPackDims dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
     if (dims.n_slices > TK_PACK_GPU_MAX_SLICES)
         return TALKIE_ERROR_UNSUPPORTED;
@@ -46,12 +47,8 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
         return TALKIE_ERR(ENOMEM);
     e->dev = dev;
     e->params = *p;
-    e->config.layout = p->layout;
-    e->config.fps_num = p->fps_num;
-    e->config.fps_den = p->fps_den;
-    e->config.bitrate_bps = p->bitrate_bps;
-    e->config.level_idc = level;
-    tk_h264_gop_init(&e->gop, p->keyint);
+    e->config = config;
+    e->gop = gop;
     e->dims = dims;
 
     VkDeviceSize n = dims.n_mbs;

@@ -26,26 +26,38 @@ void tk_encoder_ref_close(TkEncoderRef **pe)
     *pe = NULL;
 }
 
-int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
+int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH264Gop *gop)
 {
-    *pe = NULL;
     if (p->layout.mb_width <= 0 || p->layout.mb_height <= 0 || p->fps_num <= 0 ||
         p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1)
         return TALKIE_ERR(EINVAL);
     int level = tk_h264_level(&p->layout, p->fps_num, p->fps_den, p->bitrate_bps);
     if (level < 0)
         return level;
+    config->layout = p->layout;
+    config->fps_num = p->fps_num;
+    config->fps_den = p->fps_den;
+    config->bitrate_bps = p->bitrate_bps;
+    config->level_idc = level;
+    tk_h264_gop_init(gop, p->keyint);
+    return 0;
+}
+
+int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
+{
+    *pe = NULL;
+    TkH264Config config;
+    TkH264Gop gop;
+    int err = tk_encoder_ref_config(p, &config, &gop);
+    if (err < 0)
+        return err;
 
     TkEncoderRef *e = calloc(1, sizeof(*e));
     if (!e)
         return TALKIE_ERR(ENOMEM);
     e->params = *p;
-    e->config.layout = p->layout;
-    e->config.fps_num = p->fps_num;
-    e->config.fps_den = p->fps_den;
-    e->config.bitrate_bps = p->bitrate_bps;
-    e->config.level_idc = level;
-    tk_h264_gop_init(&e->gop, p->keyint);
+    e->config = config;
+    e->gop = gop;
     e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
     e->out_words = tk_pack_out_words(&e->dims);
 

@@ -51,6 +51,10 @@ typedef struct TkEncoderRef {
 
 /* Errors: TALKIE_ERR(EINVAL) (bad params), TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED
  * (no H.264 level holds the size and rate). *e is NULL on failure. */
+/* Checks params and derives the stream configuration (level included) and the GOP state
+ * that both the C reference and the GPU encoder start from. */
+int tk_encoder_ref_config(const TkEncoderRefParams *params, TkH264Config *config, TkH264Gop *gop);
+
 int tk_encoder_ref_open(TkEncoderRef **e, const TkEncoderRefParams *params);
 
 /*
