@@ -155,6 +155,7 @@ typedef struct DeviceCaps {
     VkPhysicalDeviceProperties props;
     uint32_t compute_family;   /* UINT32_MAX: none */
     uint32_t compute_queue_count;
+    uint32_t transfer_family;  /* a transfer-only family (DMA engine) if any, else compute */
     uint32_t encode_family;    /* UINT32_MAX: none */
     uint32_t subgroup_size;
     char driver[256];
@@ -226,6 +227,13 @@ static int query_caps(const TkVkFunctions *f, VkPhysicalDevice pd, DeviceCaps *c
      * headers only declare it with the beta extensions enabled. */
     if (caps->compute_family != UINT32_MAX)
         caps->compute_queue_count = families[caps->compute_family].queueCount;
+    caps->transfer_family = caps->compute_family;
+    for (uint32_t i = 0; i < n_families; i++)
+        if ((families[i].queueFlags & (VK_QUEUE_TRANSFER_BIT | VK_QUEUE_COMPUTE_BIT |
+                                       VK_QUEUE_GRAPHICS_BIT)) == VK_QUEUE_TRANSFER_BIT) {
+            caps->transfer_family = i;
+            break;
+        }
     for (uint32_t i = 0; i < n_families; i++)
         if ((families[i].queueFlags & 0x40) && caps->encode_family == UINT32_MAX)
             caps->encode_family = i;
@@ -390,10 +398,13 @@ int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params)
     dev->vk.vkGetPhysicalDeviceMemoryProperties(dev->physical, &dev->mem_props);
     dev->compute_family = caps.compute_family;
     dev->encode_family = caps.encode_family;
+    dev->transfer_family = caps.transfer_family;
     dev->subgroup_size = caps.subgroup_size;
     dev->has_video_encode_h264 = caps.encode_h264;
-    tk_log_info(dev->log, "using Vulkan device \"%s\" (compute family %u, %u queues%s)",
-                caps.props.deviceName, caps.compute_family, dev->n_queues,
+    tk_log_info(dev->log,
+                "using Vulkan device \"%s\" (compute family %u with %u queues, transfer "
+                "family %u%s)",
+                caps.props.deviceName, caps.compute_family, dev->n_queues, caps.transfer_family,
                 caps.encode_h264 ? ", video encode" : "");
     *out = dev;
     return 0;

@@ -46,6 +46,9 @@ typedef struct TkVkDevice {
     VkPhysicalDeviceMemoryProperties mem_props;
     uint32_t compute_family;          /* a queue family with compute (and transfer) */
     uint32_t encode_family;           /* UINT32_MAX when the device has no video encode */
+    uint32_t transfer_family;         /* a transfer-only family (copy engine) where the device
+                                         has one, else compute_family; talkie copies on the
+                                         compute queue today, this is for async uploads */
     VkQueue compute_queue;            /* = queues[0] */
     VkQueue queues[TK_VK_MAX_QUEUES]; /* of compute_family */
     pthread_mutex_t queue_locks[TK_VK_MAX_QUEUES]; /* vkQueueSubmit needs one caller a queue */
