@@ -3,18 +3,35 @@
  * bit-exact with it: prediction, mode decision, transform, quantisation, reconstruction.
  *
  * Parallel mapping: one workgroup per slice (slice_mb_rows rows of macroblocks; slices never
- * predict from each other). The workgroup walks its macroblocks in raster order; its 16
- * threads share the work inside a macroblock, separated by barriers:
- *   load     thread t: source row t, neighbour samples t (shared memory);
- *   I16x16   thread t: SATD of 4x4 block t under the 4 modes; chroma: threads 0-7, one
- *            4x4 block each, under the 4 modes; every thread then picks the same minimum;
- *   I4x4     16 blocks in order (each predicts from the previous ones' recon): threads 0-8
- *            cost one mode each, then thread 0 codes and reconstructs the winner;
- *   I16x16   (when cheaper) thread t transforms / quantises / reconstructs block t, thread 0
- *            the 4x4 DC transform; chroma threads 0-7 likewise, threads 0-1 the 2x2 DC;
- *   store    thread t: its block's levels, luma row t and chroma words of the recon.
- * The recon and the coded macroblocks a later macroblock reads as neighbours were written by
- * this same workgroup (coherent buffers + memoryBarrierBuffer + barrier between macroblocks).
+ * predict from each other), walking its macroblocks in raster order: a macroblock needs its
+ * left neighbour's reconstruction, so inside a slice the work is a chain, and the point is
+ * to make each macroblock short. 160 threads (5 warps of 32) per workgroup, barriers between
+ * the steps:
+ *   load      one global word or one copy per thread: source (luma, chroma), top edges from
+ *             the recon buffer, the left edges from the previous macroblock (still in shared
+ *             memory), the top macroblock's 4x4 modes.
+ *   I4x4      the 16 blocks in order (each predicts from the previous ones' recon), 4 steps
+ *             each: A) threads 0-143 = (mode, sample): prediction and residual of each of
+ *             the 9 modes (a 4-tap formula per sample, TK_PRED4x4_TAPS); B) threads 0-8:
+ *             SATD + lambda * bits of one mode, the cheapest by atomicMin of (cost, mode);
+ *             C) threads 0-15: one coefficient each of the winner: transform, quantise,
+ *             dequantise; D) threads 0-15: one sample each: inverse transform, recon.
+ *   helpers   during steps B-D of blocks 0-2, threads 32-159 (idle there: other warps than
+ *             steps B-D) do the rest, one step per slot: I16x16 and chroma prediction
+ *             parameters; SATD of the 4 I16x16 modes x 16 blocks and 4 chroma modes x 8
+ *             blocks; both decisions and residuals; forward transform and quantisation (one
+ *             coefficient a thread); luma and chroma DC transforms; inverse DC; inverse
+ *             transform and recon (one sample a thread); coefficient counts. I16x16 is coded
+ *             whether or not it wins (into its own buffers); chroma is final.
+ *   store     I4x4 or I16x16 by cost; one field element or recon word per thread.
+ * The recon rows and coded macroblocks that a later row reads were written by this same
+ * workgroup (coherent buffers, groupMemoryBarrier + barrier between macroblocks).
+ *
+ * Measured (320x240, QP 26, slices of one MB row: 15 workgroups of 20 macroblocks; the
+ * benchmark of tests/h264/test_analyse_gpu.c), per frame:
+ *   previous kernel (16 threads, serial coding in thread 0): lavapipe (2 cores) 17.7 ms;
+ *     NVIDIA H100 3.3 ms;
+ *   this kernel: see the commit log / report (filled in below once measured).
  *
  * Buffers: 0 source NV12 (uint[], 4 bytes a word, little-endian), 1 recon NV12 (same layout),
  * 2 TkCodedMb[mb_height * mb_width]. Push constants: see Params (analyse_gpu.c mirrors it).
@@ -26,7 +43,8 @@
 #include "intra_pred.glsl"
 #include "transform.glsl"
 
-layout(local_size_x = 16) in;
+#define N_THREADS 160
+layout(local_size_x = N_THREADS) in;
 
 layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
 layout(std430, binding = 1) coherent buffer Recon { uint rec_words[]; };
@@ -44,43 +62,70 @@ layout(push_constant) uniform Params {
 #define AVAIL_TOPRIGHT 8
 #define TK_I4x4_EXTRA_BITS 6
 #define COST_NONE 0x7fffffff
+#define HELPER0 32          /* first helper thread: warps 1-4 */
+/* I4x4 blocks whose top-right 4x4 is available inside the macroblock, plus those of the
+ * top row (whose top-right samples come from the top edge: see load_mb) */
+#define I4_TOPRIGHT_MASK 0x5777
 
+/* Luma canvas: row 0 = the top edge (col 0 the top-left sample, 1-16 top, 17-20
+ * top-right), col 0 of rows 1-16 = the left edge, the rest the macroblock's recon.
+ * Unavailable edges hold 0, as in the C reference. */
+#define CW 24
+shared int s_cy[17 * CW];
+/* Chroma canvas, the same per component: [comp * 81 + row * 9 + col], 9x9 */
+#define CC 81
+shared int s_cc[2 * CC];
 shared int s_src_y[256];
-shared int s_src_c[128];   /* [comp * 64 + y * 8 + x] */
-shared int s_tl_y;
-shared int s_top_y[20];
-shared int s_left_y[16];
-shared int s_tl_c[2];
-shared int s_top_c[16];    /* [comp * 8 + x] */
-shared int s_left_c[16];
-shared int s_rec_y[256];
-shared int s_rec_c[128];
-shared int s_cost16[64];   /* [mode * 16 + block] */
-shared int s_costc[32];    /* [mode * 8 + comp * 4 + block] */
-shared int s_cost4[9];
-shared int s_mode4[16];
-shared int s_syn4[16];
-shared int s_i4_cost;
-shared int s_i4_cbp;
-shared int s_lev[256];     /* luma levels [luma4x4BlkIdx * 16 + scan] */
-shared int s_tc[16];
-shared int s_w[256];       /* I16x16 coefficients [luma4x4BlkIdx * 16 + raster] */
-shared int s_ldc[16];      /* I16x16 DC levels, raster block order */
-shared int s_dcy[16];      /* dequantised DC, raster block order */
-shared int s_wc[128];      /* chroma coefficients [(comp * 4 + block) * 16 + raster] */
-shared int s_cdc[8];       /* chroma DC levels [comp * 4 + block] */
-shared int s_dcc[8];       /* dequantised chroma DC */
-shared int s_clev[128];    /* chroma AC levels [(comp * 4 + block) * 16 + scan] */
-shared int s_ctc[8];
+shared int s_src_c[128];    /* [comp * 64 + y * 8 + x] */
+shared int s_nbl[4];        /* Intra4x4PredMode of the left MB's blocks 5 7 13 15 (DC if I16x16) */
+shared int s_nbt[4];        /* same for the top MB's blocks 10 11 14 15 */
 
-int src_byte(int o)
-{
-    return int((src_words[o >> 2] >> (8 * (o & 3))) & 0xffu);
-}
+/* I4x4 */
+shared int s_pred4[144];    /* [mode * 16 + sample] */
+shared int s_res4[144];
+shared int s_best[16];      /* (cost << 4) | mode of each block */
+shared int s_pm[16];        /* predIntra4x4PredMode of each block */
+shared int s_d4[16];        /* dequantised coefficients of the block being coded */
+shared int s_lev4[256];     /* [luma4x4BlkIdx * 16 + scan] */
+shared int s_cost4;
+shared int s_cbp4;
+
+/* I16x16, coded speculatively */
+shared int s_par16[4];      /* DC value, plane a b c */
+shared int s_cost16[4];     /* summed SATD per mode */
+shared int s_pred16[256];   /* [luma4x4BlkIdx * 16 + sample] */
+shared int s_res16[256];
+shared int s_d16[256];      /* dequantised coefficients, [blk * 16 + raster pos] */
+shared int s_lev16[256];    /* [blk * 16 + scan] */
+shared int s_rec16[256];    /* [blk * 16 + sample] */
+shared int s_dcraw16[16];   /* unquantised DC of each block, raster block position */
+shared int s_ldc[16];       /* Intra16x16DCLevel, raster block position */
+shared int s_tc16[16];
+
+/* chroma */
+shared int s_parc[14];      /* DC value per (comp, block); plane a b c per comp at 8 */
+shared int s_costc[4];
+shared int s_predc[128];    /* [(comp * 4 + block) * 16 + sample] */
+shared int s_resc[128];
+shared int s_dc_c[128];     /* dequantised coefficients, [(comp * 4 + block) * 16 + pos] */
+shared int s_clev[128];     /* [(comp * 4 + block) * 16 + scan] */
+shared int s_dcrawc[8];
+shared int s_cdc[8];
+shared int s_tcc[8];
+
+/* per-thread constants, set once in main() */
+TkQuant g_qy, g_qc;
+int g_lambda;
+ivec4 g_rel_tr, g_rel_notr; /* I4x4 step A: canvas offsets of this thread's 4 taps */
 
 int rec_byte(int o)
 {
     return int((rec_words[o >> 2] >> (8 * (o & 3))) & 0xffu);
+}
+
+int byte_of(uint w, int i)
+{
+    return int((w >> (8 * i)) & 0xffu);
 }
 
 int blk_x(int k)
@@ -113,505 +158,619 @@ int mb_avail(int mb_x, int mb_y)
     return avail;
 }
 
+/* ---- load ---- */
+
 void load_mb(int t, int mb_x, int mb_y, int avail)
 {
     int stride = pc.luma_stride, x0 = mb_x * 16, y0 = mb_y * 16, cy0 = mb_y * 8;
-    for (int x = 0; x < 16; x++)
-        s_src_y[t * 16 + x] = src_byte((y0 + t) * stride + x0 + x);
-    /* chroma: row t >> 1, 8 of its 16 interleaved bytes */
-    int cy = t >> 1;
-    for (int i = 0; i < 8; i++) {
-        int bx = (t & 1) * 8 + i;
-        s_src_c[(bx & 1) * 64 + cy * 8 + (bx >> 1)] =
-            src_byte(pc.chroma_offset + (cy0 + cy) * stride + x0 + bx);
-    }
     bool top = (avail & TK_AVAIL_TOP) != 0, left = (avail & TK_AVAIL_LEFT) != 0;
     bool tl = (avail & TK_AVAIL_TOPLEFT) != 0, tr = (avail & AVAIL_TOPRIGHT) != 0;
-    s_top_y[t] = top ? rec_byte((y0 - 1) * stride + x0 + t) : 0;
-    s_left_y[t] = left ? rec_byte((y0 + t) * stride + x0 - 1) : 0;
-    if (t < 4)
-        s_top_y[16 + t] = tr ? rec_byte((y0 - 1) * stride + x0 + 16 + t) : 0;
-    if (t == 0)
-        s_tl_y = tl ? rec_byte((y0 - 1) * stride + x0 - 1) : 0;
-    if (t < 8) {
-        for (int c = 0; c < 2; c++) {
-            s_top_c[c * 8 + t] = top ? rec_byte(pc.chroma_offset + (cy0 - 1) * stride + x0 + 2 * t + c) : 0;
-            s_left_c[c * 8 + t] = left ? rec_byte(pc.chroma_offset + (cy0 + t) * stride + x0 - 2 + c) : 0;
+    if (t < 64) {
+        /* source luma: row t >> 2, word t & 3 */
+        int y = t >> 2, wx = t & 3;
+        uint w = src_words[(((y0 + y) * stride + x0) >> 2) + wx];
+        for (int i = 0; i < 4; i++)
+            s_src_y[y * 16 + wx * 4 + i] = byte_of(w, i);
+    } else if (t < 96) {
+        /* source chroma: row j >> 2, word j & 3 of the interleaved Cb Cr bytes */
+        int j = t - 64, y = j >> 2, wx = j & 3;
+        uint w = src_words[((pc.chroma_offset + (cy0 + y) * stride + x0) >> 2) + wx];
+        for (int i = 0; i < 4; i++)
+            s_src_c[(i & 1) * 64 + y * 8 + wx * 2 + (i >> 1)] = byte_of(w, i);
+    } else if (t < 101) {
+        /* top edge, word wx of x0..x0+19; without a top-right MB, p[16..19, -1] =
+         * p[15, -1], which is what I4x4 block 5 predicts from then (8.3.1.2) */
+        int wx = t - 96;
+        uint w = 0u;
+        if (top && (wx < 4 || tr)) {
+            w = rec_words[(((y0 - 1) * stride + x0) >> 2) + wx];
+        } else if (top) {
+            w = rec_words[(((y0 - 1) * stride + x0) >> 2) + 3];
+            w = (w >> 24) * 0x01010101u;
         }
-    }
-    if (t < 2)
-        s_tl_c[t] = tl ? rec_byte(pc.chroma_offset + (cy0 - 1) * stride + x0 - 2 + t) : 0;
-}
-
-/* ---- I16x16 prediction, one sample at a time ---- */
-
-int pred16_dc(int avail)
-{
-    int st = 0, sl = 0;
-    for (int i = 0; i < 16; i++) {
-        st += s_top_y[i];
-        sl += s_left_y[i];
-    }
-    if ((avail & TK_AVAIL_TOP) != 0 && (avail & TK_AVAIL_LEFT) != 0)
-        return (st + sl + 16) >> 5;
-    if ((avail & TK_AVAIL_LEFT) != 0)
-        return (sl + 8) >> 4;
-    if ((avail & TK_AVAIL_TOP) != 0)
-        return (st + 8) >> 4;
-    return 128;
-}
-
-/* plane parameters a, b, c (8.3.3.4) */
-ivec3 pred16_plane()
-{
-    int h = 0, v = 0;
-    for (int i = 0; i < 8; i++) {
-        int ta = 6 - i >= 0 ? s_top_y[6 - i] : s_tl_y;
-        int la = 6 - i >= 0 ? s_left_y[6 - i] : s_tl_y;
-        h += (i + 1) * (s_top_y[8 + i] - ta);
-        v += (i + 1) * (s_left_y[8 + i] - la);
-    }
-    return ivec3(16 * (s_left_y[15] + s_top_y[15]), (5 * h + 32) >> 6, (5 * v + 32) >> 6);
-}
-
-int pred16_at(int mode, int dc, ivec3 pl, int x, int y)
-{
-    if (mode == 0)
-        return s_top_y[x];
-    if (mode == 1)
-        return s_left_y[y];
-    if (mode == 2)
-        return dc;
-    return clamp((pl.x + pl.y * (x - 7) + pl.z * (y - 7) + 16) >> 5, 0, 255);
-}
-
-/* ---- chroma prediction ---- */
-
-int predc_dc(int c, int avail, int xo, int yo)
-{
-    int st = 0, sl = 0;
-    for (int i = 0; i < 4; i++) {
-        st += s_top_c[c * 8 + xo + i];
-        sl += s_left_c[c * 8 + yo + i];
-    }
-    bool has_top = (avail & TK_AVAIL_TOP) != 0, has_left = (avail & TK_AVAIL_LEFT) != 0;
-    if (xo == yo) {
-        if (has_top && has_left)
-            return (st + sl + 4) >> 3;
-        if (has_left)
-            return (sl + 2) >> 2;
-        if (has_top)
-            return (st + 2) >> 2;
-    } else if (yo == 0) {
-        if (has_top)
-            return (st + 2) >> 2;
-        if (has_left)
-            return (sl + 2) >> 2;
+        for (int i = 0; i < 4; i++)
+            s_cy[1 + wx * 4 + i] = byte_of(w, i);
+    } else if (t == 101) {
+        s_cy[0] = tl ? rec_byte((y0 - 1) * stride + x0 - 1) : 0;
+    } else if (t < 118) {
+        /* left edge: the previous macroblock's right column, still in the canvas */
+        int r = t - 101;
+        s_cy[r * CW] = left ? s_cy[r * CW + 16] : 0;
+    } else if (t < 134) {
+        int j = t - 118, c = j >> 3, r = (j & 7) + 1;
+        s_cc[c * CC + r * 9] = left ? s_cc[c * CC + r * 9 + 8] : 0;
+    } else if (t < 138) {
+        int wx = t - 134;
+        uint w = top ? rec_words[((pc.chroma_offset + (cy0 - 1) * stride + x0) >> 2) + wx] : 0u;
+        for (int i = 0; i < 4; i++)
+            s_cc[(i & 1) * CC + 1 + wx * 2 + (i >> 1)] = byte_of(w, i);
+    } else if (t < 140) {
+        int c = t - 138;
+        s_cc[c * CC] = tl ? rec_byte(pc.chroma_offset + (cy0 - 1) * stride + x0 - 2 + c) : 0;
+    } else if (t < 144) {
+        int j = t - 140, m = TK_I4_DC;
+        if (top) {
+            int n = (mb_y - 1) * pc.mb_width + mb_x;
+            if (coded[n].type == TK_MB_I4x4)
+                m = coded[n].i4_mode[blk_at(4 * j, 15)];
+        }
+        s_nbt[j] = m;
     } else {
-        if (has_left)
-            return (sl + 2) >> 2;
-        if (has_top)
-            return (st + 2) >> 2;
-    }
-    return 128;
-}
-
-ivec3 predc_plane(int c)
-{
-    int h = 0, v = 0;
-    for (int i = 0; i < 4; i++) {
-        int ta = 2 - i >= 0 ? s_top_c[c * 8 + 2 - i] : s_tl_c[c];
-        int la = 2 - i >= 0 ? s_left_c[c * 8 + 2 - i] : s_tl_c[c];
-        h += (i + 1) * (s_top_c[c * 8 + 4 + i] - ta);
-        v += (i + 1) * (s_left_c[c * 8 + 4 + i] - la);
-    }
-    return ivec3(16 * (s_left_c[c * 8 + 7] + s_top_c[c * 8 + 7]), (34 * h + 32) >> 6,
-                 (34 * v + 32) >> 6);
-}
-
-/* prediction of chroma 4x4 block b of component c, raster int[16] */
-void predc_block(int mode, int c, int b, int avail, out int pred[16])
-{
-    int xo = (b & 1) * 4, yo = (b >> 1) * 4;
-    int dc = predc_dc(c, avail, xo, yo);
-    ivec3 pl = predc_plane(c);
-    for (int i = 0; i < 16; i++) {
-        int x = xo + (i & 3), y = yo + (i >> 2), s;
-        if (mode == 0)
-            s = dc;
-        else if (mode == 1)
-            s = s_left_c[c * 8 + y];
-        else if (mode == 2)
-            s = s_top_c[c * 8 + x];
-        else
-            s = clamp((pl.x + pl.y * (x - 3) + pl.z * (y - 3) + 16) >> 5, 0, 255);
-        pred[i] = s;
+        int j = t - 144;
+        s_best[j] = COST_NONE;
+        if (j < 4) {
+            s_cost16[j] = 0;
+            s_costc[j] = 0;
+        }
+        if (j == 4)
+            s_cost4 = g_lambda * TK_I4x4_EXTRA_BITS;
+        if (j == 5)
+            s_cbp4 = 0;
     }
 }
 
 /* ---- I4x4 ---- */
 
-/* The 13-sample edge of block k and its availability (as i4_edge() in analyse_ref.c). */
-int i4_edge(int k, int avail_mb, out int e[13])
+/* Availability of block k's neighbours (as i4_edge() in analyse_ref.c). */
+int i4_avail(int k, int avail)
 {
     int bx = blk_x(k), by = blk_y(k);
-    bool left = bx > 0 || (avail_mb & TK_AVAIL_LEFT) != 0;
-    bool top = by > 0 || (avail_mb & TK_AVAIL_TOP) != 0;
+    bool left = bx > 0 || (avail & TK_AVAIL_LEFT) != 0;
+    bool top = by > 0 || (avail & TK_AVAIL_TOP) != 0;
     bool tl;
     if (bx > 0 && by > 0)
         tl = true;
     else if (bx > 0)
-        tl = (avail_mb & TK_AVAIL_TOP) != 0;
+        tl = (avail & TK_AVAIL_TOP) != 0;
     else if (by > 0)
-        tl = (avail_mb & TK_AVAIL_LEFT) != 0;
+        tl = (avail & TK_AVAIL_LEFT) != 0;
     else
-        tl = (avail_mb & TK_AVAIL_TOPLEFT) != 0;
-    bool tr;
-    if (by == 0)
-        tr = bx + 4 < 16 ? (avail_mb & TK_AVAIL_TOP) != 0 : (avail_mb & AVAIL_TOPRIGHT) != 0;
-    else if (bx + 4 >= 16)
-        tr = false;
-    else
-        tr = blk_at(bx + 4, by - 1) < k;
-
-    for (int y = 0; y < 4; y++) {
-        int v = 0;
-        if (bx > 0)
-            v = s_rec_y[(by + y) * 16 + bx - 1];
-        else if (left)
-            v = s_left_y[by + y];
-        e[3 - y] = v;
-    }
-    if (!tl)
-        e[4] = 0;
-    else if (bx > 0 && by > 0)
-        e[4] = s_rec_y[(by - 1) * 16 + bx - 1];
-    else if (bx > 0)
-        e[4] = s_top_y[bx - 1];
-    else if (by > 0)
-        e[4] = s_left_y[by - 1];
-    else
-        e[4] = s_tl_y;
-    for (int x = 0; x < 8; x++) {
-        int v = 0;
-        if (top && (x < 4 || tr))
-            v = by > 0 ? s_rec_y[(by - 1) * 16 + bx + x] : s_top_y[bx + x];
-        else if (top)
-            v = e[8];
-        e[5 + x] = v;
-    }
+        tl = (avail & TK_AVAIL_TOPLEFT) != 0;
     return (left ? TK_AVAIL_LEFT : 0) | (top ? TK_AVAIL_TOP : 0) | (tl ? TK_AVAIL_TOPLEFT : 0);
 }
 
+/* Canvas offset of edge sample e[i] (intra_pred.glsl layout) from a block's first sample;
+ * without the top-right block, p[4..7, -1] = p[3, -1]. */
+int i4_rel(int i, bool tr)
+{
+    if (i < 4)
+        return (3 - i) * CW - 1;
+    if (i == 4)
+        return -CW - 1;
+    int x = i - 5;
+    if (!tr && x > 3)
+        x = 3;
+    return -CW + x;
+}
+
+/* tk_pred4x4_dc() over the canvas; base = the block's first sample */
+int i4_dc(int base, int bavail)
+{
+    int st = 0, sl = 0;
+    for (int i = 0; i < 4; i++) {
+        st += s_cy[base - CW + i];
+        sl += s_cy[base - 1 + i * CW];
+    }
+    if ((bavail & TK_AVAIL_TOP) != 0 && (bavail & TK_AVAIL_LEFT) != 0)
+        return (st + sl + 4) >> 3;
+    if ((bavail & TK_AVAIL_LEFT) != 0)
+        return (sl + 2) >> 2;
+    if ((bavail & TK_AVAIL_TOP) != 0)
+        return (st + 2) >> 2;
+    return 128;
+}
+
 /* predIntra4x4PredMode (8.3.1.1) */
-int i4_pred_mode(int k, int avail_mb, int mb_x, int mb_y)
+int i4_pred_mode(int k, int avail)
 {
     int bx = blk_x(k), by = blk_y(k);
     int a, b;
-    if (bx > 0) {
-        a = s_mode4[blk_at(bx - 1, by)];
-    } else if ((avail_mb & TK_AVAIL_LEFT) != 0) {
-        int n = mb_y * pc.mb_width + mb_x - 1;
-        a = coded[n].type == TK_MB_I4x4 ? coded[n].i4_mode[blk_at(15, by)] : TK_I4_DC;
-    } else {
+    if (bx > 0)
+        a = s_best[blk_at(bx - 1, by)] & 15;
+    else if ((avail & TK_AVAIL_LEFT) != 0)
+        a = s_nbl[by >> 2];
+    else
         return TK_I4_DC;
-    }
-    if (by > 0) {
-        b = s_mode4[blk_at(bx, by - 1)];
-    } else if ((avail_mb & TK_AVAIL_TOP) != 0) {
-        int n = (mb_y - 1) * pc.mb_width + mb_x;
-        b = coded[n].type == TK_MB_I4x4 ? coded[n].i4_mode[blk_at(bx, 15)] : TK_I4_DC;
-    } else {
+    if (by > 0)
+        b = s_best[blk_at(bx, by - 1)] & 15;
+    else if ((avail & TK_AVAIL_TOP) != 0)
+        b = s_nbt[bx >> 2];
+    else
         return TK_I4_DC;
-    }
     return min(a, b);
 }
 
-/* Codes I4x4 block k with prediction pred (raster): levels, recon; returns TotalCoeff. */
-int code_i4_block(int k, int pred[16])
+/* A) thread t = (mode t >> 4, sample t & 15): prediction and residual */
+void i4_step_a(int t, int k, int bavail)
+{
+    int bx = blk_x(k), by = blk_y(k), i = t & 15;
+    int base = (by + 1) * CW + bx + 1;
+    int p;
+    if ((t >> 4) == TK_I4_DC) {
+        p = i4_dc(base, bavail);
+    } else {
+        ivec4 r = ((I4_TOPRIGHT_MASK >> k) & 1) != 0 ? g_rel_tr : g_rel_notr;
+        p = (s_cy[base + r.x] + s_cy[base + r.y] + s_cy[base + r.z] + s_cy[base + r.w] + 2) >> 2;
+    }
+    s_pred4[t] = p;
+    s_res4[t] = s_src_y[(by + (i >> 2)) * 16 + bx + (i & 3)] - p;
+}
+
+/* B) thread m: cost of mode m; the cheapest (lowest mode on ties) wins by atomicMin */
+void i4_step_b(int m, int k, int avail, int bavail)
+{
+    int pm = i4_pred_mode(k, avail);
+    if (m == 0)
+        s_pm[k] = pm;
+    if (tk_pred4x4_mode_ok(m, bavail)) {
+        int r[16];
+        for (int i = 0; i < 16; i++)
+            r[i] = s_res4[m * 16 + i];
+        int c = tk_satd4x4(r) + g_lambda * (m == pm ? 1 : 4);
+        atomicMin(s_best[k], (c << 4) | m);
+    }
+}
+
+/* C) thread pos: coefficient pos of the winner: transform, quantise, dequantise */
+void i4_step_c(int pos, int k)
+{
+    int best = s_best[k] & 15;
+    int r[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = s_res4[best * 16 + i];
+    int lev = tk_quant4x4_q(g_qy, tk_fdct4x4_at(r, pos), pos);
+    s_lev4[k * 16 + tk_zigzag_scan(pos)] = lev;
+    s_d4[pos] = tk_dequant4x4_q(g_qy, lev, pos);
+    if (lev != 0)
+        atomicOr(s_cbp4, 1 << (k >> 2));
+    if (pos == 0)
+        s_cost4 += s_best[k] >> 4;
+}
+
+/* D) thread i: sample i of the winner: inverse transform, recon into the canvas */
+void i4_step_d(int i, int k)
 {
     int bx = blk_x(k), by = blk_y(k);
-    int res[16], w[16], d[16], r[16], nz = 0;
-    for (int i = 0; i < 16; i++)
-        res[i] = s_src_y[(by + (i >> 2)) * 16 + bx + (i & 3)] - pred[i];
-    tk_fdct4x4(res, w);
-    for (int s = 0; s < 16; s++) {
-        int pos = TK_ZIGZAG4x4[s];
-        int lev = tk_quant4x4(w[pos], pos, pc.qp);
-        s_lev[k * 16 + s] = lev;
-        d[pos] = tk_dequant4x4(lev, pos, pc.qp);
-        nz += lev != 0 ? 1 : 0;
+    int best = s_best[k] & 15;
+    int d[16];
+    for (int j = 0; j < 16; j++)
+        d[j] = s_d4[j];
+    int v = clamp(s_pred4[best * 16 + i] + tk_idct4x4_at(d, i), 0, 255);
+    s_cy[(by + 1 + (i >> 2)) * CW + bx + 1 + (i & 3)] = v;
+}
+
+/* ---- I16x16 and chroma prediction ---- */
+
+int pred16_sample(int mode, int x, int y)
+{
+    if (mode == 0)
+        return s_cy[1 + x];
+    if (mode == 1)
+        return s_cy[(y + 1) * CW];
+    if (mode == 2)
+        return s_par16[0];
+    return clamp((s_par16[1] + s_par16[2] * (x - 7) + s_par16[3] * (y - 7) + 16) >> 5, 0, 255);
+}
+
+/* chroma modes 0 DC, 1 H, 2 V, 3 plane; (x, y) in the 8x8 component */
+int predc_sample(int mode, int comp, int x, int y)
+{
+    int o = comp * CC;
+    if (mode == 0)
+        return s_parc[comp * 4 + (y >> 2) * 2 + (x >> 2)];
+    if (mode == 1)
+        return s_cc[o + (y + 1) * 9];
+    if (mode == 2)
+        return s_cc[o + 1 + x];
+    int b = 8 + comp * 3;
+    return clamp((s_parc[b] + s_parc[b + 1] * (x - 3) + s_parc[b + 2] * (y - 3) + 16) >> 5, 0, 255);
+}
+
+/* pred16_dc / pred16_plane / predc_dc / predc_plane of the previous kernel, over the
+ * canvases (where p[-1, -1] sits next to both edges, as 8.3.3.4 reads it) */
+void helper_params(int h, int avail)
+{
+    bool has_top = (avail & TK_AVAIL_TOP) != 0, has_left = (avail & TK_AVAIL_LEFT) != 0;
+    if (h == 0) {
+        int st = 0, sl = 0;
+        for (int i = 0; i < 16; i++) {
+            st += s_cy[1 + i];
+            sl += s_cy[(i + 1) * CW];
+        }
+        int dc = 128;
+        if (has_top && has_left)
+            dc = (st + sl + 16) >> 5;
+        else if (has_left)
+            dc = (sl + 8) >> 4;
+        else if (has_top)
+            dc = (st + 8) >> 4;
+        s_par16[0] = dc;
+    } else if (h == 1) {
+        int hh = 0, vv = 0;
+        for (int i = 0; i < 8; i++) {
+            hh += (i + 1) * (s_cy[9 + i] - s_cy[7 - i]);
+            vv += (i + 1) * (s_cy[(9 + i) * CW] - s_cy[(7 - i) * CW]);
+        }
+        s_par16[1] = 16 * (s_cy[16 * CW] + s_cy[16]);
+        s_par16[2] = (5 * hh + 32) >> 6;
+        s_par16[3] = (5 * vv + 32) >> 6;
+    } else if (h < 10) {
+        int j = h - 2, o = (j >> 2) * CC, xo = (j & 1) * 4, yo = ((j >> 1) & 1) * 4;
+        int st = 0, sl = 0;
+        for (int i = 0; i < 4; i++) {
+            st += s_cc[o + 1 + xo + i];
+            sl += s_cc[o + (yo + i + 1) * 9];
+        }
+        int dc = 128;
+        if (xo == yo) {
+            if (has_top && has_left)
+                dc = (st + sl + 4) >> 3;
+            else if (has_left)
+                dc = (sl + 2) >> 2;
+            else if (has_top)
+                dc = (st + 2) >> 2;
+        } else if (yo == 0) {
+            if (has_top)
+                dc = (st + 2) >> 2;
+            else if (has_left)
+                dc = (sl + 2) >> 2;
+        } else {
+            if (has_left)
+                dc = (sl + 2) >> 2;
+            else if (has_top)
+                dc = (st + 2) >> 2;
+        }
+        s_parc[j] = dc;
+    } else if (h < 12) {
+        int comp = h - 10, o = comp * CC;
+        int hh = 0, vv = 0;
+        for (int i = 0; i < 4; i++) {
+            hh += (i + 1) * (s_cc[o + 5 + i] - s_cc[o + 3 - i]);
+            vv += (i + 1) * (s_cc[o + (5 + i) * 9] - s_cc[o + (3 - i) * 9]);
+        }
+        s_parc[8 + comp * 3] = 16 * (s_cc[o + 8 * 9] + s_cc[o + 8]);
+        s_parc[8 + comp * 3 + 1] = (34 * hh + 32) >> 6;
+        s_parc[8 + comp * 3 + 2] = (34 * vv + 32) >> 6;
     }
-    tk_idct4x4(d, r);
+}
+
+/* SATD of one (mode, 4x4 block) of I16x16 (h < 64) or chroma (h < 96) */
+void helper_satd(int h, int avail)
+{
+    if (h < 64) {
+        int m = h >> 4, k = h & 15, bx = blk_x(k), by = blk_y(k);
+        if (!tk_pred16x16_mode_ok(m, avail))
+            return;
+        int r[16];
+        for (int i = 0; i < 16; i++) {
+            int x = bx + (i & 3), y = by + (i >> 2);
+            r[i] = s_src_y[y * 16 + x] - pred16_sample(m, x, y);
+        }
+        atomicAdd(s_cost16[m], tk_satd4x4(r));
+    } else if (h < 96) {
+        int j = h - 64, m = j >> 3, comp = (j >> 2) & 1, b = j & 3;
+        if (!tk_pred_chroma_mode_ok(m, avail))
+            return;
+        int r[16];
+        for (int i = 0; i < 16; i++) {
+            int x = (b & 1) * 4 + (i & 3), y = (b >> 1) * 4 + (i >> 2);
+            r[i] = s_src_c[comp * 64 + y * 8 + x] - predc_sample(m, comp, x, y);
+        }
+        atomicAdd(s_costc[m], tk_satd4x4(r));
+    }
+}
+
+int best_i16_mode(int avail)
+{
+    int best = -1, cost = 0;
+    for (int m = 0; m < 4; m++) {
+        if (tk_pred16x16_mode_ok(m, avail) && (best < 0 || s_cost16[m] < cost)) {
+            best = m;
+            cost = s_cost16[m];
+        }
+    }
+    return best;
+}
+
+int best_chroma_mode(int avail)
+{
+    int best = -1, cost = 0;
+    for (int m = 0; m < 4; m++) {
+        if (tk_pred_chroma_mode_ok(m, avail) && (best < 0 || s_costc[m] < cost)) {
+            best = m;
+            cost = s_costc[m];
+        }
+    }
+    return best;
+}
+
+/* prediction and residual: I16x16 samples h and h + 128, chroma sample h */
+void helper_residual(int h, int avail)
+{
+    int m16 = best_i16_mode(avail), mc = best_chroma_mode(avail);
+    for (int j = h; j < 256; j += 128) {
+        int k = j >> 4, i = j & 15;
+        int x = blk_x(k) + (i & 3), y = blk_y(k) + (i >> 2);
+        int p = pred16_sample(m16, x, y);
+        s_pred16[j] = p;
+        s_res16[j] = s_src_y[y * 16 + x] - p;
+    }
+    int comp = h >> 6, b = (h >> 4) & 3, i = h & 15;
+    int x = (b & 1) * 4 + (i & 3), y = (b >> 1) * 4 + (i >> 2);
+    int p = predc_sample(mc, comp, x, y);
+    s_predc[h] = p;
+    s_resc[h] = s_src_c[comp * 64 + y * 8 + x] - p;
+}
+
+/* forward transform and quantisation: I16x16 coefficients h and h + 128, chroma h */
+void helper_forward(int h)
+{
+    for (int j = h; j < 256; j += 128) {
+        int k = j >> 4, pos = j & 15;
+        int r[16];
+        for (int i = 0; i < 16; i++)
+            r[i] = s_res16[k * 16 + i];
+        int w = tk_fdct4x4_at(r, pos);
+        if (pos == 0) {
+            s_dcraw16[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)] = w;
+            s_lev16[k * 16] = 0;
+        } else {
+            int lev = tk_quant4x4_q(g_qy, w, pos);
+            s_lev16[k * 16 + tk_zigzag_scan(pos)] = lev;
+            s_d16[j] = tk_dequant4x4_q(g_qy, lev, pos);
+        }
+    }
+    int cb = h >> 4, pos = h & 15;
+    int r[16];
     for (int i = 0; i < 16; i++)
-        s_rec_y[(by + (i >> 2)) * 16 + bx + (i & 3)] = clamp(pred[i] + r[i], 0, 255);
-    return nz;
+        r[i] = s_resc[cb * 16 + i];
+    int w = tk_fdct4x4_at(r, pos);
+    if (pos == 0) {
+        s_dcrawc[cb] = w;
+        s_clev[cb * 16] = 0;
+    } else {
+        int lev = tk_quant4x4_q(g_qc, w, pos);
+        s_clev[cb * 16 + tk_zigzag_scan(pos)] = lev;
+        s_dc_c[h] = tk_dequant4x4_q(g_qc, lev, pos);
+    }
+}
+
+/* DC transforms and quantisation: luma DC h < 16 (raster block position), chroma 16-23 */
+void helper_dc(int h)
+{
+    if (h < 16) {
+        int c[16];
+        for (int i = 0; i < 16; i++)
+            c[i] = s_dcraw16[i];
+        s_ldc[h] = tk_quant_dc_q(g_qy, tk_fdc4x4_at(c, h));
+    } else if (h < 24) {
+        int j = h - 16, o = j & 4;
+        int f = tk_hadamard2x2_at(j & 3, s_dcrawc[o], s_dcrawc[o + 1], s_dcrawc[o + 2],
+                                  s_dcrawc[o + 3]);
+        s_cdc[j] = tk_quant_dc_q(g_qc, f);
+    }
+}
+
+/* inverse DC transforms and dequantisation into the blocks' coefficient 0 */
+void helper_dc_inverse(int h)
+{
+    if (h < 16) {
+        int c[16];
+        for (int i = 0; i < 16; i++)
+            c[i] = s_ldc[i];
+        int k = blk_at((h & 3) * 4, (h >> 2) * 4);
+        s_d16[k * 16] = tk_dequant_luma_dc_q(g_qy, tk_hadamard4x4_at(c, h));
+    } else if (h < 24) {
+        int j = h - 16, o = j & 4;
+        int f = tk_hadamard2x2_at(j & 3, s_cdc[o], s_cdc[o + 1], s_cdc[o + 2], s_cdc[o + 3]);
+        s_dc_c[j * 16] = tk_dequant_chroma_dc_q(g_qc, f);
+    }
+}
+
+/* inverse transform and recon: I16x16 samples h and h + 128 (into s_rec16), chroma h (into
+ * the chroma canvas: final) */
+void helper_inverse(int h)
+{
+    for (int j = h; j < 256; j += 128) {
+        int k = j >> 4;
+        int d[16];
+        for (int i = 0; i < 16; i++)
+            d[i] = s_d16[k * 16 + i];
+        s_rec16[j] = clamp(s_pred16[j] + tk_idct4x4_at(d, j & 15), 0, 255);
+    }
+    int cb = h >> 4, i = h & 15, comp = cb >> 2, b = cb & 3;
+    int d[16];
+    for (int q = 0; q < 16; q++)
+        d[q] = s_dc_c[cb * 16 + q];
+    int x = (b & 1) * 4 + (i & 3), y = (b >> 1) * 4 + (i >> 2);
+    s_cc[comp * CC + (y + 1) * 9 + x + 1] = clamp(s_predc[h] + tk_idct4x4_at(d, i), 0, 255);
+}
+
+/* TotalCoeff of the I16x16 AC blocks (h < 16) and the chroma AC blocks (16-23) */
+void helper_counts(int h)
+{
+    if (h < 24) {
+        int nz = 0;
+        for (int s = 1; s < 16; s++)
+            nz += (h < 16 ? s_lev16[h * 16 + s] : s_clev[(h - 16) * 16 + s]) != 0 ? 1 : 0;
+        if (h < 16)
+            s_tc16[h] = nz;
+        else
+            s_tcc[h - 16] = nz;
+    }
+}
+
+/* Helper job `job` (0-7, in this order, one per slot) for helper thread h (0-127). */
+void helper(int job, int h, int avail)
+{
+    if (job == 0)
+        helper_params(h, avail);
+    else if (job == 1)
+        helper_satd(h, avail);
+    else if (job == 2)
+        helper_residual(h, avail);
+    else if (job == 3)
+        helper_forward(h);
+    else if (job == 4)
+        helper_dc(h);
+    else if (job == 5)
+        helper_dc_inverse(h);
+    else if (job == 6)
+        helper_inverse(h);
+    else if (job == 7)
+        helper_counts(h);
+}
+
+/* ---- store ---- */
+
+void store_mb(int t, int mb_x, int mb_y, int avail)
+{
+    int n = mb_y * pc.mb_width + mb_x;
+    int m16 = best_i16_mode(avail);
+    bool is_i4 = s_cost4 < s_cost16[m16];
+    for (int j = t; j < 256; j += N_THREADS)
+        coded[n].luma[j >> 4][j & 15] = is_i4 ? s_lev4[j] : s_lev16[j];
+    if (t < 128)
+        coded[n].chroma_ac[t >> 6][(t >> 4) & 3][t & 15] = s_clev[t];
+    if (t < 16) {
+        int mode = is_i4 ? s_best[t] & 15 : TK_I4_DC, pm = s_pm[t];
+        coded[n].i4_mode[t] = mode;
+        coded[n].i4_mode_syntax[t] = !is_i4 ? 0 : mode == pm ? -1 : mode < pm ? mode : mode - 1;
+        coded[n].luma_dc[t] = is_i4 ? 0 : s_ldc[tk_zigzag_pos(t)];
+        int tc = s_tc16[t];
+        if (is_i4) {
+            tc = 0;
+            for (int s = 0; s < 16; s++)
+                tc += s_lev4[t * 16 + s] != 0 ? 1 : 0;
+        }
+        coded[n].total_coeff[t] = tc;
+    } else if (t < 24) {
+        int j = t - 16;
+        coded[n].chroma_dc[j >> 2][j & 3] = s_cdc[j];
+        coded[n].total_coeff_chroma[j >> 2][j & 3] = s_tcc[j];
+    } else if (t == 24) {
+        int cbp = s_cbp4;
+        if (!is_i4) {
+            int any = 0;
+            for (int k = 0; k < 16; k++)
+                any |= s_tc16[k];
+            cbp = any != 0 ? 15 : 0;
+        }
+        int any_ac = 0, any_dc = 0;
+        for (int j = 0; j < 8; j++) {
+            any_ac |= s_tcc[j];
+            any_dc |= s_cdc[j];
+        }
+        cbp |= (any_ac != 0 ? 2 : any_dc != 0 ? 1 : 0) << 4;
+        coded[n].type = is_i4 ? TK_MB_I4x4 : TK_MB_I16x16;
+        coded[n].i16_mode = is_i4 ? 0 : m16;
+        coded[n].chroma_mode = best_chroma_mode(avail);
+        coded[n].cbp = cbp;
+        coded[n].qp_delta = 0;
+    } else if (t < 29) {
+        /* the next macroblock's left neighbour modes */
+        int j = t - 25;
+        s_nbl[j] = is_i4 ? s_best[blk_at(15, 4 * j)] & 15 : TK_I4_DC;
+    } else if (t >= 32 && t < 96) {
+        /* luma recon row y, word wx; an I16x16 recon also goes into the canvas, whose right
+         * column the next macroblock reads */
+        int j = t - 32, y = j >> 2, wx = j & 3;
+        uint w = 0u;
+        for (int i = 0; i < 4; i++) {
+            int x = wx * 4 + i, o = (y + 1) * CW + x + 1;
+            int v;
+            if (is_i4) {
+                v = s_cy[o];
+            } else {
+                v = s_rec16[blk_at(x, y) * 16 + (y & 3) * 4 + (x & 3)];
+                s_cy[o] = v;
+            }
+            w |= uint(v) << (8 * i);
+        }
+        rec_words[(((mb_y * 16 + y) * pc.luma_stride + mb_x * 16) >> 2) + wx] = w;
+    } else if (t >= 96 && t < 128) {
+        int j = t - 96, y = j >> 2, wx = j & 3;
+        uint w = 0u;
+        for (int i = 0; i < 4; i++)
+            w |= uint(s_cc[(i & 1) * CC + (y + 1) * 9 + wx * 2 + (i >> 1) + 1]) << (8 * i);
+        rec_words[((pc.chroma_offset + (mb_y * 8 + y) * pc.luma_stride + mb_x * 16) >> 2) + wx] = w;
+    }
+}
+
+/* I4x4 block k, steps A-D, with helper jobs job_b, job_c, job_d (-1: none) in the slots of
+ * steps B-D. The job numbers are constants at every call, so that after inlining only the
+ * job's own code is left in each slot (lavapipe runs every branch of a shader with masked
+ * lanes; GPUs do not mind either way). */
+void i4_block(int t, int k, int avail, int job_b, int job_c, int job_d)
+{
+    int bavail = i4_avail(k, avail);
+    if (t < 144)
+        i4_step_a(t, k, bavail);
+    barrier();
+    if (t < 9)
+        i4_step_b(t, k, avail, bavail);
+    else if (t >= HELPER0 && job_b >= 0)
+        helper(job_b, t - HELPER0, avail);
+    barrier();
+    if (t < 16)
+        i4_step_c(t, k);
+    else if (t >= HELPER0 && job_c >= 0)
+        helper(job_c, t - HELPER0, avail);
+    barrier();
+    if (t < 16)
+        i4_step_d(t, k);
+    else if (t >= HELPER0 && job_d >= 0)
+        helper(job_d, t - HELPER0, avail);
+    barrier();
 }
 
 void analyse_mb(int t, int mb_x, int mb_y)
 {
     int avail = mb_avail(mb_x, mb_y);
-    int lambda = TK_LAMBDA_TAB[pc.qp];
     load_mb(t, mb_x, mb_y, avail);
     barrier();
-
-    /* I16x16 and chroma costs, one 4x4 block per thread */
-    {
-        int dc = pred16_dc(avail);
-        ivec3 pl = pred16_plane();
-        int bx = blk_x(t), by = blk_y(t);
-        for (int m = 0; m < 4; m++) {
-            int c = 0;
-            if (tk_pred16x16_mode_ok(m, avail)) {
-                int res[16];
-                for (int i = 0; i < 16; i++) {
-                    int x = bx + (i & 3), y = by + (i >> 2);
-                    res[i] = s_src_y[y * 16 + x] - pred16_at(m, dc, pl, x, y);
-                }
-                c = tk_satd4x4(res);
-            }
-            s_cost16[m * 16 + t] = c;
-        }
-        if (t < 8) {
-            int comp = t >> 2, b = t & 3;
-            for (int m = 0; m < 4; m++) {
-                int c = 0;
-                if (tk_pred_chroma_mode_ok(m, avail)) {
-                    int pred[16], res[16];
-                    predc_block(m, comp, b, avail, pred);
-                    for (int i = 0; i < 16; i++)
-                        res[i] = s_src_c[comp * 64 + ((b >> 1) * 4 + (i >> 2)) * 8 + (b & 1) * 4 + (i & 3)] - pred[i];
-                    c = tk_satd4x4(res);
-                }
-                s_costc[m * 8 + t] = c;
-            }
-        }
-    }
-    barrier();
-    int mode16 = -1, cost16 = 0, modec = -1, costc = 0;
-    for (int m = 0; m < 4; m++) {
-        if (tk_pred16x16_mode_ok(m, avail)) {
-            int c = 0;
-            for (int k = 0; k < 16; k++)
-                c += s_cost16[m * 16 + k];
-            if (mode16 < 0 || c < cost16) {
-                mode16 = m;
-                cost16 = c;
-            }
-        }
-        if (tk_pred_chroma_mode_ok(m, avail)) {
-            int c = 0;
-            for (int k = 0; k < 8; k++)
-                c += s_costc[m * 8 + k];
-            if (modec < 0 || c < costc) {
-                modec = m;
-                costc = c;
-            }
-        }
-    }
-
-    /* I4x4: blocks in order; threads 0-8 cost one mode each, thread 0 codes the best */
-    int cost4 = lambda * TK_I4x4_EXTRA_BITS, cbp4 = 0;
-    for (int k = 0; k < 16; k++) {
-        int e[13];
-        int bavail = i4_edge(k, avail, e);
-        int pm = i4_pred_mode(k, avail, mb_x, mb_y);
-        int dc4 = tk_pred4x4_dc(e, bavail);
-        if (t < 9) {
-            int c = COST_NONE;
-            if (tk_pred4x4_mode_ok(t, bavail)) {
-                int res[16];
-                int bx = blk_x(k), by = blk_y(k);
-                for (int i = 0; i < 16; i++)
-                    res[i] = s_src_y[(by + (i >> 2)) * 16 + bx + (i & 3)] -
-                             tk_pred4x4_at(t, e, dc4, i & 3, i >> 2);
-                c = tk_satd4x4(res) + lambda * (t == pm ? 1 : 4);
-            }
-            s_cost4[t] = c;
-        }
-        barrier();
-        int best = 0;
-        for (int m = 1; m < 9; m++)
-            if (s_cost4[m] < s_cost4[best])
-                best = m;
-        if (t == 0) {
-            int pred[16];
-            for (int i = 0; i < 16; i++)
-                pred[i] = tk_pred4x4_at(best, e, dc4, i & 3, i >> 2);
-            int nz = code_i4_block(k, pred);
-            s_tc[k] = nz;
-            if (nz != 0)
-                cbp4 |= 1 << (k >> 2);
-            s_mode4[k] = best;
-            s_syn4[k] = best == pm ? -1 : best < pm ? best : best - 1;
-            cost4 += s_cost4[best];
-            if (k == 15) {
-                s_i4_cost = cost4;
-                s_i4_cbp = cbp4;
-            }
-        }
-        barrier();
-    }
-    bool is_i4 = s_i4_cost < cost16;
-    int cbp = s_i4_cbp;
-
-    if (!is_i4) {
-        /* I16x16: thread t transforms block t */
-        int bx = blk_x(t), by = blk_y(t);
-        int dc = pred16_dc(avail);
-        ivec3 pl = pred16_plane();
-        int pred[16], res[16], w[16];
-        for (int i = 0; i < 16; i++) {
-            int x = bx + (i & 3), y = by + (i >> 2);
-            pred[i] = pred16_at(mode16, dc, pl, x, y);
-            res[i] = s_src_y[y * 16 + x] - pred[i];
-        }
-        tk_fdct4x4(res, w);
-        for (int i = 0; i < 16; i++)
-            s_w[t * 16 + i] = w[i];
-        int nz = 0;
-        s_lev[t * 16] = 0;
-        for (int s = 1; s < 16; s++) {
-            int pos = TK_ZIGZAG4x4[s];
-            int lev = tk_quant4x4(w[pos], pos, pc.qp);
-            s_lev[t * 16 + s] = lev;
-            nz += lev != 0 ? 1 : 0;
-        }
-        s_tc[t] = nz;
-        s_mode4[t] = TK_I4_DC;
-        s_syn4[t] = 0;
-        barrier();
-        if (t == 0) {
-            int dcin[16], ydc[16], f[16];
-            for (int k = 0; k < 16; k++)
-                dcin[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)] = s_w[k * 16];
-            tk_fdc4x4(dcin, ydc);
-            for (int i = 0; i < 16; i++) {
-                ydc[i] = tk_quant_dc(ydc[i], pc.qp);
-                s_ldc[i] = ydc[i];
-            }
-            tk_hadamard4x4(ydc, f);
-            for (int i = 0; i < 16; i++)
-                s_dcy[i] = tk_dequant_luma_dc(f[i], pc.qp);
-        }
-        barrier();
-        int any_ac = 0;
-        for (int k = 0; k < 16; k++)
-            any_ac |= s_tc[k];
-        cbp = any_ac != 0 ? 15 : 0;
-        int d[16], r[16];
-        for (int s = 1; s < 16; s++) {
-            int pos = TK_ZIGZAG4x4[s];
-            d[pos] = tk_dequant4x4(s_lev[t * 16 + s], pos, pc.qp);
-        }
-        d[0] = s_dcy[(by >> 2) * 4 + (bx >> 2)];
-        tk_idct4x4(d, r);
-        for (int i = 0; i < 16; i++)
-            s_rec_y[(by + (i >> 2)) * 16 + bx + (i & 3)] = clamp(pred[i] + r[i], 0, 255);
-    }
-
-    /* chroma: threads 0-7, one 4x4 block each; threads 0-1 the 2x2 DC of Cb, Cr */
-    int qpc = tk_chroma_qp(pc.qp);
-    int cpred[16];
-    if (t < 8) {
-        int comp = t >> 2, b = t & 3;
-        int res[16], w[16];
-        predc_block(modec, comp, b, avail, cpred);
-        for (int i = 0; i < 16; i++)
-            res[i] = s_src_c[comp * 64 + ((b >> 1) * 4 + (i >> 2)) * 8 + (b & 1) * 4 + (i & 3)] - cpred[i];
-        tk_fdct4x4(res, w);
-        for (int i = 0; i < 16; i++)
-            s_wc[t * 16 + i] = w[i];
-        int nz = 0;
-        s_clev[t * 16] = 0;
-        for (int s = 1; s < 16; s++) {
-            int pos = TK_ZIGZAG4x4[s];
-            int lev = tk_quant4x4(w[pos], pos, qpc);
-            s_clev[t * 16 + s] = lev;
-            nz += lev != 0 ? 1 : 0;
-        }
-        s_ctc[t] = nz;
-    }
-    barrier();
-    if (t < 2) {
-        int dc[4], f[4], lev[4];
-        for (int b = 0; b < 4; b++)
-            dc[b] = s_wc[(t * 4 + b) * 16];
-        tk_hadamard2x2(dc, f);
-        for (int b = 0; b < 4; b++) {
-            lev[b] = tk_quant_dc(f[b], qpc);
-            s_cdc[t * 4 + b] = lev[b];
-        }
-        tk_hadamard2x2(lev, f);
-        for (int b = 0; b < 4; b++)
-            s_dcc[t * 4 + b] = tk_dequant_chroma_dc(f[b], qpc);
-    }
-    barrier();
-    if (t < 8) {
-        int comp = t >> 2, b = t & 3;
-        int d[16], r[16];
-        for (int s = 1; s < 16; s++) {
-            int pos = TK_ZIGZAG4x4[s];
-            d[pos] = tk_dequant4x4(s_clev[t * 16 + s], pos, qpc);
-        }
-        d[0] = s_dcc[t];
-        tk_idct4x4(d, r);
-        for (int i = 0; i < 16; i++)
-            s_rec_c[comp * 64 + ((b >> 1) * 4 + (i >> 2)) * 8 + (b & 1) * 4 + (i & 3)] =
-                clamp(cpred[i] + r[i], 0, 255);
-    }
-    barrier();
-    int any_dc = 0, any_ac = 0;
-    for (int i = 0; i < 8; i++) {
-        any_dc |= s_cdc[i];
-        any_ac |= s_ctc[i];
-    }
-    cbp |= (any_ac != 0 ? 2 : any_dc != 0 ? 1 : 0) << 4;
-
-    /* store: thread t owns luma block t, luma row t and chroma words 2t, 2t + 1 */
-    int n = mb_y * pc.mb_width + mb_x;
-    for (int s = 0; s < 16; s++)
-        coded[n].luma[t][s] = s_lev[t * 16 + s];
-    coded[n].total_coeff[t] = s_tc[t];
-    coded[n].i4_mode[t] = s_mode4[t];
-    coded[n].i4_mode_syntax[t] = is_i4 ? s_syn4[t] : 0;
-    coded[n].luma_dc[t] = is_i4 ? 0 : s_ldc[TK_ZIGZAG4x4[t]];
-    if (t < 8) {
-        int comp = t >> 2, b = t & 3;
-        for (int s = 0; s < 16; s++)
-            coded[n].chroma_ac[comp][b][s] = s_clev[t * 16 + s];
-        coded[n].total_coeff_chroma[comp][b] = s_ctc[t];
-        coded[n].chroma_dc[comp][b] = s_cdc[t];
-    }
-    if (t == 0) {
-        coded[n].type = is_i4 ? TK_MB_I4x4 : TK_MB_I16x16;
-        coded[n].i16_mode = is_i4 ? 0 : mode16;
-        coded[n].chroma_mode = modec;
-        coded[n].cbp = cbp;
-        coded[n].qp_delta = 0;
-    }
-    int stride = pc.luma_stride, x0 = mb_x * 16;
-    int row = (mb_y * 16 + t) * stride + x0;
-    for (int i = 0; i < 4; i++) {
-        int o = t * 16 + i * 4;
-        rec_words[(row >> 2) + i] = uint(s_rec_y[o]) | (uint(s_rec_y[o + 1]) << 8) |
-                                    (uint(s_rec_y[o + 2]) << 16) | (uint(s_rec_y[o + 3]) << 24);
-    }
-    int cy = t >> 1;
-    int crow = pc.chroma_offset + (mb_y * 8 + cy) * stride + x0;
-    for (int i = 0; i < 2; i++) {
-        int wi = (t & 1) * 2 + i;  /* word of the row: pixels 2wi, 2wi + 1 */
-        int px = cy * 8 + 2 * wi;
-        rec_words[(crow >> 2) + wi] = uint(s_rec_c[px]) | (uint(s_rec_c[64 + px]) << 8) |
-                                      (uint(s_rec_c[px + 1]) << 16) | (uint(s_rec_c[64 + px + 1]) << 24);
-    }
-    memoryBarrierBuffer();
+    i4_block(t, 0, avail, 0, 1, 2);
+    i4_block(t, 1, avail, 3, 4, 5);
+    i4_block(t, 2, avail, 6, 7, -1);
+    for (int k = 3; k < 16; k++)
+        i4_block(t, k, avail, -1, -1, -1);
+    store_mb(t, mb_x, mb_y, avail);
+    groupMemoryBarrier();
     barrier();
 }
 
 void main()
 {
     int t = int(gl_LocalInvocationIndex);
+    g_qy = tk_quant_params(pc.qp);
+    g_qc = tk_quant_params(tk_chroma_qp(pc.qp));
+    g_lambda = TK_LAMBDA_TAB[pc.qp];
+    uint taps = TK_PRED4x4_TAPS[min(t, 143)];
+    for (int j = 0; j < 4; j++) {
+        int e = int((taps >> (4 * j)) & 15u);
+        g_rel_tr[j] = i4_rel(e, true);
+        g_rel_notr[j] = i4_rel(e, false);
+    }
     int y_begin = int(gl_WorkGroupID.x) * pc.slice_mb_rows;
     int y_end = min(y_begin + pc.slice_mb_rows, pc.mb_height);
     for (int mb_y = y_begin; mb_y < y_end; mb_y++)
