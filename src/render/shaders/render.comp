@@ -18,6 +18,13 @@
  * masks, so its cost is the code executed, not the pixels touched; GPUs lose nothing (the
  * per-tile loop bounds are uniform). A glyph with coverage 0 leaves the colour unchanged
  * exactly ((c * 255 + 127) / 255 == c), which is why it needs no branch either.
+ *
+ * Measured per frame on lavapipe (Mesa 22.3, 2 shared CPU cores; talkie-bench pipeline
+ * "render only", record + submit + wait), before -> after host-side tiles and this shader:
+ *   256x256  27 ms -> 0.5 ms     320x240  10 ms -> 0.7 ms     640x360  53 ms -> 2.0 ms
+ * (tests/render/render_speed, best of 40: 320x240 0.50 ms, 640x360 1.34 ms; an empty
+ * frame 0.33 / 0.97 ms, of which a shader that only writes the background takes 0.07 /
+ * 0.2 ms: the rest is one masked pass through each loop body per invocation.)
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
