@@ -1,9 +1,11 @@
 /*
- * analyse.comp against the C reference: coded macroblocks and recon equal byte for byte, on
- * rendered-like, flat and noise frames, two sizes (one not a multiple of 16), QPs 0 10 26 40
- * 51 and slices of 1 and 2 MB rows. Validation on; skipped (77) without a Vulkan device.
- * Then a small benchmark: a 320x240 frame (slices of one MB row, as the compute backend
- * uses) analysed TK_BENCH_REPS times in one submission; prints the time per frame.
+ * analyse.comp and analyse_narrow.comp against the C reference: coded macroblocks and recon
+ * equal byte for byte, on rendered-like, flat and noise frames, two sizes (one not a
+ * multiple of 16), QPs 0 10 26 40 51 and slices of 1 2 3 MB rows, for each shape the device
+ * can run. Validation on; skipped (77) without a Vulkan device.
+ * Then a small benchmark of each shape: a 320x240 frame (slices of one MB row, as the
+ * compute backend uses) analysed TK_BENCH_REPS times (default 4) in one submission; prints
+ * the time per frame.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include "../common/check.h"
 #include "encode/compute/analyse_gpu.h"
+#include "talkie/talkie.h"
 
 static uint32_t rng_state = 1;
 
@@ -46,6 +49,11 @@ typedef struct Ctx {
     TkAnalyseGpu an;
     TkVkCmd cmd;
 } Ctx;
+
+static const char *shape_name(TkAnalyseShape shape)
+{
+    return shape == TK_ANALYSE_WIDE ? "wide" : "narrow";
+}
 
 static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
 {
@@ -90,8 +98,9 @@ static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
     int n_i4 = 0;
     for (size_t i = 0; i < n_mb; i++)
         n_i4 += coded_ref[i].type == TK_MB_I4x4;
-    printf("%dx%d kind %d qp %2d slice rows %d: I4x4 %zu/%zu -> %s\n", w, h, kind, qp, slice_rows,
-           (size_t)n_i4, n_mb, bad_rec < 0 && bad_coded < 0 ? "equal" : "DIFFERENT");
+    printf("%s %dx%d kind %d qp %2d slice rows %d: I4x4 %zu/%zu -> %s\n", shape_name(c->an.shape),
+           w, h, kind, qp, slice_rows, (size_t)n_i4, n_mb,
+           bad_rec < 0 && bad_coded < 0 ? "equal" : "DIFFERENT");
     if (bad_coded >= 0) {
         size_t mb = (size_t)bad_coded / sizeof(TkCodedMb);
         printf("  first coded difference: MB %zu, int %zu of the struct\n", mb,
@@ -144,8 +153,8 @@ static void bench(Ctx *c, int w, int h, int qp, int reps)
         if (t < best)
             best = t;
     }
-    printf("bench %dx%d qp %d, slices of 1 MB row: %.3f ms per frame (%d frames a submission)\n",
-           w, h, qp, best * 1e3, reps);
+    printf("bench %s %dx%d qp %d, slices of 1 MB row: %.3f ms per frame (%d frames a submission)\n",
+           shape_name(c->an.shape), w, h, qp, best * 1e3, reps);
 done:
     tk_vk_buffer_destroy(c->dev, &src);
     tk_vk_buffer_destroy(c->dev, &recon);
@@ -159,22 +168,33 @@ int main(void)
     Ctx c = { 0 };
     if (tk_vk_device_open(&c.dev, &params) < 0)
         tk_check_skip("no Vulkan device");
-    CHECK_EQ(tk_analyse_gpu_create(c.dev, &c.an), 0);
     CHECK_EQ(tk_vk_cmd_create(c.dev, &c.cmd), 0);
-
-    static const int qps[] = { 0, 10, 26, 40, 51 };
-    for (int i = 0; i < 5; i++) {
-        run_case(&c, 64, 48, SRC_SHAPES, qps[i], 1);
-        run_case(&c, 200, 120, SRC_SHAPES, qps[i], 2);
-        run_case(&c, 200, 120, SRC_NOISE, qps[i], 1);
-        run_case(&c, 64, 48, SRC_FLAT, qps[i], 3);
-    }
+    TkAnalyseGpu autoshape;
+    CHECK_EQ(tk_analyse_gpu_create(c.dev, &autoshape), 0);
+    printf("device %s: automatic shape %s\n", c.dev->props.deviceName, shape_name(autoshape.shape));
+    tk_analyse_gpu_destroy(c.dev, &autoshape);
 
     const char *reps = getenv("TK_BENCH_REPS");
-    bench(&c, 320, 240, 26, reps ? atoi(reps) : 4);
+    static const TkAnalyseShape shapes[] = { TK_ANALYSE_WIDE, TK_ANALYSE_NARROW };
+    for (int s = 0; s < 2; s++) {
+        int res = tk_analyse_gpu_create_shape(c.dev, &c.an, shapes[s]);
+        if (res == TALKIE_ERROR_UNSUPPORTED) {
+            printf("%s: not supported by this device\n", shape_name(shapes[s]));
+            continue;
+        }
+        CHECK_EQ(res, 0);
+        static const int qps[] = { 0, 10, 26, 40, 51 };
+        for (int i = 0; i < 5; i++) {
+            run_case(&c, 64, 48, SRC_SHAPES, qps[i], 1);
+            run_case(&c, 200, 120, SRC_SHAPES, qps[i], 2);
+            run_case(&c, 200, 120, SRC_NOISE, qps[i], 1);
+            run_case(&c, 64, 48, SRC_FLAT, qps[i], 3);
+        }
+        bench(&c, 320, 240, 26, reps ? atoi(reps) : 4);
+        tk_analyse_gpu_destroy(c.dev, &c.an);
+    }
 
     tk_vk_cmd_destroy(c.dev, &c.cmd);
-    tk_analyse_gpu_destroy(c.dev, &c.an);
     CHECK_EQ(c.dev->validation_errors, 0);
     tk_vk_device_close(&c.dev);
     return tk_check_finish();

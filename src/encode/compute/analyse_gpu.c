@@ -1,20 +1,31 @@
 /*
- * Host side of the intra analysis kernel (analyse.comp): pipeline creation and recording.
+ * Host side of the intra analysis kernels (analyse.comp, analyse_narrow.comp): pipeline
+ * creation, choice of shape, recording.
  *
- * Parallel mapping (also written at the top of analyse.comp): one workgroup of 16 threads
- * per slice, macroblocks of the slice in raster order inside the workgroup, the threads
- * sharing each macroblock's work between barriers. Slices are independent, so the dispatch
- * is ceil(mb_height / slice_mb_rows) workgroups.
+ * Parallel mapping (also written at the top of each shader): one workgroup per slice,
+ * macroblocks of the slice in raster order inside the workgroup, the threads sharing each
+ * macroblock's work between barriers. Slices are independent, so the dispatch is
+ * ceil(mb_height / slice_mb_rows) workgroups.
  */
 #include "encode/compute/analyse_gpu.h"
 
 #include <string.h>
 
+#include "talkie/talkie.h"
+
 static const uint32_t analyse_spv[] =
 #include "analyse.spv.inc"
 ;
 
-/* Mirrors the push-constant block Params of analyse.comp. */
+static const uint32_t analyse_narrow_spv[] =
+#include "analyse_narrow.spv.inc"
+;
+
+/* local_size_x of analyse.comp (its shared memory, ~14 KiB, fits the 16 KiB every Vulkan
+ * device has) */
+#define WIDE_THREADS 160
+
+/* Mirrors the push-constant block Params of both shaders. */
 typedef struct AnalysePush {
     int32_t luma_stride;
     int32_t chroma_offset;
@@ -26,9 +37,26 @@ typedef struct AnalysePush {
 
 int tk_analyse_gpu_create(TkVkDevice *dev, TkAnalyseGpu *a)
 {
+    return tk_analyse_gpu_create_shape(dev, a, TK_ANALYSE_AUTO);
+}
+
+int tk_analyse_gpu_create_shape(TkVkDevice *dev, TkAnalyseGpu *a, TkAnalyseShape shape)
+{
     memset(a, 0, sizeof(*a));
-    return tk_vk_kernel_create(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 3,
-                               sizeof(AnalysePush));
+    const VkPhysicalDeviceLimits *lim = &dev->props.limits;
+    int wide_fits = lim->maxComputeWorkGroupInvocations >= WIDE_THREADS &&
+                    lim->maxComputeWorkGroupSize[0] >= WIDE_THREADS;
+    if (shape == TK_ANALYSE_AUTO)
+        shape = wide_fits && dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU
+                    ? TK_ANALYSE_WIDE : TK_ANALYSE_NARROW;
+    if (shape == TK_ANALYSE_WIDE && !wide_fits)
+        return TALKIE_ERROR_UNSUPPORTED;
+    a->shape = shape;
+    if (shape == TK_ANALYSE_WIDE)
+        return tk_vk_kernel_create(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 3,
+                                   sizeof(AnalysePush));
+    return tk_vk_kernel_create(dev, &a->kernel, analyse_narrow_spv, sizeof(analyse_narrow_spv),
+                               3, sizeof(AnalysePush));
 }
 
 void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,

@@ -3,9 +3,12 @@
  * tk_intra_analyse_mb_ref() called in raster order (analyse_ref.h).
  *
  * Parallel mapping: one workgroup per slice (TkIntraParams.slice_mb_rows rows of
- * macroblocks), walking its macroblocks in raster order; its 16 threads share the work inside
- * a macroblock (one thread per 4x4 block for transforms and SATD, one per candidate mode for
- * the I4x4 decision), with the macroblock's source and neighbours in shared memory.
+ * macroblocks), walking its macroblocks in raster order. Two shapes of the same work:
+ *   wide   (analyse.comp, GPUs): 160 threads; each I4x4 block is 4 short steps of one
+ *          thread per (mode, sample) or coefficient, while other warps code I16x16 and
+ *          chroma;
+ *   narrow (analyse_narrow.comp, CPU devices such as lavapipe, which run every branch of
+ *          every invocation): 16 threads.
  *
  *     TkAnalyseGpu a;
  *     tk_analyse_gpu_create(dev, &a);
@@ -21,11 +24,21 @@
 #include "encode/compute/analyse_ref.h"
 #include "vk/vk.h"
 
+typedef enum TkAnalyseShape {
+    TK_ANALYSE_AUTO = 0,  /* narrow on CPU devices or where the wide one does not fit */
+    TK_ANALYSE_WIDE = 1,
+    TK_ANALYSE_NARROW = 2,
+} TkAnalyseShape;
+
 typedef struct TkAnalyseGpu {
     TkVkKernel kernel;
+    TkAnalyseShape shape;    /* the one created: WIDE or NARROW */
 } TkAnalyseGpu;
 
+/* tk_analyse_gpu_create_shape(dev, a, TK_ANALYSE_AUTO) */
 int tk_analyse_gpu_create(TkVkDevice *dev, TkAnalyseGpu *a);
+/* TALKIE_ERROR_UNSUPPORTED when WIDE is asked for on a device whose limits it exceeds. */
+int tk_analyse_gpu_create_shape(TkVkDevice *dev, TkAnalyseGpu *a, TkAnalyseShape shape);
 /* Records the analysis of the frame in `src` (NV12, p->layout, at least p->layout.size bytes)
  * into `recon` (same layout; every macroblock is written) and `coded` (mb_width * mb_height
  * TkCodedMb). All three are storage buffers; the caller orders later work with a barrier. */
