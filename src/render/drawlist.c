@@ -4,22 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "talkie/talkie.h"
-
-static int grow(void **array, int *cap, int need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*array, (size_t)n * elem);
-    if (!p)
-        return TALKIE_ERR(ENOMEM);
-    *array = p;
-    *cap = n;
-    return 0;
-}
 
 void tk_draw_list_reset(TkDrawList *dl, uint32_t background, uint32_t atlas_width)
 {
@@ -41,7 +27,8 @@ int tk_draw_list_shape(TkDrawList *dl, uint32_t type, uint32_t colour,
 {
     if (x1 <= x0 || y1 <= y0)
         return 0; /* nothing to draw */
-    int res = grow((void **)&dl->shapes, &dl->cap_shapes, dl->n_shapes + 1, sizeof(TkDrawShape));
+    int res = tk_array_grow((void **)&dl->shapes, &dl->cap_shapes, dl->n_shapes + 1,
+                            sizeof(TkDrawShape), 64);
     if (res < 0)
         return res;
     dl->shapes[dl->n_shapes++] = (TkDrawShape){ type, colour, x0, y0, x1, y1 };
@@ -50,7 +37,8 @@ int tk_draw_list_shape(TkDrawList *dl, uint32_t type, uint32_t colour,
 
 int tk_draw_list_begin_run(TkDrawList *dl, int32_t x0, int32_t y0, int32_t x1, int32_t y1)
 {
-    int res = grow((void **)&dl->runs, &dl->cap_runs, dl->n_runs + 1, sizeof(TkDrawRun));
+    int res = tk_array_grow((void **)&dl->runs, &dl->cap_runs, dl->n_runs + 1, sizeof(TkDrawRun),
+                            64);
     if (res < 0)
         return res;
     dl->runs[dl->n_runs++] = (TkDrawRun){ x0, y0, x1, y1, (uint32_t)dl->n_glyphs, 0 };
@@ -66,7 +54,8 @@ int tk_draw_list_glyph(TkDrawList *dl, const TkDrawGlyph *g)
     if (g->w <= 0 || g->h <= 0 || g->x >= run->x1 || g->y >= run->y1 || g->x + g->w <= run->x0 ||
         g->y + g->h <= run->y0)
         return 0;
-    int res = grow((void **)&dl->glyphs, &dl->cap_glyphs, dl->n_glyphs + 1, sizeof(TkDrawGlyph));
+    int res = tk_array_grow((void **)&dl->glyphs, &dl->cap_glyphs, dl->n_glyphs + 1,
+                            sizeof(TkDrawGlyph), 64);
     if (res < 0)
         return res;
     dl->glyphs[dl->n_glyphs++] = *g;
