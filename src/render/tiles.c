@@ -144,8 +144,9 @@ void tk_tile_bins_pack(TkTileBins *b, const TkDrawList *dl, uint32_t base, uint3
 {
     size_t n_tiles = (size_t)b->tiles_x * (size_t)b->tiles_y;
     uint32_t glyphs = base + (uint32_t)(n_tiles * 3);
-    memcpy(out + n_tiles * 3, b->glyphs,
-           (size_t)b->n_glyphs * TK_TILE_GLYPH_WORDS * sizeof(uint32_t));
+    if (b->n_glyphs)  /* b->glyphs is NULL until the first glyph */
+        memcpy(out + n_tiles * 3, b->glyphs,
+               (size_t)b->n_glyphs * TK_TILE_GLYPH_WORDS * sizeof(uint32_t));
     /* The table; cursor[]: where each tile's next shape and next glyph entry go (absolute
      * word offsets; out[] is relative to base). */
     uint32_t next = glyphs + (uint32_t)b->n_glyphs * TK_TILE_GLYPH_WORDS;
