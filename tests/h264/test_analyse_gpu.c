@@ -4,8 +4,8 @@
  * multiple of 16), QPs 0 10 26 40 51 and slices of 1 2 3 MB rows, for each shape the device
  * can run. Validation on; skipped (77) without a Vulkan device.
  * Then a small benchmark of each shape: a 320x240 frame (slices of one MB row, as the
- * compute backend uses) analysed TK_BENCH_REPS times (default 4) in one submission; prints
- * the time per frame.
+ * compute backend uses), and 1280x720 except on CPU devices, analysed TK_BENCH_REPS times
+ * (default 4) in one submission; prints the time per frame.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -191,6 +191,8 @@ int main(void)
             run_case(&c, 64, 48, SRC_FLAT, qps[i], 3);
         }
         bench(&c, 320, 240, 26, reps ? atoi(reps) : 4);
+        if (c.dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU)
+            bench(&c, 1280, 720, 26, reps ? atoi(reps) : 4);
         tk_analyse_gpu_destroy(c.dev, &c.an);
     }
 

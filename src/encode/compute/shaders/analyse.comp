@@ -8,14 +8,15 @@
  * to make each macroblock short. 160 threads (5 warps of 32) per workgroup, barriers between
  * the steps:
  *   load      one global word or one copy per thread: source (luma, chroma), top edges from
- *             the recon buffer, the left edges from the previous macroblock (still in shared
- *             memory), the top macroblock's 4x4 modes.
+ *             the recon buffer and the top macroblock's 4x4 modes, all fetched into
+ *             registers one macroblock ahead; the left edges from the previous macroblock
+ *             (still in shared memory).
  *   I4x4      the 16 blocks in order (each predicts from the previous ones' recon), 4 steps
  *             each: A) threads 0-143 = (mode, sample): prediction and residual of each of
  *             the 9 modes (a 4-tap formula per sample, TK_PRED4x4_TAPS); B) threads 0-8:
- *             SATD + lambda * bits of one mode, the cheapest by atomicMin of (cost, mode);
- *             C) threads 0-15: one coefficient each of the winner: transform, quantise,
- *             dequantise; D) threads 0-15: one sample each: inverse transform, recon.
+ *             SATD + lambda * bits of one mode; C) threads 0-15: each finds the cheapest
+ *             mode, then one coefficient each of it: transform, quantise, dequantise;
+ *             D) threads 0-15: one sample each: inverse transform, recon.
  *   helpers   during steps B-D of blocks 0-2, threads 32-159 (idle there: other warps than
  *             steps B-D) do the rest, one step per slot: I16x16 and chroma prediction
  *             parameters; SATD of the 4 I16x16 modes x 16 blocks and 4 chroma modes x 8
@@ -38,6 +39,7 @@
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 
 #include "coded_mb.glsl"
 #include "intra_pred.glsl"
@@ -64,7 +66,7 @@ layout(push_constant) uniform Params {
 #define COST_NONE 0x7fffffff
 #define HELPER0 32          /* first helper thread: warps 1-4 */
 /* I4x4 blocks whose top-right 4x4 is available inside the macroblock, plus those of the
- * top row (whose top-right samples come from the top edge: see load_mb) */
+ * top row (whose top-right samples come from the top edge: see place_mb) */
 #define I4_TOPRIGHT_MASK 0x5777
 
 /* Luma canvas: row 0 = the top edge (col 0 the top-left sample, 1-16 top, 17-20
@@ -83,6 +85,7 @@ shared int s_nbt[4];        /* same for the top MB's blocks 10 11 14 15 */
 /* I4x4 */
 shared int s_pred4[144];    /* [mode * 16 + sample] */
 shared int s_res4[144];
+shared int s_cost4m[9];    /* cost of each mode of the block being decided */
 shared int s_best[16];      /* (cost << 4) | mode of each block */
 shared int s_pm[16];        /* predIntra4x4PredMode of each block */
 shared int s_d4[16];        /* dequantised coefficients of the block being coded */
@@ -160,40 +163,70 @@ int mb_avail(int mb_x, int mb_y)
 
 /* ---- load ---- */
 
-void load_mb(int t, int mb_x, int mb_y, int avail)
+/* The global words thread t reads for macroblock (mb_x, mb_y) (0 where unavailable).
+ * None depends on the macroblock before (the top edge and modes come from the row above),
+ * so they are fetched one macroblock ahead and wait in registers. */
+uvec2 fetch_mb(int t, int mb_x, int mb_y, int avail)
 {
     int stride = pc.luma_stride, x0 = mb_x * 16, y0 = mb_y * 16, cy0 = mb_y * 8;
-    bool top = (avail & TK_AVAIL_TOP) != 0, left = (avail & TK_AVAIL_LEFT) != 0;
-    bool tl = (avail & TK_AVAIL_TOPLEFT) != 0, tr = (avail & AVAIL_TOPRIGHT) != 0;
+    bool top = (avail & TK_AVAIL_TOP) != 0, tl = (avail & TK_AVAIL_TOPLEFT) != 0;
+    bool tr = (avail & AVAIL_TOPRIGHT) != 0;
+    int crow = pc.chroma_offset + (cy0 - 1) * stride + x0;
+    uvec2 w = uvec2(0u);
     if (t < 64) {
         /* source luma: row t >> 2, word t & 3 */
-        int y = t >> 2, wx = t & 3;
-        uint w = src_words[(((y0 + y) * stride + x0) >> 2) + wx];
-        for (int i = 0; i < 4; i++)
-            s_src_y[y * 16 + wx * 4 + i] = byte_of(w, i);
+        w.x = src_words[(((y0 + (t >> 2)) * stride + x0) >> 2) + (t & 3)];
     } else if (t < 96) {
         /* source chroma: row j >> 2, word j & 3 of the interleaved Cb Cr bytes */
-        int j = t - 64, y = j >> 2, wx = j & 3;
-        uint w = src_words[((pc.chroma_offset + (cy0 + y) * stride + x0) >> 2) + wx];
-        for (int i = 0; i < 4; i++)
-            s_src_c[(i & 1) * 64 + y * 8 + wx * 2 + (i >> 1)] = byte_of(w, i);
+        int j = t - 64;
+        w.x = src_words[((pc.chroma_offset + (cy0 + (j >> 2)) * stride + x0) >> 2) + (j & 3)];
     } else if (t < 101) {
-        /* top edge, word wx of x0..x0+19; without a top-right MB, p[16..19, -1] =
-         * p[15, -1], which is what I4x4 block 5 predicts from then (8.3.1.2) */
+        /* top edge, word wx of x0..x0+19 (word 3 again for the top-right without one) */
         int wx = t - 96;
-        uint w = 0u;
-        if (top && (wx < 4 || tr)) {
-            w = rec_words[(((y0 - 1) * stride + x0) >> 2) + wx];
-        } else if (top) {
-            w = rec_words[(((y0 - 1) * stride + x0) >> 2) + 3];
-            w = (w >> 24) * 0x01010101u;
-        }
-        for (int i = 0; i < 4; i++)
-            s_cy[1 + wx * 4 + i] = byte_of(w, i);
+        if (top)
+            w.x = rec_words[(((y0 - 1) * stride + x0) >> 2) + (wx < 4 || tr ? wx : 3)];
     } else if (t == 101) {
-        s_cy[0] = tl ? rec_byte((y0 - 1) * stride + x0 - 1) : 0;
+        if (tl)
+            w.x = rec_words[((y0 - 1) * stride + x0 - 4) >> 2];
+    } else if (t >= 134 && t < 138) {
+        if (top)
+            w.x = rec_words[(crow >> 2) + t - 134];
+    } else if (t >= 138 && t < 140) {
+        if (tl)
+            w.x = rec_words[(crow - 4) >> 2];
+    } else if (t >= 140 && t < 144) {
+        if (top) {
+            int n = (mb_y - 1) * pc.mb_width + mb_x;
+            w = uvec2(uint(coded[n].type), uint(coded[n].i4_mode[blk_at(4 * (t - 140), 15)]));
+        }
+    }
+    return w;
+}
+
+/* Puts the words of fetch_mb() and the left edges (the previous macroblock's recon, still
+ * in the canvases) in shared memory, and resets the per-macroblock accumulators. */
+void place_mb(int t, uvec2 w, int avail)
+{
+    bool top = (avail & TK_AVAIL_TOP) != 0, left = (avail & TK_AVAIL_LEFT) != 0;
+    bool tr = (avail & AVAIL_TOPRIGHT) != 0;
+    if (t < 64) {
+        int y = t >> 2, wx = t & 3;
+        [[unroll]] for (int i = 0; i < 4; i++)
+            s_src_y[y * 16 + wx * 4 + i] = byte_of(w.x, i);
+    } else if (t < 96) {
+        int j = t - 64, y = j >> 2, wx = j & 3;
+        [[unroll]] for (int i = 0; i < 4; i++)
+            s_src_c[(i & 1) * 64 + y * 8 + wx * 2 + (i >> 1)] = byte_of(w.x, i);
+    } else if (t < 101) {
+        /* without a top-right MB, p[16..19, -1] = p[15, -1], which is what I4x4 block 5
+         * predicts from then (8.3.1.2) */
+        int wx = t - 96;
+        uint v = wx == 4 && !tr ? (w.x >> 24) * 0x01010101u : w.x;
+        [[unroll]] for (int i = 0; i < 4; i++)
+            s_cy[1 + wx * 4 + i] = byte_of(v, i);
+    } else if (t == 101) {
+        s_cy[0] = byte_of(w.x, 3);
     } else if (t < 118) {
-        /* left edge: the previous macroblock's right column, still in the canvas */
         int r = t - 101;
         s_cy[r * CW] = left ? s_cy[r * CW + 16] : 0;
     } else if (t < 134) {
@@ -201,20 +234,12 @@ void load_mb(int t, int mb_x, int mb_y, int avail)
         s_cc[c * CC + r * 9] = left ? s_cc[c * CC + r * 9 + 8] : 0;
     } else if (t < 138) {
         int wx = t - 134;
-        uint w = top ? rec_words[((pc.chroma_offset + (cy0 - 1) * stride + x0) >> 2) + wx] : 0u;
-        for (int i = 0; i < 4; i++)
-            s_cc[(i & 1) * CC + 1 + wx * 2 + (i >> 1)] = byte_of(w, i);
+        [[unroll]] for (int i = 0; i < 4; i++)
+            s_cc[(i & 1) * CC + 1 + wx * 2 + (i >> 1)] = byte_of(w.x, i);
     } else if (t < 140) {
-        int c = t - 138;
-        s_cc[c * CC] = tl ? rec_byte(pc.chroma_offset + (cy0 - 1) * stride + x0 - 2 + c) : 0;
+        s_cc[(t - 138) * CC] = byte_of(w.x, 2 + t - 138);
     } else if (t < 144) {
-        int j = t - 140, m = TK_I4_DC;
-        if (top) {
-            int n = (mb_y - 1) * pc.mb_width + mb_x;
-            if (coded[n].type == TK_MB_I4x4)
-                m = coded[n].i4_mode[blk_at(4 * j, 15)];
-        }
-        s_nbt[j] = m;
+        s_nbt[t - 140] = top && int(w.x) == TK_MB_I4x4 ? int(w.y) : TK_I4_DC;
     } else {
         int j = t - 144;
         s_best[j] = COST_NONE;
@@ -267,7 +292,7 @@ int i4_rel(int i, bool tr)
 int i4_dc(int base, int bavail)
 {
     int st = 0, sl = 0;
-    for (int i = 0; i < 4; i++) {
+    [[unroll]] for (int i = 0; i < 4; i++) {
         st += s_cy[base - CW + i];
         sl += s_cy[base - 1 + i * CW];
     }
@@ -316,35 +341,44 @@ void i4_step_a(int t, int k, int bavail)
     s_res4[t] = s_src_y[(by + (i >> 2)) * 16 + bx + (i & 3)] - p;
 }
 
-/* B) thread m: cost of mode m; the cheapest (lowest mode on ties) wins by atomicMin */
+/* B) thread m: cost of mode m (COST_NONE when unavailable) */
 void i4_step_b(int m, int k, int avail, int bavail)
 {
     int pm = i4_pred_mode(k, avail);
     if (m == 0)
         s_pm[k] = pm;
+    int c = COST_NONE;
     if (tk_pred4x4_mode_ok(m, bavail)) {
         int r[16];
-        for (int i = 0; i < 16; i++)
+        [[unroll]] for (int i = 0; i < 16; i++)
             r[i] = s_res4[m * 16 + i];
-        int c = tk_satd4x4(r) + g_lambda * (m == pm ? 1 : 4);
-        atomicMin(s_best[k], (c << 4) | m);
+        c = tk_satd4x4(r) + g_lambda * (m == pm ? 1 : 4);
     }
+    s_cost4m[m] = c;
 }
 
-/* C) thread pos: coefficient pos of the winner: transform, quantise, dequantise */
+/* C) thread pos: the cheapest mode (the lowest on ties; every thread finds the same one),
+ * then coefficient pos of it: transform, quantise, dequantise */
 void i4_step_c(int pos, int k)
 {
-    int best = s_best[k] & 15;
+    int best = 0, cost = s_cost4m[0];
+    [[unroll]] for (int m = 1; m < 9; m++) {
+        int c = s_cost4m[m];
+        if (c < cost) {
+            best = m;
+            cost = c;
+        }
+    }
+    if (pos == 0) {
+        s_best[k] = (cost << 4) | best;
+        s_cost4 += cost;
+    }
     int r[16];
-    for (int i = 0; i < 16; i++)
+    [[unroll]] for (int i = 0; i < 16; i++)
         r[i] = s_res4[best * 16 + i];
     int lev = tk_quant4x4_q(g_qy, tk_fdct4x4_at(r, pos), pos);
     s_lev4[k * 16 + tk_zigzag_scan(pos)] = lev;
     s_d4[pos] = tk_dequant4x4_q(g_qy, lev, pos);
-    if (lev != 0)
-        atomicOr(s_cbp4, 1 << (k >> 2));
-    if (pos == 0)
-        s_cost4 += s_best[k] >> 4;
 }
 
 /* D) thread i: sample i of the winner: inverse transform, recon into the canvas */
@@ -352,9 +386,14 @@ void i4_step_d(int i, int k)
 {
     int bx = blk_x(k), by = blk_y(k);
     int best = s_best[k] & 15;
-    int d[16];
-    for (int j = 0; j < 16; j++)
+    int d[16], any = 0;
+    [[unroll]] for (int j = 0; j < 16; j++) {
         d[j] = s_d4[j];
+        any |= d[j];
+    }
+    /* a level is non-zero exactly where its dequantised value is */
+    if (i == 0 && any != 0)
+        s_cbp4 |= 1 << (k >> 2);
     int v = clamp(s_pred4[best * 16 + i] + tk_idct4x4_at(d, i), 0, 255);
     s_cy[(by + 1 + (i >> 2)) * CW + bx + 1 + (i & 3)] = v;
 }
@@ -393,7 +432,7 @@ void helper_params(int h, int avail)
     bool has_top = (avail & TK_AVAIL_TOP) != 0, has_left = (avail & TK_AVAIL_LEFT) != 0;
     if (h == 0) {
         int st = 0, sl = 0;
-        for (int i = 0; i < 16; i++) {
+        [[unroll]] for (int i = 0; i < 16; i++) {
             st += s_cy[1 + i];
             sl += s_cy[(i + 1) * CW];
         }
@@ -407,7 +446,7 @@ void helper_params(int h, int avail)
         s_par16[0] = dc;
     } else if (h == 1) {
         int hh = 0, vv = 0;
-        for (int i = 0; i < 8; i++) {
+        [[unroll]] for (int i = 0; i < 8; i++) {
             hh += (i + 1) * (s_cy[9 + i] - s_cy[7 - i]);
             vv += (i + 1) * (s_cy[(9 + i) * CW] - s_cy[(7 - i) * CW]);
         }
@@ -417,7 +456,7 @@ void helper_params(int h, int avail)
     } else if (h < 10) {
         int j = h - 2, o = (j >> 2) * CC, xo = (j & 1) * 4, yo = ((j >> 1) & 1) * 4;
         int st = 0, sl = 0;
-        for (int i = 0; i < 4; i++) {
+        [[unroll]] for (int i = 0; i < 4; i++) {
             st += s_cc[o + 1 + xo + i];
             sl += s_cc[o + (yo + i + 1) * 9];
         }
@@ -444,7 +483,7 @@ void helper_params(int h, int avail)
     } else if (h < 12) {
         int comp = h - 10, o = comp * CC;
         int hh = 0, vv = 0;
-        for (int i = 0; i < 4; i++) {
+        [[unroll]] for (int i = 0; i < 4; i++) {
             hh += (i + 1) * (s_cc[o + 5 + i] - s_cc[o + 3 - i]);
             vv += (i + 1) * (s_cc[o + (5 + i) * 9] - s_cc[o + (3 - i) * 9]);
         }
@@ -462,7 +501,7 @@ void helper_satd(int h, int avail)
         if (!tk_pred16x16_mode_ok(m, avail))
             return;
         int r[16];
-        for (int i = 0; i < 16; i++) {
+        [[unroll]] for (int i = 0; i < 16; i++) {
             int x = bx + (i & 3), y = by + (i >> 2);
             r[i] = s_src_y[y * 16 + x] - pred16_sample(m, x, y);
         }
@@ -472,7 +511,7 @@ void helper_satd(int h, int avail)
         if (!tk_pred_chroma_mode_ok(m, avail))
             return;
         int r[16];
-        for (int i = 0; i < 16; i++) {
+        [[unroll]] for (int i = 0; i < 16; i++) {
             int x = (b & 1) * 4 + (i & 3), y = (b >> 1) * 4 + (i >> 2);
             r[i] = s_src_c[comp * 64 + y * 8 + x] - predc_sample(m, comp, x, y);
         }
@@ -528,7 +567,7 @@ void helper_forward(int h)
     for (int j = h; j < 256; j += 128) {
         int k = j >> 4, pos = j & 15;
         int r[16];
-        for (int i = 0; i < 16; i++)
+        [[unroll]] for (int i = 0; i < 16; i++)
             r[i] = s_res16[k * 16 + i];
         int w = tk_fdct4x4_at(r, pos);
         if (pos == 0) {
@@ -542,7 +581,7 @@ void helper_forward(int h)
     }
     int cb = h >> 4, pos = h & 15;
     int r[16];
-    for (int i = 0; i < 16; i++)
+    [[unroll]] for (int i = 0; i < 16; i++)
         r[i] = s_resc[cb * 16 + i];
     int w = tk_fdct4x4_at(r, pos);
     if (pos == 0) {
@@ -560,7 +599,7 @@ void helper_dc(int h)
 {
     if (h < 16) {
         int c[16];
-        for (int i = 0; i < 16; i++)
+        [[unroll]] for (int i = 0; i < 16; i++)
             c[i] = s_dcraw16[i];
         s_ldc[h] = tk_quant_dc_q(g_qy, tk_fdc4x4_at(c, h));
     } else if (h < 24) {
@@ -576,7 +615,7 @@ void helper_dc_inverse(int h)
 {
     if (h < 16) {
         int c[16];
-        for (int i = 0; i < 16; i++)
+        [[unroll]] for (int i = 0; i < 16; i++)
             c[i] = s_ldc[i];
         int k = blk_at((h & 3) * 4, (h >> 2) * 4);
         s_d16[k * 16] = tk_dequant_luma_dc_q(g_qy, tk_hadamard4x4_at(c, h));
@@ -594,13 +633,13 @@ void helper_inverse(int h)
     for (int j = h; j < 256; j += 128) {
         int k = j >> 4;
         int d[16];
-        for (int i = 0; i < 16; i++)
+        [[unroll]] for (int i = 0; i < 16; i++)
             d[i] = s_d16[k * 16 + i];
         s_rec16[j] = clamp(s_pred16[j] + tk_idct4x4_at(d, j & 15), 0, 255);
     }
     int cb = h >> 4, i = h & 15, comp = cb >> 2, b = cb & 3;
     int d[16];
-    for (int q = 0; q < 16; q++)
+    [[unroll]] for (int q = 0; q < 16; q++)
         d[q] = s_dc_c[cb * 16 + q];
     int x = (b & 1) * 4 + (i & 3), y = (b >> 1) * 4 + (i >> 2);
     s_cc[comp * CC + (y + 1) * 9 + x + 1] = clamp(s_predc[h] + tk_idct4x4_at(d, i), 0, 255);
@@ -611,7 +650,7 @@ void helper_counts(int h)
 {
     if (h < 24) {
         int nz = 0;
-        for (int s = 1; s < 16; s++)
+        [[unroll]] for (int s = 1; s < 16; s++)
             nz += (h < 16 ? s_lev16[h * 16 + s] : s_clev[(h - 16) * 16 + s]) != 0 ? 1 : 0;
         if (h < 16)
             s_tc16[h] = nz;
@@ -660,7 +699,7 @@ void store_mb(int t, int mb_x, int mb_y, int avail)
         int tc = s_tc16[t];
         if (is_i4) {
             tc = 0;
-            for (int s = 0; s < 16; s++)
+            [[unroll]] for (int s = 0; s < 16; s++)
                 tc += s_lev4[t * 16 + s] != 0 ? 1 : 0;
         }
         coded[n].total_coeff[t] = tc;
@@ -672,12 +711,12 @@ void store_mb(int t, int mb_x, int mb_y, int avail)
         int cbp = s_cbp4;
         if (!is_i4) {
             int any = 0;
-            for (int k = 0; k < 16; k++)
+            [[unroll]] for (int k = 0; k < 16; k++)
                 any |= s_tc16[k];
             cbp = any != 0 ? 15 : 0;
         }
         int any_ac = 0, any_dc = 0;
-        for (int j = 0; j < 8; j++) {
+        [[unroll]] for (int j = 0; j < 8; j++) {
             any_ac |= s_tcc[j];
             any_dc |= s_cdc[j];
         }
@@ -696,7 +735,7 @@ void store_mb(int t, int mb_x, int mb_y, int avail)
          * column the next macroblock reads */
         int j = t - 32, y = j >> 2, wx = j & 3;
         uint w = 0u;
-        for (int i = 0; i < 4; i++) {
+        [[unroll]] for (int i = 0; i < 4; i++) {
             int x = wx * 4 + i, o = (y + 1) * CW + x + 1;
             int v;
             if (is_i4) {
@@ -711,7 +750,7 @@ void store_mb(int t, int mb_x, int mb_y, int avail)
     } else if (t >= 96 && t < 128) {
         int j = t - 96, y = j >> 2, wx = j & 3;
         uint w = 0u;
-        for (int i = 0; i < 4; i++)
+        [[unroll]] for (int i = 0; i < 4; i++)
             w |= uint(s_cc[(i & 1) * CC + (y + 1) * 9 + wx * 2 + (i >> 1) + 1]) << (8 * i);
         rec_words[((pc.chroma_offset + (mb_y * 8 + y) * pc.luma_stride + mb_x * 16) >> 2) + wx] = w;
     }
@@ -744,10 +783,14 @@ void i4_block(int t, int k, int avail, int job_b, int job_c, int job_d)
     barrier();
 }
 
-void analyse_mb(int t, int mb_x, int mb_y)
+/* pre: this macroblock's fetch_mb() words; returns the next one's */
+uvec2 analyse_mb(int t, int mb_x, int mb_y, uvec2 pre)
 {
     int avail = mb_avail(mb_x, mb_y);
-    load_mb(t, mb_x, mb_y, avail);
+    place_mb(t, pre, avail);
+    uvec2 next = uvec2(0u);
+    if (mb_x + 1 < pc.mb_width)
+        next = fetch_mb(t, mb_x + 1, mb_y, mb_avail(mb_x + 1, mb_y));
     barrier();
     i4_block(t, 0, avail, 0, 1, 2);
     i4_block(t, 1, avail, 3, 4, 5);
@@ -757,6 +800,7 @@ void analyse_mb(int t, int mb_x, int mb_y)
     store_mb(t, mb_x, mb_y, avail);
     groupMemoryBarrier();
     barrier();
+    return next;
 }
 
 void main()
@@ -766,14 +810,16 @@ void main()
     g_qc = tk_quant_params(tk_chroma_qp(pc.qp));
     g_lambda = TK_LAMBDA_TAB[pc.qp];
     uint taps = TK_PRED4x4_TAPS[min(t, 143)];
-    for (int j = 0; j < 4; j++) {
+    [[unroll]] for (int j = 0; j < 4; j++) {
         int e = int((taps >> (4 * j)) & 15u);
         g_rel_tr[j] = i4_rel(e, true);
         g_rel_notr[j] = i4_rel(e, false);
     }
     int y_begin = int(gl_WorkGroupID.x) * pc.slice_mb_rows;
     int y_end = min(y_begin + pc.slice_mb_rows, pc.mb_height);
-    for (int mb_y = y_begin; mb_y < y_end; mb_y++)
+    for (int mb_y = y_begin; mb_y < y_end; mb_y++) {
+        uvec2 pre = fetch_mb(t, 0, mb_y, mb_avail(0, mb_y));
         for (int mb_x = 0; mb_x < pc.mb_width; mb_x++)
-            analyse_mb(t, mb_x, mb_y);
+            pre = analyse_mb(t, mb_x, mb_y, pre);
+    }
 }

@@ -26,6 +26,7 @@
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 
 #include "coded_mb.glsl"
 #include "intra_pred.glsl"

@@ -63,7 +63,7 @@ bool tk_pred_chroma_mode_ok(int mode, int avail)
 int tk_pred4x4_dc(int e[13], int avail)
 {
     int st = 0, sl = 0;
-    for (int i = 0; i < 4; i++) {
+    [[unroll]] for (int i = 0; i < 4; i++) {
         st += TK_P(i, -1);
         sl += TK_P(-1, i);
     }

@@ -47,7 +47,7 @@ int tk_chroma_qp(int qp)
 int tk_satd4x4(int res[16])
 {
     int t[16];
-    for (int y = 0; y < 4; y++) {
+    [[unroll]] for (int y = 0; y < 4; y++) {
         int a0 = res[y * 4 + 0] + res[y * 4 + 1], a1 = res[y * 4 + 0] - res[y * 4 + 1];
         int a2 = res[y * 4 + 2] + res[y * 4 + 3], a3 = res[y * 4 + 2] - res[y * 4 + 3];
         t[y * 4 + 0] = a0 + a2;
@@ -56,7 +56,7 @@ int tk_satd4x4(int res[16])
         t[y * 4 + 3] = a1 - a3;
     }
     int sum = 0;
-    for (int x = 0; x < 4; x++) {
+    [[unroll]] for (int x = 0; x < 4; x++) {
         int a0 = t[0 + x] + t[4 + x], a1 = t[0 + x] - t[4 + x];
         int a2 = t[8 + x] + t[12 + x], a3 = t[8 + x] - t[12 + x];
         sum += abs(a0 + a2) + abs(a1 + a3) + abs(a0 - a2) + abs(a1 - a3);
@@ -67,7 +67,7 @@ int tk_satd4x4(int res[16])
 void tk_fdct4x4(int res[16], out int coef[16])
 {
     int t[16];
-    for (int y = 0; y < 4; y++) {
+    [[unroll]] for (int y = 0; y < 4; y++) {
         int s03 = res[y * 4 + 0] + res[y * 4 + 3], d03 = res[y * 4 + 0] - res[y * 4 + 3];
         int s12 = res[y * 4 + 1] + res[y * 4 + 2], d12 = res[y * 4 + 1] - res[y * 4 + 2];
         t[y * 4 + 0] = s03 + s12;
@@ -75,7 +75,7 @@ void tk_fdct4x4(int res[16], out int coef[16])
         t[y * 4 + 2] = s03 - s12;
         t[y * 4 + 3] = d03 - 2 * d12;
     }
-    for (int x = 0; x < 4; x++) {
+    [[unroll]] for (int x = 0; x < 4; x++) {
         int s03 = t[0 + x] + t[12 + x], d03 = t[0 + x] - t[12 + x];
         int s12 = t[4 + x] + t[8 + x], d12 = t[4 + x] - t[8 + x];
         coef[0 + x] = s03 + s12;
@@ -89,7 +89,7 @@ void tk_fdct4x4(int res[16], out int coef[16])
 void tk_idct4x4(int d[16], out int res[16])
 {
     int f[16];
-    for (int i = 0; i < 4; i++) {
+    [[unroll]] for (int i = 0; i < 4; i++) {
         int e0 = d[i * 4 + 0] + d[i * 4 + 2];
         int e1 = d[i * 4 + 0] - d[i * 4 + 2];
         int e2 = (d[i * 4 + 1] >> 1) - d[i * 4 + 3];
@@ -99,7 +99,7 @@ void tk_idct4x4(int d[16], out int res[16])
         f[i * 4 + 2] = e1 - e2;
         f[i * 4 + 3] = e0 - e3;
     }
-    for (int j = 0; j < 4; j++) {
+    [[unroll]] for (int j = 0; j < 4; j++) {
         int g0 = f[0 + j] + f[8 + j];
         int g1 = f[0 + j] - f[8 + j];
         int g2 = (f[4 + j] >> 1) - f[12 + j];
@@ -114,7 +114,7 @@ void tk_idct4x4(int d[16], out int res[16])
 void tk_hadamard4x4(int c[16], out int f[16])
 {
     int t[16];
-    for (int i = 0; i < 4; i++) {
+    [[unroll]] for (int i = 0; i < 4; i++) {
         int a0 = c[i * 4 + 0] + c[i * 4 + 1], a1 = c[i * 4 + 0] - c[i * 4 + 1];
         int a2 = c[i * 4 + 2] + c[i * 4 + 3], a3 = c[i * 4 + 2] - c[i * 4 + 3];
         t[i * 4 + 0] = a0 + a2;
@@ -122,7 +122,7 @@ void tk_hadamard4x4(int c[16], out int f[16])
         t[i * 4 + 2] = a1 - a3;
         t[i * 4 + 3] = a1 + a3;
     }
-    for (int j = 0; j < 4; j++) {
+    [[unroll]] for (int j = 0; j < 4; j++) {
         int a0 = t[0 + j] + t[4 + j], a1 = t[0 + j] - t[4 + j];
         int a2 = t[8 + j] + t[12 + j], a3 = t[8 + j] - t[12 + j];
         f[0 + j] = a0 + a2;
@@ -136,7 +136,7 @@ void tk_fdc4x4(int dc[16], out int o[16])
 {
     int f[16];
     tk_hadamard4x4(dc, f);
-    for (int k = 0; k < 16; k++)
+    [[unroll]] for (int k = 0; k < 16; k++)
         o[k] = f[k] < 0 ? -((1 - f[k]) >> 1) : (f[k] + 1) >> 1;
 }
 
