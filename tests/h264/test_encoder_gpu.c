@@ -95,6 +95,45 @@ static int encode_both(Pair *pr, int qp, int pattern, uint32_t seed)
     return same;
 }
 
+/* Three encoders of different sizes and slice layouts, one frame each, in one submission:
+ * each access unit equals its own C reference's. Two rounds, so the second frames are I. */
+static void check_batch(TkVkDevice *dev)
+{
+    static const int shapes[3][3] = { { 200, 120, 1 }, { 64, 64, 2 }, { 96, 48, 1 } };
+    Pair prs[3];
+    TkVkCmd cmd;
+    CHECK_EQ(tk_vk_cmd_create(dev, &cmd), 0);
+    for (int i = 0; i < 3; i++)
+        pair_open(&prs[i], dev, shapes[i][0], shapes[i][1], 2, shapes[i][2], 0);
+    for (int round = 0; round < 2; round++) {
+        TkEncoderGpuFrame frames[3];
+        uint8_t *au_ref[3] = { NULL, NULL, NULL };
+        size_t n_ref[3] = { 0, 0, 0 };
+        for (int i = 0; i < 3; i++) {
+            int idr = -1;
+            fill_frame(prs[i].src.map, &prs[i].p.layout, i % PAT_COUNT, (uint32_t)(round * 3 + i));
+            CHECK_EQ(tk_encoder_ref_encode(prs[i].ref, prs[i].src.map, 20 + 5 * i, &au_ref[i],
+                                           &n_ref[i], &idr), 0);
+            frames[i] = (TkEncoderGpuFrame){ .encoder = prs[i].gpu, .src = &prs[i].src,
+                                             .qp = 20 + 5 * i };
+        }
+        CHECK_EQ(tk_encoder_gpu_encode_batch(frames, 3, &cmd), 0);
+        for (int i = 0; i < 3; i++) {
+            CHECK_EQ(frames[i].result, 0);
+            CHECK_EQ(frames[i].idr, round == 0);
+            CHECK_EQ(frames[i].au_size, n_ref[i]);
+            if (frames[i].au && au_ref[i] && frames[i].au_size == n_ref[i] &&
+                tk_check_bytes("batched access unit", frames[i].au, au_ref[i], n_ref[i]) < 0)
+                cases++;
+            free(frames[i].au);
+            free(au_ref[i]);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        pair_close(&prs[i], dev);
+    tk_vk_cmd_destroy(dev, &cmd);
+}
+
 int main(void)
 {
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
@@ -122,8 +161,9 @@ int main(void)
         for (int i = 0; i < 3; i++)
             encode_both(&pr, 20, PAT_GRADIENT, (uint32_t)(i + 1));
     pair_close(&pr, dev);
+    check_batch(dev);
     printf("%d access units equal\n", cases);
-    CHECK_EQ(cases, 60 + 5 + 3);
+    CHECK_EQ(cases, 60 + 5 + 3 + 6);
 
     CHECK_EQ(dev->validation_errors, 0);
     tk_vk_device_close(&dev);

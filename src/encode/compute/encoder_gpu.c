@@ -79,51 +79,98 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     return 0;
 }
 
-int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_t **au,
-                          size_t *au_size, int *idr)
+/* Prepares frame `qp` of e: writes its slice headers into the upload buffer (free: the
+ * previous frame was waited for) and keeps the picture state for finish(). */
+static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
 {
-    *au = NULL;
-    *au_size = 0;
     if (qp < 0 || qp > 51 || !src)
         return TALKIE_ERR(EINVAL);
+    e->pic = (TkH264SliceHeader){ .qp = qp };
+    e->next_gop = e->gop;
+    tk_h264_gop_next(&e->next_gop, &e->pic);
+    return tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);
+}
+
+/* The three stages of a frame, recorded separately so a batch can run one stage of all its
+ * frames side by side (no barrier between frames, one between stages). */
+static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, int stage)
+{
     TkVkDevice *dev = e->dev;
-
-    /* The previous frame was waited for, so the header buffer is free to rewrite. */
-    TkH264SliceHeader pic = { .qp = qp };
-    TkH264Gop next = e->gop;
-    tk_h264_gop_next(&next, &pic);
-    int res = tk_pack_slice_headers(&e->config, &pic, &e->dims, e->hdr.map);
-    if (res < 0)
-        return res;
-
-    TkIntraParams ip = { .layout = e->params.layout, .qp = qp,
+    TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                          .slice_mb_rows = e->params.slice_mb_rows };
-    if ((res = tk_vk_cmd_begin(dev, &e->cmd)) < 0)
-        return res;
-    tk_analyse_gpu_record(dev, &e->analyse, &e->cmd, &ip, src, &e->recon, &e->coded);
-    tk_vk_cmd_barrier(dev, &e->cmd);
-    tk_cavlc_gpu_record(dev, &e->cavlc, &e->cmd, &e->params.layout, e->params.slice_mb_rows,
-                        &e->coded, &e->scratch, &e->counts);
-    tk_vk_cmd_barrier(dev, &e->cmd);
-    tk_pack_gpu_record(dev, &e->pack, &e->cmd, &e->dims, &e->counts, &e->scratch, &e->hdr,
-                       &e->mb_offset, &e->slice_table, &e->out);
-    tk_vk_cmd_barrier(dev, &e->cmd);
-    if ((res = tk_vk_cmd_submit(dev, &e->cmd)) < 0)
-        return res;
-    if ((res = tk_vk_cmd_wait(dev, &e->cmd)) < 0)
-        return res;
+    if (stage == 0)
+        tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
+    else if (stage == 1)
+        tk_cavlc_gpu_record(dev, &e->cavlc, cmd, &e->params.layout, e->params.slice_mb_rows,
+                            &e->coded, &e->scratch, &e->counts);
+    else
+        tk_pack_gpu_record(dev, &e->pack, cmd, &e->dims, &e->counts, &e->scratch, &e->hdr,
+                           &e->mb_offset, &e->slice_table, &e->out);
+}
+
+/* After the submission's wait: NAL framing of the packed slices into a new access unit. */
+static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr)
+{
+    TkVkDevice *dev = e->dev;
     tk_vk_buffer_invalidate(dev, &e->slice_table);
     tk_vk_buffer_invalidate(dev, &e->out);
-
     const uint32_t *table = e->slice_table.map;
     if (table[1] != 0)
         return TALKIE_ERR(ERANGE);
     /* Only now does the picture count: a failed frame leaves frame_num where it was. */
-    e->gop = next;
-    *idr = pic.idr;
+    e->gop = e->next_gop;
+    *idr = e->pic.idr;
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
-    return tk_h264_au_write(&e->config, pic.idr, e->params.aud, e->out.map,
+    return tk_h264_au_write(&e->config, e->pic.idr, e->params.aud, e->out.map,
                             (size_t)e->out.size, table + 2, (int)e->dims.n_slices, au,
                             au_size);
+}
+
+int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_t **au,
+                          size_t *au_size, int *idr)
+{
+    TkEncoderGpuFrame frame = { .encoder = e, .src = src, .qp = qp };
+    int res = tk_encoder_gpu_encode_batch(&frame, 1, &e->cmd);
+    *au = frame.au;
+    *au_size = frame.au_size;
+    *idr = frame.idr;
+    return res < 0 ? res : frame.result;
+}
+
+int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
+{
+    if (n < 1 || !cmd)
+        return TALKIE_ERR(EINVAL);
+    TkVkDevice *dev = frames[0].encoder->dev;
+    int res = 0;
+    for (int i = 0; i < n; i++) {
+        frames[i].au = NULL;
+        frames[i].au_size = 0;
+        frames[i].idr = 0;
+        frames[i].result = frames[i].encoder->dev != dev ? TALKIE_ERR(EINVAL)
+                                                         : frame_begin(frames[i].encoder,
+                                                                       frames[i].src,
+                                                                       frames[i].qp);
+        if (frames[i].result < 0)
+            res = frames[i].result;
+    }
+    if (res < 0)
+        return res;
+    if ((res = tk_vk_cmd_begin(dev, cmd)) < 0)
+        return res;
+    for (int stage = 0; stage < 3; stage++) {
+        for (int i = 0; i < n; i++)
+            record_stage(frames[i].encoder, cmd, frames[i].src, stage);
+        tk_vk_cmd_barrier(dev, cmd);
+    }
+    if ((res = tk_vk_cmd_submit(dev, cmd)) < 0 || (res = tk_vk_cmd_wait(dev, cmd)) < 0)
+        return res;
+    for (int i = 0; i < n; i++) {
+        TkEncoderGpuFrame *f = &frames[i];
+        f->result = frame_finish(f->encoder, &f->au, &f->au_size, &f->idr);
+        if (f->result < 0 && res == 0)
+            res = f->result;
+    }
+    return res;
 }

@@ -36,7 +36,20 @@ typedef struct TkEncoderGpu {
     TkVkBuffer hdr;         /* upload: slice headers */
     TkVkBuffer slice_table; /* readback: 2 + 2 * n_slices */
     TkVkBuffer out;         /* readback: the packed slices (written with atomics in place) */
+    TkH264SliceHeader pic;  /* the frame being encoded */
+    TkH264Gop next_gop;     /* the GOP state once it is done */
 } TkEncoderGpu;
+
+/* One frame of a batch: several encoders (sessions) on one device, one submission. */
+typedef struct TkEncoderGpuFrame {
+    TkEncoderGpu *encoder;  /* each encoder at most once in a batch */
+    const TkVkBuffer *src;
+    int qp;
+    uint8_t *au;            /* out: the access unit (free()), or NULL on failure */
+    size_t au_size;
+    int idr;
+    int result;             /* out: 0 or this frame's error */
+} TkEncoderGpuFrame;
 
 /* Errors: TALKIE_ERR(EINVAL), TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED (no level, or
  * more than TK_PACK_GPU_MAX_SLICES slices), TALKIE_ERROR_VULKAN. *e is NULL on failure. */
@@ -46,6 +59,12 @@ int tk_encoder_gpu_open(TkEncoderGpu **e, TkVkDevice *dev, const TkEncoderRefPar
  * tk_encoder_ref_encode() plus TALKIE_ERROR_VULKAN / TALKIE_ERROR_VALIDATION. */
 int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_t **au,
                           size_t *au_size, int *idr);
+
+/* Encodes one frame for each of n encoders of the same device in one submission on `cmd`:
+ * every stage of all frames runs side by side, which fills a large GPU where one frame's
+ * slices cannot. Output equals n separate tk_encoder_gpu_encode() calls. Returns 0 when
+ * every frame succeeded, else the first error (each frame's own in .result). */
+int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 
 /* Frees a (partly) opened encoder and sets *e to NULL. */
 void tk_encoder_gpu_close(TkEncoderGpu **e);
