@@ -33,8 +33,6 @@ void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
     };
     const TkVkBuffer *bufs[3] = { coded, scratch, counts };
     uint32_t n_mbs = (uint32_t)(layout->mb_width * layout->mb_height);
-    tk_vk_cmd_fill(dev, cmd, counts, 0);
-    tk_vk_cmd_barrier(dev, cmd);
     tk_vk_cmd_dispatch(dev, cmd, &c->kernel, bufs, &push, (n_mbs + 63) / 64, 1, 1);
 }
 

@@ -4,8 +4,9 @@
  *
  *     tk_cavlc_gpu_record(dev, &c, &cmd, &layout, slice_mb_rows, &coded, &scratch, &counts);
  *
- * `counts` holds n_mbs + 1 uints; the recording zeroes it first, and the last one comes out
- * non-zero when a level was too large for Baseline CAVLC (the C reference's ERANGE).
+ * `counts` holds n_mbs + 1 uints, zeroed by the caller before (tk_vk_cmd_fill, ordered by a
+ * barrier); the last one comes out non-zero when a level was too large for Baseline CAVLC
+ * (the C reference's ERANGE).
  */
 #ifndef TALKIE_ENCODE_COMPUTE_CAVLC_GPU_H
 #define TALKIE_ENCODE_COMPUTE_CAVLC_GPU_H
@@ -18,8 +19,9 @@ typedef struct TkCavlcGpu {
 } TkCavlcGpu;
 
 int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c);
-/* Records: zero counts, barrier, the CAVLC dispatch. `coded` must be complete (barrier
- * after the analysis); the caller orders later reads with a barrier. */
+/* Records the CAVLC dispatch. `coded` must be complete and `counts` zeroed (a barrier
+ * after both); the caller orders later reads with a barrier. Barriers are left to the
+ * caller so that a batch of frames shares them (encoder_gpu.c). */
 void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
                          const TkFrameLayout *layout, int slice_mb_rows,
                          const TkVkBuffer *coded, const TkVkBuffer *scratch,

@@ -91,21 +91,35 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
     return tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);
 }
 
-/* The three stages of a frame, recorded separately so a batch can run one stage of all its
- * frames side by side (no barrier between frames, one between stages). */
+/* The stages of a frame, recorded separately so that a batch runs each stage of all its
+ * frames side by side: no barrier between frames, one between stages. A barrier waits for
+ * everything recorded before it, so barriers inside a frame's stages would serialise the
+ * whole batch. */
+enum { STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, N_STAGES };
+
 static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, int stage)
 {
     TkVkDevice *dev = e->dev;
     TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                          .slice_mb_rows = e->params.slice_mb_rows };
-    if (stage == 0)
+    switch (stage) {
+    case STAGE_ANALYSE:
+        /* The zeroing of what later stages accumulate into rides along with the analysis. */
+        tk_vk_cmd_fill(dev, cmd, &e->counts, 0);
+        tk_vk_cmd_fill(dev, cmd, &e->out, 0);
         tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
-    else if (stage == 1)
+        break;
+    case STAGE_CAVLC:
         tk_cavlc_gpu_record(dev, &e->cavlc, cmd, &e->params.layout, e->params.slice_mb_rows,
                             &e->coded, &e->scratch, &e->counts);
-    else
+        break;
+    default:
         tk_pack_gpu_record(dev, &e->pack, cmd, &e->dims, &e->counts, &e->scratch, &e->hdr,
-                           &e->mb_offset, &e->slice_table, &e->out);
+                           &e->mb_offset, &e->slice_table, &e->out,
+                           stage == STAGE_PACK_OFFSETS ? TK_PACK_PASS_OFFSETS
+                                                       : TK_PACK_PASS_WRITE);
+        break;
+    }
 }
 
 /* After the submission's wait: NAL framing of the packed slices into a new access unit. */
@@ -159,7 +173,7 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         return res;
     if ((res = tk_vk_cmd_begin(dev, cmd)) < 0)
         return res;
-    for (int stage = 0; stage < 3; stage++) {
+    for (int stage = 0; stage < N_STAGES; stage++) {
         for (int i = 0; i < n; i++)
             record_stage(frames[i].encoder, cmd, frames[i].src, stage);
         tk_vk_cmd_barrier(dev, cmd);

@@ -25,15 +25,14 @@ int tk_pack_gpu_create(TkVkDevice *dev, TkPackGpu *p)
 void tk_pack_gpu_record(TkVkDevice *dev, const TkPackGpu *p, TkVkCmd *cmd, const TkPackDims *d,
                         const TkVkBuffer *counts, const TkVkBuffer *scratch,
                         const TkVkBuffer *hdr, const TkVkBuffer *mb_offset,
-                        const TkVkBuffer *slice_table, const TkVkBuffer *out)
+                        const TkVkBuffer *slice_table, const TkVkBuffer *out, int pass)
 {
     const TkVkBuffer *bufs[6] = { counts, scratch, hdr, mb_offset, slice_table, out };
-    PackPush push = { d->n_mbs, d->mbs_per_slice, d->n_slices, 0 };
-    tk_vk_cmd_fill(dev, cmd, out, 0);
-    tk_vk_cmd_dispatch(dev, cmd, &p->kernel, bufs, &push, 1, 1, 1);
-    tk_vk_cmd_barrier(dev, cmd);
-    push.phase = 1;
-    tk_vk_cmd_dispatch(dev, cmd, &p->kernel, bufs, &push, (d->n_mbs + 255) / 256, 1, 1);
+    PackPush push = { d->n_mbs, d->mbs_per_slice, d->n_slices, (uint32_t)pass };
+    if (pass == TK_PACK_PASS_OFFSETS)
+        tk_vk_cmd_dispatch(dev, cmd, &p->kernel, bufs, &push, 1, 1, 1);
+    else
+        tk_vk_cmd_dispatch(dev, cmd, &p->kernel, bufs, &push, (d->n_mbs + 255) / 256, 1, 1);
 }
 
 void tk_pack_gpu_destroy(TkVkDevice *dev, TkPackGpu *p)

@@ -6,7 +6,8 @@
  * Buffers (sizes from TkPackDims d): counts (n_mbs + 1) and scratch from cavlc_gpu.h;
  * hdr (n_slices * TK_SLICE_HDR_WORDS, from tk_pack_slice_headers()); mb_offset (n_mbs);
  * slice_table (2 + 2 * n_slices: total bytes, CAVLC error flag, then byte offset and size
- * of each slice); out (tk_pack_out_words(d) words, zeroed by the recording).
+ * of each slice); out (tk_pack_out_words(d) words, zeroed by the caller before the write
+ * pass: the pass ORs bits into it).
  */
 #ifndef TALKIE_ENCODE_COMPUTE_PACK_GPU_H
 #define TALKIE_ENCODE_COMPUTE_PACK_GPU_H
@@ -22,12 +23,14 @@ typedef struct TkPackGpu {
 } TkPackGpu;
 
 int tk_pack_gpu_create(TkVkDevice *dev, TkPackGpu *p);
-/* Records: zero out, barrier, offsets pass, barrier, write pass. The caller orders the
- * CAVLC dispatch before (barrier) and later reads after (barrier). */
+enum { TK_PACK_PASS_OFFSETS = 0, TK_PACK_PASS_WRITE = 1 };
+/* Records one pass: the offsets pass (after the CAVLC dispatch, barrier between) or the
+ * write pass (after the offsets pass and the zeroing of out, barrier between). Barriers are
+ * left to the caller so that a batch of frames shares them (encoder_gpu.c). */
 void tk_pack_gpu_record(TkVkDevice *dev, const TkPackGpu *p, TkVkCmd *cmd, const TkPackDims *d,
                         const TkVkBuffer *counts, const TkVkBuffer *scratch,
                         const TkVkBuffer *hdr, const TkVkBuffer *mb_offset,
-                        const TkVkBuffer *slice_table, const TkVkBuffer *out);
+                        const TkVkBuffer *slice_table, const TkVkBuffer *out, int pass);
 void tk_pack_gpu_destroy(TkVkDevice *dev, TkPackGpu *p);
 
 #endif
