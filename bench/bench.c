@@ -128,6 +128,22 @@ done:
     return r;
 }
 
+/* Puts frame `data` into device-local `dst` through `staging`, as the renderer leaves a
+ * frame on the GPU; not timed by callers. */
+static int upload_frame(TkVkDevice *dev, TkVkCmd *cmd, TkVkBuffer *staging, TkVkBuffer *dst,
+                        const uint8_t *data, size_t size)
+{
+    memcpy(staging->map, data, size);
+    int err = tk_vk_cmd_begin(dev, cmd);
+    if (err < 0)
+        return err;
+    tk_vk_cmd_copy(dev, cmd, staging, 0, dst, 0, size);
+    tk_vk_cmd_barrier(dev, cmd);
+    if ((err = tk_vk_cmd_submit(dev, cmd)) < 0)
+        return err;
+    return tk_vk_cmd_wait(dev, cmd);
+}
+
 /* Opens the compute backend on `dev` for layout `l` at a constant QP (all intra). */
 static int open_compute(TkVkDevice *dev, const TkFrameLayout *l, int qp, void **enc)
 {
@@ -140,24 +156,28 @@ static int open_compute(TkVkDevice *dev, const TkFrameLayout *l, int qp, void **
     return tk_encoder_compute.open(enc, &p);
 }
 
-/* Encodes src with the compute backend; frames are uploaded to the GPU before the clock
- * starts for each one (in real use the renderer leaves them there). latencies[i] gets the
+/* Encodes src with the compute backend; each frame is copied into device memory before the
+ * clock starts for it (in real use the renderer leaves it there). latencies[i] gets the
  * time from submit to packet of frame i. */
 static EncodeResult run_compute(TkVkDevice *dev, const Frames *src, int qp, double *latencies,
                                 int check)
 {
     EncodeResult r = { 0 };
     void *enc = NULL;
-    TkVkBuffer gpu = { 0 };
+    TkVkBuffer gpu = { 0 }, staging = { 0 };
+    TkVkCmd cmd = { 0 };
     uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
     size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
     double total = 0;
     int i = 0;
     if (!packets || !psizes || open_compute(dev, &src->layout, qp, &enc) < 0 ||
-        tk_vk_buffer_create(dev, &gpu, src->layout.size, TK_VK_MEMORY_UPLOAD) < 0)
+        tk_vk_buffer_create(dev, &gpu, src->layout.size, TK_VK_MEMORY_DEVICE) < 0 ||
+        tk_vk_buffer_create(dev, &staging, src->layout.size, TK_VK_MEMORY_UPLOAD) < 0 ||
+        tk_vk_cmd_create(dev, &cmd) < 0)
         goto done;
     for (i = 0; i < src->n; i++) {
-        memcpy(gpu.map, src->data[i], src->layout.size);
+        if (upload_frame(dev, &cmd, &staging, &gpu, src->data[i], src->layout.size) < 0)
+            break;
         TkEncoderFrame frame = { .gpu = &gpu, .host = NULL, .pts = i };
         TalkiePacket pkt = { 0 };
         double t0 = tk_bench_now_ms();
@@ -187,7 +207,9 @@ static EncodeResult run_compute(TkVkDevice *dev, const Frames *src, int qp, doub
 done:
     if (enc)
         tk_encoder_compute.close(&enc);
+    tk_vk_cmd_destroy(dev, &cmd);
     tk_vk_buffer_destroy(dev, &gpu);
+    tk_vk_buffer_destroy(dev, &staging);
     for (int j = 0; packets && j < src->n; j++)
         free(packets[j]);
     free(packets);
@@ -291,6 +313,7 @@ typedef struct Worker {
     pthread_t thread;
     pthread_barrier_t *start; /* every worker has opened its encoder: the clock starts */
     TkVkDevice *dev;         /* shared by every GPU worker: one queue each */
+    int index;
     const Frames *frames;
     int qp;
     int use_gpu;
@@ -298,26 +321,32 @@ typedef struct Worker {
     int done_frames;
 } Worker;
 
-/* Opens one encoder, waits for the others, then encodes rounds x frames (GPU: each frame
- * copied into the device buffer first, as a renderer would have left it there). */
+/* Opens one encoder, waits for the others, then encodes rounds x frames. A GPU worker
+ * encodes its own frame (index % n), put in device memory once beforehand, as a renderer
+ * leaves it there; x264 reads each frame from host memory. */
 static void *worker_main(void *opaque)
 {
     Worker *w = opaque;
     const Frames *f = w->frames;
     void *enc = NULL;
     TkX264 *x = NULL;
-    TkVkBuffer gpu = { 0 };
-    int ok = w->use_gpu ? open_compute(w->dev, &f->layout, w->qp, &enc) >= 0 &&
-                              tk_vk_buffer_create(w->dev, &gpu, f->layout.size,
-                                                  TK_VK_MEMORY_UPLOAD) >= 0
-                        : tk_x264_open(&x, &f->layout, "ultrafast", w->qp, 1) >= 0;
+    TkVkBuffer gpu = { 0 }, staging = { 0 };
+    TkVkCmd cmd = { 0 };
+    int ok = w->use_gpu
+                 ? open_compute(w->dev, &f->layout, w->qp, &enc) >= 0 &&
+                       tk_vk_buffer_create(w->dev, &gpu, f->layout.size, TK_VK_MEMORY_DEVICE) >= 0 &&
+                       tk_vk_buffer_create(w->dev, &staging, f->layout.size,
+                                           TK_VK_MEMORY_UPLOAD) >= 0 &&
+                       tk_vk_cmd_create(w->dev, &cmd) >= 0 &&
+                       upload_frame(w->dev, &cmd, &staging, &gpu, f->data[w->index % f->n],
+                                    f->layout.size) >= 0
+                 : tk_x264_open(&x, &f->layout, "ultrafast", w->qp, 1) >= 0;
     pthread_barrier_wait(w->start);
     for (int r = 0; ok && r < w->rounds; r++)
         for (int i = 0; ok && i < f->n; i++) {
             uint8_t *au = NULL;
             size_t size = 0;
             if (w->use_gpu) {
-                memcpy(gpu.map, f->data[i], f->layout.size);
                 TkEncoderFrame frame = { .gpu = &gpu, .pts = (int64_t)r * f->n + i };
                 TalkiePacket pkt = { 0 };
                 ok = tk_encoder_compute.submit(enc, &frame) >= 0 &&
@@ -331,7 +360,9 @@ static void *worker_main(void *opaque)
         }
     if (enc)
         tk_encoder_compute.close(&enc);
+    tk_vk_cmd_destroy(w->dev, &cmd);
     tk_vk_buffer_destroy(w->dev, &gpu);
+    tk_vk_buffer_destroy(w->dev, &staging);
     tk_x264_close(&x);
     return NULL;
 }
@@ -348,7 +379,7 @@ static double run_workers(TkVkDevice *dev, const Frames *f, int n, int use_gpu, 
         return 0;
     }
     for (int i = 0; i < n; i++) {
-        w[i] = (Worker){ .start = &start, .dev = dev, .frames = f, .qp = qp,
+        w[i] = (Worker){ .start = &start, .dev = dev, .index = i, .frames = f, .qp = qp,
                          .use_gpu = use_gpu, .rounds = rounds };
         pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
     }
@@ -372,18 +403,20 @@ static double run_batched(TkVkDevice *dev, const Frames *f, int batch, int qp, i
 {
     TkEncoderGpu **enc = calloc((size_t)batch, sizeof(*enc));
     TkVkBuffer *src = calloc((size_t)batch, sizeof(*src));
+    TkVkBuffer staging = { 0 };
     TkEncoderGpuFrame *frames = calloc((size_t)batch, sizeof(*frames));
     TkVkCmd cmd = { 0 };
     double fps = 0;
     TkEncoderRefParams p = { .layout = f->layout, .fps_num = 30, .fps_den = 1, .keyint = 1,
                              .slice_mb_rows = 1 };
-    if (!enc || !src || !frames || tk_vk_cmd_create(dev, &cmd) < 0)
+    if (!enc || !src || !frames || tk_vk_cmd_create(dev, &cmd) < 0 ||
+        tk_vk_buffer_create(dev, &staging, f->layout.size, TK_VK_MEMORY_UPLOAD) < 0)
         goto done;
     for (int i = 0; i < batch; i++) {
         if (tk_encoder_gpu_open(&enc[i], dev, &p) < 0 ||
-            tk_vk_buffer_create(dev, &src[i], f->layout.size, TK_VK_MEMORY_UPLOAD) < 0)
+            tk_vk_buffer_create(dev, &src[i], f->layout.size, TK_VK_MEMORY_DEVICE) < 0 ||
+            upload_frame(dev, &cmd, &staging, &src[i], f->data[i % f->n], f->layout.size) < 0)
             goto done;
-        memcpy(src[i].map, f->data[i % f->n], f->layout.size);
     }
     double t0 = tk_bench_now_ms();
     int done_frames = 0;
@@ -399,6 +432,7 @@ static double run_batched(TkVkDevice *dev, const Frames *f, int batch, int qp, i
     fps = done_frames / ((tk_bench_now_ms() - t0) / 1e3);
 done:
     tk_vk_cmd_destroy(dev, &cmd);
+    tk_vk_buffer_destroy(dev, &staging);
     for (int i = 0; enc && src && i < batch; i++) {
         tk_encoder_gpu_close(&enc[i]);
         tk_vk_buffer_destroy(dev, &src[i]);
@@ -415,10 +449,12 @@ static int bench_throughput(const Options *o)
     if (!dev)
         return 1;
     printf("Aggregate all-intra frames/s, QP %d: S encoders on one Vulkan device (one queue each, "
-           "%u queues), each in its own thread, vs x264 ultrafast in T threads. Encode only; the "
-           "GPU side includes the host->GPU copy of each test frame.\n\n", o->qp, dev->n_queues);
+           "%u queues), each in its own thread, vs x264 ultrafast in T threads. Encode only: each "
+           "GPU encoder re-encodes one conversation frame held in device memory (as the "
+           "renderer leaves it), x264 reads the frames from host memory.\n\n", o->qp,
+           dev->n_queues);
     printf("Batched: one thread submits one frame of each of B encoders per submission "
-           "(same source frame per encoder every round, no host copy in the loop).\n\n");
+           "(tk_encoder_gpu_encode_batch; same source frame per encoder every round).\n\n");
     printf("| size | talkie compute, %d sessions | talkie compute, batches of %d | talkie compute, "
            "batches of %d | x264 ultrafast, %d threads | best GPU / x264 |\n"
            "|---|---|---|---|---|---|\n", o->sessions, o->sessions, 4 * o->sessions, o->threads);

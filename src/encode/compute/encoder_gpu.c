@@ -6,6 +6,10 @@
 #include "encode/compute/cavlc_ref.h"
 #include "talkie/talkie.h"
 
+static const uint32_t copy_used_spv[] =
+#include "copy_used.spv.inc"
+;
+
 void tk_encoder_gpu_close(TkEncoderGpu **pe)
 {
     if (!pe || !*pe)
@@ -24,6 +28,8 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_vk_buffer_destroy(dev, &e->hdr);
     tk_vk_buffer_destroy(dev, &e->slice_table);
     tk_vk_buffer_destroy(dev, &e->out);
+    tk_vk_buffer_destroy(dev, &e->out_host);
+    tk_vk_kernel_destroy(dev, &e->copy_used);
     free(e);
     *pe = NULL;
 }
@@ -71,7 +77,11 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                                    (2 + 2 * (VkDeviceSize)dims.n_slices) * 4,
                                    TK_VK_MEMORY_READBACK)) < 0 ||
         (res = tk_vk_buffer_create(dev, &e->out, tk_pack_out_words(&dims) * 4,
-                                   TK_VK_MEMORY_READBACK)) < 0) {
+                                   TK_VK_MEMORY_DEVICE)) < 0 ||
+        (res = tk_vk_buffer_create(dev, &e->out_host, tk_pack_out_words(&dims) * 4,
+                                   TK_VK_MEMORY_READBACK)) < 0 ||
+        (res = tk_vk_kernel_create(dev, &e->copy_used, copy_used_spv, sizeof(copy_used_spv),
+                                   3, 0)) < 0) {
         tk_encoder_gpu_close(&e);
         return res;
     }
@@ -95,7 +105,13 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
  * frames side by side: no barrier between frames, one between stages. A barrier waits for
  * everything recorded before it, so barriers inside a frame's stages would serialise the
  * whole batch. */
-enum { STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, N_STAGES };
+enum {
+    STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
+};
+
+/* Workgroups of copy_used.comp: 4096 invocations cover a frame of talkie's sizes in one or
+ * two strides. */
+#define COPY_USED_GROUPS 16
 
 static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, int stage)
 {
@@ -113,12 +129,18 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
         tk_cavlc_gpu_record(dev, &e->cavlc, cmd, &e->params.layout, e->params.slice_mb_rows,
                             &e->coded, &e->scratch, &e->counts);
         break;
-    default:
+    case STAGE_PACK_OFFSETS:
+    case STAGE_PACK_WRITE:
         tk_pack_gpu_record(dev, &e->pack, cmd, &e->dims, &e->counts, &e->scratch, &e->hdr,
                            &e->mb_offset, &e->slice_table, &e->out,
                            stage == STAGE_PACK_OFFSETS ? TK_PACK_PASS_OFFSETS
                                                        : TK_PACK_PASS_WRITE);
         break;
+    case STAGE_COPY_OUT: {
+        const TkVkBuffer *bufs[3] = { &e->slice_table, &e->out, &e->out_host };
+        tk_vk_cmd_dispatch(dev, cmd, &e->copy_used, bufs, NULL, COPY_USED_GROUPS, 1, 1);
+        break;
+    }
     }
 }
 
@@ -127,7 +149,7 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
 {
     TkVkDevice *dev = e->dev;
     tk_vk_buffer_invalidate(dev, &e->slice_table);
-    tk_vk_buffer_invalidate(dev, &e->out);
+    tk_vk_buffer_invalidate(dev, &e->out_host);
     const uint32_t *table = e->slice_table.map;
     if (table[1] != 0)
         return TALKIE_ERR(ERANGE);
@@ -136,8 +158,8 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     *idr = e->pic.idr;
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
-    return tk_h264_au_write(&e->config, e->pic.idr, e->params.aud, e->out.map,
-                            (size_t)e->out.size, table + 2, (int)e->dims.n_slices, au,
+    return tk_h264_au_write(&e->config, e->pic.idr, e->params.aud, e->out_host.map,
+                            (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices, au,
                             au_size);
 }
 

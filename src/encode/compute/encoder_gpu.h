@@ -35,7 +35,9 @@ typedef struct TkEncoderGpu {
     TkVkBuffer mb_offset;   /* device: n_mbs */
     TkVkBuffer hdr;         /* upload: slice headers */
     TkVkBuffer slice_table; /* readback: 2 + 2 * n_slices */
-    TkVkBuffer out;         /* readback: the packed slices (written with atomics in place) */
+    TkVkBuffer out;         /* device: the packed slices (pack.comp ORs bits into it) */
+    TkVkBuffer out_host;    /* readback: the used part of out (copy_used.comp) */
+    TkVkKernel copy_used;
     TkH264SliceHeader pic;  /* the frame being encoded */
     TkH264Gop next_gop;     /* the GOP state once it is done */
 } TkEncoderGpu;
