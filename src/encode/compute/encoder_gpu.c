@@ -81,7 +81,7 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
         (res = tk_vk_buffer_create(dev, &e->out_host, tk_pack_out_words(&dims) * 4,
                                    TK_VK_MEMORY_READBACK)) < 0 ||
         (res = tk_vk_kernel_create(dev, &e->copy_used, copy_used_spv, sizeof(copy_used_spv),
-                                   3, 0)) < 0) {
+                                   3, sizeof(uint32_t))) < 0) {
         tk_encoder_gpu_close(&e);
         return res;
     }
@@ -138,7 +138,8 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
         break;
     case STAGE_COPY_OUT: {
         const TkVkBuffer *bufs[3] = { &e->slice_table, &e->out, &e->out_host };
-        tk_vk_cmd_dispatch(dev, cmd, &e->copy_used, bufs, NULL, COPY_USED_GROUPS, 1, 1);
+        uint32_t max_words = (uint32_t)(e->out.size / 4);
+        tk_vk_cmd_dispatch(dev, cmd, &e->copy_used, bufs, &max_words, COPY_USED_GROUPS, 1, 1);
         break;
     }
     }

@@ -11,10 +11,11 @@ layout(local_size_x = 256) in;
 layout(std430, set = 0, binding = 0) readonly buffer SliceTable { uint slice_table[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Src { uint src[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Dst { uint dst[]; };
+layout(push_constant) uniform Params { uint max_words; } p;  /* size of both buffers */
 
 void main()
 {
-    uint n_words = (slice_table[0] + 3u) / 4u;
+    uint n_words = min((slice_table[0] + 3u) / 4u, p.max_words);
     uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
     for (uint i = gl_GlobalInvocationID.x; i < n_words; i += stride)
         dst[i] = src[i];
