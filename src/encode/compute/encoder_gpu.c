@@ -106,7 +106,7 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
  * everything recorded before it, so barriers inside a frame's stages would serialise the
  * whole batch. */
 enum {
-    STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
+    STAGE_CLEAR, STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
 };
 
 /* Workgroups of copy_used.comp: 4096 invocations cover a frame of talkie's sizes in one or
@@ -119,10 +119,13 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
     TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                          .slice_mb_rows = e->params.slice_mb_rows };
     switch (stage) {
-    case STAGE_ANALYSE:
-        /* The zeroing of what later stages accumulate into rides along with the analysis. */
+    case STAGE_CLEAR:
+        /* Zero what later stages accumulate into. Transfers get a stage of their own: mixed
+         * in between dispatches they keep a batch's dispatches from overlapping. */
         tk_vk_cmd_fill(dev, cmd, &e->counts, 0);
         tk_vk_cmd_fill(dev, cmd, &e->out, 0);
+        break;
+    case STAGE_ANALYSE:
         tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
         break;
     case STAGE_CAVLC:
