@@ -10,6 +10,8 @@
  *                                               ultrafast in one thread per CPU core
  *   talkie-bench pipeline [--frames N]          render only, and render + encode through the
  *                                               public API, per encoder
+ *   talkie-bench slices [--frames N]            bytes per frame by slice height (the cost of
+ *                                               coding macroblock rows in parallel)
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
  * TALKIE_FONT=path picks the font where fontconfig has none (the GPU machine).
  */
@@ -21,6 +23,7 @@
 
 #include "encode/backend.h"
 #include "encode/compute/encoder_gpu.h"
+#include "encode/compute/encoder_ref.h"
 #include "inputs.h"
 #include "measure.h"
 #include "render/render.h"
@@ -565,9 +568,61 @@ static int bench_pipeline(const Options *o)
     return 0;
 }
 
+/* The cost of the parallel layout in bits: the C reference (same bytes as the GPU) encodes the
+ * same frames with slices of 1, 2 and 4 macroblock rows and one slice per frame. */
+static int bench_slices(const Options *o)
+{
+    TkVkDevice *dev = open_device();
+    printf("Bytes per frame by slice height (all intra, QP %d, %d frames, C reference = GPU "
+           "bytes). One slice per row is what the GPU encoder uses: its rows are coded in "
+           "parallel.\n\n", o->qp, o->frames);
+    printf("| input | size | 1 row | 2 rows | 4 rows | whole frame | 1 row vs whole frame |\n"
+           "|---|---|---|---|---|---|---|\n");
+    static const int rows[] = { 1, 2, 4, 1000 };
+    for (int s = 0; s < N_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+        for (int input = 0; input < 2; input++) {
+            Frames f;
+            if (frames_alloc(&f, &l, o->frames) < 0)
+                return 1;
+            if (input == 0)
+                for (int i = 0; i < f.n; i++)
+                    tk_bench_pattern(&l, i, f.data[i]);
+            else if (!dev || tk_bench_conversation(dev, &l, f.n, f.data) < 0) {
+                frames_free(&f);
+                continue;
+            }
+            double bytes[4] = { 0, 0, 0, 0 };
+            for (int r = 0; r < 4; r++) {
+                TkEncoderRefParams p = { .layout = l, .fps_num = 30, .fps_den = 1, .keyint = 1,
+                                         .slice_mb_rows = rows[r] < l.mb_height ? rows[r]
+                                                                                : l.mb_height };
+                TkEncoderRef *e;
+                if (tk_encoder_ref_open(&e, &p) < 0)
+                    return 1;
+                for (int i = 0; i < f.n; i++) {
+                    uint8_t *au = NULL;
+                    size_t size = 0;
+                    int idr;
+                    if (tk_encoder_ref_encode(e, f.data[i], o->qp, &au, &size, &idr) == 0)
+                        bytes[r] += (double)size / f.n;
+                    free(au);
+                }
+                tk_encoder_ref_close(&e);
+            }
+            printf("| %s | %dx%d | %.0f | %.0f | %.0f | %.0f | %+.1f%% |\n",
+                   input ? "conversation" : "pattern", l.width, l.height, bytes[0], bytes[1],
+                   bytes[2], bytes[3], 100.0 * (bytes[0] / bytes[3] - 1));
+            frames_free(&f);
+        }
+    }
+    tk_vk_device_close(&dev);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline [--frames N] [--qp Q] "
+    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|slices [--frames N] [--qp Q] "
                     "[--sessions S] [--threads T]\n");
     return 2;
 }
@@ -599,5 +654,7 @@ int main(int argc, char **argv)
         return bench_throughput(&o);
     if (!strcmp(argv[1], "pipeline"))
         return bench_pipeline(&o);
+    if (!strcmp(argv[1], "slices"))
+        return bench_slices(&o);
     return usage();
 }
