@@ -69,6 +69,28 @@ static void frames_free(Frames *f)
     f->data = NULL;
 }
 
+enum { INPUT_PATTERN, INPUT_CONVERSATION };
+
+/* Allocates and fills n frames of one input at layout l; -1 when it cannot (the
+ * conversation needs a device). */
+static int load_input(TkVkDevice *dev, const TkFrameLayout *l, int n, int input, Frames *f)
+{
+    if (frames_alloc(f, l, n) < 0) {
+        frames_free(f);
+        return -1;
+    }
+    if (input == INPUT_PATTERN) {
+        for (int i = 0; i < f->n; i++)
+            tk_bench_pattern(l, i, f->data[i]);
+        return 0;
+    }
+    if (!dev || tk_bench_conversation(dev, l, f->n, f->data) < 0) {
+        frames_free(f);
+        return -1;
+    }
+    return 0;
+}
+
 /* The result of encoding a set of frames with one encoder. */
 typedef struct EncodeResult {
     double ms_per_frame;
@@ -255,16 +277,9 @@ static int bench_intra(const Options *o)
         TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
         for (int input = 0; input < 2; input++) {
             Frames f;
-            if (frames_alloc(&f, &l, o->frames) < 0)
-                return 1;
             const char *name = input ? "conversation" : "pattern";
-            if (input == 0)
-                for (int i = 0; i < f.n; i++)
-                    tk_bench_pattern(&l, i, f.data[i]);
-            else if (!dev || tk_bench_conversation(dev, &l, f.n, f.data) < 0) {
-                frames_free(&f);
+            if (load_input(dev, &l, o->frames, input, &f) < 0)
                 continue;
-            }
             EncodeResult ultrafast = run_x264(&f, "ultrafast", o->qp, 1, 1);
             EncodeResult veryfast = run_x264(&f, "veryfast", o->qp, 1, 1);
             print_row(name, &l, "x264 ultrafast", &ultrafast, &ultrafast);
@@ -294,8 +309,7 @@ static int bench_latency(const Options *o)
         TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
         Frames f;
         double *lat = calloc((size_t)o->frames, sizeof(double));
-        if (!lat || frames_alloc(&f, &l, o->frames) < 0 ||
-            tk_bench_conversation(dev, &l, f.n, f.data) < 0)
+        if (!lat || load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
         EncodeResult c = run_compute(dev, &f, o->qp, lat, 0);
         EncodeResult x = run_x264(&f, "ultrafast", o->qp, 1, 0);
@@ -464,7 +478,7 @@ static int bench_throughput(const Options *o)
     for (int s = 0; s < N_SIZES; s++) {
         TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
         Frames f;
-        if (frames_alloc(&f, &l, o->frames) < 0 || tk_bench_conversation(dev, &l, f.n, f.data) < 0)
+        if (load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
         double gpu = run_workers(dev, &f, o->sessions, 1, o->qp, 2);
         double batched = run_batched(dev, &f, o->sessions, o->qp, 2 * f.n);
@@ -552,7 +566,7 @@ static int bench_pipeline(const Options *o)
     for (int s = 0; s < N_SIZES; s++) {
         TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
         Frames f;
-        if (frames_alloc(&f, &l, o->frames) < 0 || tk_bench_conversation(dev, &l, f.n, f.data) < 0)
+        if (load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
         EncodeResult c = run_compute(dev, &f, o->qp, NULL, 0);
         EncodeResult x = run_x264(&f, "veryfast", o->qp, 0, 0);
@@ -583,15 +597,8 @@ static int bench_slices(const Options *o)
         TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
         for (int input = 0; input < 2; input++) {
             Frames f;
-            if (frames_alloc(&f, &l, o->frames) < 0)
-                return 1;
-            if (input == 0)
-                for (int i = 0; i < f.n; i++)
-                    tk_bench_pattern(&l, i, f.data[i]);
-            else if (!dev || tk_bench_conversation(dev, &l, f.n, f.data) < 0) {
-                frames_free(&f);
+            if (load_input(dev, &l, o->frames, input, &f) < 0)
                 continue;
-            }
             double bytes[4] = { 0, 0, 0, 0 };
             for (int r = 0; r < 4; r++) {
                 TkEncoderRefParams p = { .layout = l, .fps_num = 30, .fps_den = 1, .keyint = 1,
