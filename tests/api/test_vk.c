@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../common/check.h"
+#include "../common/gpu.h"
 #include "vk/vk.h"
 
 static const uint32_t fill_test_spv[] =
@@ -61,10 +62,7 @@ done:
 int main(void)
 {
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
-    TkVkDeviceParams params = { .device_index = -1, .validation = 1, .log = &log };
-    TkVkDevice *dev;
-    if (tk_vk_device_open(&dev, &params) < 0)
-        tk_check_skip("no Vulkan device");
+    TkVkDevice *dev = tk_check_gpu_open(&log);
 
     enum { N = 1000 };
     TkVkBuffer in, out, readback;
@@ -119,8 +117,7 @@ int main(void)
     tk_vk_buffer_destroy(dev, &in);
     tk_vk_buffer_destroy(dev, &out);
     tk_vk_buffer_destroy(dev, &readback);
-    CHECK_EQ(dev->validation_errors, 0);
-    tk_vk_device_close(&dev);
+    tk_check_gpu_close(&dev);
     CHECK(dev == NULL);
     return tk_check_finish();
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../common/check.h"
+#include "../common/gpu.h"
 #include "encode/compute/analyse_gpu.h"
 #include "talkie/talkie.h"
 
@@ -197,7 +198,6 @@ int main(void)
     }
 
     tk_vk_cmd_destroy(c.dev, &c.cmd);
-    CHECK_EQ(c.dev->validation_errors, 0);
-    tk_vk_device_close(&c.dev);
+    tk_check_gpu_close(&c.dev);
     return tk_check_finish();
 }

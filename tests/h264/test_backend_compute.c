@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/check.h"
+#include "../common/gpu.h"
 #include "encode/backend.h"
 #include "encode/compute/encoder_ref.h"
 #include "vk/vk.h"
@@ -102,7 +103,6 @@ done:
     b->close(&ctx);
     tk_vk_buffer_destroy(dev, &src);
     tk_encoder_ref_close(&ref);
-    CHECK_EQ(dev->validation_errors, 0);
-    tk_vk_device_close(&dev);
+    tk_check_gpu_close(&dev);
     return tk_check_finish();
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/check.h"
+#include "../common/gpu.h"
 #include "encode/compute/encoder_gpu.h"
 #include "encode/compute/encoder_ref.h"
 
@@ -137,10 +138,7 @@ static void check_batch(TkVkDevice *dev)
 int main(void)
 {
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
-    TkVkDeviceParams params = { .device_index = -1, .validation = 1, .log = &log };
-    TkVkDevice *dev = NULL;
-    if (tk_vk_device_open(&dev, &params) < 0)
-        tk_check_skip("no Vulkan device");
+    TkVkDevice *dev = tk_check_gpu_open(&log);
 
     static const int sizes[][2] = { { 320, 240 }, { 200, 120 }, { 64, 64 } };
     static const int qps[] = { 0, 10, 26, 40, 51 };
@@ -165,7 +163,6 @@ int main(void)
     printf("%d access units equal\n", cases);
     CHECK_EQ(cases, 60 + 5 + 3 + 6);
 
-    CHECK_EQ(dev->validation_errors, 0);
-    tk_vk_device_close(&dev);
+    tk_check_gpu_close(&dev);
     return tk_check_finish();
 }

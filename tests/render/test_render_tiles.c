@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/check.h"
+#include "../common/gpu.h"
 #include "render/render.h"
 #include "scenes.h"
 
@@ -103,17 +104,13 @@ done:
 int main(void)
 {
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
-    TkVkDeviceParams params = { .device_index = -1, .validation = 1, .log = &log };
-    TkVkDevice *dev;
-    if (tk_vk_device_open(&dev, &params) < 0)
-        tk_check_skip("no Vulkan device");
+    TkVkDevice *dev = tk_check_gpu_open(&log);
     TestScene sc[TEST_SCENE_COUNT];
     CHECK_EQ(test_scenes_create(sc), 0);
     static const int sizes[][2] = { { 200, 120 }, { 320, 240 }, { 640, 360 } };
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
         test_size(dev, sc, sizes[i][0], sizes[i][1]);
-    CHECK_EQ(dev->validation_errors, 0);
     test_scenes_destroy(sc);
-    tk_vk_device_close(&dev);
+    tk_check_gpu_close(&dev);
     return tk_check_finish();
 }
