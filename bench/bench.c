@@ -326,24 +326,28 @@ static int bench_latency(const Options *o)
     return 0;
 }
 
-typedef struct Worker {
+/* One thread of a throughput run: a worker (one encoder, GPU or x264) or a batch job (`batch`
+ * GPU encoders submitted together). */
+typedef struct Job {
     pthread_t thread;
-    pthread_barrier_t *start; /* every worker has opened its encoder: the clock starts */
-    TkVkDevice *dev;         /* shared by every GPU worker: one queue each */
-    int index;
+    pthread_barrier_t *start; /* every job is set up: the clock starts */
+    TkVkDevice *dev;         /* shared by every GPU job: one queue each */
     const Frames *frames;
+    int index;
     int qp;
-    int use_gpu;
+    int use_gpu;             /* workers: compute backend or x264 */
+    int batch;               /* batch jobs: encoders per submission */
     int rounds;
     int done_frames;
-} Worker;
+    double start_ms, end_ms; /* measured by the job itself, so a late main thread cannot skew */
+} Job;
 
 /* Opens one encoder, waits for the others, then encodes rounds x frames. A GPU worker
  * encodes its own frame (index % n), put in device memory once beforehand, as a renderer
  * leaves it there; x264 reads each frame from host memory. */
 static void *worker_main(void *opaque)
 {
-    Worker *w = opaque;
+    Job *w = opaque;
     const Frames *f = w->frames;
     void *enc = NULL;
     TkX264 *x = NULL;
@@ -359,6 +363,7 @@ static void *worker_main(void *opaque)
                                     f->layout.size) >= 0
                  : tk_x264_open(&x, &f->layout, "ultrafast", w->qp, 1) >= 0;
     pthread_barrier_wait(w->start);
+    w->start_ms = tk_bench_now_ms();
     for (int r = 0; ok && r < w->rounds; r++)
         for (int i = 0; ok && i < f->n; i++) {
             uint8_t *au = NULL;
@@ -375,6 +380,7 @@ static void *worker_main(void *opaque)
             }
             w->done_frames += ok;
         }
+    w->end_ms = tk_bench_now_ms();
     if (enc)
         tk_encoder_compute.close(&enc);
     tk_vk_cmd_destroy(w->dev, &cmd);
@@ -384,50 +390,13 @@ static void *worker_main(void *opaque)
     return NULL;
 }
 
-/* Runs n workers at once and returns their frames per second together, counted from the
- * moment every worker has its encoder open. */
-static double run_workers(TkVkDevice *dev, const Frames *f, int n, int use_gpu, int qp,
-                          int rounds)
-{
-    Worker *w = calloc((size_t)n, sizeof(*w));
-    pthread_barrier_t start;
-    if (!w || pthread_barrier_init(&start, NULL, (unsigned)n + 1) != 0) {
-        free(w);
-        return 0;
-    }
-    for (int i = 0; i < n; i++) {
-        w[i] = (Worker){ .start = &start, .dev = dev, .index = i, .frames = f, .qp = qp,
-                         .use_gpu = use_gpu, .rounds = rounds };
-        pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
-    }
-    pthread_barrier_wait(&start);
-    double t0 = tk_bench_now_ms();
-    int total = 0;
-    for (int i = 0; i < n; i++) {
-        pthread_join(w[i].thread, NULL);
-        total += w[i].done_frames;
-    }
-    double secs = (tk_bench_now_ms() - t0) / 1e3;
-    pthread_barrier_destroy(&start);
-    free(w);
-    return total / secs;
-}
-
 /* A thread that owns `batch` encoders on the shared device and submits one frame of each per
  * submission (tk_encoder_gpu_encode_batch). Each encoder keeps encoding the same source frame
  * (frame i % n), held in device memory. */
-typedef struct BatchJob {
-    pthread_t thread;
-    pthread_barrier_t *start;
-    TkVkDevice *dev;
-    const Frames *frames;
-    int batch, qp, rounds, index;
-    int done_frames;
-} BatchJob;
 
 static void *batch_main(void *opaque)
 {
-    BatchJob *j = opaque;
+    Job *j = opaque;
     const Frames *f = j->frames;
     TkEncoderGpu **enc = calloc((size_t)j->batch, sizeof(*enc));
     TkVkBuffer *src = calloc((size_t)j->batch, sizeof(*src));
@@ -444,6 +413,7 @@ static void *batch_main(void *opaque)
              upload_frame(j->dev, &cmd, &staging, &src[i],
                           f->data[(j->index * j->batch + i) % f->n], f->layout.size) >= 0;
     pthread_barrier_wait(j->start);
+    j->start_ms = tk_bench_now_ms();
     for (int r = 0; ok && r < j->rounds; r++) {
         for (int i = 0; i < j->batch; i++)
             frames[i] = (TkEncoderGpuFrame){ .encoder = enc[i], .src = &src[i], .qp = j->qp };
@@ -452,6 +422,7 @@ static void *batch_main(void *opaque)
             free(frames[i].au);
         j->done_frames += ok ? j->batch : 0;
     }
+    j->end_ms = tk_bench_now_ms();
     tk_vk_cmd_destroy(j->dev, &cmd);
     tk_vk_buffer_destroy(j->dev, &staging);
     for (int i = 0; enc && src && i < j->batch; i++) {
@@ -464,32 +435,50 @@ static void *batch_main(void *opaque)
     return NULL;
 }
 
-/* `threads` batch jobs at once; frames per second together, from the moment all are ready. */
-static double run_batched(TkVkDevice *dev, const Frames *f, int threads, int batch, int qp,
-                          int rounds)
+/* Runs n copies of job `proto` (one thread each, index 0..n-1) at once and returns their
+ * frames per second together, counted from the moment every one of them is set up. */
+static double run_jobs(const Job *proto, int n, void *(*job_main)(void *))
 {
-    BatchJob *j = calloc((size_t)threads, sizeof(*j));
+    Job *j = calloc((size_t)n, sizeof(*j));
     pthread_barrier_t start;
-    if (!j || pthread_barrier_init(&start, NULL, (unsigned)threads + 1) != 0) {
+    if (!j || pthread_barrier_init(&start, NULL, (unsigned)n + 1) != 0) {
         free(j);
         return 0;
     }
-    for (int i = 0; i < threads; i++) {
-        j[i] = (BatchJob){ .start = &start, .dev = dev, .frames = f, .batch = batch, .qp = qp,
-                           .rounds = rounds, .index = i };
-        pthread_create(&j[i].thread, NULL, batch_main, &j[i]);
+    for (int i = 0; i < n; i++) {
+        j[i] = *proto;
+        j[i].start = &start;
+        j[i].index = i;
+        pthread_create(&j[i].thread, NULL, job_main, &j[i]);
     }
     pthread_barrier_wait(&start);
-    double t0 = tk_bench_now_ms();
     int total = 0;
-    for (int i = 0; i < threads; i++) {
+    double first = 0, last = 0;
+    for (int i = 0; i < n; i++) {
         pthread_join(j[i].thread, NULL);
         total += j[i].done_frames;
+        first = i == 0 || j[i].start_ms < first ? j[i].start_ms : first;
+        last = j[i].end_ms > last ? j[i].end_ms : last;
     }
-    double secs = (tk_bench_now_ms() - t0) / 1e3;
+    double secs = (last - first) / 1e3;
     pthread_barrier_destroy(&start);
     free(j);
     return total / secs;
+}
+
+static double run_workers(TkVkDevice *dev, const Frames *f, int n, int use_gpu, int qp,
+                          int rounds)
+{
+    Job proto = { .dev = dev, .frames = f, .qp = qp, .use_gpu = use_gpu, .rounds = rounds };
+    return run_jobs(&proto, n, worker_main);
+}
+
+static double run_batched(TkVkDevice *dev, const Frames *f, int threads, int batch, int qp,
+                          int rounds)
+{
+    Job proto = { .dev = dev, .frames = f, .qp = qp, .use_gpu = 1, .batch = batch,
+                  .rounds = rounds };
+    return run_jobs(&proto, threads, batch_main);
 }
 
 static int bench_throughput(const Options *o)
