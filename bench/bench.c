@@ -10,6 +10,8 @@
  *                                               ultrafast in one thread per CPU core
  *   talkie-bench pipeline [--frames N]          render only, and render + encode through the
  *                                               public API, per encoder
+ *   talkie-bench profile [--frames N]           compute encoder batches: host and GPU time of
+ *                                               each stage (profile.c)
  *   talkie-bench slices [--frames N]            bytes per frame by slice height (the cost of
  *                                               coding macroblock rows in parallel)
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "encode/backend.h"
 #include "encode/compute/encoder_gpu.h"
 #include "encode/compute/encoder_ref.h"
@@ -32,64 +35,12 @@
 #include "vk/vk.h"
 #include "x264.h"
 
-static const int sizes[][2] = { { 256, 256 }, { 320, 240 }, { 640, 360 } };
-#define N_SIZES 3
+const int bench_sizes[N_BENCH_SIZES][2] = { { 256, 256 }, { 320, 240 }, { 640, 360 } };
 
-typedef struct Options {
-    int frames;
-    int qp;
-    int sessions;
-    int threads;
-} Options;
 
-typedef struct Frames {
-    TkFrameLayout layout;
-    int n;
-    uint8_t **data;
-} Frames;
 
-static int frames_alloc(Frames *f, const TkFrameLayout *l, int n)
-{
-    f->layout = *l;
-    f->n = n;
-    f->data = calloc((size_t)n, sizeof(*f->data));
-    if (!f->data)
-        return -1;
-    for (int i = 0; i < n; i++)
-        if (!(f->data[i] = calloc(1, l->size)))
-            return -1;
-    return 0;
-}
 
-static void frames_free(Frames *f)
-{
-    for (int i = 0; f->data && i < f->n; i++)
-        free(f->data[i]);
-    free(f->data);
-    f->data = NULL;
-}
 
-enum { INPUT_PATTERN, INPUT_CONVERSATION };
-
-/* Allocates and fills n frames of one input at layout l; -1 when it cannot (the
- * conversation needs a device). */
-static int load_input(TkVkDevice *dev, const TkFrameLayout *l, int n, int input, Frames *f)
-{
-    if (frames_alloc(f, l, n) < 0) {
-        frames_free(f);
-        return -1;
-    }
-    if (input == INPUT_PATTERN) {
-        for (int i = 0; i < f->n; i++)
-            tk_bench_pattern(l, i, f->data[i]);
-        return 0;
-    }
-    if (!dev || tk_bench_conversation(dev, l, f->n, f->data) < 0) {
-        frames_free(f);
-        return -1;
-    }
-    return 0;
-}
 
 /* The result of encoding a set of frames with one encoder. */
 typedef struct EncodeResult {
@@ -105,8 +56,8 @@ static void score(const Frames *src, uint8_t **packets, size_t *sizes_out, Encod
     Frames dec;
     double sse[3] = { 0, 0, 0 };
     r->ok = 0;
-    if (frames_alloc(&dec, &src->layout, src->n) < 0) {
-        frames_free(&dec);
+    if (tk_bench_frames_alloc(&dec, &src->layout, src->n) < 0) {
+        tk_bench_frames_free(&dec);
         return;
     }
     int got = tk_bench_decode(&src->layout, packets, sizes_out, src->n, dec.data);
@@ -118,7 +69,7 @@ static void score(const Frames *src, uint8_t **packets, size_t *sizes_out, Encod
     } else {
         fprintf(stderr, "decode failed: %d of %d frames\n", got, src->n);
     }
-    frames_free(&dec);
+    tk_bench_frames_free(&dec);
 }
 
 static EncodeResult run_x264(const Frames *src, const char *preset, int qp, int intra_only,
@@ -153,21 +104,6 @@ done:
     return r;
 }
 
-/* Puts frame `data` into device-local `dst` through `staging`, as the renderer leaves a
- * frame on the GPU; not timed by callers. */
-static int upload_frame(TkVkDevice *dev, TkVkCmd *cmd, TkVkBuffer *staging, TkVkBuffer *dst,
-                        const uint8_t *data, size_t size)
-{
-    memcpy(staging->map, data, size);
-    int err = tk_vk_cmd_begin(dev, cmd);
-    if (err < 0)
-        return err;
-    tk_vk_cmd_copy(dev, cmd, staging, 0, dst, 0, size);
-    tk_vk_cmd_barrier(dev, cmd);
-    if ((err = tk_vk_cmd_submit(dev, cmd)) < 0)
-        return err;
-    return tk_vk_cmd_wait(dev, cmd);
-}
 
 /* Opens the compute backend on `dev` for layout `l` at a constant QP (all intra). */
 static int open_compute(TkVkDevice *dev, const TkFrameLayout *l, int qp, void **enc)
@@ -201,7 +137,7 @@ static EncodeResult run_compute(TkVkDevice *dev, const Frames *src, int qp, doub
         tk_vk_cmd_create(dev, &cmd) < 0)
         goto done;
     for (i = 0; i < src->n; i++) {
-        if (upload_frame(dev, &cmd, &staging, &gpu, src->data[i], src->layout.size) < 0)
+        if (tk_bench_upload_frame(dev, &cmd, &staging, &gpu, src->data[i], src->layout.size) < 0)
             break;
         TkEncoderFrame frame = { .gpu = &gpu, .host = NULL, .pts = i };
         TalkiePacket pkt = { 0 };
@@ -242,16 +178,6 @@ done:
     return r;
 }
 
-static TkVkDevice *open_device(void)
-{
-    static const TkLog log = { .max_level = TALKIE_LOG_WARNING };
-    TkVkDeviceParams p = { .device_index = -1, .log = &log };
-    TkVkDevice *dev = NULL;
-    if (tk_vk_device_open(&dev, &p) < 0)
-        return NULL;
-    fprintf(stderr, "device: %s\n", dev->props.deviceName);
-    return dev;
-}
 
 static void print_row(const char *input, const TkFrameLayout *l, const char *encoder,
                       const EncodeResult *r, const EncodeResult *anchor)
@@ -265,20 +191,20 @@ static void print_row(const char *input, const TkFrameLayout *l, const char *enc
            anchor->ms_per_frame / r->ms_per_frame);
 }
 
-static int bench_intra(const Options *o)
+static int bench_intra(const BenchOptions *o)
 {
-    TkVkDevice *dev = open_device();
+    TkVkDevice *dev = tk_bench_open_device();
     if (!dev)
         fprintf(stderr, "no Vulkan device: x264 only, pattern input only\n");
     printf("All intra, QP %d, %d frames per input.\n\n", o->qp, o->frames);
     printf("| input | size | encoder | bytes/frame | PSNR Y | PSNR YUV | ms/frame | speed vs x264 ultrafast |\n");
     printf("|---|---|---|---|---|---|---|---|\n");
-    for (int s = 0; s < N_SIZES; s++) {
-        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+    for (int s = 0; s < N_BENCH_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         for (int input = 0; input < 2; input++) {
             Frames f;
             const char *name = input ? "conversation" : "pattern";
-            if (load_input(dev, &l, o->frames, input, &f) < 0)
+            if (tk_bench_load_input(dev, &l, o->frames, input, &f) < 0)
                 continue;
             EncodeResult ultrafast = run_x264(&f, "ultrafast", o->qp, 1, 1);
             EncodeResult veryfast = run_x264(&f, "veryfast", o->qp, 1, 1);
@@ -288,16 +214,16 @@ static int bench_intra(const Options *o)
                 EncodeResult c = run_compute(dev, &f, o->qp, NULL, 1);
                 print_row(name, &l, "talkie compute", &c, &ultrafast);
             }
-            frames_free(&f);
+            tk_bench_frames_free(&f);
         }
     }
     tk_vk_device_close(&dev);
     return 0;
 }
 
-static int bench_latency(const Options *o)
+static int bench_latency(const BenchOptions *o)
 {
-    TkVkDevice *dev = open_device();
+    TkVkDevice *dev = tk_bench_open_device();
     if (!dev) {
         fprintf(stderr, "no Vulkan device\n");
         return 1;
@@ -305,11 +231,11 @@ static int bench_latency(const Options *o)
     printf("Compute encoder latency, frame on the GPU -> packet on the host, QP %d, %d frames, "
            "conversation input.\n\n", o->qp, o->frames);
     printf("| size | p50 ms | p99 ms | mean ms | x264 ultrafast ms/frame (1 thread) |\n|---|---|---|---|---|\n");
-    for (int s = 0; s < N_SIZES; s++) {
-        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+    for (int s = 0; s < N_BENCH_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         Frames f;
         double *lat = calloc((size_t)o->frames, sizeof(double));
-        if (!lat || load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
+        if (!lat || tk_bench_load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
         EncodeResult c = run_compute(dev, &f, o->qp, lat, 0);
         EncodeResult x = run_x264(&f, "ultrafast", o->qp, 1, 0);
@@ -320,7 +246,7 @@ static int bench_latency(const Options *o)
         else
             printf("| %dx%d | failed | | | |\n", l.width, l.height);
         free(lat);
-        frames_free(&f);
+        tk_bench_frames_free(&f);
     }
     tk_vk_device_close(&dev);
     return 0;
@@ -359,7 +285,7 @@ static void *worker_main(void *opaque)
                        tk_vk_buffer_create(w->dev, &staging, f->layout.size,
                                            TK_VK_MEMORY_UPLOAD) >= 0 &&
                        tk_vk_cmd_create(w->dev, &cmd) >= 0 &&
-                       upload_frame(w->dev, &cmd, &staging, &gpu, f->data[w->index % f->n],
+                       tk_bench_upload_frame(w->dev, &cmd, &staging, &gpu, f->data[w->index % f->n],
                                     f->layout.size) >= 0
                  : tk_x264_open(&x, &f->layout, "ultrafast", w->qp, 1) >= 0;
     pthread_barrier_wait(w->start);
@@ -410,7 +336,7 @@ static void *batch_main(void *opaque)
     for (int i = 0; ok && i < j->batch; i++)
         ok = tk_encoder_gpu_open(&enc[i], j->dev, &p) >= 0 &&
              tk_vk_buffer_create(j->dev, &src[i], f->layout.size, TK_VK_MEMORY_DEVICE) >= 0 &&
-             upload_frame(j->dev, &cmd, &staging, &src[i],
+             tk_bench_upload_frame(j->dev, &cmd, &staging, &src[i],
                           f->data[(j->index * j->batch + i) % f->n], f->layout.size) >= 0;
     pthread_barrier_wait(j->start);
     j->start_ms = tk_bench_now_ms();
@@ -481,9 +407,9 @@ static double run_batched(TkVkDevice *dev, const Frames *f, int threads, int bat
     return run_jobs(&proto, threads, batch_main);
 }
 
-static int bench_throughput(const Options *o)
+static int bench_throughput(const BenchOptions *o)
 {
-    TkVkDevice *dev = open_device();
+    TkVkDevice *dev = tk_bench_open_device();
     if (!dev)
         return 1;
     printf("Aggregate all-intra frames/s, QP %d: S encoders on one Vulkan device (one queue each, "
@@ -497,10 +423,10 @@ static int bench_throughput(const Options *o)
            "%d | 8 threads, batches of %d | x264 ultrafast, %d threads | best GPU / x264 |\n"
            "|---|---|---|---|---|---|---|\n", o->sessions, o->sessions, 4 * o->sessions,
            o->sessions, o->threads);
-    for (int s = 0; s < N_SIZES; s++) {
-        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+    for (int s = 0; s < N_BENCH_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         Frames f;
-        if (load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
+        if (tk_bench_load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
         double gpu = run_workers(dev, &f, o->sessions, 1, o->qp, 2);
         double batched = run_batched(dev, &f, 1, o->sessions, o->qp, 2 * f.n);
@@ -512,7 +438,7 @@ static int bench_throughput(const Options *o)
         best = best > threaded ? best : threaded;
         printf("| %dx%d | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f |\n", l.width, l.height, gpu,
                batched, batched4, threaded, cpu, best / cpu);
-        frames_free(&f);
+        tk_bench_frames_free(&f);
     }
     tk_vk_device_close(&dev);
     return 0;
@@ -576,9 +502,9 @@ done:
     return result;
 }
 
-static int bench_pipeline(const Options *o)
+static int bench_pipeline(const BenchOptions *o)
 {
-    TkVkDevice *dev = open_device();
+    TkVkDevice *dev = tk_bench_open_device();
     if (!dev)
         return 1;
     printf("Per-frame ms, %d frames, QP %d. Render: record + submit + wait. Encode only: the "
@@ -587,10 +513,10 @@ static int bench_pipeline(const Options *o)
            "packet on the host.\n\n", o->frames, o->qp);
     printf("| size | render only | encode only, compute | encode only, x264 | "
            "render + compute encode | render + lavc (x264) encode |\n|---|---|---|---|---|---|\n");
-    for (int s = 0; s < N_SIZES; s++) {
-        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+    for (int s = 0; s < N_BENCH_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         Frames f;
-        if (load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
+        if (tk_bench_load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
         EncodeResult c = run_compute(dev, &f, o->qp, NULL, 0);
         EncodeResult x = run_x264(&f, "veryfast", o->qp, 0, 0);
@@ -599,7 +525,7 @@ static int bench_pipeline(const Options *o)
                x.ok ? x.ms_per_frame : -1,
                pipeline_ms(l.width, l.height, TALKIE_ENCODER_COMPUTE, o->frames, o->qp),
                pipeline_ms(l.width, l.height, TALKIE_ENCODER_LAVC, o->frames, o->qp));
-        frames_free(&f);
+        tk_bench_frames_free(&f);
     }
     printf("\n(-1 means that path failed or is not available.)\n");
     tk_vk_device_close(&dev);
@@ -608,20 +534,20 @@ static int bench_pipeline(const Options *o)
 
 /* The cost of the parallel layout in bits: the C reference (same bytes as the GPU) encodes the
  * same frames with slices of 1, 2 and 4 macroblock rows and one slice per frame. */
-static int bench_slices(const Options *o)
+static int bench_slices(const BenchOptions *o)
 {
-    TkVkDevice *dev = open_device();
+    TkVkDevice *dev = tk_bench_open_device();
     printf("Bytes per frame by slice height (all intra, QP %d, %d frames, C reference = GPU "
            "bytes). One slice per row is what the GPU encoder uses: its rows are coded in "
            "parallel.\n\n", o->qp, o->frames);
     printf("| input | size | 1 row | 2 rows | 4 rows | whole frame | 1 row vs whole frame |\n"
            "|---|---|---|---|---|---|---|\n");
     static const int rows[] = { 1, 2, 4, 1000 };
-    for (int s = 0; s < N_SIZES; s++) {
-        TkFrameLayout l = tk_frame_layout(sizes[s][0], sizes[s][1]);
+    for (int s = 0; s < N_BENCH_SIZES; s++) {
+        TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         for (int input = 0; input < 2; input++) {
             Frames f;
-            if (load_input(dev, &l, o->frames, input, &f) < 0)
+            if (tk_bench_load_input(dev, &l, o->frames, input, &f) < 0)
                 continue;
             double bytes[4] = { 0, 0, 0, 0 };
             for (int r = 0; r < 4; r++) {
@@ -644,7 +570,7 @@ static int bench_slices(const Options *o)
             printf("| %s | %dx%d | %.0f | %.0f | %.0f | %.0f | %+.1f%% |\n",
                    input ? "conversation" : "pattern", l.width, l.height, bytes[0], bytes[1],
                    bytes[2], bytes[3], 100.0 * (bytes[0] / bytes[3] - 1));
-            frames_free(&f);
+            tk_bench_frames_free(&f);
         }
     }
     tk_vk_device_close(&dev);
@@ -653,7 +579,7 @@ static int bench_slices(const Options *o)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|slices [--frames N] [--qp Q] "
+    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|slices [--frames N] [--qp Q] "
                     "[--sessions S] [--threads T]\n");
     return 2;
 }
@@ -661,7 +587,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    Options o = { .frames = 60, .qp = 26, .sessions = 8, .threads = cores > 0 ? (int)cores : 1 };
+    BenchOptions o = { .frames = 60, .qp = 26, .sessions = 8, .threads = cores > 0 ? (int)cores : 1 };
     if (argc < 2)
         return usage();
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -685,6 +611,8 @@ int main(int argc, char **argv)
         return bench_throughput(&o);
     if (!strcmp(argv[1], "pipeline"))
         return bench_pipeline(&o);
+    if (!strcmp(argv[1], "profile"))
+        return tk_bench_profile(&o);
     if (!strcmp(argv[1], "slices"))
         return bench_slices(&o);
     return usage();

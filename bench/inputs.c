@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "render/render.h"
 #include "scene/scene.h"
 
@@ -72,4 +74,68 @@ int tk_bench_conversation(TkVkDevice *dev, const TkFrameLayout *l, int n, uint8_
     tk_renderer_destroy(&renderer);
     tk_scene_destroy(&scene);
     return err;
+}
+
+int tk_bench_frames_alloc(Frames *f, const TkFrameLayout *l, int n)
+{
+    f->layout = *l;
+    f->n = n;
+    f->data = calloc((size_t)n, sizeof(*f->data));
+    if (!f->data)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (!(f->data[i] = calloc(1, l->size)))
+            return -1;
+    return 0;
+}
+
+void tk_bench_frames_free(Frames *f)
+{
+    for (int i = 0; f->data && i < f->n; i++)
+        free(f->data[i]);
+    free(f->data);
+    f->data = NULL;
+}
+
+int tk_bench_load_input(TkVkDevice *dev, const TkFrameLayout *l, int n, int input, Frames *f)
+{
+    if (tk_bench_frames_alloc(f, l, n) < 0) {
+        tk_bench_frames_free(f);
+        return -1;
+    }
+    if (input == INPUT_PATTERN) {
+        for (int i = 0; i < f->n; i++)
+            tk_bench_pattern(l, i, f->data[i]);
+        return 0;
+    }
+    if (!dev || tk_bench_conversation(dev, l, f->n, f->data) < 0) {
+        tk_bench_frames_free(f);
+        return -1;
+    }
+    return 0;
+}
+
+int tk_bench_upload_frame(TkVkDevice *dev, TkVkCmd *cmd, TkVkBuffer *staging, TkVkBuffer *dst,
+                          const uint8_t *data, size_t size)
+{
+    memcpy(staging->map, data, size);
+    int err = tk_vk_cmd_begin(dev, cmd);
+    if (err < 0)
+        return err;
+    tk_vk_cmd_copy(dev, cmd, staging, 0, dst, 0, size);
+    tk_vk_cmd_barrier(dev, cmd);
+    if ((err = tk_vk_cmd_submit(dev, cmd)) < 0)
+        return err;
+    return tk_vk_cmd_wait(dev, cmd);
+}
+
+TkVkDevice *tk_bench_open_device(void)
+{
+    static const TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkVkDeviceParams p = { .device_index = -1, .log = &log };
+    TkVkDevice *dev = NULL;
+    if (tk_vk_device_open(&dev, &p) < 0)
+        return NULL;
+    fprintf(stderr, "device: %s\n", dev->props.deviceName);
+    return dev;
 }

@@ -50,6 +50,8 @@ void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c)
         tk_vk_cmd_wait(dev, c);
     if (c->fence)
         f->vkDestroyFence(dev->device, c->fence, NULL);
+    if (c->timestamps)
+        f->vkDestroyQueryPool(dev->device, c->timestamps, NULL);
     if (c->pool)
         f->vkDestroyCommandPool(dev->device, c->pool, NULL); /* frees c->cmd */
     memset(c, 0, sizeof(*c));
@@ -70,6 +72,9 @@ int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c)
     if ((err = tk_vk_check(dev, f->vkBeginCommandBuffer(c->cmd, &begin), "vkBeginCommandBuffer")) < 0)
         return err;
     c->recording = 1;
+    c->n_timestamps = 0;
+    if (c->timestamps)
+        f->vkCmdResetQueryPool(c->cmd, c->timestamps, 0, c->max_timestamps);
     return 0;
 }
 
@@ -174,5 +179,67 @@ int tk_vk_cmd_wait(TkVkDevice *dev, TkVkCmd *c)
         return err;
     if (dev->validation_errors)
         return TALKIE_ERROR_VALIDATION;
+    return 0;
+}
+
+int tk_vk_cmd_enable_timestamps(TkVkDevice *dev, TkVkCmd *c, uint32_t max)
+{
+    const TkVkFunctions *f = &dev->vk;
+    if (c->timestamps || max == 0)
+        return TALKIE_ERR(EINVAL);
+    uint32_t n_families = 0;
+    VkQueueFamilyProperties families[32];
+    f->vkGetPhysicalDeviceQueueFamilyProperties(dev->physical, &n_families, NULL);
+    n_families = n_families > 32 ? 32 : n_families;
+    f->vkGetPhysicalDeviceQueueFamilyProperties(dev->physical, &n_families, families);
+    if (dev->compute_family >= n_families ||
+        families[dev->compute_family].timestampValidBits == 0 ||
+        dev->props.limits.timestampPeriod <= 0)
+        return TALKIE_ERROR_UNSUPPORTED;
+    VkQueryPoolCreateInfo info = {
+        .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+        .queryType = VK_QUERY_TYPE_TIMESTAMP,
+        .queryCount = max,
+    };
+    int err = tk_vk_check(dev, f->vkCreateQueryPool(dev->device, &info, NULL, &c->timestamps),
+                          "vkCreateQueryPool");
+    if (err < 0)
+        return err;
+    c->max_timestamps = max;
+    return 0;
+}
+
+void tk_vk_cmd_timestamp(TkVkDevice *dev, TkVkCmd *c)
+{
+    if (!c->timestamps || c->n_timestamps >= c->max_timestamps)
+        return;
+    dev->vk.vkCmdWriteTimestamp(c->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, c->timestamps,
+                                c->n_timestamps++);
+}
+
+int tk_vk_cmd_read_timestamps(TkVkDevice *dev, TkVkCmd *c, double *ms, uint32_t *n)
+{
+    if (!c->timestamps || c->submitted) {
+        *n = 0;
+        return TALKIE_ERR(EINVAL);
+    }
+    uint32_t count = c->n_timestamps < *n ? c->n_timestamps : *n;
+    uint64_t ticks[64];
+    count = count > 64 ? 64 : count;
+    *n = 0;
+    if (count == 0)
+        return 0;
+    int err = tk_vk_check(dev,
+                          dev->vk.vkGetQueryPoolResults(dev->device, c->timestamps, 0, count,
+                                                        sizeof(ticks), ticks, sizeof(ticks[0]),
+                                                        VK_QUERY_RESULT_64_BIT |
+                                                            VK_QUERY_RESULT_WAIT_BIT),
+                          "vkGetQueryPoolResults");
+    if (err < 0)
+        return err;
+    double ns_per_tick = dev->props.limits.timestampPeriod;
+    for (uint32_t i = 0; i < count; i++)
+        ms[i] = (double)(ticks[i] - ticks[0]) * ns_per_tick / 1e6;
+    *n = count;
     return 0;
 }

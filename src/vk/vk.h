@@ -111,6 +111,9 @@ typedef struct TkVkCmd {
     VkFence fence;
     int recording;           /* between begin and submit */
     int submitted;           /* submitted and not yet waited for */
+    VkQueryPool timestamps;  /* profiling only (tk_vk_cmd_enable_timestamps), else NULL */
+    uint32_t max_timestamps;
+    uint32_t n_timestamps;   /* written since begin */
 } TkVkCmd;
 
 /* Safe to call from several threads on one device; each TkVkCmd is used by one thread. */
@@ -134,6 +137,16 @@ int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c);
 /* Waits for the last submission; returns TALKIE_ERROR_VALIDATION if the validation layer
  * reported an error meanwhile. */
 int tk_vk_cmd_wait(TkVkDevice *dev, TkVkCmd *c);
+
+/* Profiling: GPU timestamps in a command buffer. Once enabled (up to `max` per submission),
+ * tk_vk_cmd_timestamp() records the time at which everything recorded before it has
+ * finished; without enabling it does nothing, so code can mark its steps unconditionally.
+ * Errors of enable: TALKIE_ERROR_UNSUPPORTED where the queue has no timestamps. */
+int tk_vk_cmd_enable_timestamps(TkVkDevice *dev, TkVkCmd *c, uint32_t max);
+void tk_vk_cmd_timestamp(TkVkDevice *dev, TkVkCmd *c);
+/* After the wait: the timestamps of the last submission in ms after its first one, into
+ * ms[0..*n-1] (*n in: capacity, out: count). */
+int tk_vk_cmd_read_timestamps(TkVkDevice *dev, TkVkCmd *c, double *ms, uint32_t *n);
 
 
 #endif

@@ -108,6 +108,7 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
 enum {
     STAGE_CLEAR, STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
 };
+_Static_assert(N_STAGES == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
 
 /* Workgroups of copy_used.comp: 4096 invocations cover a frame of talkie's sizes in one or
  * two strides. */
@@ -178,7 +179,7 @@ int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_
     return res < 0 ? res : frame.result;
 }
 
-int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
+int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
 {
     if (n < 1 || !cmd)
         return TALKIE_ERR(EINVAL);
@@ -199,12 +200,22 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         return res;
     if ((res = tk_vk_cmd_begin(dev, cmd)) < 0)
         return res;
+    tk_vk_cmd_timestamp(dev, cmd);
     for (int stage = 0; stage < N_STAGES; stage++) {
         for (int i = 0; i < n; i++)
             record_stage(frames[i].encoder, cmd, frames[i].src, stage);
         tk_vk_cmd_barrier(dev, cmd);
+        tk_vk_cmd_timestamp(dev, cmd);
     }
-    if ((res = tk_vk_cmd_submit(dev, cmd)) < 0 || (res = tk_vk_cmd_wait(dev, cmd)) < 0)
+    return tk_vk_cmd_submit(dev, cmd);
+}
+
+int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
+{
+    if (n < 1 || !cmd)
+        return TALKIE_ERR(EINVAL);
+    int res = tk_vk_cmd_wait(frames[0].encoder->dev, cmd);
+    if (res < 0)
         return res;
     for (int i = 0; i < n; i++) {
         TkEncoderGpuFrame *f = &frames[i];
@@ -213,4 +224,10 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
             res = f->result;
     }
     return res;
+}
+
+int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
+{
+    int res = tk_encoder_gpu_batch_submit(frames, n, cmd);
+    return res < 0 ? res : tk_encoder_gpu_batch_finish(frames, n, cmd);
 }

@@ -68,6 +68,15 @@ int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_
  * every frame succeeded, else the first error (each frame's own in .result). */
 int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 
+/* encode_batch in two halves, so that a caller can record and submit the next batch (of
+ * other encoders, on another TkVkCmd) while the GPU runs this one: submit records and
+ * submits; finish waits and builds the access units. Between the two, the encoders of the
+ * batch must not be used. Each stage ends with tk_vk_cmd_timestamp() (a profiling cmd has
+ * 1 + TK_ENCODER_GPU_STAGES of them). */
+#define TK_ENCODER_GPU_STAGES 6
+int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
+int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
+
 /* Frees a (partly) opened encoder and sets *e to NULL. */
 void tk_encoder_gpu_close(TkEncoderGpu **e);
 

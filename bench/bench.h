@@ -1,0 +1,19 @@
+/* What the subcommands of talkie-bench share: options and sizes. */
+#ifndef TALKIE_BENCH_BENCH_H
+#define TALKIE_BENCH_BENCH_H
+
+typedef struct BenchOptions {
+    int frames;
+    int qp;
+    int sessions;
+    int threads;
+} BenchOptions;
+
+/* 256x256, 320x240, 640x360: talkie's range of sizes */
+#define N_BENCH_SIZES 3
+extern const int bench_sizes[N_BENCH_SIZES][2];
+
+/* talkie-bench profile (profile.c) */
+int tk_bench_profile(const BenchOptions *o);
+
+#endif
