@@ -17,7 +17,7 @@
 #define PROFILE_ROUNDS 20
 
 static const char *const stage_names[TK_ENCODER_GPU_STAGES] = {
-    "clear", "analyse", "cavlc", "pack offsets", "pack write", "copy out",
+    "analyse", "cavlc", "pack offsets", "pack write", "copy out",
 };
 
 /* B encoders, each with its own source frame in device memory. */

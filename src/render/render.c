@@ -29,7 +29,7 @@ struct TkRenderer {
     TkComposer *composer;
     TkDrawList dl;
     TkTileBins bins;
-    TkVkKernel kernel;
+    const TkVkKernel *kernel; /* shared: the device's */
     TkVkBuffer list;         /* TK_VK_MEMORY_UPLOAD */
     size_t list_words;       /* its capacity */
     TkVkBuffer atlas;        /* TK_VK_MEMORY_DEVICE */
@@ -47,7 +47,6 @@ void tk_renderer_destroy(TkRenderer **rp)
         tk_vk_buffer_destroy(r->dev, &r->staging);
         tk_vk_buffer_destroy(r->dev, &r->atlas);
         tk_vk_buffer_destroy(r->dev, &r->list);
-        tk_vk_kernel_destroy(r->dev, &r->kernel);
     }
     tk_draw_list_free(&r->dl);
     tk_tile_bins_free(&r->bins);
@@ -78,7 +77,7 @@ int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *l
                             TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H);
     if (res < 0)
         goto error;
-    res = tk_vk_kernel_create(dev, &r->kernel, render_spv, sizeof(render_spv), 3, sizeof(TkRenderPush));
+    res = tk_vk_kernel_shared(dev, &r->kernel, render_spv, sizeof(render_spv), 3, sizeof(TkRenderPush));
     if (res < 0)
         goto error;
     *out = r;
@@ -157,7 +156,7 @@ int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
         .atlas_last = (uint32_t)(r->atlas.size / 4 - 1),
     };
     const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
-    tk_vk_cmd_dispatch(r->dev, cmd, &r->kernel, buffers, &push, (uint32_t)r->bins.tiles_x,
+    tk_vk_cmd_dispatch(r->dev, cmd, r->kernel, buffers, &push, (uint32_t)r->bins.tiles_x,
                        (uint32_t)r->bins.tiles_y, 1);
     tk_vk_cmd_barrier(r->dev, cmd);
     return 0;

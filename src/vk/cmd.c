@@ -72,6 +72,7 @@ int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c)
     if ((err = tk_vk_check(dev, f->vkBeginCommandBuffer(c->cmd, &begin), "vkBeginCommandBuffer")) < 0)
         return err;
     c->recording = 1;
+    c->bound = VK_NULL_HANDLE;
     c->n_timestamps = 0;
     if (c->timestamps)
         f->vkCmdResetQueryPool(c->cmd, c->timestamps, 0, c->max_timestamps);
@@ -99,7 +100,10 @@ void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
             .pBufferInfo = &infos[i],
         };
     }
-    f->vkCmdBindPipeline(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
+    if (c->bound != k->pipeline) {
+        f->vkCmdBindPipeline(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
+        c->bound = k->pipeline;
+    }
     if (k->n_buffers)
         f->vkCmdPushDescriptorSetKHR(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->layout, 0,
                                      k->n_buffers, writes);

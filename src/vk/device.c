@@ -383,6 +383,11 @@ int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params)
         return TALKIE_ERR(ENOMEM);
     dev->log = params->log;
     dev->vk.vkGetInstanceProcAddr = vkGetInstanceProcAddr;
+    if (pthread_mutex_init(&dev->kernels_lock, NULL) != 0) {
+        free(dev);
+        return TALKIE_ERR(ENOMEM);
+    }
+    dev->kernels_lock_ready = 1;
     const char *env = getenv("TALKIE_VALIDATION");
     int validation = params->validation || (env && env[0] == '1');
 
@@ -420,8 +425,12 @@ void tk_vk_device_close(TkVkDevice **pdev)
         return;
     if (dev->device) {
         dev->vk.vkDeviceWaitIdle(dev->device);
+        for (uint32_t i = 0; i < dev->n_shared_kernels; i++)
+            tk_vk_kernel_destroy(dev, &dev->shared_kernels[i].kernel);
         dev->vk.vkDestroyDevice(dev->device, NULL);
     }
+    if (dev->kernels_lock_ready)
+        pthread_mutex_destroy(&dev->kernels_lock);
     for (uint32_t i = 0; i < dev->n_queues; i++)
         pthread_mutex_destroy(&dev->queue_locks[i]);
     if (dev->messenger)

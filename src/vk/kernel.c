@@ -93,3 +93,32 @@ void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k)
         f->vkDestroyDescriptorSetLayout(dev->device, k->set_layout, NULL);
     memset(k, 0, sizeof(*k));
 }
+
+int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
+                        size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size)
+{
+    *k = NULL;
+    int err = 0;
+    pthread_mutex_lock(&dev->kernels_lock);
+    uint32_t i = 0;
+    while (i < dev->n_shared_kernels && dev->shared_kernels[i].spirv != spirv)
+        i++;
+    if (i == dev->n_shared_kernels) {
+        if (i == TK_VK_MAX_SHARED_KERNELS)
+            err = TALKIE_ERR(ENOSPC);
+        else if ((err = tk_vk_kernel_create(dev, &dev->shared_kernels[i].kernel, spirv,
+                                            spirv_bytes, n_buffers, push_size)) == 0) {
+            dev->shared_kernels[i].spirv = spirv;
+            dev->n_shared_kernels++;
+        }
+    }
+    if (err == 0) {
+        TkVkKernel *found = &dev->shared_kernels[i].kernel;
+        if (found->n_buffers != n_buffers || found->push_size != push_size)
+            err = TALKIE_ERR(EINVAL);
+        else
+            *k = found;
+    }
+    pthread_mutex_unlock(&dev->kernels_lock);
+    return err;
+}

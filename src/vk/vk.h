@@ -36,6 +36,21 @@ typedef struct TkVkDeviceParams {
  * time-sliced: many encoders on one device, one queue each, is how throughput scales. */
 #define TK_VK_MAX_QUEUES 16
 
+typedef struct TkVkKernel {
+    VkDescriptorSetLayout set_layout;
+    VkPipelineLayout layout;
+    VkPipeline pipeline;
+    uint32_t n_buffers;
+    uint32_t push_size;
+} TkVkKernel;
+
+/* Kernels the device builds once and hands to every user (tk_vk_kernel_shared). */
+#define TK_VK_MAX_SHARED_KERNELS 16
+typedef struct TkVkSharedKernel {
+    const uint32_t *spirv;            /* the key: the embedded code's address */
+    TkVkKernel kernel;
+} TkVkSharedKernel;
+
 typedef struct TkVkDevice {
     TkVkFunctions vk;                 /* per-device function table, see vk/functions.h */
     VkInstance instance;
@@ -58,6 +73,10 @@ typedef struct TkVkDevice {
     int has_video_encode_h264;
     const TkLog *log;
     atomic_int validation_errors;     /* errors the validation messenger has seen */
+    pthread_mutex_t kernels_lock;     /* guards shared_kernels */
+    int kernels_lock_ready;
+    TkVkSharedKernel shared_kernels[TK_VK_MAX_SHARED_KERNELS];
+    uint32_t n_shared_kernels;
 } TkVkDevice;
 
 int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params);
@@ -91,18 +110,15 @@ void tk_vk_buffer_destroy(TkVkDevice *dev, TkVkBuffer *buf);
 /* Makes GPU writes visible to the host map (no-op on coherent memory); call after the wait. */
 void tk_vk_buffer_invalidate(TkVkDevice *dev, const TkVkBuffer *buf);
 
-typedef struct TkVkKernel {
-    VkDescriptorSetLayout set_layout;
-    VkPipelineLayout layout;
-    VkPipeline pipeline;
-    uint32_t n_buffers;
-    uint32_t push_size;
-} TkVkKernel;
-
 /* `spirv` is the embedded shader (from a .spv.inc initializer), `spirv_bytes` its size. */
 int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, size_t spirv_bytes,
                         uint32_t n_buffers, uint32_t push_size);
 void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k);
+/* The device's one kernel for `spirv` (same arguments as create), built at the first call
+ * and owned by the device until it closes: encoders that share a device share pipelines,
+ * which makes them cheaper to open and lets a batch bind each pipeline once. Thread-safe. */
+int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
+                        size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size);
 
 typedef struct TkVkCmd {
     uint32_t queue;          /* index into dev->queues, chosen round-robin at creation */
@@ -111,6 +127,7 @@ typedef struct TkVkCmd {
     VkFence fence;
     int recording;           /* between begin and submit */
     int submitted;           /* submitted and not yet waited for */
+    VkPipeline bound;        /* pipeline bound since begin: rebinding per dispatch costs */
     VkQueryPool timestamps;  /* profiling only (tk_vk_cmd_enable_timestamps), else NULL */
     uint32_t max_timestamps;
     uint32_t n_timestamps;   /* written since begin */

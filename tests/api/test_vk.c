@@ -112,6 +112,36 @@ int main(void)
     }
     CHECK_CMP(dev->n_queues, >=, 1);
 
+    /* Shared kernels: one per code and device, the same arguments or EINVAL. */
+    const TkVkKernel *s1 = NULL, *s2 = NULL, *s3 = NULL;
+    CHECK_EQ(tk_vk_kernel_shared(dev, &s1, fill_test_spv, sizeof(fill_test_spv), 2, 8), 0);
+    CHECK_EQ(tk_vk_kernel_shared(dev, &s2, fill_test_spv, sizeof(fill_test_spv), 2, 8), 0);
+    CHECK(s1 != NULL && s1 == s2);
+    CHECK_EQ(tk_vk_kernel_shared(dev, &s3, fill_test_spv, sizeof(fill_test_spv), 2, 4),
+             TALKIE_ERR(EINVAL));
+    CHECK(s3 == NULL);
+
+    /* Timestamps: two around a dispatch through the shared kernel, the second not earlier;
+     * a third beyond the enabled count is dropped. */
+    CHECK_EQ(tk_vk_cmd_enable_timestamps(dev, &cmd, 2), 0);
+    CHECK_EQ(tk_vk_cmd_begin(dev, &cmd), 0);
+    uint32_t push[2] = { N, 1 };
+    const TkVkBuffer *bufs[2] = { &in, &out };
+    tk_vk_cmd_timestamp(dev, &cmd);
+    tk_vk_cmd_dispatch(dev, &cmd, s1, bufs, push, (N + 63) / 64, 1, 1);
+    tk_vk_cmd_barrier(dev, &cmd);
+    tk_vk_cmd_timestamp(dev, &cmd);
+    tk_vk_cmd_timestamp(dev, &cmd);
+    CHECK_EQ(tk_vk_cmd_submit(dev, &cmd), 0);
+    CHECK_EQ(tk_vk_cmd_wait(dev, &cmd), 0);
+    double ms[4] = { -1, -1, -1, -1 };
+    uint32_t n_ms = 4;
+    CHECK_EQ(tk_vk_cmd_read_timestamps(dev, &cmd, ms, &n_ms), 0);
+    CHECK_EQ(n_ms, 2);
+    CHECK_EQ(ms[0], 0);
+    CHECK_CMP(ms[1], >=, 0);
+    CHECK_CMP(ms[1], <, 10000);
+
     tk_vk_cmd_destroy(dev, &cmd);
     tk_vk_kernel_destroy(dev, &k);
     tk_vk_buffer_destroy(dev, &in);

@@ -53,9 +53,9 @@ int tk_analyse_gpu_create_shape(TkVkDevice *dev, TkAnalyseGpu *a, TkAnalyseShape
         return TALKIE_ERROR_UNSUPPORTED;
     a->shape = shape;
     if (shape == TK_ANALYSE_WIDE)
-        return tk_vk_kernel_create(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 3,
+        return tk_vk_kernel_shared(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 3,
                                    sizeof(AnalysePush));
-    return tk_vk_kernel_create(dev, &a->kernel, analyse_narrow_spv, sizeof(analyse_narrow_spv),
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_narrow_spv, sizeof(analyse_narrow_spv),
                                3, sizeof(AnalysePush));
 }
 
@@ -73,10 +73,11 @@ void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,
     };
     const TkVkBuffer *bufs[3] = { src, recon, coded };
     uint32_t slices = (uint32_t)((p->layout.mb_height + p->slice_mb_rows - 1) / p->slice_mb_rows);
-    tk_vk_cmd_dispatch(dev, cmd, &a->kernel, bufs, &push, slices, 1, 1);
+    tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, slices, 1, 1);
 }
 
 void tk_analyse_gpu_destroy(TkVkDevice *dev, TkAnalyseGpu *a)
 {
-    tk_vk_kernel_destroy(dev, &a->kernel);
+    (void)dev;
+    a->kernel = NULL; /* the device's */
 }

@@ -31,7 +31,7 @@ typedef enum TkAnalyseShape {
 } TkAnalyseShape;
 
 typedef struct TkAnalyseGpu {
-    TkVkKernel kernel;
+    const TkVkKernel *kernel; /* shared: the device's */
     TkAnalyseShape shape;    /* the one created: WIDE or NARROW */
 } TkAnalyseGpu;
 

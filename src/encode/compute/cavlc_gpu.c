@@ -17,7 +17,7 @@ typedef struct CavlcPush {
 int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c)
 {
     memset(c, 0, sizeof(*c));
-    return tk_vk_kernel_create(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 3,
+    return tk_vk_kernel_shared(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 3,
                                sizeof(CavlcPush));
 }
 
@@ -33,10 +33,11 @@ void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
     };
     const TkVkBuffer *bufs[3] = { coded, scratch, counts };
     uint32_t n_mbs = (uint32_t)(layout->mb_width * layout->mb_height);
-    tk_vk_cmd_dispatch(dev, cmd, &c->kernel, bufs, &push, (n_mbs + 63) / 64, 1, 1);
+    tk_vk_cmd_dispatch(dev, cmd, c->kernel, bufs, &push, (n_mbs + 63) / 64, 1, 1);
 }
 
 void tk_cavlc_gpu_destroy(TkVkDevice *dev, TkCavlcGpu *c)
 {
-    tk_vk_kernel_destroy(dev, &c->kernel);
+    (void)dev;
+    c->kernel = NULL; /* the device's */
 }

@@ -4,8 +4,8 @@
  *
  *     tk_cavlc_gpu_record(dev, &c, &cmd, &layout, slice_mb_rows, &coded, &scratch, &counts);
  *
- * `counts` holds n_mbs + 1 uints, zeroed by the caller before (tk_vk_cmd_fill, ordered by a
- * barrier); the last one comes out non-zero when a level was too large for Baseline CAVLC
+ * `counts` holds n_mbs + 1 uints; the last must be zero before (encoder_gpu zeroes it at
+ * open, pack.comp after reading it) and comes out non-zero when a level was too large for Baseline CAVLC
  * (the C reference's ERANGE).
  */
 #ifndef TALKIE_ENCODE_COMPUTE_CAVLC_GPU_H
@@ -15,7 +15,7 @@
 #include "vk/vk.h"
 
 typedef struct TkCavlcGpu {
-    TkVkKernel kernel;
+    const TkVkKernel *kernel; /* shared: the device's */
 } TkCavlcGpu;
 
 int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c);

@@ -29,7 +29,6 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_vk_buffer_destroy(dev, &e->slice_table);
     tk_vk_buffer_destroy(dev, &e->out);
     tk_vk_buffer_destroy(dev, &e->out_host);
-    tk_vk_kernel_destroy(dev, &e->copy_used);
     free(e);
     *pe = NULL;
 }
@@ -80,13 +79,20 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                                    TK_VK_MEMORY_DEVICE)) < 0 ||
         (res = tk_vk_buffer_create(dev, &e->out_host, tk_pack_out_words(&dims) * 4,
                                    TK_VK_MEMORY_READBACK)) < 0 ||
-        (res = tk_vk_kernel_create(dev, &e->copy_used, copy_used_spv, sizeof(copy_used_spv),
-                                   3, sizeof(uint32_t))) < 0) {
-        tk_encoder_gpu_close(&e);
-        return res;
-    }
+        (res = tk_vk_kernel_shared(dev, &e->copy_used, copy_used_spv, sizeof(copy_used_spv),
+                                   3, sizeof(uint32_t))) < 0 ||
+        (res = tk_vk_cmd_begin(dev, &e->cmd)) < 0)
+        goto error;
+    /* The CAVLC error flag must start at zero; pack.comp clears it after each frame. */
+    tk_vk_cmd_fill(dev, &e->cmd, &e->counts, 0);
+    tk_vk_cmd_barrier(dev, &e->cmd);
+    if ((res = tk_vk_cmd_submit(dev, &e->cmd)) < 0 || (res = tk_vk_cmd_wait(dev, &e->cmd)) < 0)
+        goto error;
     *pe = e;
     return 0;
+error:
+    tk_encoder_gpu_close(&e);
+    return res;
 }
 
 /* Prepares frame `qp` of e: writes its slice headers into the upload buffer (free: the
@@ -106,7 +112,7 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
  * everything recorded before it, so barriers inside a frame's stages would serialise the
  * whole batch. */
 enum {
-    STAGE_CLEAR, STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
+    STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
 };
 _Static_assert(N_STAGES == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
 
@@ -120,12 +126,6 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
     TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                          .slice_mb_rows = e->params.slice_mb_rows };
     switch (stage) {
-    case STAGE_CLEAR:
-        /* Zero what later stages accumulate into. Transfers get a stage of their own: mixed
-         * in between dispatches they keep a batch's dispatches from overlapping. */
-        tk_vk_cmd_fill(dev, cmd, &e->counts, 0);
-        tk_vk_cmd_fill(dev, cmd, &e->out, 0);
-        break;
     case STAGE_ANALYSE:
         tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
         break;
@@ -143,7 +143,7 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
     case STAGE_COPY_OUT: {
         const TkVkBuffer *bufs[3] = { &e->slice_table, &e->out, &e->out_host };
         uint32_t max_words = (uint32_t)(e->out.size / 4);
-        tk_vk_cmd_dispatch(dev, cmd, &e->copy_used, bufs, &max_words, COPY_USED_GROUPS, 1, 1);
+        tk_vk_cmd_dispatch(dev, cmd, e->copy_used, bufs, &max_words, COPY_USED_GROUPS, 1, 1);
         break;
     }
     }

@@ -37,7 +37,7 @@ typedef struct TkEncoderGpu {
     TkVkBuffer slice_table; /* readback: 2 + 2 * n_slices */
     TkVkBuffer out;         /* device: the packed slices (pack.comp ORs bits into it) */
     TkVkBuffer out_host;    /* readback: the used part of out (copy_used.comp) */
-    TkVkKernel copy_used;
+    const TkVkKernel *copy_used; /* shared: the device's */
     TkH264SliceHeader pic;  /* the frame being encoded */
     TkH264Gop next_gop;     /* the GOP state once it is done */
 } TkEncoderGpu;
@@ -73,7 +73,7 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
  * submits; finish waits and builds the access units. Between the two, the encoders of the
  * batch must not be used. Each stage ends with tk_vk_cmd_timestamp() (a profiling cmd has
  * 1 + TK_ENCODER_GPU_STAGES of them). */
-#define TK_ENCODER_GPU_STAGES 6
+#define TK_ENCODER_GPU_STAGES 5
 int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 

@@ -18,7 +18,7 @@ typedef struct PackPush {
 int tk_pack_gpu_create(TkVkDevice *dev, TkPackGpu *p)
 {
     memset(p, 0, sizeof(*p));
-    return tk_vk_kernel_create(dev, &p->kernel, pack_spv, sizeof(pack_spv), 6,
+    return tk_vk_kernel_shared(dev, &p->kernel, pack_spv, sizeof(pack_spv), 6,
                                sizeof(PackPush));
 }
 
@@ -30,12 +30,13 @@ void tk_pack_gpu_record(TkVkDevice *dev, const TkPackGpu *p, TkVkCmd *cmd, const
     const TkVkBuffer *bufs[6] = { counts, scratch, hdr, mb_offset, slice_table, out };
     PackPush push = { d->n_mbs, d->mbs_per_slice, d->n_slices, (uint32_t)pass };
     if (pass == TK_PACK_PASS_OFFSETS)
-        tk_vk_cmd_dispatch(dev, cmd, &p->kernel, bufs, &push, 1, 1, 1);
+        tk_vk_cmd_dispatch(dev, cmd, p->kernel, bufs, &push, 1, 1, 1);
     else
-        tk_vk_cmd_dispatch(dev, cmd, &p->kernel, bufs, &push, (d->n_mbs + 255) / 256, 1, 1);
+        tk_vk_cmd_dispatch(dev, cmd, p->kernel, bufs, &push, (d->n_mbs + 255) / 256, 1, 1);
 }
 
 void tk_pack_gpu_destroy(TkVkDevice *dev, TkPackGpu *p)
 {
-    tk_vk_kernel_destroy(dev, &p->kernel);
+    (void)dev;
+    p->kernel = NULL; /* the device's */
 }

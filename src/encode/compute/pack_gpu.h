@@ -19,7 +19,7 @@
 #define TK_PACK_GPU_MAX_SLICES 1024
 
 typedef struct TkPackGpu {
-    TkVkKernel kernel;
+    const TkVkKernel *kernel; /* shared: the device's */
 } TkPackGpu;
 
 int tk_pack_gpu_create(TkVkDevice *dev, TkPackGpu *p);

@@ -1,20 +1,38 @@
 /* Annex B NAL units and emulation prevention; see nal.h. */
 #include "encode/h264/nal.h"
 
+#include <string.h>
+
 #include "talkie/talkie.h"
 
 size_t tk_nal_escape(uint8_t *dst, const uint8_t *src, size_t n)
 {
-    size_t out = 0;
-    int zeros = 0; /* consecutive zero bytes written so far */
-    for (size_t i = 0; i < n; i++) {
-        if (zeros >= 2 && src[i] <= 3) {
-            dst[out++] = 3;
-            zeros = 0;
+    /* Slice data rarely has two zero bytes in a row, so rather than counting zeros byte by
+     * byte, memchr finds each zero and the runs between escapes are copied whole: a frame's
+     * slices are escaped several times faster. An escape goes before src[j + 2] when
+     * src[j] and src[j + 1] are zero and src[j + 2] <= 3; the count of zeros restarts after
+     * it, so the next pair may begin at j + 2. */
+    size_t out = 0, copied = 0, i = 0;
+    while (n >= 3 && i < n - 2) {
+        const uint8_t *zero = memchr(src + i, 0, n - 2 - i);
+        if (!zero)
+            break;
+        size_t j = (size_t)(zero - src);
+        if (src[j + 1] != 0) {
+            i = j + 2;
+            continue;
         }
-        dst[out++] = src[i];
-        zeros = src[i] == 0 ? zeros + 1 : 0;
+        if (src[j + 2] > 3) {
+            i = j + 3;
+            continue;
+        }
+        memcpy(dst + out, src + copied, j + 2 - copied);
+        out += j + 2 - copied;
+        dst[out++] = 3;
+        copied = i = j + 2;
     }
+    memcpy(dst + out, src + copied, n - copied);
+    out += n - copied;
     /* 7.4.1: when the RBSP ends in 0x00 (only cabac_zero_words can do that), a final 0x03
      * keeps the next start code from being read as part of this unit. */
     if (n > 0 && src[n - 1] == 0)

@@ -5,7 +5,7 @@
  * were finished by the analysis dispatch before this one, so all macroblocks of the frame
  * are coded at once; each writes its bits MSB-first to its own scratch area
  * (TK_MB_SCRATCH_WORDS words) and its bit count to counts[i]. A level Baseline cannot code
- * sets bit 0 of counts[n_mbs] (the host zeroes it first) where the C reference returns ERANGE.
+ * sets bit 0 of counts[n_mbs] (zero at open; pack.comp clears it after reading) where the C reference returns ERANGE.
  *
  * Buffers: 0 TkCodedMb[n_mbs] (read), 1 scratch (n_mbs * 512 uint), 2 counts (n_mbs + 1 uint).
  */

@@ -6,13 +6,17 @@
  *            its macroblocks' bit counts after the slice header gives each macroblock's bit
  *            offset in the slice, and the slice's byte size (with rbsp_slice_trailing_bits);
  *            invocation 0 then lays the slices out back to back (shared memory), and each
- *            slice's offset is added to its macroblocks' offsets.
+ *            slice's offset is added to its macroblocks' offsets. The workgroup then zeroes
+ *            the output words phase 1 will OR into (only those: a frame's stream is a small
+ *            part of the buffer, and a transfer fill of the whole buffer between dispatches
+ *            keeps a batch's dispatches from overlapping), and clears the CAVLC error flag
+ *            it has copied, for the next frame.
  *   phase 1, one invocation per macroblock: ORs its scratch words in at its offset with
  *            atomicOr (the first and last words are shared with the neighbours); the first
  *            macroblock of a slice also writes the slice header, the last the stop bit.
  *
- * The output holds stream bytes 4 per uint, little-endian, and must be zeroed before phase 1.
- * Buffers: 0 counts (n_mbs + 1: [n_mbs] = CAVLC error flag), 1 scratch, 2 slice headers
+ * The output holds stream bytes 4 per uint, little-endian.
+ * Buffers: 0 counts (n_mbs + 1: [n_mbs] = CAVLC error flag, zero at open), 1 scratch, 2 slice headers
  * (TK_SLICE_HDR_WORDS per slice: bit count, then MSB-first words), 3 mb_offset (n_mbs),
  * 4 slice table ([0] total bytes, [1] error flag, then byte offset and size per slice),
  * 5 output.
@@ -21,7 +25,7 @@
 
 layout(local_size_x = 256) in;
 
-layout(std430, binding = 0) readonly buffer Counts { uint counts[]; };
+layout(std430, binding = 0) buffer Counts { uint counts[]; };
 layout(std430, binding = 1) readonly buffer Scratch { uint scratch[]; };
 layout(std430, binding = 2) readonly buffer Headers { uint hdr[]; };
 layout(std430, binding = 3) buffer Offsets { uint mb_offset[]; };
@@ -41,6 +45,7 @@ layout(push_constant) uniform Params {
 
 shared uint s_bytes[MAX_SLICES];
 shared uint s_start[MAX_SLICES];
+shared uint s_total;
 
 uint to_bytes(uint v)
 {
@@ -79,9 +84,13 @@ void offsets()
         }
         slice_table[0] = pos;
         slice_table[1] = counts[pc.n_mbs];
+        counts[pc.n_mbs] = 0u;
+        s_total = pos;
     }
     memoryBarrierShared();
     barrier();
+    for (uint w = t; w < (s_total + 3u) / 4u; w += 256u)
+        out_words[w] = 0u;
     for (uint s = t; s < pc.n_slices; s += 256u) {
         slice_table[2u + 2u * s] = s_start[s];
         slice_table[3u + 2u * s] = s_bytes[s];
