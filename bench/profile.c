@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "batch.h"
 #include "bench.h"
 #include "encode/compute/encoder_gpu.h"
 #include "inputs.h"
@@ -20,86 +21,25 @@ static const char *const stage_names[TK_ENCODER_GPU_STAGES] = {
     "analyse", "cavlc", "pack offsets", "pack write", "copy out",
 };
 
-/* B encoders, each with its own source frame in device memory. */
-typedef struct Group {
-    int n;
-    TkEncoderGpu **enc;
-    TkVkBuffer *src;
-    TkEncoderGpuFrame *frames;
-    TkVkCmd cmd;
-} Group;
-
-static void group_free(TkVkDevice *dev, Group *g)
-{
-    tk_vk_cmd_destroy(dev, &g->cmd);
-    for (int i = 0; g->enc && g->src && i < g->n; i++) {
-        tk_encoder_gpu_close(&g->enc[i]);
-        tk_vk_buffer_destroy(dev, &g->src[i]);
-    }
-    free(g->enc);
-    free(g->src);
-    free(g->frames);
-}
-
-static int group_open(TkVkDevice *dev, const Frames *f, int n, int qp, Group *g)
-{
-    *g = (Group){ .n = n };
-    TkEncoderRefParams p = { .layout = f->layout, .fps_num = 30, .fps_den = 1, .keyint = 1,
-                             .slice_mb_rows = 1 };
-    TkVkBuffer staging = { 0 };
-    g->enc = calloc((size_t)n, sizeof(*g->enc));
-    g->src = calloc((size_t)n, sizeof(*g->src));
-    g->frames = calloc((size_t)n, sizeof(*g->frames));
-    int ok = g->enc && g->src && g->frames && tk_vk_cmd_create(dev, &g->cmd) >= 0 &&
-             tk_vk_cmd_enable_timestamps(dev, &g->cmd, 1 + TK_ENCODER_GPU_STAGES) >= 0 &&
-             tk_vk_buffer_create(dev, &staging, f->layout.size, TK_VK_MEMORY_UPLOAD) >= 0;
-    for (int i = 0; ok && i < n; i++) {
-        ok = tk_encoder_gpu_open(&g->enc[i], dev, &p) >= 0 &&
-             tk_vk_buffer_create(dev, &g->src[i], f->layout.size, TK_VK_MEMORY_DEVICE) >= 0 &&
-             tk_bench_upload_frame(dev, &g->cmd, &staging, &g->src[i], f->data[i % f->n],
-                                   f->layout.size) >= 0;
-        g->frames[i] = (TkEncoderGpuFrame){ .encoder = g->enc[i], .src = &g->src[i], .qp = qp };
-    }
-    tk_vk_buffer_destroy(dev, &staging);
-    if (!ok)
-        group_free(dev, g);
-    return ok ? 0 : -1;
-}
-
-static int group_submit(Group *g)
-{
-    return tk_encoder_gpu_batch_submit(g->frames, g->n, &g->cmd);
-}
-
-static int group_finish(Group *g)
-{
-    int res = tk_encoder_gpu_batch_finish(g->frames, g->n, &g->cmd);
-    for (int i = 0; i < g->n; i++) {
-        free(g->frames[i].au);
-        g->frames[i].au = NULL;
-    }
-    return res;
-}
-
 /* One row: serial batches with every part timed, then pipelined batches' frames/s. */
 static int profile_row(TkVkDevice *dev, const Frames *f, int batch, int qp)
 {
-    Group a, b;
-    if (group_open(dev, f, batch, qp, &a) < 0)
+    BenchGroup a, b;
+    if (tk_bench_group_open(dev, f, 0, batch, qp, 1, &a) < 0)
         return -1;
-    if (group_open(dev, f, batch, qp, &b) < 0) {
-        group_free(dev, &a);
+    if (tk_bench_group_open(dev, f, 0, batch, qp, 1, &b) < 0) {
+        tk_bench_group_free(dev, &a);
         return -1;
     }
     double submit = 0, wait = 0, finish = 0, stages[TK_ENCODER_GPU_STAGES] = { 0 };
     int ok = 1;
     for (int r = 0; ok && r <= PROFILE_ROUNDS; r++) {
         double t0 = tk_bench_now_ms();
-        ok = group_submit(&a) >= 0;
+        ok = tk_bench_group_submit(&a) >= 0;
         double t1 = tk_bench_now_ms();
         ok = ok && tk_vk_cmd_wait(dev, &a.cmd) >= 0;
         double t2 = tk_bench_now_ms();
-        ok = ok && group_finish(&a) >= 0;
+        ok = ok && tk_bench_group_finish(&a) >= 0;
         double t3 = tk_bench_now_ms();
         double ts[1 + TK_ENCODER_GPU_STAGES];
         uint32_t n_ts = 1 + TK_ENCODER_GPU_STAGES;
@@ -115,14 +55,11 @@ static int profile_row(TkVkDevice *dev, const Frames *f, int batch, int qp)
     }
     /* pipelined: b is recorded and submitted while a runs, and the other way round */
     double p0 = tk_bench_now_ms();
-    ok = ok && group_submit(&a) >= 0;
-    for (int r = 0; ok && r < PROFILE_ROUNDS; r++)
-        ok = group_submit(&b) >= 0 && group_finish(&a) >= 0 && group_submit(&a) >= 0 &&
-             group_finish(&b) >= 0;
-    ok = ok && group_finish(&a) >= 0;
-    double pipelined = (2.0 * PROFILE_ROUNDS + 1) * batch / ((tk_bench_now_ms() - p0) / 1e3);
-    group_free(dev, &a);
-    group_free(dev, &b);
+    int frames = ok ? tk_bench_groups_pipelined(&a, &b, PROFILE_ROUNDS) : -1;
+    double pipelined = frames / ((tk_bench_now_ms() - p0) / 1e3);
+    ok = frames > 0;
+    tk_bench_group_free(dev, &a);
+    tk_bench_group_free(dev, &b);
     if (!ok)
         return -1;
 
