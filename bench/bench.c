@@ -12,6 +12,8 @@
  *                                               public API, per encoder
  *   talkie-bench profile [--frames N]           compute encoder batches: host and GPU time of
  *                                               each stage (profile.c)
+ *   talkie-bench kernels                        the driver's statistics of the encoder's
+ *                                               kernels (registers and such), where offered
  *   talkie-bench slices [--frames N]            bytes per frame by slice height (the cost of
  *                                               coding macroblock rows in parallel)
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
@@ -568,7 +570,7 @@ static int bench_slices(const BenchOptions *o)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|slices [--frames N] [--qp Q] "
+    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|kernels|slices [--frames N] [--qp Q] "
                     "[--sessions S] [--threads T]\n");
     return 2;
 }
@@ -600,6 +602,8 @@ int main(int argc, char **argv)
         return bench_throughput(&o);
     if (!strcmp(argv[1], "pipeline"))
         return bench_pipeline(&o);
+    if (!strcmp(argv[1], "kernels"))
+        return tk_bench_kernels();
     if (!strcmp(argv[1], "profile"))
         return tk_bench_profile(&o);
     if (!strcmp(argv[1], "slices"))

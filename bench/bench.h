@@ -15,5 +15,7 @@ extern const int bench_sizes[N_BENCH_SIZES][2];
 
 /* talkie-bench profile (profile.c) */
 int tk_bench_profile(const BenchOptions *o);
+/* talkie-bench kernels: the driver's statistics of the encoder's kernels (profile.c) */
+int tk_bench_kernels(void);
 
 #endif

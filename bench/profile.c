@@ -113,3 +113,33 @@ int tk_bench_profile(const BenchOptions *o)
     tk_vk_device_close(&dev);
     return res;
 }
+
+static void print_kernel(TkVkDevice *dev, const char *name, const TkVkKernel *k)
+{
+    char text[2048];
+    int res = k ? tk_vk_kernel_statistics(dev, k, text, sizeof(text)) : TALKIE_ERROR_UNSUPPORTED;
+    printf("%s:\n%s\n", name, res < 0 ? "(no statistics from this driver)\n" : text);
+}
+
+int tk_bench_kernels(void)
+{
+    static const TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkVkDeviceParams p = { .device_index = -1, .log = &log, .kernel_statistics = 1 };
+    TkVkDevice *dev = NULL;
+    if (tk_vk_device_open(&dev, &p) < 0)
+        return 1;
+    printf("Compiler statistics of the encoder's kernels on %s:\n\n", dev->props.deviceName);
+    TkAnalyseGpu wide = { 0 }, narrow = { 0 };
+    TkCavlcGpu cavlc = { 0 };
+    TkPackGpu pack = { 0 };
+    tk_analyse_gpu_create_shape(dev, &wide, TK_ANALYSE_WIDE);
+    tk_analyse_gpu_create_shape(dev, &narrow, TK_ANALYSE_NARROW);
+    tk_cavlc_gpu_create(dev, &cavlc);
+    tk_pack_gpu_create(dev, &pack);
+    print_kernel(dev, "analyse.comp", wide.kernel);
+    print_kernel(dev, "analyse_narrow.comp", narrow.kernel);
+    print_kernel(dev, "cavlc.comp", cavlc.kernel);
+    print_kernel(dev, "pack.comp", pack.kernel);
+    tk_vk_device_close(&dev);
+    return 0;
+}

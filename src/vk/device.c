@@ -160,6 +160,7 @@ typedef struct DeviceCaps {
     uint32_t subgroup_size;
     char driver[256];
     int push_descriptor;
+    int executable_properties;
     int encode_h264, decode_h264, decode_h265;
 } DeviceCaps;
 
@@ -239,6 +240,8 @@ static int query_caps(const TkVkFunctions *f, VkPhysicalDevice pd, DeviceCaps *c
             caps->encode_family = i;
 
     caps->push_descriptor = has_extension(exts, n_exts, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+    caps->executable_properties =
+        has_extension(exts, n_exts, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     caps->encode_h264 = caps->encode_family != UINT32_MAX &&
                         has_extension(exts, n_exts, "VK_KHR_video_encode_queue") &&
                         has_extension(exts, n_exts, "VK_KHR_video_encode_h264");
@@ -331,7 +334,7 @@ static int pick_device(TkVkDevice *dev, const TkVkDeviceParams *params, DeviceCa
     return 0;
 }
 
-static int create_device(TkVkDevice *dev, const DeviceCaps *caps)
+static int create_device(TkVkDevice *dev, const DeviceCaps *caps, int kernel_statistics)
 {
     TkVkFunctions *f = &dev->vk;
     float priorities[TK_VK_MAX_QUEUES];
@@ -348,12 +351,19 @@ static int create_device(TkVkDevice *dev, const DeviceCaps *caps)
         .queueCount = n_queues,
         .pQueuePriorities = priorities,
     };
-    const char *extensions[] = { VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME };
+    const char *extensions[] = { VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME,
+                                 VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME };
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_info = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR,
+        .pipelineExecutableInfo = VK_TRUE,
+    };
+    dev->kernel_statistics = kernel_statistics && caps->executable_properties;
     VkDeviceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+        .pNext = dev->kernel_statistics ? &executable_info : NULL,
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &queue,
-        .enabledExtensionCount = 1,
+        .enabledExtensionCount = dev->kernel_statistics ? 2 : 1,
         .ppEnabledExtensionNames = extensions,
     };
     int err = tk_vk_check(dev, f->vkCreateDevice(dev->physical, &info, NULL, &dev->device),
@@ -397,7 +407,7 @@ int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params)
         goto error;
     if ((err = pick_device(dev, params, &caps)) < 0)
         goto error;
-    if ((err = create_device(dev, &caps)) < 0)
+    if ((err = create_device(dev, &caps, params->kernel_statistics)) < 0)
         goto error;
     dev->props = caps.props;
     dev->vk.vkGetPhysicalDeviceMemoryProperties(dev->physical, &dev->mem_props);

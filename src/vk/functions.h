@@ -71,7 +71,9 @@
     X(vkDestroyFence, DEVICE)                                \
     X(vkResetFences, DEVICE)                                 \
     X(vkWaitForFences, DEVICE)                               \
-    X(vkQueueSubmit, DEVICE)
+    X(vkQueueSubmit, DEVICE)                                 \
+    X(vkGetPipelineExecutablePropertiesKHR, DEVICE) /* VK_KHR_pipeline_executable_properties, profiling */ \
+    X(vkGetPipelineExecutableStatisticsKHR, DEVICE) /* VK_KHR_pipeline_executable_properties, profiling */
 
 typedef struct TkVkFunctions {
     PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr;

@@ -1,4 +1,5 @@
 /* Compute kernels: a pipeline from embedded SPIR-V whose storage buffers are pushed. */
+#include <stdio.h>
 #include <string.h>
 
 #include "vk/vk.h"
@@ -68,6 +69,7 @@ int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, s
             .module = module,
             .pName = "main",
         },
+        .flags = dev->kernel_statistics ? VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR : 0,
         .layout = k->layout,
     };
     err = tk_vk_check(dev, f->vkCreateComputePipelines(dev->device, VK_NULL_HANDLE, 1, &pipe_info,
@@ -121,4 +123,49 @@ int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *s
     }
     pthread_mutex_unlock(&dev->kernels_lock);
     return err;
+}
+
+int tk_vk_kernel_statistics(TkVkDevice *dev, const TkVkKernel *k, char *text, size_t cap)
+{
+    const TkVkFunctions *f = &dev->vk;
+    if (cap)
+        text[0] = 0;
+    if (!dev->kernel_statistics || !f->vkGetPipelineExecutableStatisticsKHR)
+        return TALKIE_ERROR_UNSUPPORTED;
+    VkPipelineExecutableInfoKHR exe = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR,
+        .pipeline = k->pipeline,
+        .executableIndex = 0,
+    };
+    VkPipelineExecutableStatisticKHR stats[32];
+    uint32_t n = 32;
+    for (uint32_t i = 0; i < n; i++)
+        stats[i] = (VkPipelineExecutableStatisticKHR){
+            .sType = VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR,
+        };
+    VkResult res = f->vkGetPipelineExecutableStatisticsKHR(dev->device, &exe, &n, stats);
+    if (res != VK_SUCCESS && res != VK_INCOMPLETE)
+        return tk_vk_check(dev, res, "vkGetPipelineExecutableStatisticsKHR");
+    size_t pos = 0;
+    for (uint32_t i = 0; i < n && pos < cap; i++) {
+        const VkPipelineExecutableStatisticKHR *s = &stats[i];
+        int w;
+        switch (s->format) {
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+            w = snprintf(text + pos, cap - pos, "%s %u\n", s->name, s->value.b32);
+            break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+            w = snprintf(text + pos, cap - pos, "%s %lld\n", s->name, (long long)s->value.i64);
+            break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+            w = snprintf(text + pos, cap - pos, "%s %llu\n", s->name,
+                         (unsigned long long)s->value.u64);
+            break;
+        default:
+            w = snprintf(text + pos, cap - pos, "%s %g\n", s->name, s->value.f64);
+            break;
+        }
+        pos += w > 0 ? (size_t)w : 0;
+    }
+    return 0;
 }

@@ -28,6 +28,8 @@ typedef struct TkVkDeviceParams {
     int device_index;        /* -1: best available */
     const char *device_name; /* substring match, or NULL */
     int validation;          /* enable VK_LAYER_KHRONOS_validation + messenger */
+    int kernel_statistics;   /* profiling: keep the compiler's statistics of every kernel
+                                (VK_KHR_pipeline_executable_properties, where offered) */
     const TkLog *log;        /* kept by pointer: must outlive the device */
 } TkVkDeviceParams;
 
@@ -73,6 +75,7 @@ typedef struct TkVkDevice {
     int has_video_encode_h264;
     const TkLog *log;
     atomic_int validation_errors;     /* errors the validation messenger has seen */
+    int kernel_statistics;            /* kernels are built with their statistics kept */
     pthread_mutex_t kernels_lock;     /* guards shared_kernels */
     int kernels_lock_ready;
     TkVkSharedKernel shared_kernels[TK_VK_MAX_SHARED_KERNELS];
@@ -119,6 +122,10 @@ void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k);
  * which makes them cheaper to open and lets a batch bind each pipeline once. Thread-safe. */
 int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
                         size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size);
+/* Profiling: the driver's statistics of k's compiled code (registers, for one) as
+ * "name value" lines in text. TALKIE_ERROR_UNSUPPORTED unless the device was opened with
+ * kernel_statistics and the driver offers them. */
+int tk_vk_kernel_statistics(TkVkDevice *dev, const TkVkKernel *k, char *text, size_t cap);
 
 typedef struct TkVkCmd {
     uint32_t queue;          /* index into dev->queues, chosen round-robin at creation */
