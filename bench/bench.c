@@ -266,6 +266,7 @@ typedef struct Job {
     int qp;
     int use_gpu;             /* workers: compute backend or x264 */
     int batch;               /* batch jobs: encoders per submission */
+    int queues;              /* batch jobs: queues shared by all jobs (0: one per group) */
     int rounds;
     int done_frames;
     double start_ms, end_ms; /* measured by the job itself, so a late main thread cannot skew */
@@ -333,6 +334,10 @@ static void *batch_main(void *opaque)
         tk_bench_group_free(j->dev, &a);
         ok = 0;
     }
+    if (ok && j->queues > 0) {
+        tk_vk_cmd_set_queue(j->dev, &a.cmd, (uint32_t)(2 * j->index) % (uint32_t)j->queues);
+        tk_vk_cmd_set_queue(j->dev, &b.cmd, (uint32_t)(2 * j->index + 1) % (uint32_t)j->queues);
+    }
     pthread_barrier_wait(j->start);
     j->start_ms = tk_bench_now_ms();
     int frames = ok ? tk_bench_groups_pipelined(&a, &b, j->rounds) : -1;
@@ -383,11 +388,11 @@ static double run_workers(TkVkDevice *dev, const Frames *f, int n, int use_gpu, 
     return run_jobs(&proto, n, worker_main);
 }
 
-static double run_batched(TkVkDevice *dev, const Frames *f, int threads, int batch, int qp,
-                          int rounds)
+static double run_batched(TkVkDevice *dev, const Frames *f, int threads, int batch, int queues,
+                          int qp, int rounds)
 {
     Job proto = { .dev = dev, .frames = f, .qp = qp, .use_gpu = 1, .batch = batch,
-                  .rounds = rounds };
+                  .queues = queues, .rounds = rounds };
     return run_jobs(&proto, threads, batch_main);
 }
 
@@ -407,8 +412,9 @@ static int bench_throughput(const BenchOptions *o)
            "frame.\n\n");
     int S = o->sessions;
     printf("| size | talkie compute, %d sessions | 1 thread, B = %d | 1 thread, B = %d | "
-           "4 threads, B = %d | 8 threads, B = %d | x264 ultrafast, %d threads | best GPU / "
-           "x264 |\n|---|---|---|---|---|---|---|---|\n", S, S, 4 * S, S, S, o->threads);
+           "4 threads, B = %d, 2 queues | 4 threads, B = %d, 8 queues | x264 ultrafast, %d "
+           "threads | best GPU / x264 |\n|---|---|---|---|---|---|---|---|\n", S, S, 4 * S, S,
+           S, o->threads);
     for (int s = 0; s < N_BENCH_SIZES; s++) {
         TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         Frames f;
@@ -416,10 +422,10 @@ static int bench_throughput(const BenchOptions *o)
             return 1;
         double gpu[5];
         gpu[0] = run_workers(dev, &f, S, 1, o->qp, 2);
-        gpu[1] = run_batched(dev, &f, 1, S, o->qp, f.n);
-        gpu[2] = run_batched(dev, &f, 1, 4 * S, o->qp, f.n / 4 + 1);
-        gpu[3] = run_batched(dev, &f, 4, S, o->qp, f.n / 2 + 1);
-        gpu[4] = run_batched(dev, &f, 8, S, o->qp, f.n / 2 + 1);
+        gpu[1] = run_batched(dev, &f, 1, S, 0, o->qp, f.n);
+        gpu[2] = run_batched(dev, &f, 1, 4 * S, 0, o->qp, f.n / 4 + 1);
+        gpu[3] = run_batched(dev, &f, 4, S, 2, o->qp, f.n / 2 + 1);
+        gpu[4] = run_batched(dev, &f, 4, S, 8, o->qp, f.n / 2 + 1);
         double cpu = run_workers(dev, &f, o->threads, 0, o->qp, 2);
         double best = 0;
         printf("| %dx%d |", l.width, l.height);

@@ -43,6 +43,12 @@ error:
     return err;
 }
 
+void tk_vk_cmd_set_queue(TkVkDevice *dev, TkVkCmd *c, uint32_t index)
+{
+    if (!c->submitted)
+        c->queue = index % dev->n_queues;
+}
+
 void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c)
 {
     const TkVkFunctions *f = &dev->vk;

@@ -143,6 +143,9 @@ typedef struct TkVkCmd {
 /* Safe to call from several threads on one device; each TkVkCmd is used by one thread. */
 int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c);
 void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c);
+/* Moves c to queue `index` % n_queues (not while submitted): callers that know better than
+ * round-robin, such as a benchmark of queue counts. */
+void tk_vk_cmd_set_queue(TkVkDevice *dev, TkVkCmd *c, uint32_t index);
 /* Waits for the previous submission of `c` (if any) and starts recording. */
 int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c);
 /* Binds `k`, pushes buffers[0..k->n_buffers-1] as bindings 0..n-1 and `push` (k->push_size

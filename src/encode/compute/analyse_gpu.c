@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "encode/compute/transform_ref.h"
 #include "talkie/talkie.h"
 
 static const uint32_t analyse_spv[] =
@@ -33,6 +34,10 @@ typedef struct AnalysePush {
     int32_t mb_height;
     int32_t qp;
     int32_t slice_mb_rows;
+    /* analyse.comp only (analyse_narrow.comp's block ends above): */
+    int32_t quant_luma[TK_QUANT_CONSTS];   /* TkQuant of qp */
+    int32_t quant_chroma[TK_QUANT_CONSTS]; /* TkQuant of QP'c */
+    int32_t lambda;
 } AnalysePush;
 
 int tk_analyse_gpu_create(TkVkDevice *dev, TkAnalyseGpu *a)
@@ -70,7 +75,10 @@ void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,
         .mb_height = p->layout.mb_height,
         .qp = p->qp,
         .slice_mb_rows = p->slice_mb_rows,
+        .lambda = tk_intra_lambda(p->qp),
     };
+    tk_quant_consts(p->qp, push.quant_luma);
+    tk_quant_consts(tk_chroma_qp(p->qp), push.quant_chroma);
     const TkVkBuffer *bufs[3] = { src, recon, coded };
     uint32_t slices = (uint32_t)((p->layout.mb_height + p->slice_mb_rows - 1) / p->slice_mb_rows);
     tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, slices, 1, 1);

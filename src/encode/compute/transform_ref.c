@@ -199,3 +199,13 @@ int tk_dequant_chroma_dc(int f, int qp)
 {
     return (f * 16 * dequant_v[qp % 6][0] * (1 << (qp / 6))) >> 5;
 }
+
+void tk_quant_consts(int qp, int32_t out[TK_QUANT_CONSTS])
+{
+    out[0] = qp;
+    out[1] = qp / 6;
+    for (int c = 0; c < 3; c++) {
+        out[2 + c] = quant_mf[qp % 6][c];
+        out[5 + c] = 16 * dequant_v[qp % 6][c];
+    }
+}

@@ -9,6 +9,8 @@
 #ifndef TALKIE_ENCODE_COMPUTE_TRANSFORM_REF_H
 #define TALKIE_ENCODE_COMPUTE_TRANSFORM_REF_H
 
+#include <stdint.h>
+
 /* |level| limit: Baseline CAVLC (level_prefix <= 15) can code every level within it. */
 #define TK_LEVEL_MAX 2047
 
@@ -45,5 +47,11 @@ int tk_dequant4x4(int c, int pos, int qp);
 int tk_dequant_luma_dc(int f, int qp);
 /* 8.5.11.2 (4:2:0): Hadamard output f -> dcC, qp is QP'c. */
 int tk_dequant_chroma_dc(int f, int qp);
+
+/* The per-QP constants in the order of transform.glsl's TkQuant: qp, qp / 6, the
+ * multiplication factors of the three position classes, then 16 x their dequantisation
+ * scales. analyse.comp takes them as push constants (no registers for them). */
+#define TK_QUANT_CONSTS 8
+void tk_quant_consts(int qp, int32_t out[TK_QUANT_CONSTS]);
 
 #endif

@@ -65,6 +65,12 @@ layout(push_constant) uniform Params {
     int mb_height;
     int qp;
     int slice_mb_rows;
+    /* Constants of the QP, from the host (tk_quant_consts, tk_intra_lambda): read where
+     * used from the push constants, they take no registers, and registers are what limits
+     * how many workgroups share a multiprocessor. */
+    TkQuant qy;
+    TkQuant qc;
+    int lambda;
 } pc;
 
 #define AVAIL_TOPRIGHT 8
@@ -122,10 +128,10 @@ shared int s_dcrawc[8];
 shared int s_cdc[8];
 shared int s_tcc[8];
 
-/* per-thread constants, set once in main() */
-TkQuant g_qy, g_qc;
-int g_lambda;
-ivec4 g_rel_tr, g_rel_notr; /* I4x4 step A: canvas offsets of this thread's 4 taps */
+/* I4x4 step A: canvas offsets of the 4 taps of thread t, 8 bits each (+ REL_BIAS), with
+ * the top-right block ([t]) and without ([144 + t]); set once in main() */
+shared uint s_rel[288];
+#define REL_BIAS 32
 
 int rec_byte(int o)
 {
@@ -254,7 +260,7 @@ void place_mb(int t, uvec2 w, int avail)
             s_costc[j] = 0;
         }
         if (j == 4)
-            s_cost4 = g_lambda * TK_I4x4_EXTRA_BITS;
+            s_cost4 = pc.lambda * TK_I4x4_EXTRA_BITS;
         if (j == 5)
             s_cbp4 = 0;
     }
@@ -340,8 +346,10 @@ void i4_step_a(int t, int k, int bavail)
     if ((t >> 4) == TK_I4_DC) {
         p = i4_dc(base, bavail);
     } else {
-        ivec4 r = ((I4_TOPRIGHT_MASK >> k) & 1) != 0 ? g_rel_tr : g_rel_notr;
-        p = (s_cy[base + r.x] + s_cy[base + r.y] + s_cy[base + r.z] + s_cy[base + r.w] + 2) >> 2;
+        uint r = s_rel[((I4_TOPRIGHT_MASK >> k) & 1) != 0 ? t : 144 + t];
+        int b = base - REL_BIAS;
+        p = (s_cy[b + int(r & 0xffu)] + s_cy[b + int((r >> 8) & 0xffu)] +
+             s_cy[b + int((r >> 16) & 0xffu)] + s_cy[b + int(r >> 24)] + 2) >> 2;
     }
     s_pred4[t] = p;
     s_res4[t] = s_src_y[(by + (i >> 2)) * 16 + bx + (i & 3)] - p;
@@ -358,7 +366,7 @@ void i4_step_b(int m, int k, int avail, int bavail)
         int r[16];
         [[unroll]] for (int i = 0; i < 16; i++)
             r[i] = s_res4[m * 16 + i];
-        c = tk_satd4x4(r) + g_lambda * (m == pm ? 1 : 4);
+        c = tk_satd4x4(r) + pc.lambda * (m == pm ? 1 : 4);
     }
     s_cost4m[m] = c;
 }
@@ -382,9 +390,9 @@ void i4_step_c(int pos, int k)
     int r[16];
     [[unroll]] for (int i = 0; i < 16; i++)
         r[i] = s_res4[best * 16 + i];
-    int lev = tk_quant4x4_q(g_qy, tk_fdct4x4_at(r, pos), pos);
+    int lev = tk_quant4x4_q(pc.qy, tk_fdct4x4_at(r, pos), pos);
     s_lev4[k * 16 + tk_zigzag_scan(pos)] = lev;
-    s_d4[pos] = tk_dequant4x4_q(g_qy, lev, pos);
+    s_d4[pos] = tk_dequant4x4_q(pc.qy, lev, pos);
 }
 
 /* D) thread i: sample i of the winner: inverse transform, recon into the canvas */
@@ -580,9 +588,9 @@ void helper_forward(int h)
             s_dcraw16[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)] = w;
             s_lev16[k * 16] = 0;
         } else {
-            int lev = tk_quant4x4_q(g_qy, w, pos);
+            int lev = tk_quant4x4_q(pc.qy, w, pos);
             s_lev16[k * 16 + tk_zigzag_scan(pos)] = lev;
-            s_d16[j] = tk_dequant4x4_q(g_qy, lev, pos);
+            s_d16[j] = tk_dequant4x4_q(pc.qy, lev, pos);
         }
     }
     int cb = h >> 4, pos = h & 15;
@@ -594,9 +602,9 @@ void helper_forward(int h)
         s_dcrawc[cb] = w;
         s_clev[cb * 16] = 0;
     } else {
-        int lev = tk_quant4x4_q(g_qc, w, pos);
+        int lev = tk_quant4x4_q(pc.qc, w, pos);
         s_clev[cb * 16 + tk_zigzag_scan(pos)] = lev;
-        s_dc_c[h] = tk_dequant4x4_q(g_qc, lev, pos);
+        s_dc_c[h] = tk_dequant4x4_q(pc.qc, lev, pos);
     }
 }
 
@@ -607,12 +615,12 @@ void helper_dc(int h)
         int c[16];
         [[unroll]] for (int i = 0; i < 16; i++)
             c[i] = s_dcraw16[i];
-        s_ldc[h] = tk_quant_dc_q(g_qy, tk_fdc4x4_at(c, h));
+        s_ldc[h] = tk_quant_dc_q(pc.qy, tk_fdc4x4_at(c, h));
     } else if (h < 24) {
         int j = h - 16, o = j & 4;
         int f = tk_hadamard2x2_at(j & 3, s_dcrawc[o], s_dcrawc[o + 1], s_dcrawc[o + 2],
                                   s_dcrawc[o + 3]);
-        s_cdc[j] = tk_quant_dc_q(g_qc, f);
+        s_cdc[j] = tk_quant_dc_q(pc.qc, f);
     }
 }
 
@@ -624,11 +632,11 @@ void helper_dc_inverse(int h)
         [[unroll]] for (int i = 0; i < 16; i++)
             c[i] = s_ldc[i];
         int k = blk_at((h & 3) * 4, (h >> 2) * 4);
-        s_d16[k * 16] = tk_dequant_luma_dc_q(g_qy, tk_hadamard4x4_at(c, h));
+        s_d16[k * 16] = tk_dequant_luma_dc_q(pc.qy, tk_hadamard4x4_at(c, h));
     } else if (h < 24) {
         int j = h - 16, o = j & 4;
         int f = tk_hadamard2x2_at(j & 3, s_cdc[o], s_cdc[o + 1], s_cdc[o + 2], s_cdc[o + 3]);
-        s_dc_c[j * 16] = tk_dequant_chroma_dc_q(g_qc, f);
+        s_dc_c[j * 16] = tk_dequant_chroma_dc_q(pc.qc, f);
     }
 }
 
@@ -812,15 +820,17 @@ uvec2 analyse_mb(int t, int mb_x, int mb_y, uvec2 pre)
 void main()
 {
     int t = int(gl_LocalInvocationIndex);
-    g_qy = tk_quant_params(pc.qp);
-    g_qc = tk_quant_params(tk_chroma_qp(pc.qp));
-    g_lambda = TK_LAMBDA_TAB[pc.qp];
-    uint taps = TK_PRED4x4_TAPS[min(t, 143)];
-    [[unroll]] for (int j = 0; j < 4; j++) {
-        int e = int((taps >> (4 * j)) & 15u);
-        g_rel_tr[j] = i4_rel(e, true);
-        g_rel_notr[j] = i4_rel(e, false);
+    if (t < 144) {
+        uint taps = TK_PRED4x4_TAPS[t], tr = 0u, notr = 0u;
+        [[unroll]] for (int j = 0; j < 4; j++) {
+            int e = int((taps >> (4 * j)) & 15u);
+            tr |= uint(i4_rel(e, true) + REL_BIAS) << (8 * j);
+            notr |= uint(i4_rel(e, false) + REL_BIAS) << (8 * j);
+        }
+        s_rel[t] = tr;
+        s_rel[144 + t] = notr;
     }
+    barrier();
     int y_begin = int(gl_WorkGroupID.x) * pc.slice_mb_rows;
     int y_end = min(y_begin + pc.slice_mb_rows, pc.mb_height);
     for (int mb_y = y_begin; mb_y < y_end; mb_y++) {
