@@ -396,6 +396,10 @@ static double run_batched(TkVkDevice *dev, const Frames *f, int threads, int bat
     return run_jobs(&proto, threads, batch_main);
 }
 
+/* Rounds over the frames for each x264 thread: long enough (~0.5 s at 320x240) that thread
+ * start-up and clock ramps do not decide the figure. */
+#define X264_ROUNDS 16
+
 static int bench_throughput(const BenchOptions *o)
 {
     TkVkDevice *dev = tk_bench_open_device();
@@ -413,20 +417,24 @@ static int bench_throughput(const BenchOptions *o)
     int S = o->sessions;
     printf("| size | talkie compute, %d sessions | 1 thread, B = %d | 1 thread, B = %d | "
            "4 threads, B = %d, 2 queues | 4 threads, B = %d, 8 queues | x264 ultrafast, %d "
-           "threads | best GPU / x264 |\n|---|---|---|---|---|---|---|---|\n", S, S, 4 * S, S,
+           "threads (better of a run before and after) | best GPU / x264 |\n|---|---|---|---|---|---|---|---|\n", S, S, 4 * S, S,
            S, o->threads);
     for (int s = 0; s < N_BENCH_SIZES; s++) {
         TkFrameLayout l = tk_frame_layout(bench_sizes[s][0], bench_sizes[s][1]);
         Frames f;
         if (tk_bench_load_input(dev, &l, o->frames, INPUT_CONVERSATION, &f) < 0)
             return 1;
+        /* x264 before and after the GPU runs, the better of the two counting: a short run on
+         * a shared machine swings by tens of percent, and the anchor should not be low */
+        double cpu = run_workers(dev, &f, o->threads, 0, o->qp, X264_ROUNDS);
         double gpu[5];
         gpu[0] = run_workers(dev, &f, S, 1, o->qp, 2);
         gpu[1] = run_batched(dev, &f, 1, S, 0, o->qp, f.n);
         gpu[2] = run_batched(dev, &f, 1, 4 * S, 0, o->qp, f.n / 4 + 1);
         gpu[3] = run_batched(dev, &f, 4, S, 2, o->qp, f.n / 2 + 1);
         gpu[4] = run_batched(dev, &f, 4, S, 8, o->qp, f.n / 2 + 1);
-        double cpu = run_workers(dev, &f, o->threads, 0, o->qp, 2);
+        double cpu_after = run_workers(dev, &f, o->threads, 0, o->qp, X264_ROUNDS);
+        cpu = cpu_after > cpu ? cpu_after : cpu;
         double best = 0;
         printf("| %dx%d |", l.width, l.height);
         for (int k = 0; k < 5; k++) {
