@@ -1,4 +1,5 @@
-/* Host side of cavlc.comp; see cavlc_gpu.h. One invocation per macroblock, 64 a group. */
+/* Host side of cavlc.comp; see cavlc_gpu.h. One workgroup of 32 per macroblock, the grid of
+ * workgroups laid out as the macroblock grid (so no 1D group-count limit on large frames). */
 #include "encode/compute/cavlc_gpu.h"
 
 #include <string.h>
@@ -32,8 +33,8 @@ void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
         .slice_mb_rows = slice_mb_rows,
     };
     const TkVkBuffer *bufs[3] = { coded, scratch, counts };
-    uint32_t n_mbs = (uint32_t)(layout->mb_width * layout->mb_height);
-    tk_vk_cmd_dispatch(dev, cmd, c->kernel, bufs, &push, (n_mbs + 63) / 64, 1, 1);
+    tk_vk_cmd_dispatch(dev, cmd, c->kernel, bufs, &push, (uint32_t)layout->mb_width,
+                       (uint32_t)layout->mb_height, 1);
 }
 
 void tk_cavlc_gpu_destroy(TkVkDevice *dev, TkCavlcGpu *c)
