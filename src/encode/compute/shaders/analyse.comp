@@ -771,7 +771,9 @@ void store_mb(int t, int mb_x, int mb_y, int avail)
 }
 
 /* I4x4 block k, steps A-D, with helper jobs job_b, job_c, job_d (-1: none) in the slots of
- * steps B-D. */
+ * steps B-D. The job numbers are constants at every call, so that after inlining only the
+ * job's own code is left in each slot (lavapipe runs every branch of a shader with masked
+ * lanes; GPUs do not mind either way). */
 void i4_block(int t, int k, int avail, int job_b, int job_c, int job_d)
 {
     int bavail = i4_avail(k, avail);
@@ -804,14 +806,11 @@ uvec2 analyse_mb(int t, int mb_x, int mb_y, uvec2 pre)
     if (mb_x + 1 < pc.mb_width)
         next = fetch_mb(t, mb_x + 1, mb_y, mb_avail(mb_x + 1, mb_y));
     barrier();
-    /* One loop, the helper jobs picked at run time: blocks 0-2 carry jobs 3k, 3k + 1 and
-     * 3k + 2 (up to 7). Spelled out block by block, every call inlined its own copy of the
-     * steps and jobs, ~100 KB of machine code on the H100, too much for the instruction
-     * caches of a multiprocessor running several workgroups at different places in it. */
-    [[dont_unroll]] for (int k = 0; k < 16; k++) {
-        int job = k < 3 ? 3 * k : -1;
-        i4_block(t, k, avail, job, job < 0 ? -1 : job + 1, job < 0 || job + 2 > 7 ? -1 : job + 2);
-    }
+    i4_block(t, 0, avail, 0, 1, 2);
+    i4_block(t, 1, avail, 3, 4, 5);
+    i4_block(t, 2, avail, 6, 7, -1);
+    for (int k = 3; k < 16; k++)
+        i4_block(t, k, avail, -1, -1, -1);
     store_mb(t, mb_x, mb_y, avail);
     groupMemoryBarrier();
     barrier();
