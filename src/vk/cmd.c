@@ -7,8 +7,10 @@
 
 #include "vk/vk.h"
 
-/* Generous: a frame's work is well under a millisecond on a GPU, tens of ms on lavapipe. */
-#define TK_VK_WAIT_TIMEOUT_NS (20ull * 1000 * 1000 * 1000)
+/* Generous: a frame's work is well under a millisecond on a GPU and tens of ms on lavapipe,
+ * but lavapipe compiles a shader at its first dispatch, which on a loaded 2-core machine (CI,
+ * tests in parallel, sanitizers) has taken over 20 s. */
+#define TK_VK_WAIT_TIMEOUT_NS (120ull * 1000 * 1000 * 1000)
 
 int tk_vk_cmd_create(TkVkDevice *dev, TkVkCmd *c)
 {
