@@ -31,8 +31,10 @@ size_t tk_nal_escape(uint8_t *dst, const uint8_t *src, size_t n)
         dst[out++] = 3;
         copied = i = j + 2;
     }
-    memcpy(dst + out, src + copied, n - copied);
-    out += n - copied;
+    if (n > copied) { /* memcpy with NULL pointers is undefined even for 0 bytes */
+        memcpy(dst + out, src + copied, n - copied);
+        out += n - copied;
+    }
     /* 7.4.1: when the RBSP ends in 0x00 (only cabac_zero_words can do that), a final 0x03
      * keeps the next start code from being read as part of this unit. */
     if (n > 0 && src[n - 1] == 0)
