@@ -14,6 +14,16 @@ double tk_bench_now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+void tk_bench_sleep_until_ms(double when)
+{
+    double left = when - tk_bench_now_ms();
+    if (left <= 0)
+        return;
+    struct timespec ts = { .tv_sec = (time_t)(left / 1e3),
+                           .tv_nsec = (long)((left - (double)(time_t)(left / 1e3) * 1e3) * 1e6) };
+    nanosleep(&ts, NULL);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

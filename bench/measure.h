@@ -8,6 +8,8 @@
 #include "common/frame.h"
 
 double tk_bench_now_ms(void);
+/* Sleeps until tk_bench_now_ms() reaches `when` (returns at once if it has). */
+void tk_bench_sleep_until_ms(double when);
 /* Sorts `values` and returns the q-quantile (0..1). */
 double tk_bench_quantile(double *values, int n, double q);
 
