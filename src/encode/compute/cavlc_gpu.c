@@ -1,8 +1,14 @@
-/* Host side of cavlc.comp; see cavlc_gpu.h. One workgroup of 32 per macroblock, the grid of
- * workgroups laid out as the macroblock grid (so no 1D group-count limit on large frames). */
+/* Host side of cavlc.comp; see cavlc_gpu.h. One workgroup of 32 * CAVLC_MB_PER_GROUP
+ * invocations per CAVLC_MB_PER_GROUP macroblocks: ceil(n_mbs / CAVLC_MB_PER_GROUP) groups,
+ * numbered row by row over a 2-D grid that keeps each dimension within 65535 (the least
+ * maxComputeWorkGroupCount Vulkan allows); the shader skips the macroblocks past n_mbs. */
 #include "encode/compute/cavlc_gpu.h"
 
 #include <string.h>
+
+/* MB_PER_GROUP of cavlc.comp (why 2: see there); change both together. */
+#define CAVLC_MB_PER_GROUP 2u
+#define CAVLC_MAX_GROUPS_PER_DIM 65535u
 
 static const uint32_t cavlc_spv[] =
 #include "cavlc.spv.inc"
@@ -33,8 +39,11 @@ void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
         .slice_mb_rows = slice_mb_rows,
     };
     const TkVkBuffer *bufs[3] = { coded, scratch, counts };
-    tk_vk_cmd_dispatch(dev, cmd, c->kernel, bufs, &push, (uint32_t)layout->mb_width,
-                       (uint32_t)layout->mb_height, 1);
+    uint32_t n_mbs = (uint32_t)layout->mb_width * (uint32_t)layout->mb_height;
+    uint32_t groups = (n_mbs + CAVLC_MB_PER_GROUP - 1) / CAVLC_MB_PER_GROUP;
+    uint32_t groups_y = (groups + CAVLC_MAX_GROUPS_PER_DIM - 1) / CAVLC_MAX_GROUPS_PER_DIM;
+    uint32_t groups_x = groups_y ? (groups + groups_y - 1) / groups_y : 0;
+    tk_vk_cmd_dispatch(dev, cmd, c->kernel, bufs, &push, groups_x, groups_y, 1);
 }
 
 void tk_cavlc_gpu_destroy(TkVkDevice *dev, TkCavlcGpu *c)

@@ -1,13 +1,15 @@
 /*
  * CAVLC on the GPU: the twin of tk_cavlc_mb_ref() (cavlc_ref.c), bit for bit.
  *
- * Parallel mapping: one workgroup of 32 invocations per macroblock, the workgroup grid laid
- * out as the macroblock grid. Every macroblock's neighbours (for nC) were finished by the
- * analysis dispatch before this one, so all macroblocks of the frame are coded at once, and
- * inside a macroblock every syntax unit is coded at once: its bits depend only on TkCodedMb,
- * never on the bits before it. Coding a macroblock's ~27 residual blocks one after the other
- * in one invocation made the kernel's latency that of one thread (a quarter of a millisecond
- * even for a tiny frame); here it is that of the longest unit. Invocation u codes unit u:
+ * Parallel mapping: MB_PER_GROUP macroblocks per workgroup, one slice of 32 invocations per
+ * macroblock; workgroup g (g = y * gl_NumWorkGroups.x + x over the 2-D grid that
+ * cavlc_gpu.c dispatches) codes macroblocks g * MB_PER_GROUP + slice. Every macroblock's
+ * neighbours (for nC) were finished by the analysis dispatch before this one, so all
+ * macroblocks of the frame are coded at once, and inside a macroblock every syntax unit is
+ * coded at once: its bits depend only on TkCodedMb, never on the bits before it. Coding a
+ * macroblock's ~27 residual blocks one after the other in one invocation made the kernel's
+ * latency that of one thread (a quarter of a millisecond even for a tiny frame); here it is
+ * that of the longest unit. Invocation u of a slice codes unit u:
  *
  *    0      macroblock header: mb_type, the Intra4x4 modes, intra_chroma_pred_mode,
  *           coded_block_pattern, mb_qp_delta
@@ -15,16 +17,32 @@
  *    2-17   luma 4x4 block u - 2 (Intra16x16 AC or Intra4x4)
  *    18-19  chroma DC Cb, Cr
  *    20-27  chroma AC Cb 0-3, Cr 0-3
- *    28-31  nothing
+ *    28-31  nothing (they store words in step 2)
  *
- * which is bitstream order; a unit the macroblock does not code (cbp) has no bits. Each
- * unit is written MSB-first to its own stretch of shared memory (UNIT_WORDS: at most 641
- * bits for a block whose levels Baseline can code, well under 300 for the header), an
- * exclusive prefix sum of the units' bit counts gives each its offset in the macroblock,
- * the units are ORed into a shared copy of the macroblock's bits there (atomicOr: a unit's
- * first and last words are shared with its neighbours), and the workgroup stores the words
- * to the macroblock's scratch area (TK_MB_SCRATCH_WORDS words) and its bit count to
- * counts[i]. Barriers only, no subgroup operations: any subgroup size works.
+ * which is bitstream order; a unit the macroblock does not code (cbp) has no bits.
+ *  1. Each unit is written MSB-first to its own stretch of shared memory (UNIT_WORDS: at
+ *     most 641 bits for a block whose levels Baseline can code, well under 300 for the
+ *     header), its bit count to s_bits. Barrier.
+ *  2. Each invocation of the slice gathers output words u, u + 32, ... of the macroblock:
+ *     walking the units' bit counts (a running sum: the units' offsets), it ORs together
+ *     the pieces of the units that overlap the word, and stores the word to the
+ *     macroblock's scratch area (TK_MB_SCRATCH_WORDS words); invocation 0 stores the bit
+ *     count to counts[i]. Gathering needs no shared copy of the macroblock, no zeroing, no
+ *     atomics and one barrier.
+ * Barriers only, no subgroup operations: any subgroup size works.
+ *
+ * MB_PER_GROUP = 2 (64 invocations). A multiprocessor holds at most 32 workgroups (NVIDIA);
+ * with one macroblock of 32 invocations per group that capped an H100 multiprocessor (2048
+ * invocations) at half, in big batches. 2 lifts that cap to 2048; 4 would lift it no
+ * further, while a group waits at its barrier for its slowest macroblock (more of them, more
+ * waiting) and the tail group idles more lanes. Shared memory per macroblock: s_unit 2352 B,
+ * s_coef 972 B (coefficients as 16-bit pairs), s_bits 112 B = 3436 B, 6872 B per group:
+ * 33 groups fit in the 228 KB of an H100 multiprocessor, 29 if the driver reserves 1 KB per
+ * group as CUDA does (1856 invocations); registers are the likelier limit (2048 invocations
+ * need <= 32 each). Change MB_PER_GROUP here and in cavlc_gpu.c together.
+ *
+ * The tail group skips the macroblocks past n_mbs (and the grid's spare groups all of
+ * theirs) but reaches the barrier.
  *
  * A level Baseline cannot code, or a macroblock over TK_MB_SCRATCH_WORDS words, sets bit 0
  * of counts[n_mbs] (zero at open; pack.comp clears it after reading) where the C reference
@@ -38,7 +56,10 @@
 #include "coded_mb.glsl"
 #include "../../h264/cavlc_tables.h"
 
-layout(local_size_x = 32) in;
+#define MB_PER_GROUP 2    /* macroblocks per workgroup; the same in cavlc_gpu.c */
+#define LANES 32          /* invocations per macroblock */
+
+layout(local_size_x = LANES * MB_PER_GROUP) in;
 
 layout(std430, binding = 0) readonly buffer Coded { TkCodedMb coded[]; };
 layout(std430, binding = 1) writeonly buffer Scratch { uint scratch[]; };
@@ -52,9 +73,9 @@ layout(push_constant) uniform Params {
 
 #define MB_WORDS 512u     /* TK_MB_SCRATCH_WORDS */
 #define LEVEL_MAX 2063    /* TK_CAVLC_LEVEL_MAX */
-#define UNITS 32u         /* the workgroup size: one unit per invocation */
-#define UNIT_WORDS 25u    /* a unit's bits (800 >= 641); odd, so that units hit distinct banks */
-#define COEF_STRIDE 17u   /* a unit's coefficients in s_coef, odd for the same reason */
+#define UNITS 28u         /* syntax units per macroblock (see above) */
+#define UNIT_WORDS 21u    /* a unit's bits (672 >= 641); odd, so that units hit distinct banks */
+#define COEF_STRIDE 9u    /* a block unit's 16 coefficients, 16-bit pairs; odd, as above */
 
 const uint CT0[68] = uint[68](TK_CAVLC_COEFF_TOKEN_0);
 const uint CT1[68] = uint[68](TK_CAVLC_COEFF_TOKEN_1);
@@ -65,10 +86,9 @@ const uint TZDC[12] = uint[12](TK_CAVLC_TOTAL_ZEROS_DC);
 const uint RB[105] = uint[105](TK_CAVLC_RUN_BEFORE);
 const uint CBP_CODE[48] = uint[48](TK_CAVLC_CBP_INTRA_CODE);
 
-shared uint s_unit[UNITS * UNIT_WORDS]; /* each unit's bits, MSB-first from its first word */
-shared uint s_bits[UNITS];              /* each unit's bit count */
-shared int s_coef[UNITS * COEF_STRIDE]; /* each block unit's coefficients, coding order */
-shared uint s_mb[MB_WORDS];             /* the macroblock's bits */
+shared uint s_unit[MB_PER_GROUP * UNITS * UNIT_WORDS]; /* each unit's bits, MSB-first */
+shared uint s_bits[MB_PER_GROUP * UNITS];              /* each unit's bit count */
+shared int s_coef[MB_PER_GROUP * (UNITS - 1u) * COEF_STRIDE]; /* block units' coefficients */
 
 /* The bit writer of this invocation's unit: the word being filled is kept in a register
  * and stored when full. */
@@ -138,8 +158,23 @@ void put_coeff_token(int nc, int total, int ones)
         put(6u, uint((total - 1) << 2 | ones));
 }
 
+/* Coefficient i of the block unit whose coefficients start at s_coef[cb]: two to a word,
+ * even i in the low half. */
+int coef(uint cb, int i)
+{
+    return bitfieldExtract(s_coef[cb + uint(i >> 1)], (i & 1) * 16, 16);
+}
+
+/* Two coefficients as one s_coef word. Clamping to 16 bits changes no bit of the output: it
+ * keeps zero, +-1 and every codable level (|level| <= 2 * LEVEL_MAX), and a larger level
+ * stays larger, flagged and coded as 0 either way. */
+int pack2(int a, int b)
+{
+    return (clamp(a, -32768, 32767) & 0xffff) | clamp(b, -32768, 32767) << 16;
+}
+
 /*
- * residual_block_cavlc() of the n coefficients s_coef[cb + 0 .. n-1] (see put_block in
+ * residual_block_cavlc() of the n coefficients coef(cb, 0 .. n-1) (see put_block in
  * cavlc_ref.c). The reference's arrays of levels and runs become a mask of the non-zero
  * positions, walked from the top with findMSB: levels[k] is the k-th highest non-zero
  * coefficient, runs[k] the distance from it down to the next one.
@@ -148,7 +183,7 @@ void put_block(uint cb, int n, int nc)
 {
     uint mask = 0u;
     for (int i = 0; i < n; i++) {
-        if (s_coef[cb + uint(i)] != 0)
+        if (coef(cb, i) != 0)
             mask |= 1u << i;
     }
     int total = bitCount(mask), last = findMSB(mask);
@@ -159,7 +194,7 @@ void put_block(uint cb, int n, int nc)
     uint rest = mask;
     while (ones < 3 && rest != 0u) {
         int i = findMSB(rest);
-        int level = s_coef[cb + uint(i)];
+        int level = coef(cb, i);
         if (abs(level) != 1)
             break;
         signs = signs << 1 | (level < 0 ? 1u : 0u);
@@ -176,7 +211,7 @@ void put_block(uint cb, int n, int nc)
     for (int k = ones; k < total; k++) {
         int i = findMSB(rest);
         rest ^= 1u << i;
-        int level = s_coef[cb + uint(i)];
+        int level = coef(cb, i);
         if (abs(level) > LEVEL_MAX * 2) {
             g_err = true;
             level = 0;
@@ -295,18 +330,18 @@ void put_header(uint me)
         put_se(coded[me].qp_delta);
 }
 
-/* Residual unit u (1..27, see the top of the file), if the macroblock codes it. */
-void put_residual(uint me, int l, int t, uint u)
+/* Residual unit u (1..27, see the top of the file), if the macroblock codes it; its
+ * coefficients go to s_coef[cb ...]. */
+void put_residual(uint me, int l, int t, uint u, uint cb)
 {
     int cbp = coded[me].cbp;
     int cbp_luma = cbp & 15, cbp_chroma = cbp >> 4;
     bool i16 = coded[me].type == TK_MB_I16x16;
-    uint cb = u * COEF_STRIDE;
     if (u == 1u) {
         if (!i16)
             return;
-        for (int i = 0; i < 16; i++)
-            s_coef[cb + uint(i)] = coded[me].luma_dc[i];
+        for (int i = 0; i < 16; i += 2)
+            s_coef[cb + uint(i >> 1)] = pack2(coded[me].luma_dc[i], coded[me].luma_dc[i + 1]);
         put_block(cb, 16, luma_nc(me, l, t, 0));
     } else if (u < 18u) {
         int blk = int(u) - 2;
@@ -314,27 +349,31 @@ void put_residual(uint me, int l, int t, uint u)
             return;
         int nc = luma_nc(me, l, t, blk);
         if (i16) {
-            for (int i = 0; i < 15; i++)
-                s_coef[cb + uint(i)] = coded[me].luma[blk][i + 1];
+            for (int i = 0; i < 15; i += 2)
+                s_coef[cb + uint(i >> 1)] = pack2(coded[me].luma[blk][i + 1],
+                                                  i < 14 ? coded[me].luma[blk][i + 2] : 0);
             put_block(cb, 15, nc);
         } else {
-            for (int i = 0; i < 16; i++)
-                s_coef[cb + uint(i)] = coded[me].luma[blk][i];
+            for (int i = 0; i < 16; i += 2)
+                s_coef[cb + uint(i >> 1)] = pack2(coded[me].luma[blk][i],
+                                                  coded[me].luma[blk][i + 1]);
             put_block(cb, 16, nc);
         }
     } else if (u < 20u) {
         int ch = int(u) - 18;
         if (cbp_chroma == 0)
             return;
-        for (int i = 0; i < 4; i++)
-            s_coef[cb + uint(i)] = coded[me].chroma_dc[ch][i];
+        for (int i = 0; i < 4; i += 2)
+            s_coef[cb + uint(i >> 1)] = pack2(coded[me].chroma_dc[ch][i],
+                                              coded[me].chroma_dc[ch][i + 1]);
         put_block(cb, 4, -1);
     } else if (u < 28u) {
         int ch = (int(u) - 20) >> 2, blk = (int(u) - 20) & 3;
         if (cbp_chroma != 2)
             return;
-        for (int i = 0; i < 15; i++)
-            s_coef[cb + uint(i)] = coded[me].chroma_ac[ch][blk][i + 1];
+        for (int i = 0; i < 15; i += 2)
+            s_coef[cb + uint(i >> 1)] = pack2(coded[me].chroma_ac[ch][blk][i + 1],
+                                              i < 14 ? coded[me].chroma_ac[ch][blk][i + 2] : 0);
         put_block(cb, 15, chroma_nc(me, l, t, ch, blk));
     }
 }
@@ -342,57 +381,66 @@ void put_residual(uint me, int l, int t, uint u)
 void main()
 {
     uint n_mbs = uint(pc.mb_width * pc.mb_height);
-    int x = int(gl_WorkGroupID.x), y = int(gl_WorkGroupID.y);
-    uint me = uint(y * pc.mb_width + x);
-    uint u = gl_LocalInvocationID.x;
-    int l = x > 0 ? int(me) - 1 : -1;
-    int t = y % pc.slice_mb_rows != 0 ? int(me) - pc.mb_width : -1;
-
-    for (uint w = u; w < MB_WORDS; w += UNITS)
-        s_mb[w] = 0u;
+    uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    uint slot = gl_LocalInvocationID.x / uint(LANES); /* this macroblock's slice */
+    uint u = gl_LocalInvocationID.x % uint(LANES);
+    uint me = group * uint(MB_PER_GROUP) + slot;
+    bool live = me < n_mbs; /* false in the tail group past n_mbs: skip all but the barrier */
+    uint units = slot * UNITS; /* this macroblock's unit 0 in s_bits; times UNIT_WORDS in s_unit */
 
     /* 1. each invocation codes its unit into s_unit */
-    g_pos = 0u;
-    g_acc = 0u;
-    g_base = u * UNIT_WORDS;
-    g_err = false;
-    if (u == 0u)
-        put_header(me);
-    else
-        put_residual(me, l, t, u);
-    if ((g_pos & 31u) != 0u)
-        store_word(g_pos >> 5, g_acc);
-    s_bits[u] = g_pos;
-    if (g_err)
-        atomicOr(counts[n_mbs], 1u);
-    barrier();
-
-    /* 2. the unit's offset in the macroblock: exclusive prefix sum of the bit counts */
-    uint offset = 0u, total = 0u;
-    for (uint k = 0u; k < UNITS; k++) {
-        uint bits = s_bits[k];
-        if (k < u)
-            offset += bits;
-        total += bits;
-    }
-
-    /* 3. OR the unit's words into the macroblock at its offset; bits past MB_WORDS are
-     * dropped (the count below flags them) */
-    uint shift = offset & 31u;
-    uint words = min((g_pos + 31u) >> 5, UNIT_WORDS);
-    for (uint k = 0u; k < words; k++) {
-        uint v = s_unit[g_base + k];
-        uint w = (offset >> 5) + k;
-        if (w < MB_WORDS && (v >> shift) != 0u)
-            atomicOr(s_mb[w], v >> shift);
-        if (shift != 0u && w + 1u < MB_WORDS && (v << (32u - shift)) != 0u)
-            atomicOr(s_mb[w + 1u], v << (32u - shift));
+    if (live && u < UNITS) {
+        int x = int(me % uint(pc.mb_width)), y = int(me / uint(pc.mb_width));
+        int l = x > 0 ? int(me) - 1 : -1;
+        int t = y % pc.slice_mb_rows != 0 ? int(me) - pc.mb_width : -1;
+        g_pos = 0u;
+        g_acc = 0u;
+        g_base = (units + u) * UNIT_WORDS;
+        g_err = false;
+        if (u == 0u)
+            put_header(me);
+        else
+            put_residual(me, l, t, u, (slot * (UNITS - 1u) + u - 1u) * COEF_STRIDE);
+        if ((g_pos & 31u) != 0u)
+            store_word(g_pos >> 5, g_acc);
+        s_bits[units + u] = g_pos;
+        if (g_err)
+            atomicOr(counts[n_mbs], 1u);
     }
     barrier();
+    if (!live)
+        return;
 
+    /* 2. gather the macroblock's words u, u + LANES, ...: word w holds bits 32w .. 32w + 31;
+     * a unit at bit offset off (the sum of the bit counts before it) covers bits
+     * off .. off + bits - 1 of the macroblock. Bits past MB_WORDS are dropped (the count
+     * below flags them), and so are a unit's past UNIT_WORDS (flagged in step 1). */
+    uint total = 0u;
+    for (uint k = 0u; k < UNITS; k++)
+        total += s_bits[units + k];
     uint used = min((total + 31u) >> 5, MB_WORDS);
-    for (uint w = u; w < used; w += UNITS)
-        scratch[me * MB_WORDS + w] = s_mb[w];
+    for (uint w = u; w < used; w += uint(LANES)) {
+        uint first = w * 32u;
+        uint v = 0u, off = 0u;
+        for (uint k = 0u; k < UNITS && off < first + 32u; k++) {
+            uint bits = s_bits[units + k];
+            if (bits != 0u && off + bits > first) {
+                uint base = (units + k) * UNIT_WORDS;
+                if (off >= first) {
+                    v |= s_unit[base] >> (off - first); /* the unit starts in this word */
+                } else {
+                    uint p = first - off, pw = p >> 5, shift = p & 31u;
+                    uint stored = min((bits + 31u) >> 5, UNIT_WORDS);
+                    if (pw < stored)
+                        v |= s_unit[base + pw] << shift;
+                    if (shift != 0u && pw + 1u < stored)
+                        v |= s_unit[base + pw + 1u] >> (32u - shift);
+                }
+            }
+            off += bits;
+        }
+        scratch[me * MB_WORDS + w] = v;
+    }
     if (u == 0u) {
         counts[me] = total;
         if (total > MB_WORDS * 32u)
