@@ -1,9 +1,11 @@
 /*
  * The C reference encoder against an independent decoder: frames of several kinds (random,
- * flat, pixel-level noise, a smooth gradient), sizes (320x240, 200x120 which is not a
- * multiple of 16, 64x64) and QPs (0 10 26 40 51) are encoded, decoded by libavcodec with
- * every error check on, and the decoded pixels must equal our reconstruction exactly. Then a
- * run of frames (IDR, I pictures, IDR again) must decode frame for frame.
+ * flat, pixel-level noise, a smooth gradient, a gradient with a little noise), sizes
+ * (320x240, 200x120 which is not a multiple of 16, 64x64) and QPs (0 10 26 40 51), with the
+ * deblocking filter off and on, are encoded, decoded by libavcodec with every error check
+ * on, and the decoded pixels must equal our reconstruction exactly (with the filter on:
+ * deblock_ref.c's filtering of it, so libavcodec checks the filter too). Then a run of frames
+ * (IDR, I pictures, IDR again) must decode frame for frame.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,9 @@
 #include "../common/check.h"
 #include "encode/compute/encoder_ref.h"
 
-enum { PAT_RANDOM, PAT_FLAT, PAT_NOISE, PAT_GRADIENT, PAT_COUNT };
-static const char *const pattern_names[] = { "random", "flat", "noise", "gradient" };
+enum { PAT_RANDOM, PAT_FLAT, PAT_NOISE, PAT_GRADIENT, PAT_SOFT, PAT_BLOCKS, PAT_COUNT };
+static const char *const pattern_names[] = { "random", "flat", "noise", "gradient", "soft",
+                                             "blocks" };
 
 static uint32_t next_random(uint32_t *s)
 {
@@ -35,6 +38,14 @@ static void fill_frame(uint8_t *img, const TkFrameLayout *l, int pattern, uint32
             case PAT_RANDOM: v = (uint8_t)next_random(&rnd); break;
             case PAT_FLAT: v = (uint8_t)(16 + seed * 37 % 220); break;
             case PAT_NOISE: v = ((x ^ y) & 1) ? 255 : 0; break; /* the most detail per pixel */
+            case PAT_SOFT: /* small steps everywhere: the deblocking filter's own ground */
+                v = (uint8_t)(40 + x / 3 + y / 5 + (next_random(&rnd) & 7));
+                break;
+            case PAT_BLOCKS: /* flat 4x4 blocks, steps of 0-24 between them: edges the
+                                filter smooths but must clip */
+                v = (uint8_t)(90 + 3 * (int)((((uint32_t)(x >> 2) * 7u + (uint32_t)(y >> 2) * 13u +
+                                              seed) * 2654435761u >> 28) % 9u));
+                break;
             default: v = (uint8_t)((x * 255 / l->aligned_width + y * 128 / l->aligned_height +
                                     seed * 9) & 0xff); break;
             }
@@ -49,6 +60,14 @@ static void fill_frame(uint8_t *img, const TkFrameLayout *l, int pattern, uint32
             case PAT_RANDOM: cb = (uint8_t)next_random(&rnd); cr = (uint8_t)next_random(&rnd); break;
             case PAT_FLAT: cb = (uint8_t)(128 + seed % 50); cr = (uint8_t)(100 + seed % 30); break;
             case PAT_NOISE: cb = ((x + y) & 1) ? 240 : 16; cr = ((x + y) & 1) ? 16 : 240; break;
+            case PAT_BLOCKS:
+                cb = (uint8_t)(110 + 4 * ((x >> 2) + (y >> 2)) % 20);
+                cr = (uint8_t)(140 - 5 * ((x >> 2) * 3 + (y >> 2)) % 25);
+                break;
+            case PAT_SOFT:
+                cb = (uint8_t)(100 + x / 2 + (next_random(&rnd) & 3));
+                cr = (uint8_t)(150 - y / 2 + (next_random(&rnd) & 3));
+                break;
             default: cb = (uint8_t)(64 + x * 2 % 128); cr = (uint8_t)(200 - y * 3 % 150); break;
             }
             row[2 * x] = cb;
@@ -130,14 +149,16 @@ static int compare(const AVFrame *f, const uint8_t *recon, const TkFrameLayout *
 
 /* Encodes n_frames frames (pattern changes per frame) and checks every decoded one. */
 static void run(int width, int height, int qp, int pattern, int n_frames, int keyint,
-                int slice_mb_rows)
+                int slice_mb_rows, int deblock)
 {
-    char what[128];
-    snprintf(what, sizeof(what), "%dx%d qp %d %s frames %d keyint %d slice rows %d", width,
-             height, qp, pattern_names[pattern], n_frames, keyint, slice_mb_rows);
+    char what[160];
+    snprintf(what, sizeof(what), "%dx%d qp %d %s frames %d keyint %d slice rows %d deblock %d",
+             width, height, qp, pattern_names[pattern], n_frames, keyint, slice_mb_rows,
+             deblock);
     TkEncoderRefParams p = {
         .layout = tk_frame_layout(width, height), .fps_num = 30, .fps_den = 1,
         .keyint = keyint, .slice_mb_rows = slice_mb_rows, .aud = n_frames > 1,
+        .deblock = deblock,
     };
     TkEncoderRef *e = NULL;
     int res = tk_encoder_ref_open(&e, &p);
@@ -208,8 +229,8 @@ done:
 
 int main(int argc, char **argv)
 {
-    if (argc == 5) { /* one case by hand: width height qp pattern */
-        run(atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), 1, 1, 1);
+    if (argc == 6) { /* one case by hand: width height qp pattern deblock */
+        run(atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), 1, 1, 1, atoi(argv[5]));
         return tk_check_finish();
     }
     static const int sizes[][2] = { { 320, 240 }, { 200, 120 }, { 64, 64 } };
@@ -218,14 +239,20 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
         for (size_t q = 0; q < sizeof(qps) / sizeof(qps[0]); q++)
             for (int pat = 0; pat < PAT_COUNT; pat++)
-                run(sizes[s][0], sizes[s][1], qps[q], pat, 1, 1, 1);
+                for (int deblock = 0; deblock < 2; deblock++)
+                    run(sizes[s][0], sizes[s][1], qps[q], pat, 1, 1, 1, deblock);
+    /* Every QP of the filter's tables, on the patterns it acts on most. */
+    for (int qp = 0; qp <= 51; qp++) {
+        run(64, 48, qp, PAT_SOFT, 1, 1, 1, 1);
+        run(64, 48, qp, PAT_BLOCKS, 1, 1, 1, 1);
+    }
     /* IDR, I, I, IDR, I, I, IDR: frame_num, idr_pic_id and the AUDs must all be accepted. */
-    run(200, 120, 26, PAT_RANDOM, 7, 3, 1);
-    run(64, 64, 10, PAT_GRADIENT, 5, 2, 2);
+    run(200, 120, 26, PAT_RANDOM, 7, 3, 1, 0);
+    run(64, 64, 10, PAT_GRADIENT, 5, 2, 2, 1);
     /* Fewer, taller slices (nC across rows inside a slice). */
-    run(320, 240, 20, PAT_RANDOM, 2, 30, 4);
-    run(64, 48, 30, PAT_NOISE, 1, 1, 100);
+    run(320, 240, 20, PAT_RANDOM, 2, 30, 4, 1);
+    run(64, 48, 30, PAT_NOISE, 1, 1, 100, 0);
     printf("%d decoded frames equal to the reconstruction\n", frames_checked);
-    CHECK_EQ(frames_checked, 60 + 7 + 5 + 2 + 1);
+    CHECK_EQ(frames_checked, 3 * 5 * PAT_COUNT * 2 + 2 * 52 + 7 + 5 + 2 + 1);
     return tk_check_finish();
 }

@@ -28,7 +28,10 @@ typedef struct TkEncoderGpu {
     TkCavlcGpu cavlc;
     TkPackGpu pack;
     TkVkCmd cmd;
-    TkVkBuffer recon;       /* device: the reconstruction (a later P frame's reference) */
+    TkVkBuffer recon;       /* device: the reconstruction before the deblocking filter
+                               (params.deblock: the decoder filters it, deblock_ref.h; the
+                               filter is not on the GPU yet, all-intra frames do not need
+                               it, P frames will for their reference) */
     TkVkBuffer coded;       /* device: TkCodedMb[n_mbs] */
     TkVkBuffer scratch;     /* device: n_mbs * TK_MB_SCRATCH_WORDS */
     TkVkBuffer counts;      /* device: n_mbs + 1 */

@@ -6,6 +6,7 @@
 
 #include "encode/compute/analyse_ref.h"
 #include "encode/compute/cavlc_ref.h"
+#include "encode/compute/deblock_ref.h"
 #include "talkie/talkie.h"
 
 void tk_encoder_ref_close(TkEncoderRef **pe)
@@ -39,6 +40,7 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
     config->fps_den = p->fps_den;
     config->bitrate_bps = p->bitrate_bps;
     config->level_idc = level;
+    config->deblock = p->deblock;
     tk_h264_gop_init(gop, p->keyint);
     return 0;
 }
@@ -109,6 +111,10 @@ int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t *
     for (size_t i = 0; i < e->out_words * 4; i++)
         e->rbsp[i] = (uint8_t)(e->out[i >> 2] >> (8 * (i & 3)));
 
+    /* The analysis predicted from the unfiltered samples; what the decoder shows (and
+     * what a later P frame refers to) is the filtered picture. */
+    if (e->params.deblock)
+        tk_deblock_frame_ref(l, qp, e->recon);
     *idr = pic.idr;
     return tk_h264_au_write(&e->config, pic.idr, e->params.aud, e->rbsp, e->out_words * 4,
                             e->slice_table, (int)e->dims.n_slices, au, au_size);

@@ -30,6 +30,7 @@ typedef struct TkEncoderRefParams {
     int keyint;             /* frames between IDRs, >= 1 */
     int slice_mb_rows;      /* macroblock rows per slice, >= 1 */
     int aud;                /* 1: start each access unit with an access unit delimiter */
+    int deblock;            /* 1: the in-loop deblocking filter is on (deblock_ref.h) */
 } TkEncoderRefParams;
 
 typedef struct TkEncoderRef {

@@ -5,8 +5,8 @@
  *
  * Fixed choices: profile_idc 66 with constraint_set0/1 (Constrained Baseline), CAVLC, frame
  * macroblocks only, pic_order_cnt_type 2 (output order = decode order), one reference frame,
- * pic_init_qp 26, deblocking control present and every slice turns the filter off
- * (disable_deblocking_filter_idc 1) so the encoder's reconstruction is the decoder's output.
+ * pic_init_qp 26, deblocking control present: each slice turns the in-loop filter on across
+ * slice edges (disable_deblocking_filter_idc 0, offsets 0) or off (1), as config.deblock says.
  */
 #ifndef TALKIE_ENCODE_H264_PARAMS_H
 #define TALKIE_ENCODE_H264_PARAMS_H
@@ -23,6 +23,7 @@ typedef struct TkH264Config {
     int fps_num, fps_den;
     int64_t bitrate_bps;  /* 0 when unknown (constant QP) */
     int level_idc;        /* from tk_h264_level() */
+    int deblock;          /* 1: the slices enable the deblocking filter */
 } TkH264Config;
 
 /*

@@ -1,0 +1,143 @@
+/* The deblocking filter of intra pictures; see deblock_ref.h. Clause numbers are H.264's. */
+#include "encode/compute/deblock_ref.h"
+
+#include <stdlib.h>
+
+#include "encode/compute/transform_ref.h"
+
+/* Table 8-16: alpha' and beta' by indexA / indexB */
+static const uint8_t alpha_tab[52] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,   4,   4,
+    5,  6,  7,  8,  9,  10, 12, 13, 15, 17, 20, 22, 25,  28,  32,  36,  40,  45,
+    50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182, 203, 226, 255, 255,
+};
+static const uint8_t beta_tab[52] = {
+    0, 0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,
+    2, 3, 3, 3, 3, 4, 4, 4,  6,  6,  7,  7,  8,  8,  9,  9,  10, 10,
+    11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18,
+};
+/* Table 8-17: tC0' by indexA for bS = 1, 2, 3 */
+static const uint8_t tc0_tab[52][3] = {
+    { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },
+    { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },
+    { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 1 },
+    { 0, 0, 1 },   { 0, 0, 1 },   { 0, 0, 1 },   { 0, 1, 1 },   { 0, 1, 1 },   { 1, 1, 1 },
+    { 1, 1, 1 },   { 1, 1, 1 },   { 1, 1, 1 },   { 1, 1, 2 },   { 1, 1, 2 },   { 1, 1, 2 },
+    { 1, 1, 2 },   { 1, 2, 3 },   { 1, 2, 3 },   { 2, 2, 3 },   { 2, 2, 4 },   { 2, 3, 4 },
+    { 2, 3, 4 },   { 3, 3, 5 },   { 3, 4, 6 },   { 3, 4, 6 },   { 4, 5, 7 },   { 4, 5, 8 },
+    { 4, 6, 9 },   { 5, 7, 10 },  { 6, 8, 11 },  { 6, 8, 13 },  { 7, 10, 14 }, { 8, 11, 16 },
+    { 9, 12, 18 }, { 10, 13, 20 }, { 11, 15, 23 }, { 13, 17, 25 },
+};
+
+static int clip3(int lo, int hi, int v)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The thresholds of one edge: qPav (8.7.2.2) with both filter offsets 0 */
+typedef struct EdgeParams {
+    int alpha, beta, tc0; /* tc0 for bS < 4 */
+    int bs;
+    int chroma;           /* chromaStyleFilteringFlag */
+} EdgeParams;
+
+static EdgeParams edge_params(int qp_av, int bs, int chroma)
+{
+    int index = clip3(0, 51, qp_av);
+    return (EdgeParams){ alpha_tab[index], beta_tab[index], bs < 4 ? tc0_tab[index][bs - 1] : 0,
+                         bs, chroma };
+}
+
+/* 8.7.2.3 / 8.7.2.4 on one line of samples across an edge: s[0] = q0, s[-step] = p0, ... */
+static void filter_line(uint8_t *s, ptrdiff_t step, const EdgeParams *e)
+{
+    int p0 = s[-step], p1 = s[-2 * step], q0 = s[0], q1 = s[step];
+    if (!(abs(p0 - q0) < e->alpha && abs(p1 - p0) < e->beta && abs(q1 - q0) < e->beta))
+        return;
+    if (e->chroma) {
+        if (e->bs < 4) {
+            int tc = e->tc0 + 1;
+            int delta = clip3(-tc, tc, (((q0 - p0) << 2) + (p1 - q1) + 4) >> 3);
+            s[-step] = (uint8_t)clip3(0, 255, p0 + delta);
+            s[0] = (uint8_t)clip3(0, 255, q0 - delta);
+        } else {
+            s[-step] = (uint8_t)((2 * p1 + p0 + q1 + 2) >> 2);
+            s[0] = (uint8_t)((2 * q1 + q0 + p1 + 2) >> 2);
+        }
+        return;
+    }
+    int p2 = s[-3 * step], q2 = s[2 * step];
+    int ap = abs(p2 - p0), aq = abs(q2 - q0);
+    if (e->bs < 4) {
+        int tc = e->tc0 + (ap < e->beta) + (aq < e->beta);
+        int delta = clip3(-tc, tc, (((q0 - p0) << 2) + (p1 - q1) + 4) >> 3);
+        s[-step] = (uint8_t)clip3(0, 255, p0 + delta);
+        s[0] = (uint8_t)clip3(0, 255, q0 - delta);
+        if (ap < e->beta)
+            s[-2 * step] =
+                (uint8_t)(p1 + clip3(-e->tc0, e->tc0, (p2 + ((p0 + q0 + 1) >> 1) - (p1 << 1)) >> 1));
+        if (aq < e->beta)
+            s[step] =
+                (uint8_t)(q1 + clip3(-e->tc0, e->tc0, (q2 + ((p0 + q0 + 1) >> 1) - (q1 << 1)) >> 1));
+        return;
+    }
+    int p3 = s[-4 * step], q3 = s[3 * step];
+    int strong = abs(p0 - q0) < ((e->alpha >> 2) + 2);
+    if (ap < e->beta && strong) {
+        s[-step] = (uint8_t)((p2 + 2 * p1 + 2 * p0 + 2 * q0 + q1 + 4) >> 3);
+        s[-2 * step] = (uint8_t)((p2 + p1 + p0 + q0 + 2) >> 2);
+        s[-3 * step] = (uint8_t)((2 * p3 + 3 * p2 + p1 + p0 + q0 + 4) >> 3);
+    } else {
+        s[-step] = (uint8_t)((2 * p1 + p0 + q1 + 2) >> 2);
+    }
+    if (aq < e->beta && strong) {
+        s[0] = (uint8_t)((p1 + 2 * p0 + 2 * q0 + 2 * q1 + q2 + 4) >> 3);
+        s[step] = (uint8_t)((p0 + q0 + q1 + q2 + 2) >> 2);
+        s[2 * step] = (uint8_t)((2 * q3 + 3 * q2 + q1 + q0 + p0 + 4) >> 3);
+    } else {
+        s[0] = (uint8_t)((2 * q1 + q0 + p1 + 2) >> 2);
+    }
+}
+
+/* `n` lines across one edge starting at `first` (its q0 sample): vertical edges step along
+ * x (`across` = 1 sample) and advance by rows, horizontal ones the other way round. */
+static void filter_edge(uint8_t *first, ptrdiff_t across, ptrdiff_t along, int n,
+                        const EdgeParams *e)
+{
+    for (int i = 0; i < n; i++)
+        filter_line(first + i * along, across, e);
+}
+
+void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12)
+{
+    ptrdiff_t stride = (ptrdiff_t)l->luma_stride;
+    int qpc = tk_chroma_qp(qp);
+    /* 8.7: macroblocks in raster order; in each, luma vertical edges left to right, then
+     * horizontal edges top to bottom, then the same for chroma. Macroblock edges (bS 4)
+     * only where the neighbour exists. */
+    for (int my = 0; my < l->mb_height; my++)
+        for (int mx = 0; mx < l->mb_width; mx++) {
+            uint8_t *y0 = nv12 + (ptrdiff_t)my * 16 * stride + mx * 16;
+            for (int e = mx > 0 ? 0 : 1; e < 4; e++) {
+                EdgeParams p = edge_params(qp, e == 0 ? 4 : 3, 0);
+                filter_edge(y0 + 4 * e, 1, stride, 16, &p);
+            }
+            for (int e = my > 0 ? 0 : 1; e < 4; e++) {
+                EdgeParams p = edge_params(qp, e == 0 ? 4 : 3, 0);
+                filter_edge(y0 + 4 * e * stride, stride, 1, 16, &p);
+            }
+            /* NV12: Cb and Cr interleaved, so a chroma sample's neighbour is 2 bytes away;
+             * chroma edges 0 and 4 take the bS of luma edges 0 and 8 (8.7.2.1) */
+            uint8_t *c0 = nv12 + l->chroma_offset + (ptrdiff_t)my * 8 * stride + mx * 16;
+            for (int comp = 0; comp < 2; comp++) {
+                for (int e = mx > 0 ? 0 : 1; e < 2; e++) {
+                    EdgeParams p = edge_params(qpc, e == 0 ? 4 : 3, 1);
+                    filter_edge(c0 + comp + 8 * e, 2, stride, 8, &p);
+                }
+                for (int e = my > 0 ? 0 : 1; e < 2; e++) {
+                    EdgeParams p = edge_params(qpc, e == 0 ? 4 : 3, 1);
+                    filter_edge(c0 + comp + 4 * e * stride, stride, 2, 8, &p);
+                }
+            }
+        }
+}

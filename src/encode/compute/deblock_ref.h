@@ -1,0 +1,22 @@
+/*
+ * The in-loop deblocking filter (8.7) as a decoder applies it to talkie's pictures: the C
+ * reference of what a decoder shows when the slices enable it (disable_deblocking_filter_idc
+ * 0, edges across slices filtered too, filter offsets 0), and of the reference picture P
+ * frames will predict from.
+ *
+ * talkie's pictures so far are all intra with one QP per picture, so every macroblock edge
+ * has boundary strength 4 and every inner 4x4 edge 3 (8.7.2.1); edges of the picture are
+ * not filtered. Intra prediction inside the picture uses the samples before filtering, so
+ * the filter runs on the finished reconstruction, in place.
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_DEBLOCK_REF_H
+#define TALKIE_ENCODE_COMPUTE_DEBLOCK_REF_H
+
+#include <stdint.h>
+
+#include "common/frame.h"
+
+/* Filters the NV12 picture `nv12` (layout l, coded size: every macroblock) coded at QP qp. */
+void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12);
+
+#endif
