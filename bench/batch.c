@@ -20,7 +20,8 @@ int tk_bench_group_open(TkVkDevice *dev, const Frames *f, int first, int n, int 
 {
     *g = (BenchGroup){ .n = n };
     TkEncoderRefParams p = { .layout = f->layout, .fps_num = 30, .fps_den = 1, .keyint = 1,
-                             .slice_mb_rows = 1, .deblock = 1 }; /* as the backend */
+                             .slice_mb_rows = 1,
+                             .deblock = TK_DEBLOCK_AUTO }; /* as the backend */
     TkVkBuffer staging = { 0 };
     g->enc = calloc((size_t)n, sizeof(*g->enc));
     g->src = calloc((size_t)n, sizeof(*g->src));

@@ -107,6 +107,37 @@ done:
     return r;
 }
 
+/* Encodes src with talkie's C reference encoder (the compute backend's bitstream, on the
+ * CPU), with the deblocking filter on or off: what the filter does to bytes and PSNR. */
+static EncodeResult run_ref(const Frames *src, int qp, int deblock)
+{
+    EncodeResult r = { 0 };
+    TkEncoderRef *e = NULL;
+    TkEncoderRefParams p = { .layout = src->layout, .fps_num = 30, .fps_den = 1, .keyint = 1,
+                             .slice_mb_rows = 1, .deblock = deblock };
+    uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
+    size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
+    int i = 0, idr;
+    if (!packets || !psizes || tk_encoder_ref_open(&e, &p) < 0)
+        goto done;
+    double t0 = tk_bench_now_ms();
+    for (i = 0; i < src->n; i++)
+        if (tk_encoder_ref_encode(e, src->data[i], qp, &packets[i], &psizes[i], &idr) < 0)
+            break;
+    r.ms_per_frame = (tk_bench_now_ms() - t0) / src->n;
+    if (i < src->n)
+        goto done;
+    for (i = 0; i < src->n; i++)
+        r.bytes_per_frame += (double)psizes[i] / src->n;
+    score(src, packets, psizes, &r);
+done:
+    tk_encoder_ref_close(&e);
+    for (int j = 0; packets && j < src->n; j++)
+        free(packets[j]);
+    free(packets);
+    free(psizes);
+    return r;
+}
 
 /* Opens the compute backend on `dev` for layout `l` at a constant QP (all intra). */
 static int open_compute(TkVkDevice *dev, const TkFrameLayout *l, int qp, void **enc)
@@ -221,6 +252,10 @@ static int bench_intra(const BenchOptions *o)
                 EncodeResult c = run_compute(dev, &f, o->qp, NULL, 1, 0);
                 print_row(name, &l, "talkie compute", &c, &ultrafast);
             }
+            EncodeResult off = run_ref(&f, o->qp, TK_DEBLOCK_OFF);
+            EncodeResult on = run_ref(&f, o->qp, TK_DEBLOCK_ON);
+            print_row(name, &l, "talkie C reference, deblocking off", &off, &ultrafast);
+            print_row(name, &l, "talkie C reference, deblocking on", &on, &ultrafast);
             tk_bench_frames_free(&f);
         }
     }

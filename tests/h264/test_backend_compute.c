@@ -41,9 +41,9 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: one row per slice, the deblocking filter on */
+    /* the backend's choices: one row per slice, the deblocking filter from QP 32 */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = 1, .deblock = 1 };
+                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO };
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
     void *ctx = NULL;

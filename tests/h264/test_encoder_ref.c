@@ -239,20 +239,27 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
         for (size_t q = 0; q < sizeof(qps) / sizeof(qps[0]); q++)
             for (int pat = 0; pat < PAT_COUNT; pat++)
-                for (int deblock = 0; deblock < 2; deblock++)
-                    run(sizes[s][0], sizes[s][1], qps[q], pat, 1, 1, 1, deblock);
+                for (int on = 0; on < 2; on++)
+                    run(sizes[s][0], sizes[s][1], qps[q], pat, 1, 1, 1,
+                        on ? TK_DEBLOCK_ON : TK_DEBLOCK_OFF);
     /* Every QP of the filter's tables, on the patterns it acts on most. */
     for (int qp = 0; qp <= 51; qp++) {
-        run(64, 48, qp, PAT_SOFT, 1, 1, 1, 1);
-        run(64, 48, qp, PAT_BLOCKS, 1, 1, 1, 1);
+        run(64, 48, qp, PAT_SOFT, 1, 1, 1, TK_DEBLOCK_ON);
+        run(64, 48, qp, PAT_BLOCKS, 1, 1, 1, TK_DEBLOCK_ON);
     }
     /* IDR, I, I, IDR, I, I, IDR: frame_num, idr_pic_id and the AUDs must all be accepted. */
-    run(200, 120, 26, PAT_RANDOM, 7, 3, 1, 0);
-    run(64, 64, 10, PAT_GRADIENT, 5, 2, 2, 1);
+    run(200, 120, 26, PAT_RANDOM, 7, 3, 1, TK_DEBLOCK_OFF);
+    run(64, 64, 10, PAT_GRADIENT, 5, 2, 2, TK_DEBLOCK_ON);
     /* Fewer, taller slices (nC across rows inside a slice). */
-    run(320, 240, 20, PAT_RANDOM, 2, 30, 4, 1);
-    run(64, 48, 30, PAT_NOISE, 1, 1, 100, 0);
+    run(320, 240, 20, PAT_RANDOM, 2, 30, 4, TK_DEBLOCK_ON);
+    run(64, 48, 30, PAT_NOISE, 1, 1, 100, TK_DEBLOCK_OFF);
+    /* The automatic choice: the filter from TK_DEBLOCK_AUTO_MIN_QP up. */
+    CHECK(!tk_deblock_enabled(TK_DEBLOCK_AUTO, TK_DEBLOCK_AUTO_MIN_QP - 1));
+    CHECK(tk_deblock_enabled(TK_DEBLOCK_AUTO, TK_DEBLOCK_AUTO_MIN_QP));
+    CHECK(!tk_deblock_enabled(TK_DEBLOCK_OFF, 51) && tk_deblock_enabled(TK_DEBLOCK_ON, 0));
+    run(64, 48, TK_DEBLOCK_AUTO_MIN_QP - 1, PAT_BLOCKS, 1, 1, 1, TK_DEBLOCK_AUTO);
+    run(64, 48, TK_DEBLOCK_AUTO_MIN_QP, PAT_BLOCKS, 1, 1, 1, TK_DEBLOCK_AUTO);
     printf("%d decoded frames equal to the reconstruction\n", frames_checked);
-    CHECK_EQ(frames_checked, 3 * 5 * PAT_COUNT * 2 + 2 * 52 + 7 + 5 + 2 + 1);
+    CHECK_EQ(frames_checked, 3 * 5 * PAT_COUNT * 2 + 2 * 52 + 7 + 5 + 2 + 1 + 2);
     return tk_check_finish();
 }

@@ -2,8 +2,7 @@
  * The compute encoder on what it exists for: conversation frames drawn by talkie's renderer
  * into device memory and encoded from there with no host copy. Every access unit must equal
  * the C reference's byte for byte (the reference reads a copy of the same image), and
- * libavcodec must decode it to exactly the reference's reconstruction (deblocked, as the
- * backend encodes). Sizes 320x240 and
+ * libavcodec must decode it to exactly the reference's reconstruction (deblocked). Sizes 320x240 and
  * 200x120 (not a multiple of 16), QPs 0, 26, 51. Validation on; skipped without a device.
  */
 #include <stdlib.h>
@@ -61,10 +60,11 @@ static int checked;
 static void run_size(TkVkDevice *dev, const TkScene *scene, int width, int height)
 {
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
-    /* the backend's settings: deblocking on, so libavcodec checks the filter on rendered
-     * text and avatars too */
+    /* deblocking on at every QP, so libavcodec checks the filter on rendered text and
+     * avatars too */
     TkEncoderRefParams p = { .layout = tk_frame_layout(width, height), .fps_num = 30,
-                             .fps_den = 1, .keyint = 1, .slice_mb_rows = 1, .deblock = 1 };
+                             .fps_den = 1, .keyint = 1, .slice_mb_rows = 1,
+                             .deblock = TK_DEBLOCK_ON };
     TkRenderer *r = NULL;
     TkEncoderRef *ref = NULL;
     TkEncoderGpu *gpu = NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "encode/backend.h"
+#include "encode/compute/deblock_ref.h"
 #include "encode/compute/encoder_gpu.h"
 
 /* Macroblock rows per slice: one, so a row's nC and prediction never wait on another. */
@@ -46,10 +47,10 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->keyint = params->keyint;
     p->slice_mb_rows = SLICE_MB_ROWS;
     p->aud = 0;
-    /* The decoder filters block edges (x264's default too): at the QPs of a live stream
-     * the edges of 4x4 blocks show less. It costs the encoder nothing while every frame is
-     * intra, as intra prediction uses the unfiltered samples. */
-    p->deblock = 1;
+    /* The decoder filters block edges where that pays (deblock_ref.h: from QP 32 up, where
+     * they start to show). It costs the encoder nothing while every frame is intra, as
+     * intra prediction uses the unfiltered samples. */
+    p->deblock = TK_DEBLOCK_AUTO;
     return 0;
 }
 

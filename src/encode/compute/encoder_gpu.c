@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "encode/compute/cavlc_ref.h"
+#include "encode/compute/deblock_ref.h"
 #include "talkie/talkie.h"
 
 static const uint32_t copy_used_spv[] =
@@ -101,7 +102,8 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
 {
     if (qp < 0 || qp > 51 || !src)
         return TALKIE_ERR(EINVAL);
-    e->pic = (TkH264SliceHeader){ .qp = qp };
+    e->pic = (TkH264SliceHeader){ .qp = qp,
+                                  .deblock = tk_deblock_enabled(e->params.deblock, qp) };
     e->next_gop = e->gop;
     tk_h264_gop_next(&e->next_gop, &e->pic);
     return tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);

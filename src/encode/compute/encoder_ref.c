@@ -40,7 +40,6 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
     config->fps_den = p->fps_den;
     config->bitrate_bps = p->bitrate_bps;
     config->level_idc = level;
-    config->deblock = p->deblock;
     tk_h264_gop_init(gop, p->keyint);
     return 0;
 }
@@ -99,7 +98,7 @@ int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t *
     if (res < 0)
         return res;
 
-    TkH264SliceHeader pic = { .qp = qp };
+    TkH264SliceHeader pic = { .qp = qp, .deblock = tk_deblock_enabled(e->params.deblock, qp) };
     tk_h264_gop_next(&e->gop, &pic);
     if ((res = tk_pack_slice_headers(&e->config, &pic, &e->dims, e->hdr)) < 0)
         return res;
@@ -113,7 +112,7 @@ int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t *
 
     /* The analysis predicted from the unfiltered samples; what the decoder shows (and
      * what a later P frame refers to) is the filtered picture. */
-    if (e->params.deblock)
+    if (pic.deblock)
         tk_deblock_frame_ref(l, qp, e->recon);
     *idr = pic.idr;
     return tk_h264_au_write(&e->config, pic.idr, e->params.aud, e->rbsp, e->out_words * 4,

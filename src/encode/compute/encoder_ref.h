@@ -19,6 +19,7 @@
 
 #include "common/frame.h"
 #include "encode/compute/coded_mb.h"
+#include "encode/compute/deblock_ref.h"
 #include "encode/compute/pack_ref.h"
 #include "encode/h264/au.h"
 #include "encode/h264/params.h"
@@ -30,7 +31,8 @@ typedef struct TkEncoderRefParams {
     int keyint;             /* frames between IDRs, >= 1 */
     int slice_mb_rows;      /* macroblock rows per slice, >= 1 */
     int aud;                /* 1: start each access unit with an access unit delimiter */
-    int deblock;            /* 1: the in-loop deblocking filter is on (deblock_ref.h) */
+    int deblock;            /* TK_DEBLOCK_OFF, _AUTO or _ON: which pictures enable the
+                               in-loop deblocking filter (deblock_ref.h) */
 } TkEncoderRefParams;
 
 typedef struct TkEncoderRef {

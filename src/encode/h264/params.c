@@ -155,6 +155,7 @@ void tk_h264_write_aud(TkBitWriter *bw)
 void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
                                 const TkH264SliceHeader *s)
 {
+    (void)c;
     tk_bw_put_ue(bw, (uint32_t)s->first_mb); /* first_mb_in_slice */
     tk_bw_put_ue(bw, 7);            /* slice_type: I, all slices of the picture are I */
     tk_bw_put_ue(bw, 0);            /* pic_parameter_set_id */
@@ -174,8 +175,8 @@ void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
     /* entropy_coding_mode_flag 0: no cabac_init_idc */
     tk_bw_put_se(bw, s->qp - 26);   /* slice_qp_delta */
     /* deblocking_filter_control_present_flag 1 */
-    tk_bw_put_ue(bw, c->deblock ? 0 : 1); /* disable_deblocking_filter_idc: 0 on, 1 off */
-    if (c->deblock) {
+    tk_bw_put_ue(bw, s->deblock ? 0 : 1); /* disable_deblocking_filter_idc: 0 on, 1 off */
+    if (s->deblock) {
         tk_bw_put_se(bw, 0);        /* slice_alpha_c0_offset_div2 */
         tk_bw_put_se(bw, 0);        /* slice_beta_offset_div2 */
     }

@@ -6,7 +6,8 @@
  * Fixed choices: profile_idc 66 with constraint_set0/1 (Constrained Baseline), CAVLC, frame
  * macroblocks only, pic_order_cnt_type 2 (output order = decode order), one reference frame,
  * pic_init_qp 26, deblocking control present: each slice turns the in-loop filter on across
- * slice edges (disable_deblocking_filter_idc 0, offsets 0) or off (1), as config.deblock says.
+ * slice edges (disable_deblocking_filter_idc 0, offsets 0) or off (1), as its picture's
+ * TkH264SliceHeader.deblock says.
  */
 #ifndef TALKIE_ENCODE_H264_PARAMS_H
 #define TALKIE_ENCODE_H264_PARAMS_H
@@ -23,7 +24,6 @@ typedef struct TkH264Config {
     int fps_num, fps_den;
     int64_t bitrate_bps;  /* 0 when unknown (constant QP) */
     int level_idc;        /* from tk_h264_level() */
-    int deblock;          /* 1: the slices enable the deblocking filter */
 } TkH264Config;
 
 /*
@@ -40,6 +40,7 @@ typedef struct TkH264SliceHeader {
     int idr_pic_id;   /* IDR only: differs between two consecutive IDRs */
     int frame_num;    /* 0 at an IDR, then +1 per reference picture, modulo 2^log2 */
     int qp;           /* SliceQPY; written as slice_qp_delta against pic_init_qp 26 */
+    int deblock;      /* 1: the deblocking filter is on */
 } TkH264SliceHeader;
 
 /* seq_parameter_set_rbsp(), rbsp_trailing_bits included. */
