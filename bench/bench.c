@@ -108,13 +108,14 @@ done:
 }
 
 /* Encodes src with talkie's C reference encoder (the compute backend's bitstream, on the
- * CPU), with the deblocking filter on or off: what the filter does to bytes and PSNR. */
-static EncodeResult run_ref(const Frames *src, int qp, int deblock)
+ * CPU), with the deblocking filter on or off and slices of `slice_rows` macroblock rows:
+ * what the filter and the slice height do to bytes and PSNR. */
+static EncodeResult run_ref(const Frames *src, int qp, int deblock, int slice_rows)
 {
     EncodeResult r = { 0 };
     TkEncoderRef *e = NULL;
     TkEncoderRefParams p = { .layout = src->layout, .fps_num = 30, .fps_den = 1, .keyint = 1,
-                             .slice_mb_rows = 1, .deblock = deblock };
+                             .slice_mb_rows = slice_rows, .deblock = deblock };
     uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
     size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
     int i = 0, idr;
@@ -252,10 +253,12 @@ static int bench_intra(const BenchOptions *o)
                 EncodeResult c = run_compute(dev, &f, o->qp, NULL, 1, 0);
                 print_row(name, &l, "talkie compute", &c, &ultrafast);
             }
-            EncodeResult off = run_ref(&f, o->qp, TK_DEBLOCK_OFF);
-            EncodeResult on = run_ref(&f, o->qp, TK_DEBLOCK_ON);
+            EncodeResult off = run_ref(&f, o->qp, TK_DEBLOCK_OFF, 1);
+            EncodeResult on = run_ref(&f, o->qp, TK_DEBLOCK_ON, 1);
+            EncodeResult whole = run_ref(&f, o->qp, TK_DEBLOCK_AUTO, l.mb_height);
             print_row(name, &l, "talkie C reference, deblocking off", &off, &ultrafast);
             print_row(name, &l, "talkie C reference, deblocking on", &on, &ultrafast);
+            print_row(name, &l, "talkie C reference, one slice a frame", &whole, &ultrafast);
             tk_bench_frames_free(&f);
         }
     }
