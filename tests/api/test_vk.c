@@ -112,6 +112,13 @@ int main(void)
     }
     CHECK_CMP(dev->n_queues, >=, 1);
 
+    /* A command buffer moves to the queue asked for (modulo the queues there are). */
+    TkVkCmd moved;
+    CHECK_EQ(tk_vk_cmd_create(dev, &moved), 0);
+    tk_vk_cmd_set_queue(dev, &moved, dev->n_queues + 1);
+    CHECK_EQ(moved.queue, 1 % dev->n_queues);
+    tk_vk_cmd_destroy(dev, &moved);
+
     /* Shared kernels: one per code and device, the same arguments or EINVAL. */
     const TkVkKernel *s1 = NULL, *s2 = NULL, *s3 = NULL;
     CHECK_EQ(tk_vk_kernel_shared(dev, &s1, fill_test_spv, sizeof(fill_test_spv), 2, 8), 0);

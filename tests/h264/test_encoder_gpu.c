@@ -97,13 +97,16 @@ static int encode_both(Pair *pr, int qp, int pattern, uint32_t seed)
 }
 
 /* Three encoders of different sizes and slice layouts, one frame each, in one submission:
- * each access unit equals its own C reference's. Two rounds, so the second frames are I. */
+ * each access unit equals its own C reference's. Two rounds, so the second frames are I;
+ * the second round as two batches in flight at once (submit, submit, finish, finish), as a
+ * caller pipelines them. */
 static void check_batch(TkVkDevice *dev)
 {
     static const int shapes[3][3] = { { 200, 120, 1 }, { 64, 64, 2 }, { 96, 48, 1 } };
     Pair prs[3];
-    TkVkCmd cmd;
+    TkVkCmd cmd, cmd2;
     CHECK_EQ(tk_vk_cmd_create(dev, &cmd), 0);
+    CHECK_EQ(tk_vk_cmd_create(dev, &cmd2), 0);
     for (int i = 0; i < 3; i++)
         pair_open(&prs[i], dev, shapes[i][0], shapes[i][1], 2, shapes[i][2], 0);
     for (int round = 0; round < 2; round++) {
@@ -118,7 +121,14 @@ static void check_batch(TkVkDevice *dev)
             frames[i] = (TkEncoderGpuFrame){ .encoder = prs[i].gpu, .src = &prs[i].src,
                                              .qp = 20 + 5 * i };
         }
-        CHECK_EQ(tk_encoder_gpu_encode_batch(frames, 3, &cmd), 0);
+        if (round == 0) {
+            CHECK_EQ(tk_encoder_gpu_encode_batch(frames, 3, &cmd), 0);
+        } else {
+            CHECK_EQ(tk_encoder_gpu_batch_submit(frames, 2, &cmd), 0);
+            CHECK_EQ(tk_encoder_gpu_batch_submit(frames + 2, 1, &cmd2), 0);
+            CHECK_EQ(tk_encoder_gpu_batch_finish(frames, 2, &cmd), 0);
+            CHECK_EQ(tk_encoder_gpu_batch_finish(frames + 2, 1, &cmd2), 0);
+        }
         for (int i = 0; i < 3; i++) {
             CHECK_EQ(frames[i].result, 0);
             CHECK_EQ(frames[i].idr, round == 0);
@@ -133,6 +143,7 @@ static void check_batch(TkVkDevice *dev)
     for (int i = 0; i < 3; i++)
         pair_close(&prs[i], dev);
     tk_vk_cmd_destroy(dev, &cmd);
+    tk_vk_cmd_destroy(dev, &cmd2);
 }
 
 int main(void)
