@@ -57,7 +57,7 @@ static void filter_line(uint8_t *s, ptrdiff_t step, const EdgeParams *e)
     if (e->chroma) {
         if (e->bs < 4) {
             int tc = e->tc0 + 1;
-            int delta = clip3(-tc, tc, (((q0 - p0) << 2) + (p1 - q1) + 4) >> 3);
+            int delta = clip3(-tc, tc, ((q0 - p0) * 4 + (p1 - q1) + 4) >> 3);
             s[-step] = (uint8_t)clip3(0, 255, p0 + delta);
             s[0] = (uint8_t)clip3(0, 255, q0 - delta);
         } else {
@@ -70,7 +70,7 @@ static void filter_line(uint8_t *s, ptrdiff_t step, const EdgeParams *e)
     int ap = abs(p2 - p0), aq = abs(q2 - q0);
     if (e->bs < 4) {
         int tc = e->tc0 + (ap < e->beta) + (aq < e->beta);
-        int delta = clip3(-tc, tc, (((q0 - p0) << 2) + (p1 - q1) + 4) >> 3);
+        int delta = clip3(-tc, tc, ((q0 - p0) * 4 + (p1 - q1) + 4) >> 3);
         s[-step] = (uint8_t)clip3(0, 255, p0 + delta);
         s[0] = (uint8_t)clip3(0, 255, q0 - delta);
         if (ap < e->beta)
