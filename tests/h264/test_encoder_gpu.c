@@ -122,6 +122,8 @@ static void check_batch(TkVkDevice *dev)
                                              .qp = 20 + 5 * i };
         }
         if (round == 0) {
+            /* finishing what was never submitted is refused, not a stale access unit */
+            CHECK_EQ(tk_encoder_gpu_batch_finish(frames, 3, &cmd), TALKIE_ERR(EINVAL));
             CHECK_EQ(tk_encoder_gpu_encode_batch(frames, 3, &cmd), 0);
         } else {
             CHECK_EQ(tk_encoder_gpu_batch_submit(frames, 2, &cmd), 0);

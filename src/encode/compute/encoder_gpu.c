@@ -214,7 +214,8 @@ int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
 
 int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
 {
-    if (n < 1 || !cmd)
+    /* only after a successful submit: otherwise the buffers hold an older frame */
+    if (n < 1 || !cmd || !cmd->submitted)
         return TALKIE_ERR(EINVAL);
     int res = tk_vk_cmd_wait(frames[0].encoder->dev, cmd);
     if (res < 0)
