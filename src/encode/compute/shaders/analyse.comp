@@ -40,6 +40,13 @@
  * i.e. ~1.4 us per 4x4 block or ~350 ns per step: the dependent integer chains of each
  * step's thread (argmin, transform, quantisation), not memory, are what is left to cut.
  *
+ * In big batches (many frames in one submission) what counts is how many workgroups a
+ * multiprocessor holds: registers decide it. This kernel uses 50 per invocation on the H100
+ * (`talkie-bench kernels`), so 7 workgroups fit; it was 72 (5 workgroups) while the QP
+ * constants and the step-A tap offsets lived in registers, hence push constants and s_rel.
+ * Timing-only builds (bench/RESULTS.md) put about 55% of a frame's analysis time in I4x4
+ * steps B-D, ~10% each in step A and in the helper jobs.
+ *
  * Buffers: 0 source NV12 (uint[], 4 bytes a word, little-endian), 1 recon NV12 (same layout),
  * 2 TkCodedMb[mb_height * mb_width]. Push constants: see Params (analyse_gpu.c mirrors it).
  */
