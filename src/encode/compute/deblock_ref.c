@@ -54,43 +54,42 @@ static void filter_line(uint8_t *s, ptrdiff_t step, const EdgeParams *e)
     int p0 = s[-step], p1 = s[-2 * step], q0 = s[0], q1 = s[step];
     if (!(abs(p0 - q0) < e->alpha && abs(p1 - p0) < e->beta && abs(q1 - q0) < e->beta))
         return;
-    if (e->chroma) {
-        if (e->bs < 4) {
-            int tc = e->tc0 + 1;
-            int delta = clip3(-tc, tc, ((q0 - p0) * 4 + (p1 - q1) + 4) >> 3);
-            s[-step] = (uint8_t)clip3(0, 255, p0 + delta);
-            s[0] = (uint8_t)clip3(0, 255, q0 - delta);
-        } else {
-            s[-step] = (uint8_t)((2 * p1 + p0 + q1 + 2) >> 2);
-            s[0] = (uint8_t)((2 * q1 + q0 + p1 + 2) >> 2);
-        }
-        return;
+    /* luma only: p2 and q2, and whether each side is smooth enough to filter deeper */
+    int p2 = 0, q2 = 0, smooth_p = 0, smooth_q = 0;
+    if (!e->chroma) {
+        p2 = s[-3 * step];
+        q2 = s[2 * step];
+        smooth_p = abs(p2 - p0) < e->beta;
+        smooth_q = abs(q2 - q0) < e->beta;
     }
-    int p2 = s[-3 * step], q2 = s[2 * step];
-    int ap = abs(p2 - p0), aq = abs(q2 - q0);
     if (e->bs < 4) {
-        int tc = e->tc0 + (ap < e->beta) + (aq < e->beta);
+        int tc = e->tc0 + (e->chroma ? 1 : smooth_p + smooth_q);
         int delta = clip3(-tc, tc, ((q0 - p0) * 4 + (p1 - q1) + 4) >> 3);
         s[-step] = (uint8_t)clip3(0, 255, p0 + delta);
         s[0] = (uint8_t)clip3(0, 255, q0 - delta);
-        if (ap < e->beta)
+        if (smooth_p)
             s[-2 * step] =
                 (uint8_t)(p1 + clip3(-e->tc0, e->tc0, (p2 + ((p0 + q0 + 1) >> 1) - (p1 << 1)) >> 1));
-        if (aq < e->beta)
+        if (smooth_q)
             s[step] =
                 (uint8_t)(q1 + clip3(-e->tc0, e->tc0, (q2 + ((p0 + q0 + 1) >> 1) - (q1 << 1)) >> 1));
         return;
     }
+    if (e->chroma) {
+        s[-step] = (uint8_t)((2 * p1 + p0 + q1 + 2) >> 2);
+        s[0] = (uint8_t)((2 * q1 + q0 + p1 + 2) >> 2);
+        return;
+    }
     int p3 = s[-4 * step], q3 = s[3 * step];
     int strong = abs(p0 - q0) < ((e->alpha >> 2) + 2);
-    if (ap < e->beta && strong) {
+    if (smooth_p && strong) {
         s[-step] = (uint8_t)((p2 + 2 * p1 + 2 * p0 + 2 * q0 + q1 + 4) >> 3);
         s[-2 * step] = (uint8_t)((p2 + p1 + p0 + q0 + 2) >> 2);
         s[-3 * step] = (uint8_t)((2 * p3 + 3 * p2 + p1 + p0 + q0 + 4) >> 3);
     } else {
         s[-step] = (uint8_t)((2 * p1 + p0 + q1 + 2) >> 2);
     }
-    if (aq < e->beta && strong) {
+    if (smooth_q && strong) {
         s[0] = (uint8_t)((p1 + 2 * p0 + 2 * q0 + 2 * q1 + q2 + 4) >> 3);
         s[step] = (uint8_t)((p0 + q0 + q1 + q2 + 2) >> 2);
         s[2 * step] = (uint8_t)((2 * q3 + 3 * q2 + q1 + q0 + p0 + 4) >> 3);
