@@ -75,35 +75,61 @@ static void score(const Frames *src, uint8_t **packets, size_t *sizes_out, Encod
     tk_bench_frames_free(&dec);
 }
 
+/* The packets of one encoded run, one per source frame. */
+typedef struct Packets {
+    uint8_t **data;
+    size_t *sizes;
+    int n;
+} Packets;
+
+static int packets_alloc(Packets *pk, int n)
+{
+    pk->n = n;
+    pk->data = calloc((size_t)n, sizeof(*pk->data));
+    pk->sizes = calloc((size_t)n, sizeof(*pk->sizes));
+    return pk->data && pk->sizes ? 0 : -1;
+}
+
+static void packets_free(Packets *pk)
+{
+    for (int i = 0; pk->data && i < pk->n; i++)
+        free(pk->data[i]);
+    free(pk->data);
+    free(pk->sizes);
+}
+
+/* A run that encoded every frame: bytes per frame, and PSNR when `check`. */
+static void tally(const Frames *src, const Packets *pk, int check, EncodeResult *r)
+{
+    for (int i = 0; i < pk->n; i++)
+        r->bytes_per_frame += (double)pk->sizes[i] / pk->n;
+    r->ok = 1;
+    if (check)
+        score(src, pk->data, pk->sizes, r);
+}
+
 static EncodeResult run_x264(const Frames *src, const char *preset, int qp, int intra_only,
                              int check)
 {
     EncodeResult r = { 0 };
     TkX264 *x;
-    uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
-    size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
-    if (!packets || !psizes || tk_x264_open(&x, &src->layout, preset, qp, intra_only) < 0)
+    Packets pk;
+    if (packets_alloc(&pk, src->n) < 0 ||
+        tk_x264_open(&x, &src->layout, preset, qp, intra_only) < 0)
         goto done;
     double t0 = tk_bench_now_ms();
     int i;
     for (i = 0; i < src->n; i++)
-        if (tk_x264_encode(x, src->data[i], i, &packets[i], &psizes[i]) < 0)
+        if (tk_x264_encode(x, src->data[i], i, &pk.data[i], &pk.sizes[i]) < 0)
             break;
     double t1 = tk_bench_now_ms();
     tk_x264_close(&x);
     if (i < src->n)
         goto done;
     r.ms_per_frame = (t1 - t0) / src->n;
-    for (i = 0; i < src->n; i++)
-        r.bytes_per_frame += (double)psizes[i] / src->n;
-    r.ok = 1;
-    if (check)
-        score(src, packets, psizes, &r);
+    tally(src, &pk, check, &r);
 done:
-    for (int j = 0; packets && j < src->n; j++)
-        free(packets[j]);
-    free(packets);
-    free(psizes);
+    packets_free(&pk);
     return r;
 }
 
@@ -116,27 +142,21 @@ static EncodeResult run_ref(const Frames *src, int qp, int deblock, int slice_ro
     TkEncoderRef *e = NULL;
     TkEncoderRefParams p = { .layout = src->layout, .fps_num = 30, .fps_den = 1, .keyint = 1,
                              .slice_mb_rows = slice_rows, .deblock = deblock };
-    uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
-    size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
+    Packets pk;
     int i = 0, idr;
-    if (!packets || !psizes || tk_encoder_ref_open(&e, &p) < 0)
+    if (packets_alloc(&pk, src->n) < 0 || tk_encoder_ref_open(&e, &p) < 0)
         goto done;
     double t0 = tk_bench_now_ms();
     for (i = 0; i < src->n; i++)
-        if (tk_encoder_ref_encode(e, src->data[i], qp, &packets[i], &psizes[i], &idr) < 0)
+        if (tk_encoder_ref_encode(e, src->data[i], qp, &pk.data[i], &pk.sizes[i], &idr) < 0)
             break;
     r.ms_per_frame = (tk_bench_now_ms() - t0) / src->n;
     if (i < src->n)
         goto done;
-    for (i = 0; i < src->n; i++)
-        r.bytes_per_frame += (double)psizes[i] / src->n;
-    score(src, packets, psizes, &r);
+    tally(src, &pk, 1, &r);
 done:
     tk_encoder_ref_close(&e);
-    for (int j = 0; packets && j < src->n; j++)
-        free(packets[j]);
-    free(packets);
-    free(psizes);
+    packets_free(&pk);
     return r;
 }
 
@@ -163,11 +183,10 @@ static EncodeResult run_compute(TkVkDevice *dev, const Frames *src, int qp, doub
     void *enc = NULL;
     TkVkBuffer gpu = { 0 }, staging = { 0 };
     TkVkCmd cmd = { 0 };
-    uint8_t **packets = calloc((size_t)src->n, sizeof(*packets));
-    size_t *psizes = calloc((size_t)src->n, sizeof(*psizes));
+    Packets pk;
     double total = 0;
     int i = 0;
-    if (!packets || !psizes || open_compute(dev, &src->layout, qp, &enc) < 0 ||
+    if (packets_alloc(&pk, src->n) < 0 || open_compute(dev, &src->layout, qp, &enc) < 0 ||
         tk_vk_buffer_create(dev, &gpu, src->layout.size, TK_VK_MEMORY_DEVICE) < 0 ||
         tk_vk_buffer_create(dev, &staging, src->layout.size, TK_VK_MEMORY_UPLOAD) < 0 ||
         tk_vk_cmd_create(dev, &cmd) < 0)
@@ -187,33 +206,26 @@ static EncodeResult run_compute(TkVkDevice *dev, const Frames *src, int qp, doub
         total += dt;
         if (latencies)
             latencies[i] = dt;
-        packets[i] = calloc(1, pkt.size + 64);
-        if (!packets[i]) {
+        pk.data[i] = calloc(1, pkt.size + 64);
+        if (!pk.data[i]) {
             talkie_packet_unref(&pkt);
             break;
         }
-        memcpy(packets[i], pkt.data, pkt.size);
-        psizes[i] = pkt.size;
+        memcpy(pk.data[i], pkt.data, pkt.size);
+        pk.sizes[i] = pkt.size;
         talkie_packet_unref(&pkt);
     }
     if (i < src->n)
         goto done;
     r.ms_per_frame = total / src->n;
-    for (i = 0; i < src->n; i++)
-        r.bytes_per_frame += (double)psizes[i] / src->n;
-    r.ok = 1;
-    if (check)
-        score(src, packets, psizes, &r);
+    tally(src, &pk, check, &r);
 done:
     if (enc)
         tk_encoder_compute.close(&enc);
     tk_vk_cmd_destroy(dev, &cmd);
     tk_vk_buffer_destroy(dev, &gpu);
     tk_vk_buffer_destroy(dev, &staging);
-    for (int j = 0; packets && j < src->n; j++)
-        free(packets[j]);
-    free(packets);
-    free(psizes);
+    packets_free(&pk);
     return r;
 }
 
