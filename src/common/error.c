@@ -10,7 +10,9 @@
     X(TALKIE_ERROR_ENCODER, "the encoder failed")                             \
     X(TALKIE_ERROR_MUXER, "the container writer failed")                      \
     X(TALKIE_ERROR_FONT, "no usable font")                                    \
-    X(TALKIE_ERROR_VALIDATION, "the Vulkan validation layer reported an error")
+    X(TALKIE_ERROR_VALIDATION, "the Vulkan validation layer reported an error") \
+    X(TALKIE_ERROR_DEVICE_LOST, "the GPU device was lost")                    \
+    X(TALKIE_EOF, "end of stream")
 
 #define TK_ERRNO_NAMES(X)                                                     \
     X(EPERM) X(ENOENT) X(EIO) X(E2BIG) X(EBADF) X(EAGAIN) X(ENOMEM) X(EACCES) \
@@ -22,8 +24,6 @@ const char *talkie_strerror(int err)
 {
     if (err >= 0)
         return "success";
-    if (err == TALKIE_EOF)
-        return "end of stream";
 #define X(code, text) if (err == code) return text;
     TK_OWN_ERRORS(X)
 #undef X

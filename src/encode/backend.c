@@ -1,4 +1,6 @@
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "encode/backend.h"
 
@@ -31,4 +33,74 @@ void tk_encoder_order(int cpu_device, const TkEncoderBackend **order)
         if (!(cpu_device && backends[i] == &tk_encoder_lavc))
             order[n++] = backends[i];
     order[n] = NULL;
+}
+
+void tk_encoder_device_requirements(TkEncoderDeviceRequirements *req)
+{
+    memset(req, 0, sizeof(*req));
+    for (int i = 0; backends[i]; i++) {
+        TkEncoderDeviceRequirements one = { .n_optional_extensions = 0 };
+        if (!backends[i]->device_requirements)
+            continue;
+        backends[i]->device_requirements(&one);
+        req->extra_queue_flags |= one.extra_queue_flags;
+        for (int e = 0; e < one.n_optional_extensions; e++) {
+            int known = 0;
+            for (int k = 0; k < req->n_optional_extensions; k++)
+                known |= !strcmp(req->optional_extensions[k], one.optional_extensions[e]);
+            if (!known && req->n_optional_extensions < TK_ENCODER_MAX_DEVICE_EXTENSIONS)
+                req->optional_extensions[req->n_optional_extensions++] =
+                    one.optional_extensions[e];
+        }
+    }
+}
+
+void tk_encoder_stream_info_from_sps(TalkieStreamInfo *info)
+{
+    /* nal header, then profile_idc, the constraint flags byte and level_idc (7.3.2.1.1):
+     * fixed-length fields before any emulation prevention can occur. */
+    if (info->sps_size < 4) {
+        info->codec[0] = 0;
+        return;
+    }
+    info->profile_idc = info->sps[1];
+    info->constraint_flags = info->sps[2];
+    info->level_idc = info->sps[3];
+    snprintf(info->codec, sizeof(info->codec), "avc1.%02X%02X%02X", info->sps[1], info->sps[2],
+             info->sps[3]);
+}
+
+int tk_encoder_stream_info_from_annexb(TalkieStreamInfo *info, const uint8_t *data,
+                                       size_t size)
+{
+    info->sps_size = info->pps_size = 0;
+    size_t i = 0;
+    while (i + 3 <= size) {
+        /* a start code 00 00 01 (a leading zero of 00 00 00 01 ends the previous unit) */
+        if (!(data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)) {
+            i++;
+            continue;
+        }
+        size_t start = i + 3, end = start;
+        while (end + 3 <= size && !(data[end] == 0 && data[end + 1] == 0 &&
+                                    (data[end + 2] == 1 ||
+                                     (data[end + 2] == 0 && end + 3 < size && data[end + 3] == 1))))
+            end++;
+        if (end + 3 > size)
+            end = size;
+        size_t n = end - start;
+        int type = n > 0 ? data[start] & 0x1f : 0;
+        if (type == 7 && n <= sizeof(info->sps)) {
+            memcpy(info->sps, data + start, n);
+            info->sps_size = n;
+        } else if (type == 8 && n <= sizeof(info->pps)) {
+            memcpy(info->pps, data + start, n);
+            info->pps_size = n;
+        }
+        i = end;
+    }
+    if (!info->sps_size || !info->pps_size)
+        return TALKIE_ERROR_ENCODER;
+    tk_encoder_stream_info_from_sps(info);
+    return 0;
 }

@@ -1,19 +1,31 @@
 /*
  * The interface every H.264 encoder backend implements (compute, vkvideo, lavc), so the
- * session picks one at run time and treats them alike.
+ * session picks one at run time and the engine drives them alike.
  *
- * Contract (the same send/receive shape as the public API):
- *   submit()  takes one rendered frame; TALKIE_ERR(EAGAIN) means "receive first", and then
- *             nothing was taken.
- *   receive() returns the next packet (the caller owns pkt->data, freed with free()),
- *             TALKIE_ERR(EAGAIN) when it needs more input, TALKIE_EOF after flush() once
- *             everything came out.
+ * A backend runs in one of two ways, and the engine uses the first it offers:
+ *   GPU stage (record/collect): record() records one frame of each of n encoders (different
+ *             sessions) into a command buffer the engine has begun, after the engine's
+ *             render of those frames; the engine submits it with other work, and once that
+ *             submission completed, collect() turns the results into packets. Nothing
+ *             waits inside these calls.
+ *   CPU stage (submit/receive/flush): the engine reads the rendered frame back to host
+ *             memory and calls these on a worker thread. submit() takes one frame;
+ *             TALKIE_ERR(EAGAIN) means "receive first", and then nothing was taken.
+ *             receive() returns the next packet (the caller owns pkt->data, freed with
+ *             free()), TALKIE_ERR(EAGAIN) when it needs more input, TALKIE_EOF after flush()
+ *             once everything came out. The compute backend offers this way too, for tests.
  * Packets are Annex B access units; keyframes carry SPS and PPS in-band.
+ *
+ * device_requirements() is asked before the context creates its device (a Vulkan Video
+ * backend needs extensions and a video queue family that must be enabled at creation).
+ * `input` says what a frame must be: a storage buffer on the device (compute), host memory
+ * (lavc), or, for a backend still to come, a VkImage.
  */
 #ifndef TALKIE_ENCODE_BACKEND_H
 #define TALKIE_ENCODE_BACKEND_H
 
 #include <stdint.h>
+#include <vulkan/vulkan.h>
 
 #include "common/frame.h"
 #include "common/log.h"
@@ -21,6 +33,22 @@
 
 struct TkVkDevice;
 struct TkVkBuffer;
+struct TkVkCmd;
+
+/* What a backend needs of the device, merged over all backends before device creation. */
+#define TK_ENCODER_MAX_DEVICE_EXTENSIONS 8
+typedef struct TkEncoderDeviceRequirements {
+    const char *optional_extensions[TK_ENCODER_MAX_DEVICE_EXTENSIONS]; /* enabled where offered */
+    int n_optional_extensions;
+    VkQueueFlags extra_queue_flags; /* a queue family with these is opened too, where offered
+                                       (VK_QUEUE_VIDEO_ENCODE_BIT_KHR) */
+} TkEncoderDeviceRequirements;
+
+typedef enum TkEncoderInput {
+    TK_ENCODER_INPUT_BUFFER = 0, /* TkEncoderFrame.gpu: NV12 in a storage buffer */
+    TK_ENCODER_INPUT_HOST = 1,   /* TkEncoderFrame.host: NV12 in mapped host memory */
+    TK_ENCODER_INPUT_IMAGE = 2,  /* a VkImage (Vulkan Video); no backend uses it yet */
+} TkEncoderInput;
 
 typedef struct TkEncoderParams {
     TkFrameLayout layout;
@@ -32,24 +60,45 @@ typedef struct TkEncoderParams {
     const TkLog *log;
 } TkEncoderParams;
 
-/* One rendered NV12 frame (layout as in common/frame.h). */
+/* One rendered NV12 frame (layout as in common/frame.h) and what to do with it. */
 typedef struct TkEncoderFrame {
     const struct TkVkBuffer *gpu; /* the image on the device, NULL in CPU-only tests */
     const uint8_t *host;          /* a host view of the same image when it is mapped, or NULL */
     int64_t pts;                  /* frame index */
+    int force_idr;                /* 1: code it as an IDR (a keyframe request) */
+    int64_t bitrate_bps;          /* > 0: the target bitrate from this frame on */
 } TkEncoderFrame;
+
+/* One frame of one encoder in a GPU-stage batch. */
+typedef struct TkEncoderJob {
+    void *encoder;            /* the backend's ctx */
+    TkEncoderFrame frame;
+    TalkiePacket packet;      /* out (collect): the access unit, owned by the caller */
+    int result;               /* out: 0 or this frame's error */
+} TkEncoderJob;
 
 typedef struct TkEncoderBackend {
     const char *name;
     TalkieEncoder id;
-    int needs_host_frame;     /* 1: submit() reads frame->host, so render to mapped memory */
+    TkEncoderInput input;
+    void (*device_requirements)(TkEncoderDeviceRequirements *req); /* NULL: compute only */
     /* 0 when this backend can run with these params on params->vk, else a negative reason
      * (TALKIE_ERROR_UNSUPPORTED mostly). Must be cheap and must not log errors. */
     int (*probe)(const TkEncoderParams *params);
     int (*open)(void **ctx, const TkEncoderParams *params);
+    /* GPU stage; NULL for a CPU backend. record() returns the first error of the batch (each
+     * job's own in .result); jobs that failed to record are not collected. */
+    int (*record)(TkEncoderJob *jobs, int n, struct TkVkCmd *cmd);
+    int (*collect)(TkEncoderJob *jobs, int n);
+    /* CPU stage */
     int (*submit)(void *ctx, const TkEncoderFrame *frame);
     int (*receive)(void *ctx, TalkiePacket *pkt);
     int (*flush)(void *ctx);
+    /* SPS and PPS (NAL units without start codes) and the level, as the stream will carry
+     * them. */
+    int (*stream_info)(void *ctx, TalkieStreamInfo *info);
+    /* 1 when a frame's bitrate_bps may change the target; NULL: always. */
+    int (*can_set_bitrate)(void *ctx);
     void (*close)(void **ctx);  /* frees a partly opened ctx too; sets *ctx to NULL */
 } TkEncoderBackend;
 
@@ -65,5 +114,14 @@ const TkEncoderBackend *const *tk_encoder_list(void);
  * tries the backends in: on a CPU device (lavapipe) the GPU encoders only emulate a GPU on
  * the same cores and are far slower than x264, so the CPU encoder comes first there. */
 void tk_encoder_order(int cpu_device, const TkEncoderBackend **order);
+/* Every backend's device requirements, merged. */
+void tk_encoder_device_requirements(TkEncoderDeviceRequirements *req);
+/* Fills the fields of `info` that follow from the SPS bytes in it: profile_idc,
+ * constraint_flags, level_idc and the codec string. */
+void tk_encoder_stream_info_from_sps(TalkieStreamInfo *info);
+/* Takes the SPS and PPS out of Annex B parameter sets (as x264 and our access units write
+ * them) into `info`, then the fields above. TALKIE_ERROR_ENCODER when one is missing. */
+int tk_encoder_stream_info_from_annexb(TalkieStreamInfo *info, const uint8_t *data,
+                                       size_t size);
 
 #endif

@@ -151,6 +151,14 @@ void tk_vk_cmd_fill(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *dst, uint32_t
     dev->vk.vkCmdFillBuffer(c->cmd, dst->buffer, 0, VK_WHOLE_SIZE, value);
 }
 
+void tk_vk_cmd_abandon(TkVkDevice *dev, TkVkCmd *c)
+{
+    if (!c->recording)
+        return;
+    c->recording = 0;
+    dev->vk.vkEndCommandBuffer(c->cmd);
+}
+
 int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c)
 {
     const TkVkFunctions *f = &dev->vk;

@@ -38,6 +38,8 @@ int tk_vk_check(const TkVkDevice *dev, VkResult res, const char *what)
     tk_log_error(dev ? dev->log : NULL, "%s failed: %s", what, tk_vk_result_name(res));
     if (res == VK_ERROR_OUT_OF_HOST_MEMORY || res == VK_ERROR_OUT_OF_DEVICE_MEMORY)
         return TALKIE_ERR(ENOMEM);
+    if (res == VK_ERROR_DEVICE_LOST)
+        return TALKIE_ERROR_DEVICE_LOST;
     return TALKIE_ERROR_VULKAN;
 }
 
@@ -334,8 +336,28 @@ static int pick_device(TkVkDevice *dev, const TkVkDeviceParams *params, DeviceCa
     return 0;
 }
 
-static int create_device(TkVkDevice *dev, const DeviceCaps *caps, int kernel_statistics)
+/* 1 when the physical device offers extension `name`. */
+static int device_offers(TkVkDevice *dev, const char *name)
 {
+    uint32_t n = 0;
+    if (dev->vk.vkEnumerateDeviceExtensionProperties(dev->physical, NULL, &n, NULL) != VK_SUCCESS)
+        return 0;
+    VkExtensionProperties *props = calloc(n ? n : 1, sizeof(*props));
+    int found = 0;
+    if (props &&
+        dev->vk.vkEnumerateDeviceExtensionProperties(dev->physical, NULL, &n, props) == VK_SUCCESS)
+        for (uint32_t i = 0; i < n && !found; i++)
+            found = !strcmp(props[i].extensionName, name);
+    free(props);
+    return found;
+}
+
+#define MAX_DEVICE_EXTENSIONS 16
+
+static int create_device(TkVkDevice *dev, const DeviceCaps *caps,
+                         const TkVkDeviceParams *params)
+{
+    int kernel_statistics = params->kernel_statistics;
     TkVkFunctions *f = &dev->vk;
     float priorities[TK_VK_MAX_QUEUES];
     uint32_t n_queues = caps->compute_queue_count;
@@ -351,19 +373,26 @@ static int create_device(TkVkDevice *dev, const DeviceCaps *caps, int kernel_sta
         .queueCount = n_queues,
         .pQueuePriorities = priorities,
     };
-    const char *extensions[] = { VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME,
-                                 VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME };
+    const char *extensions[MAX_DEVICE_EXTENSIONS] = { VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME };
+    uint32_t n_extensions = 1;
     VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_info = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR,
         .pipelineExecutableInfo = VK_TRUE,
     };
     dev->kernel_statistics = kernel_statistics && caps->executable_properties;
+    if (dev->kernel_statistics)
+        extensions[n_extensions++] = VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME;
+    /* What the encoder backends asked for, where this device has it. */
+    for (int i = 0; i < params->n_optional_extensions && n_extensions < MAX_DEVICE_EXTENSIONS;
+         i++)
+        if (device_offers(dev, params->optional_extensions[i]))
+            extensions[n_extensions++] = params->optional_extensions[i];
     VkDeviceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
         .pNext = dev->kernel_statistics ? &executable_info : NULL,
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &queue,
-        .enabledExtensionCount = dev->kernel_statistics ? 2 : 1,
+        .enabledExtensionCount = n_extensions,
         .ppEnabledExtensionNames = extensions,
     };
     int err = tk_vk_check(dev, f->vkCreateDevice(dev->physical, &info, NULL, &dev->device),
@@ -407,7 +436,7 @@ int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params)
         goto error;
     if ((err = pick_device(dev, params, &caps)) < 0)
         goto error;
-    if ((err = create_device(dev, &caps, params->kernel_statistics)) < 0)
+    if ((err = create_device(dev, &caps, params)) < 0)
         goto error;
     dev->props = caps.props;
     dev->vk.vkGetPhysicalDeviceMemoryProperties(dev->physical, &dev->mem_props);
@@ -416,6 +445,8 @@ int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params)
     dev->transfer_family = caps.transfer_family;
     dev->subgroup_size = caps.subgroup_size;
     dev->has_video_encode_h264 = caps.encode_h264;
+    if ((err = tk_vk_pipeline_cache_create(dev, params->pipeline_cache_path)) < 0)
+        goto error;
     tk_log_info(dev->log,
                 "using Vulkan device \"%s\" (compute family %u with %u queues, transfer "
                 "family %u%s)",
@@ -437,6 +468,8 @@ void tk_vk_device_close(TkVkDevice **pdev)
         dev->vk.vkDeviceWaitIdle(dev->device);
         for (uint32_t i = 0; i < dev->n_shared_kernels; i++)
             tk_vk_kernel_destroy(dev, &dev->shared_kernels[i].kernel);
+        if (dev->pipeline_cache)
+            dev->vk.vkDestroyPipelineCache(dev->device, dev->pipeline_cache, NULL);
         dev->vk.vkDestroyDevice(dev->device, NULL);
     }
     if (dev->kernels_lock_ready)

@@ -48,6 +48,9 @@
     X(vkCreatePipelineLayout, DEVICE)                        \
     X(vkDestroyPipelineLayout, DEVICE)                       \
     X(vkCreateComputePipelines, DEVICE)                      \
+    X(vkCreatePipelineCache, DEVICE)                         \
+    X(vkDestroyPipelineCache, DEVICE)                        \
+    X(vkGetPipelineCacheData, DEVICE)                        \
     X(vkDestroyPipeline, DEVICE)                             \
     X(vkCreateCommandPool, DEVICE)                           \
     X(vkDestroyCommandPool, DEVICE)                          \

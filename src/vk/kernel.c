@@ -72,12 +72,14 @@ int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, s
         .flags = dev->kernel_statistics ? VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR : 0,
         .layout = k->layout,
     };
-    err = tk_vk_check(dev, f->vkCreateComputePipelines(dev->device, VK_NULL_HANDLE, 1, &pipe_info,
+    err = tk_vk_check(dev, f->vkCreateComputePipelines(dev->device, dev->pipeline_cache, 1,
+                                                       &pipe_info,
                                                        NULL, &k->pipeline),
                       "vkCreateComputePipelines");
     f->vkDestroyShaderModule(dev->device, module, NULL);
     if (err < 0)
         goto error;
+    atomic_fetch_add(&dev->pipelines_created, 1);
     return 0;
 error:
     tk_vk_kernel_destroy(dev, k);

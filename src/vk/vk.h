@@ -30,6 +30,11 @@ typedef struct TkVkDeviceParams {
     int validation;          /* enable VK_LAYER_KHRONOS_validation + messenger */
     int kernel_statistics;   /* profiling: keep the compiler's statistics of every kernel
                                 (VK_KHR_pipeline_executable_properties, where offered) */
+    const char *const *optional_extensions; /* enabled where the device offers them */
+    int n_optional_extensions;
+    const char *pipeline_cache_path; /* compiled kernels are read from this file at open
+                                        (when it exists and suits this device and driver)
+                                        and saved by tk_vk_pipeline_cache_save; NULL: none */
     const TkLog *log;        /* kept by pointer: must outlive the device */
 } TkVkDeviceParams;
 
@@ -80,11 +85,21 @@ typedef struct TkVkDevice {
     int kernels_lock_ready;
     TkVkSharedKernel shared_kernels[TK_VK_MAX_SHARED_KERNELS];
     uint32_t n_shared_kernels;
+    VkPipelineCache pipeline_cache;   /* every kernel is compiled through it */
+    int pipeline_cache_loaded;        /* it started from a file's data */
+    atomic_uint pipelines_created;    /* how many kernels this device compiled (tests) */
 } TkVkDevice;
 
 int tk_vk_device_open(TkVkDevice **out, const TkVkDeviceParams *params);
 /* Frees a device (also a partly opened one) and sets *dev to NULL. */
 void tk_vk_device_close(TkVkDevice **dev);
+
+/* Creates dev->pipeline_cache, from `path`'s data where it suits this device (device open
+ * calls it). */
+int tk_vk_pipeline_cache_create(TkVkDevice *dev, const char *path);
+/* Writes the pipeline cache's data to `path` (a temporary file in the same folder, renamed
+ * over it), so that the next process on this device and driver skips the compiler. */
+int tk_vk_pipeline_cache_save(TkVkDevice *dev, const char *path);
 
 /* Fills `info` (public struct) for every device, as talkie_list_devices() describes. */
 int tk_vk_list_devices(TalkieDeviceInfo *infos, int capacity, const TkLog *log);
@@ -159,6 +174,9 @@ void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c);
 void tk_vk_cmd_copy(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *src, VkDeviceSize src_offset,
                     const TkVkBuffer *dst, VkDeviceSize dst_offset, VkDeviceSize size);
 void tk_vk_cmd_fill(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *dst, uint32_t value);
+/* Ends a recording that will not be submitted (an error while recording); c can begin
+ * again. */
+void tk_vk_cmd_abandon(TkVkDevice *dev, TkVkCmd *c);
 /* Ends recording and submits to the compute queue. */
 int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c);
 /* Waits for the last submission; returns TALKIE_ERROR_VALIDATION if the validation layer

@@ -269,7 +269,7 @@ static void test_bad_params(void)
 int main(void)
 {
     CHECK_EQ(tk_encoder_lavc.id, TALKIE_ENCODER_LAVC);
-    CHECK_EQ(tk_encoder_lavc.needs_host_frame, 1);
+    CHECK_EQ(tk_encoder_lavc.input, TK_ENCODER_INPUT_HOST);
     test_qp();
     test_bitrate();
     test_bad_params();

@@ -1,8 +1,10 @@
 /*
  * The "compute" encoder backend: talkie's own H.264 encoder in Vulkan compute shaders
  * (encoder_gpu.h: analysis, CAVLC and packing on the frame's GPU buffer, NAL framing on the
- * host). Zero latency: submit() encodes the frame at once and keeps its packet until
- * receive() takes it; a second submit() before that answers EAGAIN.
+ * host). The engine records the frames of many sessions into one submission (record) and
+ * frames the access units once it completed (collect). Tests also use the synchronous way:
+ * submit() encodes the frame at once and keeps its packet until receive() takes it; a second
+ * submit() before that answers EAGAIN.
  *
  * Rate: params->qp when it is 0..51; with qp == -1 a simple per-frame loop moves the QP by
  * one or two steps towards bitrate_bps (target bits per frame = bitrate * den / num), which
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode/h264/au.h"
 #include "encode/backend.h"
 #include "encode/compute/deblock_ref.h"
 #include "encode/compute/encoder_gpu.h"
@@ -106,6 +109,15 @@ static int compute_open(void **ctx, const TkEncoderParams *params)
     return 0;
 }
 
+/* Takes a new target bitrate (a live session's set_bitrate); the QP moves from where it is. */
+static void set_bitrate(TkComputeEncoder *enc, int64_t bitrate_bps, int fps_num, int fps_den)
+{
+    if (bitrate_bps <= 0)
+        return;
+    enc->fixed_qp = 0;
+    enc->target_bits = bitrate_bps * fps_den / fps_num;
+}
+
 /* The bitrate loop: one step when the frame missed the target by 15 %, two beyond 50 %. */
 static void adjust_qp(TkComputeEncoder *enc, size_t bytes)
 {
@@ -128,6 +140,15 @@ static void adjust_qp(TkComputeEncoder *enc, size_t bytes)
         enc->qp = RATE_QP_MAX;
 }
 
+static int frame_error(const TkComputeEncoder *enc, int64_t pts, int res)
+{
+    tk_log_error(enc->log, "compute encoder: frame %lld failed (%s)", (long long)pts,
+                 talkie_strerror(res));
+    return res == TALKIE_ERR(ENOMEM) || res == TALKIE_ERROR_VULKAN ||
+           res == TALKIE_ERROR_VALIDATION || res == TALKIE_ERROR_DEVICE_LOST
+               ? res : TALKIE_ERROR_ENCODER;
+}
+
 static int compute_submit(void *ctx, const TkEncoderFrame *frame)
 {
     TkComputeEncoder *enc = ctx;
@@ -135,15 +156,18 @@ static int compute_submit(void *ctx, const TkEncoderFrame *frame)
         return TALKIE_ERR(EINVAL);
     if (enc->has_pending)
         return TALKIE_ERR(EAGAIN);
-    uint8_t *au;
-    size_t size;
-    int idr;
-    int res = tk_encoder_gpu_encode(enc->gpu, frame->gpu, enc->qp, &au, &size, &idr);
+    set_bitrate(enc, frame->bitrate_bps, enc->gpu->params.fps_num, enc->gpu->params.fps_den);
+    TkEncoderGpuFrame f = { .encoder = enc->gpu, .src = frame->gpu, .qp = enc->qp,
+                            .force_idr = frame->force_idr };
+    int res = tk_encoder_gpu_encode_batch(&f, 1, &enc->gpu->cmd);
+    if (res >= 0)
+        res = f.result;
+    uint8_t *au = f.au;
+    size_t size = f.au_size;
+    int idr = f.idr;
     if (res < 0) {
-        tk_log_error(enc->log, "compute encoder: frame %lld failed (%s)", (long long)frame->pts,
-                     talkie_strerror(res));
-        return res == TALKIE_ERR(ENOMEM) || res == TALKIE_ERROR_VULKAN ||
-               res == TALKIE_ERROR_VALIDATION ? res : TALKIE_ERROR_ENCODER;
+        free(au);
+        return frame_error(enc, frame->pts, res);
     }
     adjust_qp(enc, size);
     memset(&enc->pending, 0, sizeof(enc->pending));
@@ -168,6 +192,79 @@ static int compute_receive(void *ctx, TalkiePacket *pkt)
     return 0;
 }
 
+/* The batch's frames as encoder_gpu.h takes them: a small array per batch. */
+static TkEncoderGpuFrame *gpu_frames(const TkEncoderJob *jobs, int n)
+{
+    TkEncoderGpuFrame *frames = calloc((size_t)n, sizeof(*frames));
+    for (int i = 0; frames && i < n; i++) {
+        const TkComputeEncoder *enc = jobs[i].encoder;
+        frames[i] = (TkEncoderGpuFrame){ .encoder = enc->gpu, .src = jobs[i].frame.gpu,
+                                         .qp = enc->qp, .force_idr = jobs[i].frame.force_idr };
+    }
+    return frames;
+}
+
+static int compute_record(TkEncoderJob *jobs, int n, TkVkCmd *cmd)
+{
+    for (int i = 0; i < n; i++) {
+        TkComputeEncoder *enc = jobs[i].encoder;
+        if (enc->flushed || !jobs[i].frame.gpu)
+            return TALKIE_ERR(EINVAL);
+        set_bitrate(enc, jobs[i].frame.bitrate_bps, enc->gpu->params.fps_num,
+                    enc->gpu->params.fps_den);
+    }
+    TkEncoderGpuFrame *frames = gpu_frames(jobs, n);
+    if (!frames)
+        return TALKIE_ERR(ENOMEM);
+    int res = tk_encoder_gpu_batch_record(frames, n, cmd);
+    for (int i = 0; i < n; i++)
+        jobs[i].result = frames[i].result;
+    free(frames);
+    return res;
+}
+
+static int compute_collect(TkEncoderJob *jobs, int n)
+{
+    TkEncoderGpuFrame *frames = gpu_frames(jobs, n);
+    if (!frames)
+        return TALKIE_ERR(ENOMEM);
+    tk_encoder_gpu_batch_collect(frames, n);
+    int first = 0;
+    for (int i = 0; i < n; i++) {
+        TkEncoderJob *job = &jobs[i];
+        TkComputeEncoder *enc = job->encoder;
+        memset(&job->packet, 0, sizeof(job->packet));
+        job->result = frames[i].result;
+        if (job->result < 0) {
+            free(frames[i].au);
+            job->result = frame_error(enc, job->frame.pts, job->result);
+            first = first ? first : job->result;
+            continue;
+        }
+        adjust_qp(enc, frames[i].au_size);
+        job->packet.data = frames[i].au;
+        job->packet.size = frames[i].au_size;
+        job->packet.pts = job->frame.pts;
+        job->packet.dts = job->frame.pts; /* no reordering */
+        job->packet.keyframe = frames[i].idr;
+    }
+    free(frames);
+    return first;
+}
+
+static int compute_stream_info(void *ctx, TalkieStreamInfo *info)
+{
+    const TkEncoderGpu *gpu = ((const TkComputeEncoder *)ctx)->gpu;
+    /* The parameter sets exactly as an IDR access unit carries them: one with no slices. */
+    uint8_t *au = NULL;
+    size_t size = 0;
+    int res = tk_h264_au_write(&gpu->config, 1, 0, NULL, 0, NULL, 0, &au, &size);
+    if (res >= 0)
+        res = tk_encoder_stream_info_from_annexb(info, au, size);
+    free(au);
+    return res;
+}
+
 static int compute_flush(void *ctx)
 {
     TkComputeEncoder *enc = ctx;
@@ -178,9 +275,12 @@ static int compute_flush(void *ctx)
 const TkEncoderBackend tk_encoder_compute = {
     .name = "compute",
     .id = TALKIE_ENCODER_COMPUTE,
-    .needs_host_frame = 0,
+    .input = TK_ENCODER_INPUT_BUFFER,
     .probe = compute_probe,
     .open = compute_open,
+    .record = compute_record,
+    .collect = compute_collect,
+    .stream_info = compute_stream_info,
     .submit = compute_submit,
     .receive = compute_receive,
     .flush = compute_flush,

@@ -96,12 +96,14 @@ error:
     return res;
 }
 
-/* Prepares frame `qp` of e: writes its slice headers into the upload buffer (free: the
+/* Prepares frame `qp` of e (an IDR when force_idr): writes its slice headers into the upload buffer (free: the
  * previous frame was waited for) and keeps the picture state for finish(). */
-static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp)
+static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force_idr)
 {
     if (qp < 0 || qp > 51 || !src)
         return TALKIE_ERR(EINVAL);
+    if (force_idr)
+        tk_h264_gop_force_idr(&e->gop);
     e->pic = (TkH264SliceHeader){ .qp = qp,
                                   .deblock = tk_deblock_enabled(e->params.deblock, qp) };
     e->next_gop = e->gop;
@@ -181,9 +183,9 @@ int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_
     return res < 0 ? res : frame.result;
 }
 
-int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
+int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
 {
-    if (n < 1 || !cmd)
+    if (n < 1 || !cmd || !cmd->recording)
         return TALKIE_ERR(EINVAL);
     TkVkDevice *dev = frames[0].encoder->dev;
     int res = 0;
@@ -194,20 +196,46 @@ int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         frames[i].result = frames[i].encoder->dev != dev ? TALKIE_ERR(EINVAL)
                                                          : frame_begin(frames[i].encoder,
                                                                        frames[i].src,
-                                                                       frames[i].qp);
+                                                                       frames[i].qp,
+                                                                       frames[i].force_idr);
         if (frames[i].result < 0)
             res = frames[i].result;
     }
     if (res < 0)
         return res;
-    if ((res = tk_vk_cmd_begin(dev, cmd)) < 0)
-        return res;
-    tk_vk_cmd_timestamp(dev, cmd);
     for (int stage = 0; stage < N_STAGES; stage++) {
         for (int i = 0; i < n; i++)
             record_stage(frames[i].encoder, cmd, frames[i].src, stage);
         tk_vk_cmd_barrier(dev, cmd);
         tk_vk_cmd_timestamp(dev, cmd);
+    }
+    return 0;
+}
+
+int tk_encoder_gpu_batch_collect(TkEncoderGpuFrame *frames, int n)
+{
+    int res = 0;
+    for (int i = 0; i < n; i++) {
+        TkEncoderGpuFrame *f = &frames[i];
+        f->result = frame_finish(f->encoder, &f->au, &f->au_size, &f->idr);
+        if (f->result < 0 && res == 0)
+            res = f->result;
+    }
+    return res;
+}
+
+int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
+{
+    if (n < 1 || !cmd)
+        return TALKIE_ERR(EINVAL);
+    TkVkDevice *dev = frames[0].encoder->dev;
+    int res = tk_vk_cmd_begin(dev, cmd);
+    if (res < 0)
+        return res;
+    tk_vk_cmd_timestamp(dev, cmd);
+    if ((res = tk_encoder_gpu_batch_record(frames, n, cmd)) < 0) {
+        tk_vk_cmd_abandon(dev, cmd);
+        return res;
     }
     return tk_vk_cmd_submit(dev, cmd);
 }
@@ -218,15 +246,7 @@ int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
     if (n < 1 || !cmd || !cmd->submitted)
         return TALKIE_ERR(EINVAL);
     int res = tk_vk_cmd_wait(frames[0].encoder->dev, cmd);
-    if (res < 0)
-        return res;
-    for (int i = 0; i < n; i++) {
-        TkEncoderGpuFrame *f = &frames[i];
-        f->result = frame_finish(f->encoder, &f->au, &f->au_size, &f->idr);
-        if (f->result < 0 && res == 0)
-            res = f->result;
-    }
-    return res;
+    return res < 0 ? res : tk_encoder_gpu_batch_collect(frames, n);
 }
 
 int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)

@@ -50,6 +50,7 @@ typedef struct TkEncoderGpuFrame {
     TkEncoderGpu *encoder;  /* each encoder at most once in a batch */
     const TkVkBuffer *src;
     int qp;
+    int force_idr;          /* 1: code this frame as an IDR (a keyframe request) */
     uint8_t *au;            /* out: the access unit (free()), or NULL on failure */
     size_t au_size;
     int idr;
@@ -79,6 +80,13 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 #define TK_ENCODER_GPU_STAGES 5
 int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
+
+/* The two halves of batch_submit/finish without the submission, for a caller that records
+ * other work (rendering the frames) into the same command buffer: record writes the slice
+ * headers and records every stage into `cmd` (begun, recording); after that submission
+ * completed, collect builds the access units. */
+int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
+int tk_encoder_gpu_batch_collect(TkEncoderGpuFrame *frames, int n);
 
 /* Frees a (partly) opened encoder and sets *e to NULL. */
 void tk_encoder_gpu_close(TkEncoderGpu **e);

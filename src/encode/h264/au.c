@@ -14,6 +14,11 @@ void tk_h264_gop_init(TkH264Gop *g, int keyint)
     g->idr_count = 0;
 }
 
+void tk_h264_gop_force_idr(TkH264Gop *g)
+{
+    g->frames = 0;
+}
+
 void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic)
 {
     pic->idr = g->frames % g->keyint == 0;

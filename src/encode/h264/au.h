@@ -23,6 +23,8 @@ typedef struct TkH264Gop {
 } TkH264Gop;
 
 void tk_h264_gop_init(TkH264Gop *g, int keyint);
+/* Makes the next picture an IDR (a keyframe request); the keyint period restarts there. */
+void tk_h264_gop_force_idr(TkH264Gop *g);
 /* Fills idr, idr_pic_id and frame_num of the next picture (first_mb and qp untouched). */
 void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic);
 

@@ -19,6 +19,7 @@
 
 typedef struct TkLavcEncoder {
     AVCodecContext *avctx;
+    int by_bitrate;   /* opened with a bitrate (libx264 can change the target, not the mode) */
     AVFrame *frame;   /* reused for every input picture */
     AVPacket *pkt;
     TkFrameLayout layout;
@@ -79,6 +80,7 @@ static int set_rate_control(TkLavcEncoder *enc, const TkEncoderParams *params)
         tk_log_error(enc->log, "lavc: neither a QP nor a bitrate was given");
         return AVERROR(EINVAL);
     }
+    enc->by_bitrate = 1;
     enc->avctx->bit_rate = params->bitrate_bps;
     enc->avctx->rc_max_rate = params->bitrate_bps;
     enc->avctx->rc_buffer_size = params->bitrate_bps > INT32_MAX ? INT32_MAX
@@ -127,6 +129,9 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
     c->colorspace = AVCOL_SPC_BT709;
     c->color_range = AVCOL_RANGE_MPEG;
     c->chroma_sample_location = AVCHROMA_LOC_LEFT;
+    /* SPS and PPS in extradata too, for stream_info before the first packet (repeat-headers
+     * below keeps them in-band as well). */
+    c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
     int err = set_rate_control(enc, params);
     if (err >= 0)
@@ -141,6 +146,9 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
     if (err >= 0)
         err = av_opt_set(c->priv_data, "x264-params",
                          "repeat-headers=1:annexb=1:scenecut=0:log=-1", 0);
+    /* forced-idr: a keyframe request gives an IDR, where a new viewer can start. */
+    if (err >= 0)
+        err = av_opt_set_int(c->priv_data, "forced-idr", 1, 0);
     if (err < 0) {
         lavc_close(ctx);
         return err == AVERROR(EINVAL) ? TALKIE_ERR(EINVAL) : TALKIE_ERROR_ENCODER;
@@ -186,8 +194,18 @@ static int lavc_submit(void *ctx, const TkEncoderFrame *frame)
     int err = av_frame_make_writable(enc->frame);
     if (err < 0)
         return map_averror(enc, err, "allocating a frame");
+    if (frame->bitrate_bps > 0) {
+        if (!enc->by_bitrate)
+            return TALKIE_ERROR_UNSUPPORTED;
+        /* libavcodec's libx264 wrapper reconfigures x264 when these change between frames. */
+        enc->avctx->bit_rate = frame->bitrate_bps;
+        enc->avctx->rc_max_rate = frame->bitrate_bps;
+        enc->avctx->rc_buffer_size = frame->bitrate_bps > INT32_MAX ? INT32_MAX
+                                                                     : (int)frame->bitrate_bps;
+    }
     copy_visible(enc->frame, frame->host, &enc->layout);
     enc->frame->pts = frame->pts;
+    enc->frame->pict_type = frame->force_idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     err = avcodec_send_frame(enc->avctx, enc->frame);
     if (err < 0)
         return map_averror(enc, err, "sending a frame");
@@ -229,14 +247,28 @@ static int lavc_flush(void *ctx)
     return 0;
 }
 
+static int lavc_stream_info(void *ctx, TalkieStreamInfo *info)
+{
+    const TkLavcEncoder *enc = ctx;
+    return tk_encoder_stream_info_from_annexb(info, enc->avctx->extradata,
+                                              (size_t)enc->avctx->extradata_size);
+}
+
+static int lavc_can_set_bitrate(void *ctx)
+{
+    return ((const TkLavcEncoder *)ctx)->by_bitrate;
+}
+
 const TkEncoderBackend tk_encoder_lavc = {
     .name = "lavc",
     .id = TALKIE_ENCODER_LAVC,
-    .needs_host_frame = 1,
+    .input = TK_ENCODER_INPUT_HOST,
     .probe = lavc_probe,
     .open = lavc_open,
     .submit = lavc_submit,
     .receive = lavc_receive,
     .flush = lavc_flush,
+    .stream_info = lavc_stream_info,
+    .can_set_bitrate = lavc_can_set_bitrate,
     .close = lavc_close,
 };

@@ -1,0 +1,742 @@
+/*
+ * The engine: three kinds of thread around one lock.
+ *   submit thread      gathers one queued frame from each idle session (round robin), records
+ *                      their renders and GPU encodes into one command buffer and submits it;
+ *                      it can record the next batch while the GPU runs the previous one.
+ *   completion thread  waits for the oldest submission, frames its access units, hands the
+ *                      packets to their sessions (or the frames of CPU-encoded sessions to
+ *                      the CPU threads), and runs the packet callbacks.
+ *   CPU threads        run the CPU encoders (lavc) of sessions whose frame was rendered.
+ * See engine.h for the scheduling rules.
+ */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/context.h"
+#include "session/session.h"
+
+typedef enum BatchState { BATCH_FREE, BATCH_RECORDING, BATCH_IN_FLIGHT } BatchState;
+
+/* The frames of one backend inside a batch: jobs[start .. start + count - 1]. */
+typedef struct BackendGroup {
+    const TkEncoderBackend *backend;
+    int start, count;
+} BackendGroup;
+
+typedef struct Batch {
+    BatchState state;
+    TkVkCmd cmd;
+    TalkieSession **sessions;  /* max_batch */
+    int *result;               /* per session: 0 or the frame's error */
+    int n;
+    TkEncoderJob *jobs;        /* GPU-stage encodes, max_batch */
+    int *job_session;          /* index into sessions */
+    int n_jobs;
+    BackendGroup groups[TK_ENCODER_MAX_BACKENDS];
+    int n_groups;
+    int error;                 /* the whole submission failed */
+} Batch;
+
+struct TkEngine {
+    TkVkDevice *vk;
+    const TkLog *log;
+    int max_batch;
+    int n_cpu_threads;
+
+    pthread_mutex_t lock;
+    pthread_cond_t submit_wake;     /* frames queued, a batch slot free, stop */
+    pthread_cond_t complete_wake;   /* a batch in flight, a callback queued, stop */
+    pthread_cond_t cpu_wake;        /* a CPU job queued, stop */
+    int stop;
+    TalkieSession *cursor;          /* the ring of sessions; gathering starts here */
+    Batch batches[TK_ENGINE_DEPTH];
+    int in_flight[TK_ENGINE_DEPTH]; /* batch indices, oldest first */
+    int n_in_flight;
+    TalkieSession *cpu_head, *cpu_tail;
+    TalkieSession *notify_head, *notify_tail;
+    int64_t submissions, frames;
+
+    pthread_t submit_thread, complete_thread;
+    int submit_started, complete_started;
+    pthread_t *cpu_threads;
+    int cpu_started;                /* how many run */
+};
+
+/* ---- under the lock ------------------------------------------------------------------- */
+
+/* Says that s has something for get_packet: the event fd, waiters in get_packet or close,
+ * and the packet callback (run by the completion thread). */
+static void notify(TkEngine *e, TalkieSession *s)
+{
+    TkEngineSlot *sl = &s->slot;
+    uint64_t one = 1;
+    if (s->event_fd >= 0 && write(s->event_fd, &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is already non-zero, which is all the fd must say */
+    }
+    pthread_cond_broadcast(&sl->changed);
+    if (s->settings.packet_callback && !sl->notify_queued && !sl->closing) {
+        sl->notify_queued = 1;
+        sl->notify_next = NULL;
+        if (e->notify_tail)
+            e->notify_tail->slot.notify_next = s;
+        else
+            e->notify_head = s;
+        e->notify_tail = s;
+        pthread_cond_signal(&e->complete_wake);
+    }
+}
+
+static void fail(TkEngine *e, TalkieSession *s, int err)
+{
+    if (!s->slot.error)
+        s->slot.error = err;
+    notify(e, s);
+}
+
+static int push_packet(TalkieSession *s, TalkiePacket *pkt)
+{
+    TkEngineSlot *sl = &s->slot;
+    if (sl->closing) {
+        talkie_packet_unref(pkt);
+        return 0;
+    }
+    if (sl->n_packets == sl->packets_cap) {
+        int cap = sl->packets_cap ? 2 * sl->packets_cap : 8;
+        TalkiePacket *grown = malloc((size_t)cap * sizeof(*grown));
+        if (!grown) {
+            talkie_packet_unref(pkt);
+            return TALKIE_ERR(ENOMEM);
+        }
+        for (int i = 0; i < sl->n_packets; i++)
+            grown[i] = sl->packets[(sl->packets_head + i) % sl->packets_cap];
+        free(sl->packets);
+        sl->packets = grown;
+        sl->packets_cap = cap;
+        sl->packets_head = 0;
+    }
+    sl->packets[(sl->packets_head + sl->n_packets) % sl->packets_cap] = *pkt;
+    sl->n_packets++;
+    memset(pkt, 0, sizeof(*pkt));
+    return 0;
+}
+
+static void cpu_post(TkEngine *e, TalkieSession *s)
+{
+    s->slot.cpu_next = NULL;
+    if (e->cpu_tail)
+        e->cpu_tail->slot.cpu_next = s;
+    else
+        e->cpu_head = s;
+    e->cpu_tail = s;
+    pthread_cond_signal(&e->cpu_wake);
+}
+
+/* A GPU-stage session holds nothing back: once its last frame is out, the stream ends. */
+static void maybe_finish_flush(TkEngine *e, TalkieSession *s)
+{
+    TkEngineSlot *sl = &s->slot;
+    if (sl->flush_requested && !sl->flush_done && !sl->busy && sl->n_pending == 0 &&
+        s->backend->record) {
+        sl->flush_done = 1;
+        notify(e, s);
+    }
+}
+
+/* Takes the oldest queued frame of up to max_batch idle sessions, starting at the cursor;
+ * hands CPU sessions that were flushed to the CPU threads. */
+static void gather(TkEngine *e, Batch *b)
+{
+    b->n = 0;
+    if (!e->cursor)
+        return;
+    TalkieSession *s = e->cursor, *last = NULL;
+    do {
+        TkEngineSlot *sl = &s->slot;
+        if (!sl->busy && !sl->closing && !sl->error) {
+            if (sl->n_pending > 0 && b->n < e->max_batch) {
+                sl->current = sl->pending[sl->pending_head];
+                sl->pending_head = (sl->pending_head + 1) % TK_ENGINE_MAX_IN_FLIGHT;
+                sl->n_pending--;
+                sl->busy = 1;
+                sl->current_flush = 0;
+                b->result[b->n] = 0;
+                b->sessions[b->n++] = s;
+                last = s;
+            } else if (sl->n_pending == 0 && sl->flush_requested && !sl->flush_done &&
+                       !s->backend->record) {
+                sl->busy = 1;
+                sl->current_flush = 1;
+                cpu_post(e, s);
+            }
+        }
+        s = sl->next;
+    } while (s != e->cursor);
+    if (last)
+        e->cursor = last->slot.next;
+}
+
+/* ---- submit thread ---------------------------------------------------------------------- */
+
+static void add_job(Batch *b, int session)
+{
+    TalkieSession *s = b->sessions[session];
+    TkEncoderJob *job = &b->jobs[b->n_jobs];
+    memset(job, 0, sizeof(*job));
+    job->encoder = s->encoder;
+    job->frame = (TkEncoderFrame){
+        .gpu = &s->frame,
+        .host = NULL,
+        .pts = s->slot.current.index,
+        .force_idr = s->slot.current.force_idr,
+        .bitrate_bps = s->slot.current.bitrate_bps,
+    };
+    b->job_session[b->n_jobs++] = session;
+}
+
+/* Records one backend's encodes; a frame the backend refuses fails alone. */
+static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
+{
+    for (;;) {
+        if (g->count == 0)
+            return;
+        int res = g->backend->record(b->jobs + g->start, g->count, &b->cmd);
+        if (res >= 0)
+            return;
+        int kept = 0;
+        for (int i = 0; i < g->count; i++) {
+            TkEncoderJob *job = &b->jobs[g->start + i];
+            int session = b->job_session[g->start + i];
+            if (job->result < 0) {
+                b->result[session] = job->result;
+                continue;
+            }
+            b->jobs[g->start + kept] = *job;
+            b->job_session[g->start + kept] = session;
+            kept++;
+        }
+        if (kept == g->count) {   /* no frame was to blame: all of them fail */
+            tk_log_error(e->log, "engine: recording %d frames failed: %s", g->count,
+                         talkie_strerror(res));
+            for (int i = 0; i < g->count; i++)
+                b->result[b->job_session[g->start + i]] = res;
+            g->count = 0;
+            return;
+        }
+        g->count = kept;
+    }
+}
+
+static void record_and_submit(TkEngine *e, Batch *b)
+{
+    b->error = tk_vk_cmd_begin(e->vk, &b->cmd);
+    b->n_jobs = 0;
+    b->n_groups = 0;
+    if (b->error < 0)
+        return;
+    for (int i = 0; i < b->n; i++) {
+        TalkieSession *s = b->sessions[i];
+        int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
+        b->result[i] = tk_renderer_record(s->renderer, s->scene, t_ms, &b->cmd, &s->frame);
+        if (b->result[i] < 0)
+            tk_log_error(&s->log, "frame %lld: rendering failed: %s",
+                         (long long)s->slot.current.index, talkie_strerror(b->result[i]));
+    }
+    /* The GPU-stage encodes, grouped by backend so each records its frames side by side. */
+    const TkEncoderBackend *const *all = tk_encoder_list();
+    for (int k = 0; all[k] && b->n_groups < TK_ENCODER_MAX_BACKENDS; k++) {
+        if (!all[k]->record)
+            continue;
+        BackendGroup *g = &b->groups[b->n_groups];
+        g->backend = all[k];
+        g->start = b->n_jobs;
+        for (int i = 0; i < b->n; i++)
+            if (b->result[i] == 0 && b->sessions[i]->backend == all[k])
+                add_job(b, i);
+        g->count = b->n_jobs - g->start;
+        if (g->count == 0)
+            continue;
+        b->n_groups++;
+        record_group(e, b, g);
+    }
+    b->error = tk_vk_cmd_submit(e->vk, &b->cmd);
+}
+
+static void *submit_main(void *arg)
+{
+    TkEngine *e = arg;
+    pthread_mutex_lock(&e->lock);
+    while (!e->stop) {
+        Batch *b = NULL;
+        for (int i = 0; i < TK_ENGINE_DEPTH && !b; i++)
+            if (e->batches[i].state == BATCH_FREE)
+                b = &e->batches[i];
+        if (b)
+            gather(e, b);
+        if (!b || b->n == 0) {
+            pthread_cond_wait(&e->submit_wake, &e->lock);
+            continue;
+        }
+        b->state = BATCH_RECORDING;
+        pthread_mutex_unlock(&e->lock);
+        record_and_submit(e, b);
+        pthread_mutex_lock(&e->lock);
+        b->state = BATCH_IN_FLIGHT;
+        e->in_flight[e->n_in_flight++] = (int)(b - e->batches);
+        e->submissions++;
+        e->frames += b->n;
+        pthread_cond_signal(&e->complete_wake);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* ---- completion thread ------------------------------------------------------------------ */
+
+/* Without the lock: the batch's sessions are busy, nobody else touches them. */
+static void wait_and_collect(TkEngine *e, Batch *b)
+{
+    if (b->error == 0)
+        b->error = tk_vk_cmd_wait(e->vk, &b->cmd);
+    if (b->error < 0)
+        return;
+    for (int g = 0; g < b->n_groups; g++) {
+        BackendGroup *grp = &b->groups[g];
+        if (grp->count == 0)
+            continue;
+        grp->backend->collect(b->jobs + grp->start, grp->count);
+        for (int i = 0; i < grp->count; i++) {
+            TkEncoderJob *job = &b->jobs[grp->start + i];
+            if (job->result < 0)
+                b->result[b->job_session[grp->start + i]] = job->result;
+        }
+    }
+    for (int i = 0; i < b->n; i++)
+        if (b->result[i] == 0 && !b->sessions[i]->backend->record)
+            tk_vk_buffer_invalidate(e->vk, &b->sessions[i]->frame);
+}
+
+/* Under the lock: packets to their sessions, CPU frames to the CPU threads. */
+static void deliver(TkEngine *e, Batch *b)
+{
+    if (b->error == TALKIE_ERROR_DEVICE_LOST && e->cursor) {
+        /* The device is gone for every session of the context, not only this batch's. */
+        TalkieSession *s = e->cursor;
+        do {
+            fail(e, s, b->error);
+            s = s->slot.next;
+        } while (s != e->cursor);
+    }
+    for (int i = 0; i < b->n; i++) {
+        TalkieSession *s = b->sessions[i];
+        TkEngineSlot *sl = &s->slot;
+        int err = b->error < 0 ? b->error : b->result[i];
+        if (err == 0 && !s->backend->record) {
+            cpu_post(e, s);   /* still busy: the CPU threads encode it */
+            continue;
+        }
+        sl->busy = 0;
+        if (err < 0) {
+            fail(e, s, err);
+            continue;
+        }
+        for (int j = 0; j < b->n_jobs; j++) {
+            if (b->job_session[j] != i)
+                continue;
+            b->jobs[j].packet.user_data = sl->current.user_data;
+            if ((err = push_packet(s, &b->jobs[j].packet)) < 0)
+                fail(e, s, err);
+        }
+        notify(e, s);
+        maybe_finish_flush(e, s);
+    }
+    b->state = BATCH_FREE;
+    pthread_cond_signal(&e->submit_wake);
+}
+
+static void run_callbacks(TkEngine *e)
+{
+    while (e->notify_head) {
+        TalkieSession *s = e->notify_head;
+        e->notify_head = s->slot.notify_next;
+        if (!e->notify_head)
+            e->notify_tail = NULL;
+        s->slot.notify_queued = 0;
+        s->slot.callbacks_running++;
+        pthread_mutex_unlock(&e->lock);
+        s->settings.packet_callback(s->settings.packet_opaque, s);
+        pthread_mutex_lock(&e->lock);
+        s->slot.callbacks_running--;
+        pthread_cond_broadcast(&s->slot.changed);
+    }
+}
+
+static void *complete_main(void *arg)
+{
+    TkEngine *e = arg;
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        run_callbacks(e);
+        if (e->n_in_flight == 0) {
+            if (e->stop)
+                break;
+            pthread_cond_wait(&e->complete_wake, &e->lock);
+            continue;
+        }
+        Batch *b = &e->batches[e->in_flight[0]];
+        pthread_mutex_unlock(&e->lock);
+        wait_and_collect(e, b);
+        pthread_mutex_lock(&e->lock);
+        e->n_in_flight--;
+        memmove(e->in_flight, e->in_flight + 1, (size_t)e->n_in_flight * sizeof(int));
+        deliver(e, b);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* ---- CPU threads ------------------------------------------------------------------------ */
+
+/* Without the lock: runs the CPU encoder on s's rendered frame (or flushes it); the packets
+ * go straight to the session. */
+static void cpu_encode(TkEngine *e, TalkieSession *s)
+{
+    TkEngineSlot *sl = &s->slot;
+    const TkEncoderBackend *be = s->backend;
+    int err;
+    if (sl->current_flush) {
+        err = be->flush(s->encoder);
+    } else {
+        TkEncoderFrame frame = {
+            .gpu = &s->frame,
+            .host = s->frame.map,
+            .pts = sl->current.index,
+            .force_idr = sl->current.force_idr,
+            .bitrate_bps = sl->current.bitrate_bps,
+        };
+        err = be->submit(s->encoder, &frame);
+    }
+    while (err >= 0) {
+        TalkiePacket pkt;
+        err = be->receive(s->encoder, &pkt);
+        if (err < 0)
+            break;
+        pkt.user_data = sl->current_flush ? NULL : sl->current.user_data;
+        pthread_mutex_lock(&e->lock);
+        err = push_packet(s, &pkt);
+        notify(e, s);
+        pthread_mutex_unlock(&e->lock);
+    }
+    pthread_mutex_lock(&e->lock);
+    if (err == TALKIE_ERR(EAGAIN) || err == TALKIE_EOF)
+        err = 0;
+    if (err < 0)
+        fail(e, s, err);
+    if (sl->current_flush)
+        sl->flush_done = 1;
+    sl->busy = 0;
+    sl->current_flush = 0;
+    notify(e, s);
+    pthread_cond_signal(&e->submit_wake);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void *cpu_main(void *arg)
+{
+    TkEngine *e = arg;
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        if (!e->cpu_head) {
+            if (e->stop)
+                break;
+            pthread_cond_wait(&e->cpu_wake, &e->lock);
+            continue;
+        }
+        TalkieSession *s = e->cpu_head;
+        e->cpu_head = s->slot.cpu_next;
+        if (!e->cpu_head)
+            e->cpu_tail = NULL;
+        pthread_mutex_unlock(&e->lock);
+        cpu_encode(e, s);
+        pthread_mutex_lock(&e->lock);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+int tk_engine_create(TkEngine **out, TalkieContext *ctx)
+{
+    *out = NULL;
+    TkEngine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return TALKIE_ERR(ENOMEM);
+    e->vk = ctx->vk;
+    e->log = &ctx->log;
+    e->max_batch = ctx->settings.max_batch_frames;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    e->n_cpu_threads = ctx->settings.cpu_threads > 0 ? ctx->settings.cpu_threads
+                                                     : (int)(cores > 0 ? cores : 1);
+    int err = TALKIE_ERR(ENOMEM);
+    if (pthread_mutex_init(&e->lock, NULL) != 0) {
+        free(e);
+        return err;
+    }
+    pthread_cond_init(&e->submit_wake, NULL);
+    pthread_cond_init(&e->complete_wake, NULL);
+    pthread_cond_init(&e->cpu_wake, NULL);
+    for (int i = 0; i < TK_ENGINE_DEPTH; i++) {
+        Batch *b = &e->batches[i];
+        b->sessions = calloc((size_t)e->max_batch, sizeof(*b->sessions));
+        b->result = calloc((size_t)e->max_batch, sizeof(*b->result));
+        b->jobs = calloc((size_t)e->max_batch, sizeof(*b->jobs));
+        b->job_session = calloc((size_t)e->max_batch, sizeof(*b->job_session));
+        if (!b->sessions || !b->result || !b->jobs || !b->job_session)
+            goto error;
+        if ((err = tk_vk_cmd_create(e->vk, &b->cmd)) < 0)
+            goto error;
+    }
+    err = TALKIE_ERR(EAGAIN);
+    if (pthread_create(&e->submit_thread, NULL, submit_main, e) != 0)
+        goto error;
+    e->submit_started = 1;
+    if (pthread_create(&e->complete_thread, NULL, complete_main, e) != 0)
+        goto error;
+    e->complete_started = 1;
+    *out = e;
+    return 0;
+error:
+    tk_engine_destroy(&e);
+    return err;
+}
+
+void tk_engine_destroy(TkEngine **pe)
+{
+    TkEngine *e = *pe;
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->lock);
+    e->stop = 1;
+    pthread_cond_broadcast(&e->submit_wake);
+    pthread_cond_broadcast(&e->complete_wake);
+    pthread_cond_broadcast(&e->cpu_wake);
+    pthread_mutex_unlock(&e->lock);
+    if (e->submit_started)
+        pthread_join(e->submit_thread, NULL);
+    if (e->complete_started)
+        pthread_join(e->complete_thread, NULL);
+    for (int i = 0; i < e->cpu_started; i++)
+        pthread_join(e->cpu_threads[i], NULL);
+    free(e->cpu_threads);
+    for (int i = 0; i < TK_ENGINE_DEPTH; i++) {
+        Batch *b = &e->batches[i];
+        tk_vk_cmd_destroy(e->vk, &b->cmd);
+        free(b->sessions);
+        free(b->result);
+        free(b->jobs);
+        free(b->job_session);
+    }
+    pthread_cond_destroy(&e->submit_wake);
+    pthread_cond_destroy(&e->complete_wake);
+    pthread_cond_destroy(&e->cpu_wake);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+    *pe = NULL;
+}
+
+/* Under the lock. */
+static int start_cpu_threads(TkEngine *e)
+{
+    if (e->cpu_started)
+        return 0;
+    if (!e->cpu_threads) {
+        e->cpu_threads = calloc((size_t)e->n_cpu_threads, sizeof(*e->cpu_threads));
+        if (!e->cpu_threads)
+            return TALKIE_ERR(ENOMEM);
+    }
+    while (e->cpu_started < e->n_cpu_threads) {
+        if (pthread_create(&e->cpu_threads[e->cpu_started], NULL, cpu_main, e) != 0)
+            return e->cpu_started ? 0 : TALKIE_ERR(EAGAIN);
+        e->cpu_started++;
+    }
+    return 0;
+}
+
+int tk_engine_add(TkEngine *e, TalkieSession *s)
+{
+    TkEngineSlot *sl = &s->slot;
+    memset(sl, 0, sizeof(*sl));
+    sl->last_index = -1;
+    if (pthread_cond_init(&sl->changed, NULL) != 0)
+        return TALKIE_ERR(ENOMEM);
+    pthread_mutex_lock(&e->lock);
+    int err = s->backend->record ? 0 : start_cpu_threads(e);
+    if (err == 0) {
+        if (!e->cursor) {
+            sl->next = sl->prev = s;
+            e->cursor = s;
+        } else {
+            TalkieSession *after = e->cursor->slot.prev;
+            sl->next = e->cursor;
+            sl->prev = after;
+            after->slot.next = s;
+            e->cursor->slot.prev = s;
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (err < 0)
+        pthread_cond_destroy(&sl->changed);
+    return err;
+}
+
+void tk_engine_remove(TkEngine *e, TalkieSession *s)
+{
+    TkEngineSlot *sl = &s->slot;
+    pthread_mutex_lock(&e->lock);
+    sl->closing = 1;
+    sl->n_pending = 0;
+    if (sl->notify_queued) {
+        TalkieSession **p = &e->notify_head, *prev = NULL;
+        while (*p && *p != s) {
+            prev = *p;
+            p = &(*p)->slot.notify_next;
+        }
+        if (*p) {
+            *p = sl->notify_next;
+            if (e->notify_tail == s)
+                e->notify_tail = prev;
+        }
+        sl->notify_queued = 0;
+    }
+    while (sl->busy || sl->callbacks_running)
+        pthread_cond_wait(&sl->changed, &e->lock);
+    if (sl->next == s) {
+        e->cursor = NULL;
+    } else {
+        sl->prev->slot.next = sl->next;
+        sl->next->slot.prev = sl->prev;
+        if (e->cursor == s)
+            e->cursor = sl->next;
+    }
+    pthread_mutex_unlock(&e->lock);
+    for (int i = 0; i < sl->n_packets; i++)
+        talkie_packet_unref(&sl->packets[(sl->packets_head + i) % sl->packets_cap]);
+    free(sl->packets);
+    pthread_cond_destroy(&sl->changed);
+    memset(sl, 0, sizeof(*sl));
+}
+
+/* ---- the public calls ------------------------------------------------------------------- */
+
+int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *user)
+{
+    TkEngineSlot *sl = &s->slot;
+    int err = 0;
+    pthread_mutex_lock(&e->lock);
+    if (sl->error) {
+        err = sl->error;
+    } else if (sl->flush_requested || index <= sl->last_index) {
+        tk_log_error(&s->log, "frame %lld: frames must be sent in increasing order before flush",
+                     (long long)index);
+        err = TALKIE_ERR(EINVAL);
+    } else if (sl->n_pending + sl->busy + sl->n_packets >= s->settings.max_frames_in_flight) {
+        err = TALKIE_ERR(EAGAIN);
+    } else {
+        TkFrameRequest *r =
+            &sl->pending[(sl->pending_head + sl->n_pending) % TK_ENGINE_MAX_IN_FLIGHT];
+        *r = (TkFrameRequest){ .index = index, .user_data = user, .force_idr = sl->want_idr,
+                               .bitrate_bps = sl->want_bitrate };
+        sl->n_pending++;
+        sl->want_idr = 0;
+        sl->want_bitrate = 0;
+        sl->last_index = index;
+        pthread_cond_signal(&e->submit_wake);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return err;
+}
+
+int tk_engine_flush(TkEngine *e, TalkieSession *s)
+{
+    pthread_mutex_lock(&e->lock);
+    s->slot.flush_requested = 1;
+    maybe_finish_flush(e, s);
+    pthread_cond_signal(&e->submit_wake);
+    pthread_mutex_unlock(&e->lock);
+    return 0;
+}
+
+int tk_engine_get_packet(TkEngine *e, TalkieSession *s, TalkiePacket *pkt)
+{
+    TkEngineSlot *sl = &s->slot;
+    int res;
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        if (sl->n_packets > 0) {
+            *pkt = sl->packets[sl->packets_head];
+            sl->packets_head = (sl->packets_head + 1) % sl->packets_cap;
+            sl->n_packets--;
+            res = 0;
+            break;
+        }
+        if (sl->error) {
+            res = sl->error;
+            break;
+        }
+        if (sl->flush_done) {
+            res = TALKIE_EOF;
+            break;
+        }
+        int outstanding = sl->n_pending + sl->busy;
+        int full = outstanding >= s->settings.max_frames_in_flight;
+        if ((outstanding > 0 && full) || sl->flush_requested) {
+            /* the caller cannot send more: the next packet (or EOF) is on its way */
+            pthread_cond_wait(&sl->changed, &e->lock);
+            continue;
+        }
+        uint64_t count;
+        if (s->event_fd >= 0 && read(s->event_fd, &count, sizeof(count)) < 0) {
+            /* EAGAIN: it was not set */
+        }
+        res = TALKIE_ERR(EAGAIN);
+        break;
+    }
+    pthread_mutex_unlock(&e->lock);
+    return res;
+}
+
+int tk_engine_request_keyframe(TkEngine *e, TalkieSession *s)
+{
+    int err = 0;
+    pthread_mutex_lock(&e->lock);
+    if (s->slot.flush_requested)
+        err = TALKIE_ERR(EINVAL);
+    else
+        s->slot.want_idr = 1;
+    pthread_mutex_unlock(&e->lock);
+    return err;
+}
+
+int tk_engine_set_bitrate(TkEngine *e, TalkieSession *s, int64_t bitrate_bps)
+{
+    int err = 0;
+    pthread_mutex_lock(&e->lock);
+    if (s->slot.flush_requested)
+        err = TALKIE_ERR(EINVAL);
+    else
+        s->slot.want_bitrate = bitrate_bps;
+    pthread_mutex_unlock(&e->lock);
+    return err;
+}
+
+void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames)
+{
+    pthread_mutex_lock(&e->lock);
+    *submissions = e->submissions;
+    *frames = e->frames;
+    pthread_mutex_unlock(&e->lock);
+}

@@ -1,0 +1,87 @@
+/*
+ * The engine of a context: one thread that gathers the queued frames of all the context's
+ * sessions into few GPU submissions (render and encode of many sessions per command
+ * buffer), keeps up to TK_ENGINE_DEPTH submissions in flight so that recording and NAL
+ * framing on the host overlap the GPU, and hands each packet to its own session; and a pool
+ * of CPU threads for the sessions whose encoder runs on the CPU (lavc).
+ *
+ * Scheduling rules, which keep every session's output identical to the session alone:
+ *   - a session has at most one frame on the GPU or on a CPU thread at a time ("busy"), so
+ *     its encoder sees frames in order and each frame's rate decision knows the previous
+ *     frame's size;
+ *   - a batch takes the oldest queued frame of up to max_batch_frames idle sessions, in
+ *     round-robin order so that no session starves.
+ *
+ * Every field of TkEngineSlot is guarded by the engine's lock. Resources a submission uses
+ * (a session's frame buffer, its encoder's buffers) stay alive until that submission
+ * completed: a session is never destroyed while busy (talkie_session_close waits for its
+ * frame, other sessions' frames are not disturbed).
+ */
+#ifndef TALKIE_ENGINE_ENGINE_H
+#define TALKIE_ENGINE_ENGINE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "talkie/talkie.h"
+#include "vk/vk.h"
+
+/* Submissions in flight: one on the GPU while the host records or frames the other. */
+#define TK_ENGINE_DEPTH 2
+#define TK_ENGINE_MAX_IN_FLIGHT 64
+
+typedef struct TkEngine TkEngine;
+
+/* One frame a session asked for. */
+typedef struct TkFrameRequest {
+    int64_t index;
+    void *user_data;
+    int force_idr;
+    int64_t bitrate_bps;   /* > 0: a new target from this frame on */
+} TkFrameRequest;
+
+/* A session's place in the engine (inside TalkieSession). */
+typedef struct TkEngineSlot {
+    struct TalkieSession *next, *prev; /* the engine's ring of open sessions */
+    struct TalkieSession *cpu_next;  /* the CPU threads' queue */
+    struct TalkieSession *notify_next; /* the callback queue */
+    int notify_queued;
+    int64_t last_index;              /* of the last frame sent, -1 before the first */
+    TkFrameRequest pending[TK_ENGINE_MAX_IN_FLIGHT]; /* queued, not started (a ring) */
+    int pending_head, n_pending;
+    int busy;                        /* its frame is on the GPU or with a CPU thread */
+    TkFrameRequest current;          /* that frame */
+    int current_flush;               /* busy with the backend's flush, not a frame */
+    TalkiePacket *packets;           /* encoded, not yet taken (a ring) */
+    int packets_head, n_packets, packets_cap;
+    int flush_requested, flush_done;
+    int error;                       /* sticky: returned once the packets before it are taken */
+    int want_idr;                    /* applies to the next frame sent */
+    int64_t want_bitrate;
+    int closing;
+    int callbacks_running;
+    pthread_cond_t changed;          /* packets, EOF, error, not busy, callbacks done */
+} TkEngineSlot;
+
+int tk_engine_create(TkEngine **out, TalkieContext *ctx);
+/* Waits for everything in flight, stops the threads and frees. */
+void tk_engine_destroy(TkEngine **e);
+
+/* Adds an opened session (its slot zeroed); starts the CPU threads at the first session
+ * that needs them. */
+int tk_engine_add(TkEngine *e, struct TalkieSession *s);
+/* Drops queued frames, waits until the session is not busy and no callback of it runs,
+ * and removes it; afterwards the engine never touches s. */
+void tk_engine_remove(TkEngine *e, struct TalkieSession *s);
+
+/* The public calls, done under the engine's lock. */
+int tk_engine_send_frame(TkEngine *e, struct TalkieSession *s, int64_t index, void *user);
+int tk_engine_flush(TkEngine *e, struct TalkieSession *s);
+int tk_engine_get_packet(TkEngine *e, struct TalkieSession *s, TalkiePacket *pkt);
+int tk_engine_request_keyframe(TkEngine *e, struct TalkieSession *s);
+int tk_engine_set_bitrate(TkEngine *e, struct TalkieSession *s, int64_t bitrate_bps);
+
+/* Counters for talkie_context_stats. */
+void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames);
+
+#endif

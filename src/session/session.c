@@ -1,0 +1,286 @@
+/*
+ * The public session: settings -> a context (shared or private) -> scene + renderer ->
+ * encoder backend, registered with the context's engine, which renders and encodes its
+ * frames (engine.h). The calls here validate their arguments and hand over to the engine.
+ */
+#include "session/session.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "engine/context.h"
+#include "session_info.h"
+
+static int validate_settings(const TalkieSettings *s, const TkLog *log)
+{
+#define REQUIRE(cond, ...)                                                                    \
+    do {                                                                                      \
+        if (!(cond)) {                                                                        \
+            tk_log_error(log, __VA_ARGS__);                                                   \
+            return TALKIE_ERR(EINVAL);                                                        \
+        }                                                                                     \
+    } while (0)
+    REQUIRE(s->width >= 16 && s->width <= 4096 && s->height >= 16 && s->height <= 4096,
+            "size %dx%d is out of range (16..4096)", s->width, s->height);
+    REQUIRE(s->width % 2 == 0 && s->height % 2 == 0, "size %dx%d must be even (4:2:0)",
+            s->width, s->height);
+    REQUIRE(s->fps_num > 0 && s->fps_den > 0 && s->fps_num / s->fps_den <= 240 &&
+                (int64_t)s->fps_num * 1000 >= s->fps_den,
+            "frame rate %d/%d is out of range (1/1000 to 240 frames/s)", s->fps_num,
+            s->fps_den);
+    REQUIRE(s->qp >= -1 && s->qp <= 51, "qp %d is out of range (0..51, or -1)", s->qp);
+    REQUIRE(s->qp >= 0 || s->bitrate_bps > 0, "qp -1 needs a bitrate");
+    REQUIRE(s->bitrate_bps == 0 || (s->bitrate_bps >= TALKIE_BITRATE_MIN_BPS &&
+                                    s->bitrate_bps <= TALKIE_BITRATE_MAX_BPS),
+            "bitrate %lld is out of range (%d..%d)", (long long)s->bitrate_bps,
+            TALKIE_BITRATE_MIN_BPS, TALKIE_BITRATE_MAX_BPS);
+    REQUIRE(s->keyint >= 0, "keyint %d is negative", s->keyint);
+    REQUIRE(talkie_encoder_name(s->encoder) != NULL, "unknown encoder %d", (int)s->encoder);
+    REQUIRE(s->log_level >= TALKIE_LOG_ERROR && s->log_level <= TALKIE_LOG_DEBUG,
+            "unknown log level");
+    REQUIRE(s->max_frames_in_flight >= 1 && s->max_frames_in_flight <= TK_ENGINE_MAX_IN_FLIGHT,
+            "max_frames_in_flight %d is out of range (1..%d)", s->max_frames_in_flight,
+            TK_ENGINE_MAX_IN_FLIGHT);
+#undef REQUIRE
+    return 0;
+}
+
+/* Two seconds of frames between IDRs unless the caller chose: in 64 bits, as fps_num may
+ * be anything up to INT_MAX. */
+static int default_keyint(const TalkieSettings *s)
+{
+    int64_t k = (2 * (int64_t)s->fps_num + s->fps_den - 1) / s->fps_den;
+    return k < 1 ? 1 : k > INT_MAX ? INT_MAX : (int)k;
+}
+
+static int open_encoder(TalkieSession *s)
+{
+    TkEncoderParams params = {
+        .layout = s->layout,
+        .fps_num = s->settings.fps_num,
+        .fps_den = s->settings.fps_den,
+        .qp = s->settings.qp,
+        .bitrate_bps = s->settings.bitrate_bps,
+        .keyint = s->settings.keyint ? s->settings.keyint : default_keyint(&s->settings),
+        .vk = s->vk,
+        .log = &s->log,
+    };
+    TalkieEncoder wanted = s->settings.encoder;
+    const TkEncoderBackend *list[TK_ENCODER_MAX_BACKENDS + 1];
+    tk_encoder_order(s->vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU, list);
+    for (int i = 0; list[i]; i++) {
+        const TkEncoderBackend *b = list[i];
+        if (wanted != TALKIE_ENCODER_AUTO && b->id != wanted)
+            continue;
+        if (b->probe(&params) < 0) {
+            tk_log_info(&s->log, "encoder %s is not available here", b->name);
+            continue;
+        }
+        int err = b->open(&s->encoder, &params);
+        if (err < 0) {
+            if (wanted != TALKIE_ENCODER_AUTO)
+                return err;
+            tk_log_warning(&s->log, "encoder %s failed to open (%s), trying the next", b->name,
+                           talkie_strerror(err));
+            continue;
+        }
+        s->backend = b;
+        tk_log_info(&s->log, "encoding with %s", b->name);
+        return 0;
+    }
+    tk_log_error(&s->log, "encoder %s is not available on this device or build",
+                 talkie_encoder_name(wanted));
+    return TALKIE_ERROR_UNSUPPORTED;
+}
+
+int talkie_session_open(TalkieSession **out, const TalkieSettings *settings)
+{
+    if (!out)
+        return TALKIE_ERR(EINVAL);
+    *out = NULL;
+    if (!settings)
+        return TALKIE_ERR(EINVAL);
+    TkLog early_log = {
+        .callback = settings->log_callback,
+        .opaque = settings->log_opaque,
+        .max_level = settings->log_level,
+    };
+    int err = validate_settings(settings, &early_log);
+    if (err < 0)
+        return err;
+
+    TalkieSession *s = calloc(1, sizeof(*s));
+    if (!s)
+        return TALKIE_ERR(ENOMEM);
+    s->settings = *settings;
+    s->settings.device_name = NULL;   /* pointers into the caller's memory are not kept */
+    s->settings.font_path = NULL;
+    s->settings.context = NULL;
+    s->log = early_log;
+    s->layout = tk_frame_layout(settings->width, settings->height);
+    s->event_fd = -1;
+
+    if (settings->context)
+        s->ctx = tk_context_ref(settings->context);
+    else if ((err = tk_context_open_private(&s->ctx, settings)) < 0)
+        goto error;
+    s->vk = s->ctx->vk;
+    err = TALKIE_ERR(EMFILE);
+    if ((s->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+        goto error;
+    if ((err = tk_scene_create(&s->scene, &s->log)) < 0)
+        goto error;
+    if ((err = tk_renderer_create(&s->renderer, s->vk, &s->layout, settings->font_path,
+                                  &s->log)) < 0)
+        goto error;
+    if ((err = open_encoder(s)) < 0)
+        goto error;
+    if ((err = tk_vk_buffer_create(s->vk, &s->frame, s->layout.size,
+                                   s->backend->input == TK_ENCODER_INPUT_HOST
+                                       ? TK_VK_MEMORY_READBACK
+                                       : TK_VK_MEMORY_DEVICE)) < 0)
+        goto error;
+    if ((err = tk_engine_add(s->ctx->engine, s)) < 0)
+        goto error;
+    s->in_engine = 1;
+    atomic_fetch_add(&s->ctx->sessions_opened, 1);
+    *out = s;
+    return 0;
+error:
+    talkie_session_close(&s);
+    return err;
+}
+
+void talkie_session_close(TalkieSession **ps)
+{
+    if (!ps || !*ps)
+        return;
+    TalkieSession *s = *ps;
+    /* First out of the engine (waiting for a frame of it on the GPU), then free. */
+    if (s->in_engine)
+        tk_engine_remove(s->ctx->engine, s);
+    if (s->backend)
+        s->backend->close(&s->encoder);
+    if (s->vk)
+        tk_vk_buffer_destroy(s->vk, &s->frame);
+    tk_renderer_destroy(&s->renderer);
+    tk_scene_destroy(&s->scene);
+    if (s->event_fd >= 0)
+        close(s->event_fd);
+    tk_context_unref(&s->ctx);
+    free(s);
+    *ps = NULL;
+}
+
+int64_t tk_session_frame_ms(const TalkieSession *s, int64_t index)
+{
+    return index * 1000 * s->settings.fps_den / s->settings.fps_num;
+}
+
+TalkieEncoder talkie_session_encoder(const TalkieSession *s)
+{
+    return s && s->backend ? s->backend->id : TALKIE_ENCODER_AUTO;
+}
+
+void tk_session_stream_info(const TalkieSession *s, TkStreamInfo *info)
+{
+    info->width = s->settings.width;
+    info->height = s->settings.height;
+    info->fps_num = s->settings.fps_num;
+    info->fps_den = s->settings.fps_den;
+}
+
+int talkie_session_stream_info(const TalkieSession *s, TalkieStreamInfo *info)
+{
+    if (!s || !info)
+        return TALKIE_ERR(EINVAL);
+    memset(info, 0, sizeof(*info));
+    info->width = s->settings.width;
+    info->height = s->settings.height;
+    info->fps_num = s->settings.fps_num;
+    info->fps_den = s->settings.fps_den;
+    return s->backend->stream_info(s->encoder, info);
+}
+
+int talkie_session_event_fd(const TalkieSession *s)
+{
+    return s ? s->event_fd : -1;
+}
+
+int talkie_session_say(TalkieSession *s, const TalkieTurn *turn)
+{
+    if (!s || !turn)
+        return TALKIE_ERR(EINVAL);
+    return tk_scene_add_turn(s->scene, turn);
+}
+
+int64_t talkie_session_end_ms(const TalkieSession *s)
+{
+    return s ? tk_scene_end_ms(s->scene) : 0;
+}
+
+int talkie_session_send_frame_user(TalkieSession *s, int64_t frame_index, void *user_data)
+{
+    if (!s)
+        return TALKIE_ERR(EINVAL);
+    if (frame_index < 0 || frame_index > INT64_MAX / 1000 / s->settings.fps_den) {
+        tk_log_error(&s->log, "frame %lld is out of range", (long long)frame_index);
+        return TALKIE_ERR(EINVAL);
+    }
+    return tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data);
+}
+
+int talkie_session_send_frame(TalkieSession *s, int64_t frame_index)
+{
+    return talkie_session_send_frame_user(s, frame_index, NULL);
+}
+
+int talkie_session_flush(TalkieSession *s)
+{
+    if (!s)
+        return TALKIE_ERR(EINVAL);
+    return tk_engine_flush(s->ctx->engine, s);
+}
+
+int talkie_session_get_packet(TalkieSession *s, TalkiePacket *pkt)
+{
+    if (!s || !pkt)
+        return TALKIE_ERR(EINVAL);
+    memset(pkt, 0, sizeof(*pkt));
+    return tk_engine_get_packet(s->ctx->engine, s, pkt);
+}
+
+int talkie_session_request_keyframe(TalkieSession *s)
+{
+    if (!s)
+        return TALKIE_ERR(EINVAL);
+    return tk_engine_request_keyframe(s->ctx->engine, s);
+}
+
+int talkie_session_set_bitrate(TalkieSession *s, int64_t bitrate_bps)
+{
+    if (!s)
+        return TALKIE_ERR(EINVAL);
+    if (bitrate_bps < TALKIE_BITRATE_MIN_BPS || bitrate_bps > TALKIE_BITRATE_MAX_BPS) {
+        tk_log_error(&s->log, "bitrate %lld is out of range (%d..%d)", (long long)bitrate_bps,
+                     TALKIE_BITRATE_MIN_BPS, TALKIE_BITRATE_MAX_BPS);
+        return TALKIE_ERR(EINVAL);
+    }
+    if (s->backend->can_set_bitrate && !s->backend->can_set_bitrate(s->encoder)) {
+        tk_log_error(&s->log, "the %s encoder was opened at a constant QP and cannot switch to "
+                              "a bitrate", s->backend->name);
+        return TALKIE_ERROR_UNSUPPORTED;
+    }
+    return tk_engine_set_bitrate(s->ctx->engine, s, bitrate_bps);
+}
+
+void talkie_packet_unref(TalkiePacket *pkt)
+{
+    if (!pkt)
+        return;
+    free(pkt->data);
+    memset(pkt, 0, sizeof(*pkt));
+}
