@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test: a normal build, then the whole suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Vulkan validation is on in the tests (TALKIE_VALIDATION=1).
+# UndefinedBehaviorSanitizer, then the threaded tests (suite "threads") under
+# ThreadSanitizer. Vulkan validation is on in the tests (TALKIE_VALIDATION=1).
 # Ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh || exit 1
 
 passed=0 failed=0 skipped=0
-run_suite() {  # build dir, meson options...
+run_suite() {  # build dir, meson options... (TEST_ARGS: extra arguments of meson test)
   local dir=$1; shift
   { [ -d "$dir" ] || meson setup "$dir" "$@"; } && ninja -C "$dir" || { failed=$((failed + 1)); return; }
-  meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier 3
+  # shellcheck disable=SC2086
+  meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier 3 ${TEST_ARGS:-}
   local log="$dir/meson-logs/testlog.json"
   if [ -f "$log" ]; then
     read -r p f s < <(python3 -c '
@@ -31,5 +33,6 @@ print(p, f, s)' "$log")
 export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}
 run_suite build-test --buildtype=debugoptimized
 run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+TEST_ARGS="--suite threads" run_suite build-tsan --buildtype=debug -Db_sanitize=thread
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
