@@ -16,6 +16,9 @@
  *                                               kernels (registers and such), where offered
  *   talkie-bench slices [--frames N]            bytes per frame by slice height (the cost of
  *                                               coding macroblock rows in parallel)
+ *   talkie-bench live [--sessions MAX] [--seconds S]   live sessions paced at 30 frames/s
+ *                                               through the public API (live.c)
+ *   talkie-bench api [--sessions N]             aggregate frames/s through the public API
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
  * TALKIE_FONT=path picks the font where fontconfig has none (the GPU machine).
  */
@@ -649,8 +652,9 @@ static int bench_slices(const BenchOptions *o)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|kernels|slices [--frames N] [--qp Q] "
-                    "[--sessions S] [--threads T]\n");
+    fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|kernels|"
+                    "slices|live|api [--frames N] [--qp Q] [--sessions S] [--threads T] "
+                    "[--seconds S]\n");
     return 2;
 }
 
@@ -670,6 +674,8 @@ int main(int argc, char **argv)
             o.sessions = v;
         else if (!strcmp(argv[i], "--threads") && v > 0)
             o.threads = v;
+        else if (!strcmp(argv[i], "--seconds") && v > 0)
+            o.seconds = v;
         else
             return usage();
     }
@@ -687,5 +693,9 @@ int main(int argc, char **argv)
         return tk_bench_profile(&o);
     if (!strcmp(argv[1], "slices"))
         return bench_slices(&o);
+    if (!strcmp(argv[1], "live"))
+        return tk_bench_live(&o);
+    if (!strcmp(argv[1], "api"))
+        return tk_bench_api(&o);
     return usage();
 }

@@ -7,11 +7,16 @@ typedef struct BenchOptions {
     int qp;
     int sessions;
     int threads;
+    int seconds;
 } BenchOptions;
 
 /* 256x256, 320x240, 640x360: talkie's range of sizes */
 #define N_BENCH_SIZES 3
 extern const int bench_sizes[N_BENCH_SIZES][2];
+
+/* talkie-bench live and api: sessions through the public API (live.c) */
+int tk_bench_live(const BenchOptions *o);
+int tk_bench_api(const BenchOptions *o);
 
 /* talkie-bench profile (profile.c) */
 int tk_bench_profile(const BenchOptions *o);
