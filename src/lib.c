@@ -344,3 +344,8 @@ void talkie_packet_unref(TalkiePacket *pkt)
     free(pkt->data);
     memset(pkt, 0, sizeof(*pkt));
 }
+
+const TkLog *tk_session_log(const TalkieSession *s)
+{
+    return &s->log;
+}
