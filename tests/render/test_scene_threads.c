@@ -5,9 +5,9 @@
  * ThreadSanitizer too (scripts/test.sh, suite "threads"): no data race may be reported.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/check.h"
 #include "render/composer.h"
@@ -16,7 +16,8 @@
 #define LINES 20000
 #define SPEAKERS 20          /* more than the places on screen: the ranking is used too */
 #define FRAME_STEP_MS 1000   /* frames far apart, so that the test is short */
-#define AHEAD_MS 30000       /* the sayer stays at most this far ahead of the frames */
+#define AHEAD_MS 30000       /* the sayer waits when this far ahead of the frames... */
+#define BATCH_MS 60000       /* ...and then says lines up to this far ahead */
 
 typedef struct Shared {
     TkScene *scene;
@@ -24,6 +25,17 @@ typedef struct Shared {
     int done;                /* the sayer finished (atomic) */
     int errors;              /* failed says (written by the sayer only) */
 } Shared;
+
+static int64_t frame_ms(Shared *sh)
+{
+    return __atomic_load_n(&sh->frame_ms, __ATOMIC_ACQUIRE);
+}
+
+static void nap(void)
+{
+    struct timespec ts = { .tv_nsec = 100 * 1000 };
+    nanosleep(&ts, NULL);
+}
 
 static void *say_lines(void *arg)
 {
@@ -41,10 +53,11 @@ static void *say_lines(void *arg)
         TalkieTurn t = { .speaker = name, .text = text, .start_ms = start, .duration_ms = -1 };
         if (tk_scene_add_turn(sh->scene, &t) < 0)
             sh->errors++;
-        /* an agent talks in time with the video: wait for the frames to catch up */
-        while (tk_scene_end_ms(sh->scene) > __atomic_load_n(&sh->frame_ms, __ATOMIC_ACQUIRE) +
-                                                AHEAD_MS)
-            sched_yield();
+        /* an agent talks in time with the video: a batch of lines, then it waits for the
+         * frames to catch up (sleeping: the machine's cores are shared) */
+        if (tk_scene_end_ms(sh->scene) > frame_ms(sh) + BATCH_MS)
+            while (tk_scene_end_ms(sh->scene) > frame_ms(sh) + AHEAD_MS)
+                nap();
     }
     __atomic_store_n(&sh->done, 1, __ATOMIC_RELEASE);
     return NULL;
@@ -89,6 +102,10 @@ int main(void)
         int64_t end = tk_scene_end_ms(sh.scene);
         if (done && t >= end)
             break;
+        if (t >= end) { /* caught up with the talk: wait for more */
+            nap();
+            continue;
+        }
         t = t + FRAME_STEP_MS < end ? t + FRAME_STEP_MS : end;
         CHECK_EQ(tk_scene_snapshot(sh.scene, t, &snap), 0);
         __atomic_store_n(&sh.frame_ms, t, __ATOMIC_RELEASE);
