@@ -2,9 +2,11 @@
  * libavformat's and libavcodec's messages go through the session's log, never straight to
  * stderr: at ERROR level a render prints nothing of FFmpeg's (MP4's "Starting second pass"
  * used to appear on every render, even with talkie -q), at DEBUG level the callback gets
- * those lines. stderr is captured in a file for the render (dup2).
+ * those lines, and two sessions rendering at once each get their own. stderr is captured in
+ * a file for the render (dup2).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +32,9 @@ static void on_log(void *opaque, TalkieLogLevel level, const char *msg)
         seen->second_pass++;
 }
 
-/* Renders a second of talk to an MP4 with the session's log at `level`; returns what
- * stderr got meanwhile (malloc'd, NUL-terminated) or NULL. */
-static char *render(TalkieLogLevel level, Seen *seen)
+/* Renders a second of talk to the MP4 file `mp4_path` with the session's log at `level`. */
+static int render_mp4(TalkieLogLevel level, Seen *seen, const char *mp4_path)
 {
-    char err_path[64], mp4_path[64];
-    snprintf(err_path, sizeof(err_path), "/tmp/talkie-avlog-%d.err", (int)getpid());
-    snprintf(mp4_path, sizeof(mp4_path), "/tmp/talkie-avlog-%d.mp4", (int)getpid());
-    int err_fd = open(err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    CHECK(err_fd >= 0);
-    if (err_fd < 0)
-        return NULL;
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(err_fd, 2);
-
     memset(seen, 0, sizeof(*seen));
     seen->max_level = level;
     TalkieSettings s;
@@ -86,12 +76,29 @@ static char *render(TalkieLogLevel level, Seen *seen)
         res = talkie_output_close(&out);
     talkie_output_abort(&out);
     talkie_session_close(&ts);
+    unlink(mp4_path);
+    return res;
+}
 
+/* render_mp4() with stderr captured; returns what stderr got meanwhile (malloc'd,
+ * NUL-terminated) or NULL. */
+static char *render(TalkieLogLevel level, Seen *seen)
+{
+    char err_path[64], mp4_path[64];
+    snprintf(err_path, sizeof(err_path), "/tmp/talkie-avlog-%d.err", (int)getpid());
+    snprintf(mp4_path, sizeof(mp4_path), "/tmp/talkie-avlog-%d.mp4", (int)getpid());
+    int err_fd = open(err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(err_fd >= 0);
+    if (err_fd < 0)
+        return NULL;
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(err_fd, 2);
+    int res = render_mp4(level, seen, mp4_path);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
     CHECK_EQ(res, 0);
-    unlink(mp4_path);
 
     off_t size = lseek(err_fd, 0, SEEK_END);
     char *text = malloc((size_t)size + 1);
@@ -109,6 +116,37 @@ static char *render(TalkieLogLevel level, Seen *seen)
 static int has_ffmpeg_lines(const char *text)
 {
     return strstr(text, " @ 0x") || strstr(text, "second pass");
+}
+
+typedef struct Job {
+    Seen seen;
+    char path[64];
+    int res;
+} Job;
+
+static void *render_job(void *arg)
+{
+    Job *job = arg;
+    job->res = render_mp4(TALKIE_LOG_INFO, &job->seen, job->path);
+    return NULL;
+}
+
+/* Two sessions rendering at once: each one's callback gets its own muxer's line, once. */
+static void test_two_sessions(void)
+{
+    Job jobs[2];
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(jobs[i].path, sizeof(jobs[i].path), "/tmp/talkie-avlog-%d-%d.mp4",
+                 (int)getpid(), i);
+        CHECK_EQ(pthread_create(&threads[i], NULL, render_job, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_EQ(jobs[i].res, 0);
+        CHECK_EQ(jobs[i].seen.second_pass, 1);
+        CHECK_EQ(jobs[i].seen.above_level, 0);
+    }
 }
 
 int main(void)
@@ -135,5 +173,7 @@ int main(void)
     }
     CHECK_EQ(seen.second_pass, 1);       /* libavformat's line came through the callback */
     CHECK_CMP(seen.lines, >, 1);
+
+    test_two_sessions();
     return tk_check_finish();
 }
