@@ -23,8 +23,8 @@ void tk_scene_recent_touch(TkSceneRecent *r, int speaker)
     r->speakers[0] = speaker;
 }
 
-/* Back to before the first kept turn: the next advance replays them. The dropped turns
- * still spoken by t are spoken again from the start. */
+/* Back to before the first kept turn: the next advance replays them. Dropped turns that
+ * are still being spoken (lingering) go straight back among the spoken ones. */
 static int rewind_cursor(TkScene *s, int64_t t_ms)
 {
     s->passed = 0;
