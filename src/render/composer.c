@@ -291,8 +291,8 @@ static int draw_subtitle(TkComposer *c, TkDrawList *dl, const TkSceneSnapshot *s
         return res;
     /* A bar in the speaker's colour says who is talking. */
     uint32_t bar = c->palette[snap->subtitle_speaker % TK_PALETTE_SIZE];
-    res = tk_draw_list_shape(dl, TK_DL_SHAPE_RECT, bar, b->x0 + c->pad, b->y0 + c->pad, b->x0 + c->pad + c->bar_w,
-                             b->y1 - c->pad);
+    res = tk_draw_list_shape(dl, TK_DL_SHAPE_RECT, bar, b->x0 + c->pad, b->y0 + c->pad,
+                             b->x0 + c->pad + c->bar_w, b->y1 - c->pad);
     if (res < 0)
         return res;
 
