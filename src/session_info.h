@@ -2,6 +2,7 @@
 #ifndef TALKIE_SESSION_INFO_H
 #define TALKIE_SESSION_INFO_H
 
+#include "common/log.h"
 #include "talkie/talkie.h"
 
 typedef struct TkStreamInfo {
@@ -10,5 +11,8 @@ typedef struct TkStreamInfo {
 } TkStreamInfo;
 
 void tk_session_stream_info(const TalkieSession *s, TkStreamInfo *info);
+
+/* The session's logger, valid until the session is closed. */
+const TkLog *tk_session_log(const TalkieSession *s);
 
 #endif

@@ -370,7 +370,8 @@ typedef struct TalkieOutput TalkieOutput;
  * "h264", "mpegts". "-" writes to stdout (Annex B unless format says "mpegts").
  * A file is written under a temporary name and only renamed to `path` by a successful
  * talkie_output_close(), so a failed or interrupted render never leaves a file that looks
- * complete. *out is NULL on failure.
+ * complete. *out is NULL on failure. The output logs through the session's log callback
+ * (libavformat's messages too): close or abort it before closing the session.
  * Errors: TALKIE_ERR(EINVAL) (unknown format), TALKIE_ERR(EACCES)/ENOENT/... (cannot
  * create the file), TALKIE_ERROR_MUXER.
  */

@@ -12,6 +12,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
 
+#include "common/av_log.h"
 #include "mux/avf.h"
 
 struct TkAvfWriter {
@@ -82,6 +83,8 @@ void tk_avf_free(TkAvfWriter **wp)
     if (!w)
         return;
     if (w->fmt) {
+        tk_av_log_detach(w->fmt);
+        tk_av_log_detach(w->fmt->pb);
         if (w->fmt->pb)
             avio_closep(&w->fmt->pb);
         avformat_free_context(w->fmt);
@@ -124,6 +127,12 @@ int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
         tk_avf_free(&w);
         return res;
     }
+    /* libavformat's messages ("Starting second pass...") go to the session's log */
+    int res = tk_av_log_attach(w->fmt, log);
+    if (res < 0) {
+        tk_avf_free(&w);
+        return res;
+    }
     w->pkt = av_packet_alloc();
     w->st = avformat_new_stream(w->fmt, NULL);
     if (!w->pkt || !w->st) {
@@ -147,7 +156,7 @@ int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
     w->st->time_base = w->frame_tb;
     w->st->avg_frame_rate = (AVRational){ info->fps_num, info->fps_den };
     w->st->r_frame_rate = w->st->avg_frame_rate;
-    int res = set_extradata(w, par, first);
+    res = set_extradata(w, par, first);
     if (res < 0) {
         tk_avf_free(&w);
         return res;
@@ -156,6 +165,10 @@ int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
     err = avio_open(&w->fmt->pb, url, AVIO_FLAG_WRITE);
     if (err < 0) {
         res = muxer_error(w, err, "opening the file");
+        tk_avf_free(&w);
+        return res;
+    }
+    if ((res = tk_av_log_attach(w->fmt->pb, log)) < 0) {
         tk_avf_free(&w);
         return res;
     }
@@ -198,6 +211,7 @@ int tk_avf_finish(TkAvfWriter *w)
     if (err < 0)
         return muxer_error(w, err, "finishing the file");
     /* avio_closep flushes; a failure here (disk full) means the file is not complete */
+    tk_av_log_detach(w->fmt->pb);
     err = avio_closep(&w->fmt->pb);
     if (err < 0)
         return muxer_error(w, err, "closing the file");

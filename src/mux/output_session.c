@@ -14,6 +14,6 @@ int talkie_output_open(TalkieOutput **out, const TalkieSession *s, const char *p
         return TALKIE_ERR(EINVAL);
     TkStreamInfo info;
     tk_session_stream_info(s, &info);
-    /* the session's logger is not reachable through TkStreamInfo: errors go to stderr */
-    return tk_output_open(out, &info, path, format, NULL);
+    /* the output's messages, libavformat's included, go to the session's logger */
+    return tk_output_open(out, &info, path, format, tk_session_log(s));
 }

@@ -34,6 +34,8 @@ struct TkComposer {
 
     TkGlyphPos *scratch;     /* names are shaped every frame into this */
     int cap_scratch;
+
+    TkSceneSnapshot snap;    /* what tk_composer_build() draws: kept here, not on the stack */
 };
 
 /* round(v / 64) for 26.6 values, also for negative ones. */
@@ -267,12 +269,13 @@ static int add_glyph(TkComposer *c, TkDrawList *dl, uint32_t glyph, int pen_x, i
     return tk_draw_list_glyph(dl, &g);
 }
 
-/* Draws the subtitle of `turn` with `revealed` codepoints visible: the last max_lines lines
+/* Draws the subtitle line with its revealed codepoints visible: the last max_lines lines
  * that have anything revealed. */
-static int draw_subtitle(TkComposer *c, TkDrawList *dl, const TkSceneTurn *turn, int revealed)
+static int draw_subtitle(TkComposer *c, TkDrawList *dl, const TkSceneSnapshot *snap)
 {
     const TkComposerLayout *l = &c->lay;
-    int res = prepare_subtitle(c, turn->text, turn->text_bytes);
+    int revealed = snap->subtitle_revealed;
+    int res = prepare_subtitle(c, snap->subtitle_text, snap->subtitle_bytes);
     if (res < 0)
         return res;
     const TkRect *b = &l->box;
@@ -287,9 +290,9 @@ static int draw_subtitle(TkComposer *c, TkDrawList *dl, const TkSceneTurn *turn,
         (res = tk_draw_list_shape(dl, TK_DL_SHAPE_ELLIPSE, col, b->x1 - 2 * r, b->y1 - 2 * r, b->x1, b->y1)) < 0)
         return res;
     /* A bar in the speaker's colour says who is talking. */
-    res = tk_draw_list_shape(dl, TK_DL_SHAPE_RECT, c->palette[turn->speaker_index % TK_PALETTE_SIZE],
-                             b->x0 + c->pad, b->y0 + c->pad, b->x0 + c->pad + c->bar_w,
-                             b->y1 - c->pad);
+    uint32_t bar = c->palette[snap->subtitle_speaker % TK_PALETTE_SIZE];
+    res = tk_draw_list_shape(dl, TK_DL_SHAPE_RECT, bar, b->x0 + c->pad, b->y0 + c->pad,
+                             b->x0 + c->pad + c->bar_w, b->y1 - c->pad);
     if (res < 0)
         return res;
 
@@ -384,82 +387,43 @@ static int draw_avatar(TkComposer *c, TkDrawList *dl, int slot, int speaker, int
     return ellipse(dl, c->mouth_colour, cx, my, mw, imax(thick + 1, s * mouth / 14));
 }
 
-/* Which speakers get a place: all of them up to TK_COMPOSER_MAX_SLOTS, else the ones who
- * spoke most recently (kept in order of first appearance so places move little). */
-static int choose_speakers(const TkScene *scene, int64_t t_ms, int *out)
-{
-    int n = tk_scene_speaker_count(scene);
-    if (n <= TK_COMPOSER_MAX_SLOTS) {
-        for (int i = 0; i < n; i++)
-            out[i] = i;
-        return n;
-    }
-    int64_t recent[TK_COMPOSER_MAX_SLOTS];
-    int count = 0;
-    for (int s = 0; s < n; s++) {
-        int64_t last = -1;
-        for (int i = 0; i < tk_scene_turn_count(scene); i++) {
-            const TkSceneTurn *t = tk_scene_turn(scene, i);
-            if (t->speaker_index == s && t->start_ms <= t_ms && t->start_ms > last)
-                last = t->start_ms;
-        }
-        /* Insert by recency (ties: earlier speaker first), keeping the best MAX_SLOTS. */
-        int pos = count;
-        while (pos > 0 && recent[pos - 1] < last)
-            pos--;
-        if (pos >= TK_COMPOSER_MAX_SLOTS)
-            continue;
-        int end = count < TK_COMPOSER_MAX_SLOTS ? count : TK_COMPOSER_MAX_SLOTS - 1;
-        for (int k = end; k > pos; k--) {
-            recent[k] = recent[k - 1];
-            out[k] = out[k - 1];
-        }
-        recent[pos] = last;
-        out[pos] = s;
-        if (count < TK_COMPOSER_MAX_SLOTS)
-            count++;
-    }
-    for (int i = 1; i < count; i++) /* back to order of appearance */
-        for (int k = i; k > 0 && out[k - 1] > out[k]; k--) {
-            int tmp = out[k];
-            out[k] = out[k - 1];
-            out[k - 1] = tmp;
-        }
-    return count;
-}
-
-int tk_composer_build(TkComposer *c, const TkScene *scene, int64_t t_ms, TkDrawList *dl)
+int tk_composer_draw(TkComposer *c, const TkSceneSnapshot *snap, TkDrawList *dl)
 {
     TkComposerLayout *l = &c->lay;
     tk_draw_list_reset(dl, l->background, (uint32_t)c->atlas.width);
-    l->n_slots = scene ? choose_speakers(scene, t_ms, l->slot_speaker) : 0;
+    l->n_slots = snap->n_speakers;
     int res = 0;
     if (l->n_slots > 0) {
         int top = c->margin, bottom = l->box.y0 - c->margin - l->line_height;
         int span = c->width - 2 * c->margin;
         for (int i = 0; i < l->n_slots; i++) {
-            int sp = l->slot_speaker[i];
+            const TkSceneSpeaker *sp = &snap->speakers[i];
+            l->slot_speaker[i] = sp->index;
             TkRect area = { c->margin + span * i / l->n_slots, top,
                             c->margin + span * (i + 1) / l->n_slots, bottom };
-            res = draw_avatar(c, dl, i, sp, tk_scene_is_speaking(scene, sp, t_ms),
-                              tk_scene_mouth(scene, sp, t_ms), &area);
+            res = draw_avatar(c, dl, i, sp->index, sp->speaking, sp->mouth, &area);
             if (res < 0)
                 return res;
             l->name[i] = (TkRect){ area.x0, bottom, area.x1, bottom + l->line_height };
         }
     }
-    int revealed;
-    int turn = scene ? tk_scene_subtitle(scene, t_ms, &revealed) : -1;
-    if (turn >= 0 && (res = draw_subtitle(c, dl, tk_scene_turn(scene, turn), revealed)) < 0)
+    if (snap->has_subtitle && (res = draw_subtitle(c, dl, snap)) < 0)
         return res;
     /* Names last: their runs come after the subtitle's, which does not matter for drawing
      * (runs do not overlap) but keeps the shapes all before any text. */
     for (int i = 0; i < l->n_slots; i++) {
-        int sp = l->slot_speaker[i];
-        res = draw_name(c, dl, tk_scene_speaker_name(scene, sp), &l->name[i],
-                        c->palette[sp % TK_PALETTE_SIZE]);
+        const TkSceneSpeaker *sp = &snap->speakers[i];
+        res = draw_name(c, dl, sp->name, &l->name[i], c->palette[sp->index % TK_PALETTE_SIZE]);
         if (res < 0)
             return res;
     }
     return 0;
+}
+
+int tk_composer_build(TkComposer *c, const TkScene *scene, int64_t t_ms, TkDrawList *dl)
+{
+    int res = tk_scene_snapshot(scene, t_ms, &c->snap);
+    if (res < 0)
+        return res;
+    return tk_composer_draw(c, &c->snap, dl);
 }

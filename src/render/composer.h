@@ -19,7 +19,8 @@
 #include "scene/scene.h"
 #include "text/atlas.h"
 
-#define TK_COMPOSER_MAX_SLOTS 8
+/* One place per speaker the scene shows. */
+#define TK_COMPOSER_MAX_SLOTS TK_SCENE_MAX_SHOWN
 
 typedef struct TkRect {
     int x0, y0, x1, y1;      /* [x0, x1) x [y0, y1) */
@@ -45,9 +46,14 @@ int tk_composer_create(TkComposer **out, int width, int height, const char *font
                        const TkLog *log);
 void tk_composer_destroy(TkComposer **c);
 
-/* Builds the draw list of `scene` (may be NULL: an empty stage) at t_ms. May add glyphs to
- * the atlas (its generation then changes). */
+/* Builds the draw list of `scene` (may be NULL: an empty stage) at t_ms: takes one snapshot
+ * of the scene (the only time the scene is asked anything), then tk_composer_draw(). May
+ * add glyphs to the atlas (its generation then changes). Safe while other threads add
+ * turns to the scene; the composer itself is used by one thread at a time. */
 int tk_composer_build(TkComposer *c, const TkScene *scene, int64_t t_ms, TkDrawList *dl);
+
+/* Builds the draw list of what `snap` says is on screen. */
+int tk_composer_draw(TkComposer *c, const TkSceneSnapshot *snap, TkDrawList *dl);
 
 const TkAtlas *tk_composer_atlas(const TkComposer *c);
 const TkComposerLayout *tk_composer_layout(const TkComposer *c);

@@ -1,25 +1,13 @@
 /*
- * The conversation state: an append-only list of turns and speakers, and what is on screen
- * at a time t (speaking, mouth openness, subtitle line and how much of it is revealed).
- * Every answer is a pure function of the turns and t, so re-rendering a time gives the same
- * picture and a silent scene gives identical frames.
+ * The conversation state: adding turns (validated, copied, timing resolved, kept sorted by
+ * start) and the counters around them. What is on screen at t lives in snapshot.c.
  */
-#include "scene/scene.h"
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/array.h"
+#include "scene/scene_impl.h"
 #include "text/utf8.h"
-
-struct TkScene {
-    const TkLog *log;
-    TkSceneTurn *turns;
-    int n_turns, cap_turns;
-    char **speakers;
-    int n_speakers, cap_speakers;
-    int64_t end_ms;            /* latest end of any turn */
-};
 
 int tk_scene_create(TkScene **out, const TkLog *log)
 {
@@ -27,7 +15,13 @@ int tk_scene_create(TkScene **out, const TkLog *log)
     TkScene *s = calloc(1, sizeof(*s));
     if (!s)
         return TALKIE_ERR(ENOMEM);
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return TALKIE_ERR(ENOMEM);
+    }
     s->log = log;
+    s->cursor_ms = INT64_MIN;
+    s->latest_ms = INT64_MIN;
     *out = s;
     return 0;
 }
@@ -38,30 +32,14 @@ void tk_scene_destroy(TkScene **scene)
         return;
     TkScene *s = *scene;
     for (int i = 0; i < s->n_turns; i++)
-        free((char *)s->turns[i].text); /* speaker points into the same allocation */
-    for (int i = 0; i < s->n_speakers; i++)
-        free(s->speakers[i]);
+        free(s->turns[s->head + i].text);
     free(s->turns);
-    free(s->speakers);
+    free(s->active);
+    free(s->lingering);
+    tk_speakers_free(&s->speakers);
+    pthread_mutex_destroy(&s->lock);
     free(s);
     *scene = NULL;
-}
-
-/* Index of `name` among the speakers, adding it when new; negative on failure. */
-static int speaker_index(TkScene *s, const char *name)
-{
-    for (int i = 0; i < s->n_speakers; i++)
-        if (!strcmp(s->speakers[i], name))
-            return i;
-    int res = tk_array_grow((void **)&s->speakers, &s->cap_speakers, s->n_speakers + 1,
-                            sizeof(char *), 16);
-    if (res < 0)
-        return res;
-    char *copy = strdup(name);
-    if (!copy)
-        return TALKIE_ERR(ENOMEM);
-    s->speakers[s->n_speakers] = copy;
-    return s->n_speakers++;
 }
 
 /* Checks one string field; returns its codepoint count or a negative error (logged). */
@@ -85,7 +63,41 @@ static int check_string(const TkScene *s, const char *what, const char *str, siz
     return cps;
 }
 
-int tk_scene_add_turn(TkScene *s, const TalkieTurn *turn)
+/* Makes room for one more kept turn at the end: slides the kept turns to the front when
+ * the dropped ones left at least as much room as is in use, else grows. */
+static int reserve_turn(TkScene *s)
+{
+    if (s->head + s->n_turns < s->cap_turns)
+        return 0;
+    if (s->head > 0 && s->head >= s->n_turns) {
+        memmove(s->turns, s->turns + s->head, (size_t)s->n_turns * sizeof(TkSceneTurn));
+        s->head = 0;
+        return 0;
+    }
+    return tk_array_grow((void **)&s->turns, &s->cap_turns, s->head + s->n_turns + 1,
+                         sizeof(TkSceneTurn), 16);
+}
+
+/* Where a turn starting at start_ms goes: after every kept turn that starts at or before
+ * it (it was added last, so it comes last among equal starts). Turns almost always arrive
+ * in order, so the search starts from the end. */
+static int insert_position(const TkScene *s, int64_t start_ms)
+{
+    const TkSceneTurn *t = s->turns + s->head;
+    if (s->n_turns == 0 || t[s->n_turns - 1].start_ms <= start_ms)
+        return s->n_turns;
+    int lo = 0, hi = s->n_turns - 1; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (t[mid].start_ms <= start_ms)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int tk_scene_add_turn_info(TkScene *s, const TalkieTurn *turn, TkSceneTurnInfo *info)
 {
     if (!s || !turn)
         return TALKIE_ERR(EINVAL);
@@ -108,128 +120,86 @@ int tk_scene_add_turn(TkScene *s, const TalkieTurn *turn)
                      (long long)TK_SCENE_MAX_DURATION_MS, (long long)turn->duration_ms);
         return TALKIE_ERR(EINVAL);
     }
-
-    int64_t start = turn->start_ms;
-    if (start == -1)
-        start = s->n_turns ? s->end_ms + TK_SCENE_GAP_MS : 0;
     int64_t duration = turn->duration_ms;
     if (duration == -1) {
         duration = (int64_t)text_cps * 1000 / TK_SCENE_CHARS_PER_SECOND;
         if (duration < TK_SCENE_MIN_DURATION_MS)
             duration = TK_SCENE_MIN_DURATION_MS;
     }
-
-    res = tk_array_grow((void **)&s->turns, &s->cap_turns, s->n_turns + 1, sizeof(TkSceneTurn),
-                        16);
-    if (res < 0)
-        return res;
-    int speaker = speaker_index(s, turn->speaker);
-    if (speaker < 0)
-        return speaker;
-    /* One allocation holds both strings: text, NUL, speaker, NUL. */
-    char *copy = malloc(text_bytes + speaker_bytes + 2);
-    if (!copy)
+    /* Copied before taking the lock, which then stays short. */
+    char *text = malloc(text_bytes + 1);
+    if (!text)
         return TALKIE_ERR(ENOMEM);
-    memcpy(copy, turn->text, text_bytes + 1);
-    memcpy(copy + text_bytes + 1, turn->speaker, speaker_bytes + 1);
+    memcpy(text, turn->text, text_bytes + 1);
 
-    TkSceneTurn *t = &s->turns[s->n_turns++];
-    t->text = copy;
-    t->speaker = copy + text_bytes + 1;
-    t->text_bytes = (int)text_bytes;
-    t->text_codepoints = text_cps;
-    t->start_ms = start;
-    t->duration_ms = duration;
-    t->speaker_index = speaker;
+    pthread_mutex_lock(&s->lock);
+    int speaker = tk_speakers_intern(&s->speakers, turn->speaker, speaker_bytes);
+    if (speaker < 0 || (res = reserve_turn(s)) < 0) {
+        pthread_mutex_unlock(&s->lock);
+        free(text);
+        return speaker < 0 ? speaker : res;
+    }
+    int64_t start = turn->start_ms;
+    if (start == -1)
+        start = s->n_added ? s->end_ms + TK_SCENE_GAP_MS : 0;
+    int pos = insert_position(s, start);
+    TkSceneTurn *at = s->turns + s->head + pos;
+    memmove(at + 1, at, (size_t)(s->n_turns - pos) * sizeof(TkSceneTurn));
+    *at = (TkSceneTurn){
+        .text = text, .text_bytes = (int)text_bytes, .text_codepoints = text_cps,
+        .speaker = speaker, .start_ms = start, .duration_ms = duration, .seq = s->n_added,
+    };
+    s->n_turns++;
+    s->n_added++;
     if (start + duration > s->end_ms)
         s->end_ms = start + duration;
+    /* A turn that starts at or before the cursor changes what the cursor has passed. */
+    if (start <= s->cursor_ms)
+        s->stale = 1;
+    pthread_mutex_unlock(&s->lock);
+    if (info)
+        *info = (TkSceneTurnInfo){ .start_ms = start, .duration_ms = duration,
+                                   .speaker_index = speaker, .text_codepoints = text_cps };
     return 0;
+}
+
+int tk_scene_add_turn(TkScene *s, const TalkieTurn *turn)
+{
+    return tk_scene_add_turn_info(s, turn, NULL);
+}
+
+/* The lock is taken through a const pointer: reading needs it as much as writing does. */
+static pthread_mutex_t *lock_of(const TkScene *s)
+{
+    return (pthread_mutex_t *)&s->lock;
 }
 
 int64_t tk_scene_end_ms(const TkScene *s)
 {
-    return s ? s->end_ms : 0;
-}
-
-int tk_scene_turn_count(const TkScene *s)
-{
-    return s ? s->n_turns : 0;
-}
-
-const TkSceneTurn *tk_scene_turn(const TkScene *s, int index)
-{
-    if (!s || index < 0 || index >= s->n_turns)
-        return NULL;
-    return &s->turns[index];
+    if (!s)
+        return 0;
+    pthread_mutex_lock(lock_of(s));
+    int64_t end = s->end_ms;
+    pthread_mutex_unlock(lock_of(s));
+    return end;
 }
 
 int tk_scene_speaker_count(const TkScene *s)
 {
-    return s ? s->n_speakers : 0;
-}
-
-const char *tk_scene_speaker_name(const TkScene *s, int index)
-{
-    if (!s || index < 0 || index >= s->n_speakers)
-        return NULL;
-    return s->speakers[index];
-}
-
-/* The turn of `speaker` being spoken at t (the latest started one), or NULL. */
-static const TkSceneTurn *speaking_turn(const TkScene *s, int speaker, int64_t t_ms)
-{
-    const TkSceneTurn *found = NULL;
-    for (int i = 0; i < s->n_turns; i++) {
-        const TkSceneTurn *t = &s->turns[i];
-        if (t->speaker_index == speaker && t->start_ms <= t_ms &&
-            t_ms < t->start_ms + t->duration_ms && (!found || t->start_ms >= found->start_ms))
-            found = t;
-    }
-    return found;
-}
-
-int tk_scene_is_speaking(const TkScene *s, int speaker, int64_t t_ms)
-{
-    return s && speaking_turn(s, speaker, t_ms) != NULL;
-}
-
-int tk_scene_mouth(const TkScene *s, int speaker, int64_t t_ms)
-{
-    const TkSceneTurn *t = s ? speaking_turn(s, speaker, t_ms) : NULL;
-    if (!t)
-        return 0;
-    /* A fixed "syllable" pattern stepping every 70 ms: looks like talking, never rests at 0
-     * while speaking (so speaking and silence are always told apart), and depends only on
-     * the time since the turn started. */
-    static const unsigned char pattern[] = { 2, 4, 3, 1, 3, 4, 2, 1, 4, 2 };
-    int64_t step = (t_ms - t->start_ms) / 70;
-    return pattern[step % (int64_t)sizeof(pattern)];
-}
-
-int tk_scene_subtitle(const TkScene *s, int64_t t_ms, int *revealed)
-{
-    *revealed = 0;
     if (!s)
-        return -1;
-    int best = -1;
-    for (int i = 0; i < s->n_turns; i++) {
-        const TkSceneTurn *t = &s->turns[i];
-        /* ">=" so that of two turns starting together the one added last wins. */
-        if (t->start_ms <= t_ms && (best < 0 || t->start_ms >= s->turns[best].start_ms))
-            best = i;
-    }
-    if (best < 0)
-        return -1;
-    const TkSceneTurn *t = &s->turns[best];
-    int64_t elapsed = t_ms - t->start_ms;
-    if (elapsed >= t->duration_ms + TK_SCENE_HOLD_MS)
-        return -1;
-    if (elapsed >= t->duration_ms) {
-        *revealed = t->text_codepoints;
-    } else {
-        /* The first character shows at the start; the last one shortly before the end. */
-        int64_t n = (int64_t)t->text_codepoints * elapsed / t->duration_ms + 1;
-        *revealed = (int)(n < t->text_codepoints ? n : t->text_codepoints);
-    }
-    return best;
+        return 0;
+    pthread_mutex_lock(lock_of(s));
+    int n = s->speakers.count;
+    pthread_mutex_unlock(lock_of(s));
+    return n;
+}
+
+int tk_scene_kept_turn_count(const TkScene *s)
+{
+    if (!s)
+        return 0;
+    pthread_mutex_lock(lock_of(s));
+    int n = s->n_turns;
+    pthread_mutex_unlock(lock_of(s));
+    return n;
 }

@@ -1,10 +1,25 @@
 /*
  * The conversation: every turn said so far (speaker, text, when it starts, how long it is
- * spoken) and the questions the renderer asks about time t: who is speaking, how open each
- * mouth is, which line is the subtitle and how much of it is revealed.
+ * spoken), and "what is on screen at t", answered once per frame into a TkSceneSnapshot that
+ * the composer draws from. Nothing here touches fonts or the GPU.
  *
- * Turns are only ever appended, so a turn index stays valid for the scene's life. Nothing
- * here touches fonts or the GPU.
+ * Thread-safety: every function may be called from any thread at any time; a mutex inside
+ * the scene serialises them, each holding it for a short, bounded time. Typically the engine
+ * thread takes one snapshot per frame while other threads add turns. A snapshot is a plain
+ * value owned by the caller: nothing in it points into the scene.
+ *
+ * Cost of a snapshot, for times that do not go backwards: amortized O(speakers shown + turns
+ * being spoken at t), independent of the length of the conversation and of how many
+ * speakers ever spoke. Turns are kept sorted by start time and a cursor follows the frame
+ * time. A time earlier than the previous snapshot's (tests, references), or a turn added
+ * that starts at or before it, replays the kept turns once: O(kept turns).
+ *
+ * Memory: a snapshot at t, when t is the latest snapshot time so far, drops the turns that
+ * no frame at or after t - TK_SCENE_KEEP_MS can show (ended by then, and an earlier start
+ * than the subtitle line of that time). A session that runs for days keeps the last minute,
+ * the turns still to come, and one name per speaker. Snapshots of times before that window
+ * see only what was kept: they are not supported (the subtitle may be missing, speakers may
+ * be ranked by the turns kept).
  */
 #ifndef TALKIE_SCENE_SCENE_H
 #define TALKIE_SCENE_SCENE_H
@@ -29,20 +44,59 @@
 /* Mouth openness: 0 is the resting (closed) mouth, 1..TK_SCENE_MOUTH_MAX while speaking. */
 #define TK_SCENE_MOUTH_MAX 4
 
+/* How many speakers a frame shows, at most (the composer's places). */
+#define TK_SCENE_MAX_SHOWN 8
+
+/* How far before the latest snapshot time turns are kept (see "Memory" above). A minute:
+ * longer than any test looks back, short enough that days of talk stay small. */
+#define TK_SCENE_KEEP_MS ((int64_t)60 * 1000)
+
 typedef struct TkScene TkScene;
 
-typedef struct TkSceneTurn {
-    const char *speaker;     /* NUL-terminated copies, owned by the scene */
-    const char *text;
-    int text_bytes;
+/* One speaker on screen. */
+typedef struct TkSceneSpeaker {
+    int index;               /* order of first appearance in the scene (picks the colour) */
+    int speaking;            /* 1 while one of their turns is being spoken */
+    int mouth;               /* 0 (rest) when silent, else 1..TK_SCENE_MOUTH_MAX */
+    char name[TK_SCENE_SPEAKER_MAX_BYTES + 1];
+} TkSceneSpeaker;
+
+/*
+ * What is on screen at t_ms.
+ *
+ * Speakers shown: while the scene has had at most TK_SCENE_MAX_SHOWN speakers, all of them,
+ * from the moment their first turn is added (even one that starts later). With more, the
+ * TK_SCENE_MAX_SHOWN whose latest turn started most recently at or before t (of two turns
+ * that start together, the one added last counts as the more recent); if fewer than that
+ * have spoken by t, the places left go to the earliest-added speakers. Always in order of
+ * first appearance, so places move little.
+ *
+ * Subtitle: the line of the most recently started turn with start <= t (of turns starting
+ * together, the one added last), while t < end + TK_SCENE_HOLD_MS; revealed character by
+ * character over its duration, all of it once spoken.
+ */
+typedef struct TkSceneSnapshot {
+    int64_t t_ms;
+    int n_speakers;
+    TkSceneSpeaker speakers[TK_SCENE_MAX_SHOWN];
+    int has_subtitle;        /* 0: no line is shown, and the fields below are empty */
+    int subtitle_speaker;    /* the speaking turn's speaker index */
+    int subtitle_revealed;   /* codepoints visible, 1..subtitle_codepoints */
+    int subtitle_codepoints;
+    int subtitle_bytes;
+    char subtitle_text[TK_SCENE_TEXT_MAX_BYTES + 1];
+} TkSceneSnapshot;
+
+/* A turn as the scene resolved it. */
+typedef struct TkSceneTurnInfo {
+    int64_t start_ms;        /* never -1 */
+    int64_t duration_ms;     /* never -1, >= 1 */
+    int speaker_index;       /* order of first appearance */
     int text_codepoints;
-    int64_t start_ms;        /* resolved: never -1 */
-    int64_t duration_ms;     /* resolved: never -1, >= 1 */
-    int speaker_index;       /* index into the scene's speakers, in order of first appearance */
-} TkSceneTurn;
+} TkSceneTurnInfo;
 
 int tk_scene_create(TkScene **out, const TkLog *log);
-/* NULL-safe; sets *scene to NULL. */
+/* NULL-safe; sets *scene to NULL. No other thread may use the scene any more. */
 void tk_scene_destroy(TkScene **scene);
 
 /*
@@ -53,27 +107,23 @@ void tk_scene_destroy(TkScene **scene);
  * Errors: TALKIE_ERR(EINVAL), TALKIE_ERR(ENOMEM).
  */
 int tk_scene_add_turn(TkScene *scene, const TalkieTurn *turn);
+/* The same, and tells how the turn was resolved (`info` may be NULL). */
+int tk_scene_add_turn_info(TkScene *scene, const TalkieTurn *turn, TkSceneTurnInfo *info);
 
 /* When the last turn ends; 0 if there is none. */
 int64_t tk_scene_end_ms(const TkScene *scene);
 
-int tk_scene_turn_count(const TkScene *scene);
-const TkSceneTurn *tk_scene_turn(const TkScene *scene, int index);
+/* Speakers that ever spoke. */
 int tk_scene_speaker_count(const TkScene *scene);
-const char *tk_scene_speaker_name(const TkScene *scene, int index);
-
-/* 1 when `speaker` has a turn with start <= t < end. */
-int tk_scene_is_speaking(const TkScene *scene, int speaker, int64_t t_ms);
-
-/* 0 (rest) when `speaker` is silent at t, else 1..TK_SCENE_MOUTH_MAX, a function of t. */
-int tk_scene_mouth(const TkScene *scene, int speaker, int64_t t_ms);
+/* Turns held in memory now (added, not yet dropped; see "Memory" above). */
+int tk_scene_kept_turn_count(const TkScene *scene);
 
 /*
- * The turn whose line is the subtitle at t: the most recently started turn with
- * start <= t, while t < end + TK_SCENE_HOLD_MS. Returns its index, or -1 when no line is
- * shown. *revealed gets how many of its codepoints are visible (character by character over
- * the duration; all of them once the turn has ended).
+ * Fills *out with what is on screen at t_ms (see TkSceneSnapshot). `scene` is const because
+ * what it holds is unchanged for every time a snapshot may be taken of; its frame cursor and
+ * the dropping of old turns are bookkeeping under its lock. `scene` may be NULL: an empty
+ * stage. Errors: TALKIE_ERR(ENOMEM) (*out is then an empty stage).
  */
-int tk_scene_subtitle(const TkScene *scene, int64_t t_ms, int *revealed);
+int tk_scene_snapshot(const TkScene *scene, int64_t t_ms, TkSceneSnapshot *out);
 
 #endif

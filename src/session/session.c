@@ -175,6 +175,11 @@ void talkie_session_close(TalkieSession **ps)
     *ps = NULL;
 }
 
+const TkLog *tk_session_log(const TalkieSession *s)
+{
+    return &s->log;
+}
+
 int64_t tk_session_frame_ms(const TalkieSession *s, int64_t index)
 {
     return index * 1000 * s->settings.fps_den / s->settings.fps_num;

@@ -194,14 +194,16 @@ static void test_wrap(const TestScene *sc, int w, int h)
     if (ctx_open(&x, w, h) < 0)
         return;
     const TestScene *ls = &sc[3];
-    const TkSceneTurn *turn = tk_scene_turn(ls->scene, 0);
-    int64_t end = turn->start_ms + turn->duration_ms;
+    int64_t end = tk_scene_end_ms(ls->scene); /* of its one turn, which starts at 0 */
+    static TkSceneSnapshot snap;
+    CHECK_EQ(tk_scene_snapshot(ls->scene, end, &snap), 0);
+    CHECK_EQ(snap.subtitle_revealed, snap.subtitle_codepoints);
     CHECK_EQ(tk_composer_build(x.c, ls->scene, end, &x.dl), 0);
     const TkComposerLayout *l = tk_composer_layout(x.c);
     const TkDrawRun *run = &x.dl.runs[0]; /* the subtitle's run comes first */
     CHECK_EQ(run->x0, l->text.x0);
     int letters = 0;
-    for (const char *p = turn->text; *p; p++)
+    for (const char *p = snap.subtitle_text; *p; p++)
         letters += *p != ' ';
     CHECK_CMP(run->count, >, 10);
     CHECK_CMP(run->count, <, letters);      /* not everything fits: earlier lines scrolled */
@@ -231,7 +233,7 @@ static void test_wrap(const TestScene *sc, int w, int h)
     CHECK_EQ(lastg->atlas_x, dot->x);
     CHECK_EQ(lastg->atlas_y, dot->y);
     /* Early in the turn, one line: the first letter 'T' is drawn first. */
-    CHECK_EQ(tk_composer_build(x.c, ls->scene, turn->start_ms + 200, &x.dl), 0);
+    CHECK_EQ(tk_composer_build(x.c, ls->scene, 200, &x.dl), 0);
     const TkAtlasGlyph *T = &atlas->glyphs[tk_font_glyph_for(atlas->font, 'T')];
     run = &x.dl.runs[0];
     CHECK_CMP(run->count, >=, 1);

@@ -15,6 +15,7 @@
 #include <libavutil/frame.h>
 #include <libavutil/opt.h>
 
+#include "common/av_log.h"
 #include "encode/backend.h"
 
 typedef struct TkLavcEncoder {
@@ -59,6 +60,7 @@ static void lavc_close(void **ctx)
     TkLavcEncoder *enc = *ctx;
     if (!enc)
         return;
+    tk_av_log_detach(enc->avctx);
     avcodec_free_context(&enc->avctx);
     av_frame_free(&enc->frame);
     av_packet_free(&enc->pkt);
@@ -108,7 +110,8 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
     enc->avctx = avcodec_alloc_context3(codec);
     enc->frame = av_frame_alloc();
     enc->pkt = av_packet_alloc();
-    if (!enc->avctx || !enc->frame || !enc->pkt) {
+    /* libavcodec's messages go to the session's log */
+    if (!enc->avctx || !enc->frame || !enc->pkt || tk_av_log_attach(enc->avctx, enc->log) < 0) {
         lavc_close(ctx);
         return TALKIE_ERR(ENOMEM);
     }
@@ -142,7 +145,8 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
         err = av_opt_set(c->priv_data, "profile", "baseline", 0);
     /* repeat-headers: SPS/PPS before every IDR so a stream can be joined at any keyframe;
      * scenecut=0: IDRs only every keyint frames, where the session expects them;
-     * log=-1: x264's chatter would go to the process-wide av_log, not the session's log. */
+     * log=-1: x264's own chatter (settings, statistics, per-frame lines at debug level) is
+     * not wanted; libavcodec's messages reach the session's log (common/av_log.h). */
     if (err >= 0)
         err = av_opt_set(c->priv_data, "x264-params",
                          "repeat-headers=1:annexb=1:scenecut=0:log=-1", 0);
