@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ typedef struct BackendGroup {
 
 typedef struct Batch {
     BatchState state;
+    atomic_int next_prepare;   /* the next session to prepare (parallel prepare) */
     TkVkCmd cmd;
     TalkieSession **sessions;  /* max_batch */
     int *result;               /* per session: 0 or the frame's error */
@@ -50,7 +52,10 @@ struct TkEngine {
     pthread_mutex_t lock;
     pthread_cond_t submit_wake;     /* frames queued, a batch slot free, stop */
     pthread_cond_t complete_wake;   /* a batch in flight, a callback queued, stop */
-    pthread_cond_t cpu_wake;        /* a CPU job queued, stop */
+    pthread_cond_t cpu_wake;        /* a CPU job queued, help to prepare wanted, stop */
+    pthread_cond_t prepare_done;    /* a helper finished preparing */
+    Batch *preparing;               /* the batch whose renders are being prepared */
+    int helpers_wanted, helpers_active;
     int stop;
     TalkieSession *cursor;          /* the ring of sessions; gathering starts here */
     Batch batches[TK_ENGINE_DEPTH];
@@ -230,21 +235,70 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
     }
 }
 
-static void record_and_submit(TkEngine *e, Batch *b)
+/* Without the lock: prepares (composes, packs) the renders of the batch's sessions, taking
+ * them one by one until none is left; run by the submit thread and the CPU threads that
+ * help it. */
+static void prepare_some(Batch *b)
 {
-    b->error = tk_vk_cmd_begin(e->vk, &b->cmd);
-    b->n_jobs = 0;
-    b->n_groups = 0;
-    if (b->error < 0)
-        return;
-    for (int i = 0; i < b->n; i++) {
+    for (int i; (i = atomic_fetch_add(&b->next_prepare, 1)) < b->n;) {
         TalkieSession *s = b->sessions[i];
         int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
-        b->result[i] = tk_renderer_record(s->renderer, s->scene, t_ms, &b->cmd, &s->frame);
+        b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
         if (b->result[i] < 0)
             tk_log_error(&s->log, "frame %lld: rendering failed: %s",
                          (long long)s->slot.current.index, talkie_strerror(b->result[i]));
     }
+}
+
+/* Frames fewer than this are prepared by the submit thread alone (waking helpers costs
+ * more than it saves). */
+#define PARALLEL_PREPARE_MIN 4
+
+static void prepare_all(TkEngine *e, Batch *b)
+{
+    atomic_store(&b->next_prepare, 0);
+    int helpers = b->n < PARALLEL_PREPARE_MIN ? 0 : b->n - 1;
+    if (helpers > e->cpu_started)
+        helpers = e->cpu_started;
+    if (helpers > 0) {
+        pthread_mutex_lock(&e->lock);
+        e->preparing = b;
+        e->helpers_wanted = helpers;
+        pthread_cond_broadcast(&e->cpu_wake);
+        pthread_mutex_unlock(&e->lock);
+    }
+    prepare_some(b);
+    if (helpers > 0) {
+        pthread_mutex_lock(&e->lock);
+        e->helpers_wanted = 0;   /* all taken: late helpers need not come */
+        while (e->helpers_active > 0)
+            pthread_cond_wait(&e->prepare_done, &e->lock);
+        e->preparing = NULL;
+        pthread_mutex_unlock(&e->lock);
+    }
+}
+
+static void record_and_submit(TkEngine *e, Batch *b)
+{
+    b->n_jobs = 0;
+    b->n_groups = 0;
+    prepare_all(e, b);
+    b->error = tk_vk_cmd_begin(e->vk, &b->cmd);
+    if (b->error < 0)
+        return;
+    /* New glyphs of every session, one barrier, every draw, one barrier: the draws of the
+     * batch run side by side. */
+    int uploads = 0;
+    for (int i = 0; i < b->n; i++)
+        if (b->result[i] == 0)
+            uploads += tk_renderer_record_uploads(b->sessions[i]->renderer, &b->cmd);
+    if (uploads)
+        tk_vk_cmd_barrier(e->vk, &b->cmd);
+    for (int i = 0; i < b->n; i++)
+        if (b->result[i] == 0)
+            b->result[i] = tk_renderer_record_draw(b->sessions[i]->renderer, &b->cmd,
+                                                   &b->sessions[i]->frame);
+    tk_vk_cmd_barrier(e->vk, &b->cmd);
     /* The GPU-stage encodes, grouped by backend so each records its frames side by side. */
     const TkEncoderBackend *const *all = tk_encoder_list();
     for (int k = 0; all[k] && b->n_groups < TK_ENCODER_MAX_BACKENDS; k++) {
@@ -449,6 +503,17 @@ static void *cpu_main(void *arg)
     TkEngine *e = arg;
     pthread_mutex_lock(&e->lock);
     for (;;) {
+        if (e->helpers_wanted > 0) {
+            Batch *b = e->preparing;
+            e->helpers_wanted--;
+            e->helpers_active++;
+            pthread_mutex_unlock(&e->lock);
+            prepare_some(b);
+            pthread_mutex_lock(&e->lock);
+            if (--e->helpers_active == 0)
+                pthread_cond_signal(&e->prepare_done);
+            continue;
+        }
         if (!e->cpu_head) {
             if (e->stop)
                 break;
@@ -468,6 +533,24 @@ static void *cpu_main(void *arg)
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */
+
+/* Under the lock. */
+static int start_cpu_threads(TkEngine *e)
+{
+    if (e->cpu_started)
+        return 0;
+    if (!e->cpu_threads) {
+        e->cpu_threads = calloc((size_t)e->n_cpu_threads, sizeof(*e->cpu_threads));
+        if (!e->cpu_threads)
+            return TALKIE_ERR(ENOMEM);
+    }
+    while (e->cpu_started < e->n_cpu_threads) {
+        if (pthread_create(&e->cpu_threads[e->cpu_started], NULL, cpu_main, e) != 0)
+            return e->cpu_started ? 0 : TALKIE_ERR(EAGAIN);
+        e->cpu_started++;
+    }
+    return 0;
+}
 
 int tk_engine_create(TkEngine **out, TalkieContext *ctx)
 {
@@ -489,6 +572,7 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
     pthread_cond_init(&e->submit_wake, NULL);
     pthread_cond_init(&e->complete_wake, NULL);
     pthread_cond_init(&e->cpu_wake, NULL);
+    pthread_cond_init(&e->prepare_done, NULL);
     for (int i = 0; i < TK_ENGINE_DEPTH; i++) {
         Batch *b = &e->batches[i];
         b->sessions = calloc((size_t)e->max_batch, sizeof(*b->sessions));
@@ -500,6 +584,11 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
         if ((err = tk_vk_cmd_create(e->vk, &b->cmd)) < 0)
             goto error;
     }
+    pthread_mutex_lock(&e->lock);
+    err = start_cpu_threads(e);
+    pthread_mutex_unlock(&e->lock);
+    if (err < 0)
+        goto error;
     err = TALKIE_ERR(EAGAIN);
     if (pthread_create(&e->submit_thread, NULL, submit_main, e) != 0)
         goto error;
@@ -543,27 +632,10 @@ void tk_engine_destroy(TkEngine **pe)
     pthread_cond_destroy(&e->submit_wake);
     pthread_cond_destroy(&e->complete_wake);
     pthread_cond_destroy(&e->cpu_wake);
+    pthread_cond_destroy(&e->prepare_done);
     pthread_mutex_destroy(&e->lock);
     free(e);
     *pe = NULL;
-}
-
-/* Under the lock. */
-static int start_cpu_threads(TkEngine *e)
-{
-    if (e->cpu_started)
-        return 0;
-    if (!e->cpu_threads) {
-        e->cpu_threads = calloc((size_t)e->n_cpu_threads, sizeof(*e->cpu_threads));
-        if (!e->cpu_threads)
-            return TALKIE_ERR(ENOMEM);
-    }
-    while (e->cpu_started < e->n_cpu_threads) {
-        if (pthread_create(&e->cpu_threads[e->cpu_started], NULL, cpu_main, e) != 0)
-            return e->cpu_started ? 0 : TALKIE_ERR(EAGAIN);
-        e->cpu_started++;
-    }
-    return 0;
 }
 
 int tk_engine_add(TkEngine *e, TalkieSession *s)
@@ -574,23 +646,18 @@ int tk_engine_add(TkEngine *e, TalkieSession *s)
     if (pthread_cond_init(&sl->changed, NULL) != 0)
         return TALKIE_ERR(ENOMEM);
     pthread_mutex_lock(&e->lock);
-    int err = s->backend->record ? 0 : start_cpu_threads(e);
-    if (err == 0) {
-        if (!e->cursor) {
-            sl->next = sl->prev = s;
-            e->cursor = s;
-        } else {
-            TalkieSession *after = e->cursor->slot.prev;
-            sl->next = e->cursor;
-            sl->prev = after;
-            after->slot.next = s;
-            e->cursor->slot.prev = s;
-        }
+    if (!e->cursor) {
+        sl->next = sl->prev = s;
+        e->cursor = s;
+    } else {   /* at the end of the ring: just before the cursor */
+        TalkieSession *after = e->cursor->slot.prev;
+        sl->next = e->cursor;
+        sl->prev = after;
+        after->slot.next = s;
+        e->cursor->slot.prev = s;
     }
     pthread_mutex_unlock(&e->lock);
-    if (err < 0)
-        pthread_cond_destroy(&sl->changed);
-    return err;
+    return 0;
 }
 
 void tk_engine_remove(TkEngine *e, TalkieSession *s)

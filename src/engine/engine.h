@@ -3,7 +3,8 @@
  * sessions into few GPU submissions (render and encode of many sessions per command
  * buffer), keeps up to TK_ENGINE_DEPTH submissions in flight so that recording and NAL
  * framing on the host overlap the GPU, and hands each packet to its own session; and a pool
- * of CPU threads for the sessions whose encoder runs on the CPU (lavc).
+ * of CPU threads for the sessions whose encoder runs on the CPU (lavc), which also help to
+ * prepare a batch's renders (composing and packing draw lists) side by side.
  *
  * Scheduling rules, which keep every session's output identical to the session alone:
  *   - a session has at most one frame on the GPU or on a CPU thread at a time ("busy"), so
@@ -67,8 +68,7 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx);
 /* Waits for everything in flight, stops the threads and frees. */
 void tk_engine_destroy(TkEngine **e);
 
-/* Adds an opened session (its slot zeroed); starts the CPU threads at the first session
- * that needs them. */
+/* Adds an opened session (its slot zeroed). */
 int tk_engine_add(TkEngine *e, struct TalkieSession *s);
 /* Drops queued frames, waits until the session is not busy and no callback of it runs,
  * and removes it; afterwards the engine never touches s. */

@@ -34,7 +34,10 @@ struct TkRenderer {
     size_t list_words;       /* its capacity */
     TkVkBuffer atlas;        /* TK_VK_MEMORY_DEVICE */
     TkVkBuffer staging;      /* TK_VK_MEMORY_UPLOAD, the atlas on its way */
-    uint32_t atlas_generation; /* of the atlas on the GPU; 0: none yet */
+    uint32_t atlas_generation; /* of the atlas on the GPU (or staged for it); 0: none yet */
+    size_t atlas_staged_bytes; /* staged and not yet copied to the device */
+    int prepared;            /* prepare() filled the list buffer for the next draw */
+    size_t prepared_dl_words;
     int cull;                /* 0: every tile lists every item (tests) */
 };
 
@@ -105,8 +108,9 @@ static int reserve_list(TkRenderer *r, size_t words)
     return 0;
 }
 
-/* Records the atlas upload when the host atlas changed since the last one. */
-static int upload_atlas(TkRenderer *r, TkVkCmd *cmd)
+/* Puts the host atlas into the staging buffer when it changed since the last upload; the
+ * copy to the device is recorded by tk_renderer_record_uploads(). */
+static int stage_atlas(TkRenderer *r)
 {
     const TkAtlas *a = tk_composer_atlas(r->composer);
     if (a->generation == r->atlas_generation)
@@ -123,17 +127,14 @@ static int upload_atlas(TkRenderer *r, TkVkCmd *cmd)
             return res;
     }
     memcpy(r->staging.map, a->pixels, bytes);
-    tk_vk_cmd_copy(r->dev, cmd, &r->staging, 0, &r->atlas, 0, bytes);
-    tk_vk_cmd_barrier(r->dev, cmd);
+    r->atlas_staged_bytes = bytes;
     r->atlas_generation = a->generation;
     return 0;
 }
 
-int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
-                            const TkVkBuffer *target)
+static int prepare_list(TkRenderer *r, const TkDrawList *dl)
 {
-    if (!r || !dl || !cmd || !target || target->size < r->layout.size)
-        return TALKIE_ERR(EINVAL);
+    r->prepared = 0;
     int res = tk_tile_bins_build(&r->bins, dl, r->cull);
     if (res < 0)
         return res;
@@ -143,23 +144,70 @@ int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
     uint32_t *map = r->list.map;
     tk_draw_list_pack(dl, map);
     tk_tile_bins_pack(&r->bins, dl, (uint32_t)dl_words, map + dl_words);
-    if ((res = upload_atlas(r, cmd)) < 0)
+    if ((res = stage_atlas(r)) < 0)
         return res;
+    r->prepared_dl_words = dl_words;
+    r->prepared = 1;
+    return 0;
+}
 
+int tk_renderer_prepare(TkRenderer *r, const TkScene *scene, int64_t t_ms)
+{
+    if (!r || !scene)
+        return TALKIE_ERR(EINVAL);
+    r->prepared = 0;
+    int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
+    return res < 0 ? res : prepare_list(r, &r->dl);
+}
+
+int tk_renderer_record_uploads(TkRenderer *r, TkVkCmd *cmd)
+{
+    if (!r->atlas_staged_bytes)
+        return 0;
+    tk_vk_cmd_copy(r->dev, cmd, &r->staging, 0, &r->atlas, 0, r->atlas_staged_bytes);
+    r->atlas_staged_bytes = 0;
+    return 1;
+}
+
+int tk_renderer_record_draw(TkRenderer *r, TkVkCmd *cmd, const TkVkBuffer *target)
+{
+    if (!r || !cmd || !target || target->size < r->layout.size || !r->prepared)
+        return TALKIE_ERR(EINVAL);
+    r->prepared = 0;
     const TkFrameLayout *l = &r->layout;
     TkRenderPush push = {
         .width = (uint32_t)l->aligned_width,
         .height = (uint32_t)l->aligned_height,
         .stride_words = (uint32_t)(l->luma_stride / 4),
         .chroma_word = (uint32_t)(l->chroma_offset / 4),
-        .tiles = (uint32_t)dl_words,
+        .tiles = (uint32_t)r->prepared_dl_words,
         .atlas_last = (uint32_t)(r->atlas.size / 4 - 1),
     };
     const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
     tk_vk_cmd_dispatch(r->dev, cmd, r->kernel, buffers, &push, (uint32_t)r->bins.tiles_x,
                        (uint32_t)r->bins.tiles_y, 1);
+    return 0;
+}
+
+/* The prepared frame into cmd: upload, barrier, draw, barrier. */
+static int record_prepared(TkRenderer *r, TkVkCmd *cmd, const TkVkBuffer *target)
+{
+    if (tk_renderer_record_uploads(r, cmd))
+        tk_vk_cmd_barrier(r->dev, cmd);
+    int res = tk_renderer_record_draw(r, cmd, target);
+    if (res < 0)
+        return res;
     tk_vk_cmd_barrier(r->dev, cmd);
     return 0;
+}
+
+int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
+                            const TkVkBuffer *target)
+{
+    if (!r || !dl || !cmd || !target || target->size < r->layout.size)
+        return TALKIE_ERR(EINVAL);
+    int res = prepare_list(r, dl);
+    return res < 0 ? res : record_prepared(r, cmd, target);
 }
 
 int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCmd *cmd,
@@ -167,10 +215,8 @@ int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCm
 {
     if (!r || !cmd || !target || target->size < r->layout.size)
         return TALKIE_ERR(EINVAL);
-    int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
-    if (res < 0)
-        return res;
-    return tk_renderer_record_list(r, &r->dl, cmd, target);
+    int res = tk_renderer_prepare(r, scene, t_ms);
+    return res < 0 ? res : record_prepared(r, cmd, target);
 }
 
 int tk_renderer_reference_list(TkRenderer *r, const TkDrawList *dl, uint8_t *out)

@@ -30,6 +30,19 @@ void tk_renderer_destroy(TkRenderer **r);
 int tk_renderer_record(TkRenderer *r, const TkScene *scene, int64_t t_ms, TkVkCmd *cmd,
                        const TkVkBuffer *target);
 
+/* The same as tk_renderer_record in three steps, for a caller that records the frames of
+ * many renderers into one command buffer (the engine):
+ *   prepare         the host part: composes the frame and writes the draw list and any new
+ *                   glyphs into the renderer's host-visible buffers. Touches nothing but r,
+ *                   so renderers can prepare on different threads at once;
+ *   record_uploads  records the copy of new glyphs to the device; returns 1 when it recorded
+ *                   one (then a barrier must come before any draw), 0 when there were none;
+ *   record_draw     records the dispatch that writes `target`; the caller records a barrier
+ *                   before anything reads it. */
+int tk_renderer_prepare(TkRenderer *r, const TkScene *scene, int64_t t_ms);
+int tk_renderer_record_uploads(TkRenderer *r, TkVkCmd *cmd);
+int tk_renderer_record_draw(TkRenderer *r, TkVkCmd *cmd, const TkVkBuffer *target);
+
 /* The same frame drawn on the host by the C reference (render_ref.c) into `out`
  * (layout->size bytes): what the GPU must produce, byte for byte. */
 int tk_renderer_reference(TkRenderer *r, const TkScene *scene, int64_t t_ms, uint8_t *out);
