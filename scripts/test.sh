@@ -20,6 +20,8 @@ run_suite() {  # build dir, meson options...
 run_threads_suite() {  # build dir, meson options...
   local dir=$1; shift
   [ -d "$dir" ] || meson setup "$dir" "$@" || { failed=$((failed + 1)); return; }
+  # An existing build dir regenerates first, so that the list of tests is current.
+  ninja -C "$dir" build.ninja >/dev/null || { failed=$((failed + 1)); return; }
   local targets
   targets=$(meson introspect "$dir" --tests | python3 -c '
 import json, os, sys
