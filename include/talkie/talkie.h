@@ -170,12 +170,19 @@ void talkie_session_close(TalkieSession **s);
 /** The backend actually in use (never TALKIE_ENCODER_AUTO). */
 TalkieEncoder talkie_session_encoder(const TalkieSession *s);
 
+/** The latest start_ms of a turn: a year of conversation (366 days). */
+#define TALKIE_TURN_MAX_START_MS ((int64_t)366 * 24 * 3600 * 1000)
+/** The longest duration_ms of a turn: an hour-long line. */
+#define TALKIE_TURN_MAX_DURATION_MS ((int64_t)3600 * 1000)
+
 /** One turn of the conversation. The library copies what it needs. */
 typedef struct TalkieTurn {
     const char *speaker;      ///< UTF-8 name, 1..64 bytes
     const char *text;         ///< UTF-8 line, 1..4096 bytes
-    int64_t start_ms;         ///< when the line starts; -1: right after the previous turn ends
-    int64_t duration_ms;      ///< how long it is spoken; -1: estimated from the text length
+    int64_t start_ms;         ///< when the line starts, 0..TALKIE_TURN_MAX_START_MS; -1: right
+                              ///< after the previous turn ends
+    int64_t duration_ms;      ///< how long it is spoken, 1..TALKIE_TURN_MAX_DURATION_MS; -1:
+                              ///< estimated from the text length
 } TalkieTurn;
 
 /**
