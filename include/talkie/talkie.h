@@ -235,9 +235,20 @@ typedef struct TalkieOutput TalkieOutput;
  * Opens `path` for the session's packets. `format` is NULL to guess from the name
  * (".mp4" MP4 with faststart, ".h264"/".264" Annex B, ".ts" MPEG-TS) or one of "mp4",
  * "h264", "mpegts". "-" writes to stdout (Annex B unless format says "mpegts").
- * A file is written under a temporary name and only renamed to `path` by a successful
- * talkie_output_close(), so a failed or interrupted render never leaves a file that looks
- * complete. *out is NULL on failure.
+ * What is at `path` decides how it is written:
+ * - nothing, or a regular file: the video is written to "<path>.partial-<pid>" (created
+ *   exclusively, never through a link planted under that name) and only renamed to `path` by
+ *   a successful talkie_output_close(), so a failed or interrupted render never leaves a file
+ *   that looks complete; abort and failures remove that partial file;
+ * - a symbolic link to a regular file: the same beside the link's target (the partial file is
+ *   "<target>.partial-<pid>", with every link resolved); the target is replaced, the link
+ *   stays a link;
+ * - a character device or a FIFO, directly or through a link (/dev/null, /dev/stdout): written
+ *   in place, never created, renamed or removed; opening a FIFO waits for a reader. MP4 is
+ *   refused there (TALKIE_ERR(EINVAL)): it must be rewritten when finished;
+ * - a directory (TALKIE_ERR(EISDIR)), a link that leads nowhere (TALKIE_ERR(ENOENT)), a block
+ *   device or a socket (TALKIE_ERR(EINVAL)): refused.
+ * *out is NULL on failure.
  * Errors: TALKIE_ERR(EINVAL) (unknown format), TALKIE_ERR(EACCES)/ENOENT/... (cannot
  * create the file), TALKIE_ERROR_MUXER.
  */
