@@ -54,6 +54,8 @@ static void usage_render(FILE *f)
             "  {\"speaker\": \"Ada\", \"text\": \"Hello!\", \"start\": 0.0, \"duration\": 1.5}\n"
             "  (start and duration in seconds, optional)\n"
             "OUTPUT: .mp4, .h264/.264 (Annex B) or .ts (MPEG-TS); '-' writes Annex B to stdout.\n"
+            "  A device or FIFO (/dev/null, /dev/stdout) is written in place; a link to a file\n"
+            "  has its target replaced; the conversation and the font are never overwritten.\n"
             "\n"
             "Options:\n"
             "  -o, --output PATH        where to write the video (required)\n"
