@@ -2,6 +2,7 @@
  * Reads a conversation in JSON Lines with jansson (see conversation.h). Every check names the
  * line, because the person fixing the file needs it.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,11 +11,14 @@
 #include <jansson.h>
 
 #include "conversation.h"
+#include "talkie/talkie.h"
 
-/* Limits of talkie_session_say(), checked here so the message can name the line. */
+/* Limits of talkie_session_say(), checked here so the message can name the line; the time
+ * limits are the library's own (TALKIE_TURN_MAX_START_MS, TALKIE_TURN_MAX_DURATION_MS). */
 enum { MAX_SPEAKER_BYTES = 64, MAX_TEXT_BYTES = 4096 };
-/* Turns longer or later than this are surely a unit mistake (ms instead of s). */
-static const double MAX_SECONDS = 24.0 * 3600.0;
+
+/* A UTF-8 byte-order mark, which RFC 8259 lets a parser ignore at the start of the text. */
+static const char UTF8_BOM[3] = { '\xef', '\xbb', '\xbf' };
 
 typedef struct LineReader {
     FILE *f;
@@ -141,9 +145,10 @@ static int get_string(json_t *obj, const char *key, size_t max_bytes, char **out
     return 0;
 }
 
-/* Reads an optional time in seconds; *ms stays -1 when the field is absent. */
-static int get_seconds(json_t *obj, const char *key, int positive, int64_t *ms, char *err,
-                       size_t err_size, const char *name, long line)
+/* Reads an optional time in seconds, at most max_ms once rounded to milliseconds; *ms stays
+ * -1 when the field is absent. */
+static int get_seconds(json_t *obj, const char *key, int positive, int64_t max_ms, int64_t *ms,
+                       char *err, size_t err_size, const char *name, long line)
 {
     *ms = -1;
     json_t *v = json_object_get(obj, key);
@@ -154,9 +159,11 @@ static int get_seconds(json_t *obj, const char *key, int positive, int64_t *ms, 
         return -1;
     }
     double s = json_number_value(v);
-    if (!isfinite(s) || s < 0 || (positive && s <= 0) || s > MAX_SECONDS) {
-        fail(err, err_size, name, line, "\"%s\" is out of range (%s0 .. %.0f seconds)", key,
-             positive ? "more than " : "", MAX_SECONDS);
+    /* compared in double first: llround() of a huge value is undefined */
+    if (!isfinite(s) || s < 0 || (positive && s <= 0) || s * 1000.0 > (double)max_ms + 0.5 ||
+        llround(s * 1000.0) > max_ms) {
+        fail(err, err_size, name, line, "\"%s\" is out of range (%s0 .. %" PRId64 " seconds)",
+             key, positive ? "more than " : "", max_ms / 1000);
         return -1;
     }
     *ms = (int64_t)llround(s * 1000.0);
@@ -205,8 +212,10 @@ static int parse_line(CliConversation *c, const char *buf, size_t len, const cha
     }
     if (get_string(obj, "speaker", MAX_SPEAKER_BYTES, &t.speaker, err, err_size, name, line) < 0 ||
         get_string(obj, "text", MAX_TEXT_BYTES, &t.text, err, err_size, name, line) < 0 ||
-        get_seconds(obj, "start", 0, &t.start_ms, err, err_size, name, line) < 0 ||
-        get_seconds(obj, "duration", 1, &t.duration_ms, err, err_size, name, line) < 0)
+        get_seconds(obj, "start", 0, TALKIE_TURN_MAX_START_MS, &t.start_ms, err, err_size, name,
+                    line) < 0 ||
+        get_seconds(obj, "duration", 1, TALKIE_TURN_MAX_DURATION_MS, &t.duration_ms, err,
+                    err_size, name, line) < 0)
         goto done;
     const char *key;
     json_t *value;
@@ -252,9 +261,14 @@ int cli_conversation_read(CliConversation *c, FILE *f, const char *name, char *e
             res = -1;
             break;
         }
-        if (is_blank(r.buf, (size_t)len))
+        const char *text = r.buf;
+        if (line == 1 && len >= 3 && !memcmp(text, UTF8_BOM, 3)) {
+            text += 3; /* only here: a BOM anywhere else is malformed JSON */
+            len -= 3;
+        }
+        if (is_blank(text, (size_t)len))
             continue;
-        if (parse_line(c, r.buf, (size_t)len, name, line, err, err_size) < 0) {
+        if (parse_line(c, text, (size_t)len, name, line, err, err_size) < 0) {
             res = -1;
             break;
         }

@@ -3,8 +3,8 @@
  * lists the Vulkan devices. A client of the public API (talkie/talkie.h) only.
  *
  * Exit status: 0 done, 1 error (bad input, library or output failure), 2 bad usage,
- * 128 + signal when interrupted (130 for Ctrl-C); an interrupted or failed render leaves no
- * output file.
+ * 128 + signal when a terminating signal stopped it (130 for Ctrl-C); an interrupted or failed
+ * render leaves no output file (one written in place, a device or a FIFO, keeps what it got).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,6 +54,8 @@ static void usage_render(FILE *f)
             "  {\"speaker\": \"Ada\", \"text\": \"Hello!\", \"start\": 0.0, \"duration\": 1.5}\n"
             "  (start and duration in seconds, optional)\n"
             "OUTPUT: .mp4, .h264/.264 (Annex B) or .ts (MPEG-TS); '-' writes Annex B to stdout.\n"
+            "  A device or FIFO (/dev/null, /dev/stdout) is written in place; a link to a file\n"
+            "  has its target replaced; the conversation and the font are never overwritten.\n"
             "\n"
             "Options:\n"
             "  -o, --output PATH        where to write the video (required)\n"
@@ -267,26 +269,120 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
     return 0;
 }
 
+/*
+ * Stopping on a signal. A render can be blocked anywhere for as long as the other end likes:
+ * writing to a full pipe, opening a FIFO named by -o or --font, reading stdin. So the handler
+ * does not ask the render loop to stop; it ends the process itself, with async-signal-safe
+ * calls only: it removes the partial output file (talkie_output_open() documents its name),
+ * says so and _exit()s with 128 + the signal. Everything else the process holds goes with it.
+ *
+ * The handler can reach nothing but these globals (the CLI is one render per process).
+ */
+static char stop_partial_path[PATH_MAX + 32];  /* written before stop_have_partial is set */
+static volatile sig_atomic_t stop_have_partial;
+static volatile sig_atomic_t stop_progress_shown; /* a progress line is open: end it first */
+static volatile sig_atomic_t stop_output_done;    /* the output is complete and in place */
+
+static void write_stderr(const char *s)
+{
+    if (write(STDERR_FILENO, s, strlen(s)) < 0) {
+        /* nothing to do about it: the process ends next */
+    }
+}
+
+static void on_stop_signal(int sig)
+{
+    if (stop_have_partial)
+        unlink(stop_partial_path);
+    if (stop_progress_shown)
+        write_stderr("\n");
+    write_stderr(stop_output_done ? "talkie: interrupted after the output was finished\n"
+                                  : "talkie: interrupted; no output written\n");
+    _exit(128 + sig);
+}
+
+/* Every signal whose default action ends the process, except SIGPIPE (ignored: a closed pipe
+ * is a write error to report) and the ones that mean a crash (SIGSEGV, SIGABRT, ...). */
+static void install_stop_handlers(void)
+{
+    static const int stop_signals[] = {
+        SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+        SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
+#ifdef SIGSTKFLT
+        SIGSTKFLT,
+#endif
+    };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigfillset(&sa.sa_mask); /* one handler at a time */
+    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+        sigaction(stop_signals[i], &sa, NULL);
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+        sigaction(sig, &sa, NULL);
+    /* a closed stdout pipe is an error to report, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Tells the handler which partial file talkie_output_open() is about to create for `output`:
+ * "<output>.partial-<pid>", beside the target when `output` is a link to a regular file, and
+ * none for stdout, devices and FIFOs (written in place). */
+static void expect_partial_file(const char *output)
+{
+    struct stat lst, st;
+    const char *target = output;
+    char *real = NULL;
+    if (!strcmp(output, "-"))
+        return;
+    if (lstat(output, &lst) == 0) {
+        if (S_ISLNK(lst.st_mode) && stat(output, &st) == 0 && S_ISREG(st.st_mode))
+            target = real = realpath(output, NULL);
+        else if (!S_ISREG(lst.st_mode))
+            return;
+    }
+    if (target) {
+        int n = snprintf(stop_partial_path, sizeof(stop_partial_path), "%s.partial-%ld", target,
+                         (long)getpid());
+        stop_have_partial = n > 0 && (size_t)n < sizeof(stop_partial_path);
+    }
+    free(real);
+}
+
+/* 1 when a and b are the same file. */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Refuses an output that is one of the render's inputs, by device and inode so that no other
+ * name (a link, "./x", stdout redirected onto it) gets past. Returns 0 when it is not. */
+static int check_output_is_not_input(const RenderOptions *o)
+{
+    struct stat out, in;
+    int to_stdout = !strcmp(o->output, "-");
+    if ((to_stdout ? fstat(STDOUT_FILENO, &out) : stat(o->output, &out)) < 0 ||
+        !S_ISREG(out.st_mode))
+        return 0; /* nothing there yet, or a device: nothing of ours to lose */
+    int from_stdin = !strcmp(o->input, "-");
+    if ((from_stdin ? fstat(STDIN_FILENO, &in) : stat(o->input, &in)) == 0 &&
+        same_file(&in, &out)) {
+        fprintf(stderr, "talkie: %s: is the conversation being read (%s); not overwriting it\n",
+                to_stdout ? "stdout" : o->output, from_stdin ? "stdin" : o->input);
+        return -1;
+    }
+    if (o->settings.font_path && stat(o->settings.font_path, &in) == 0 && same_file(&in, &out)) {
+        fprintf(stderr, "talkie: %s: is the font (%s); not overwriting it\n",
+                to_stdout ? "stdout" : o->output, o->settings.font_path);
+        return -1;
+    }
+    return 0;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* The signal that asked us to stop (blocked, so it waits in the pending set), or 0. The
- * signals are blocked instead of handled so no global flag is needed and the render loop
- * decides where to stop. */
-static int pending_stop_signal(void)
-{
-    sigset_t pending;
-    if (sigpending(&pending) < 0)
-        return 0;
-    if (sigismember(&pending, SIGINT))
-        return SIGINT;
-    if (sigismember(&pending, SIGTERM))
-        return SIGTERM;
-    return 0;
 }
 
 typedef struct RenderState {
@@ -327,6 +423,7 @@ static void show_progress(RenderState *st, int final)
     if (final && st->last_progress == 0)
         return; /* nothing was shown: a short render needs no closing line */
     st->last_progress = t;
+    stop_progress_shown = !final;
     double fps = elapsed > 0 ? (double)st->frames_done / elapsed : 0;
     double eta = fps > 0 ? (double)(st->frames_total - st->frames_done) / fps : 0;
     fprintf(stderr, "\rframe %" PRId64 "/%" PRId64 " (%3d%%), %.1f fps, ETA %.1f s   %s",
@@ -353,6 +450,9 @@ static int cmd_render(int argc, char **argv)
         return res;
     if (o.quiet)
         o.settings.log_level = TALKIE_LOG_ERROR;
+    install_stop_handlers();
+    if (check_output_is_not_input(&o) < 0)
+        return 1;
 
     /* The whole conversation is read and checked before anything else happens. */
     int from_stdin = !strcmp(o.input, "-");
@@ -373,15 +473,6 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
 
-    /* Ctrl-C while rendering: stop at the next frame, remove the partial output. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop, NULL);
-    /* a closed stdout pipe is an error to report, not a silent death */
-    signal(SIGPIPE, SIG_IGN);
-
     RenderState st = { .t0 = now_s() };
     int status = 1;
     res = talkie_session_open(&st.session, &o.settings);
@@ -399,8 +490,10 @@ static int cmd_render(int argc, char **argv)
             goto done;
         }
     }
+    expect_partial_file(o.output);
     res = talkie_output_open(&st.output, st.session, o.output, o.format);
     if (res < 0) {
+        stop_have_partial = 0; /* nothing was created: the name may be someone else's */
         fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
         goto done;
     }
@@ -408,10 +501,7 @@ static int cmd_render(int argc, char **argv)
     st.frames_total = frame_count(talkie_session_end_ms(st.session), o.settings.fps_num,
                                   o.settings.fps_den);
     st.show_progress = !o.quiet && (o.progress || isatty(STDERR_FILENO));
-    int sig = 0;
     for (int64_t frame = 0; frame < st.frames_total && res >= 0; frame++) {
-        if ((sig = pending_stop_signal()))
-            break;
         while ((res = talkie_session_send_frame(st.session, frame)) == TALKIE_ERR(EAGAIN))
             if ((res = drain(&st, 0)) < 0)
                 break;
@@ -420,23 +510,17 @@ static int cmd_render(int argc, char **argv)
         st.frames_done = frame + 1;
         show_progress(&st, 0);
     }
-    if (!sig && res >= 0 && (res = talkie_session_flush(st.session)) >= 0)
+    if (res >= 0 && (res = talkie_session_flush(st.session)) >= 0)
         res = drain(&st, 1);
-    if (!sig && !res)
-        sig = pending_stop_signal();
-    if (sig) {
-        talkie_output_abort(&st.output);
-        fprintf(stderr, "%stalkie: interrupted; no output written\n",
-                st.last_progress > 0 ? "\n" : "");
-        status = 128 + sig;
-        goto done;
-    }
     if (res < 0) {
+        stop_progress_shown = 0;
         fprintf(stderr, "%stalkie: rendering failed: %s\n", st.last_progress > 0 ? "\n" : "",
                 talkie_strerror(res));
         goto done;
     }
     res = talkie_output_close(&st.output);
+    stop_output_done = res >= 0;
+    stop_have_partial = 0;
     if (res < 0) {
         fprintf(stderr, "talkie: %s: could not be finished: %s\n", o.output,
                 talkie_strerror(res));

@@ -262,12 +262,19 @@ void talkie_session_close(TalkieSession **s);
 /** The backend actually in use (never TALKIE_ENCODER_AUTO). */
 TalkieEncoder talkie_session_encoder(const TalkieSession *s);
 
+/** The latest start_ms of a turn: a year of conversation (366 days). */
+#define TALKIE_TURN_MAX_START_MS ((int64_t)366 * 24 * 3600 * 1000)
+/** The longest duration_ms of a turn: an hour-long line. */
+#define TALKIE_TURN_MAX_DURATION_MS ((int64_t)3600 * 1000)
+
 /** One turn of the conversation. The library copies what it needs. */
 typedef struct TalkieTurn {
     const char *speaker;      ///< UTF-8 name, 1..64 bytes
     const char *text;         ///< UTF-8 line, 1..4096 bytes
-    int64_t start_ms;         ///< when the line starts; -1: right after the previous turn ends
-    int64_t duration_ms;      ///< how long it is spoken; -1: estimated from the text length
+    int64_t start_ms;         ///< when the line starts, 0..TALKIE_TURN_MAX_START_MS; -1: right
+                              ///< after the previous turn ends
+    int64_t duration_ms;      ///< how long it is spoken, 1..TALKIE_TURN_MAX_DURATION_MS; -1:
+                              ///< estimated from the text length
 } TalkieTurn;
 
 /**
@@ -368,10 +375,21 @@ typedef struct TalkieOutput TalkieOutput;
  * Opens `path` for the session's packets. `format` is NULL to guess from the name
  * (".mp4" MP4 with faststart, ".h264"/".264" Annex B, ".ts" MPEG-TS) or one of "mp4",
  * "h264", "mpegts". "-" writes to stdout (Annex B unless format says "mpegts").
- * A file is written under a temporary name and only renamed to `path` by a successful
- * talkie_output_close(), so a failed or interrupted render never leaves a file that looks
- * complete. *out is NULL on failure. The output logs through the session's log callback
- * (libavformat's messages too): close or abort it before closing the session.
+ * What is at `path` decides how it is written:
+ * - nothing, or a regular file: the video is written to "<path>.partial-<pid>" (created
+ *   exclusively, never through a link planted under that name) and only renamed to `path` by
+ *   a successful talkie_output_close(), so a failed or interrupted render never leaves a file
+ *   that looks complete; abort and failures remove that partial file;
+ * - a symbolic link to a regular file: the same beside the link's target (the partial file is
+ *   "<target>.partial-<pid>", with every link resolved); the target is replaced, the link
+ *   stays a link;
+ * - a character device or a FIFO, directly or through a link (/dev/null, /dev/stdout): written
+ *   in place, never created, renamed or removed; opening a FIFO waits for a reader. MP4 is
+ *   refused there (TALKIE_ERR(EINVAL)): it must be rewritten when finished;
+ * - a directory (TALKIE_ERR(EISDIR)), a link that leads nowhere (TALKIE_ERR(ENOENT)), a block
+ *   device or a socket (TALKIE_ERR(EINVAL)): refused.
+ * *out is NULL on failure. The output logs through the session's log callback (libavformat's
+ * messages too): close or abort it before closing the session.
  * Errors: TALKIE_ERR(EINVAL) (unknown format), TALKIE_ERR(EACCES)/ENOENT/... (cannot
  * create the file), TALKIE_ERROR_MUXER.
  */

@@ -1,12 +1,22 @@
 /*
- * TalkieOutput: where a session's packets go (a file or stdout) and in which container.
+ * TalkieOutput: where a session's packets go (a file, a device or stdout) and in which
+ * container.
  *
- * Annex B (".h264") is written byte for byte; MP4 and MPEG-TS go through avf.c. A file is
- * written as "<path>.partial-<pid>" and renamed onto `path` only when it was finished without
- * any error, and that temporary file is removed on every failure or abort, so a file at
- * `path` is always a complete one.
+ * Annex B (".h264") is written byte for byte; MP4 and MPEG-TS go through avf.c. What happens
+ * at `path` depends on what is there (lstat), so that an output never clobbers what is not
+ * its own:
+ * - nothing, or a regular file: the video is written to "<path>.partial-<pid>" (created with
+ *   O_EXCL|O_NOFOLLOW, so a link planted under that name is never followed) and renamed onto
+ *   `path` only when it was finished without any error; that file is removed on every failure
+ *   or abort, so a file at `path` is always a complete one;
+ * - a symbolic link to a regular file: the same, beside the link's target, which is replaced;
+ *   the link stays a link;
+ * - a character device or a FIFO (also through a link, e.g. /dev/null, /dev/stdout): opened
+ *   and written in place, never created, renamed or removed (MP4 cannot be written there);
+ * - a directory, a dangling link, a block device or a socket: refused.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +37,12 @@ struct TalkieOutput {
     TkContainer container;
     TkStreamInfo info;
     const TkLog *log;
-    char *path;         /* final name; NULL for stdout */
-    char *tmp_path;     /* what is written until close; NULL for stdout */
-    int fd;             /* Annex B: the open file (or 1); -1 otherwise */
+    char *name;         /* for messages: the path given, or "stdout" */
+    char *path;         /* where the finished file is renamed to; NULL unless tmp_path is set */
+    char *tmp_path;     /* the partial file written until close; NULL for stdout and devices */
+    char url[64];       /* what libavformat opens: "pipe:N" or "/proc/self/fd/N"; "" = tmp_path */
+    int fd;             /* the open file, device or stdout (1); -1 when none */
+    int own_fd;         /* fd is ours to close (not stdout) */
     TkAvfWriter *avf;   /* MP4/TS: opened on the first packet */
     int64_t packets;
     int error;          /* the first write error: the output can no longer be completed */
@@ -70,44 +83,110 @@ static void output_free(TalkieOutput **outp, int remove_tmp)
     if (!out)
         return;
     tk_avf_free(&out->avf);
-    if (out->fd > 1)
+    if (out->own_fd)
         close(out->fd);
     if (remove_tmp && out->tmp_path)
         unlink(out->tmp_path);
+    free(out->name);
     free(out->path);
     free(out->tmp_path);
     free(out);
     *outp = NULL;
 }
 
-/* Creates the temporary file now, so that an unwritable destination is reported by open(),
- * before any frame is rendered. */
-static int create_tmp(TalkieOutput *out, const char *path)
+/* Creates "<target>.partial-<pid>" now, so that an unwritable destination is reported by
+ * open(), before any frame is rendered. O_EXCL|O_NOFOLLOW: whatever already has that name (a
+ * planted symbolic or hard link, a file left by a killed render with our pid) is never
+ * written through; its name is removed (which leaves any link target untouched) and the file
+ * created once more. */
+static int create_partial(TalkieOutput *out, const char *target)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return TALKIE_ERR(EISDIR);
-    size_t len = strlen(path) + 32;
-    out->path = strdup(path);
+    size_t len = strlen(target) + 32;
+    out->path = strdup(target);
     out->tmp_path = malloc(len);
     if (!out->path || !out->tmp_path)
         return TALKIE_ERR(ENOMEM);
-    snprintf(out->tmp_path, len, "%s.partial-%ld", path, (long)getpid());
-    int fd = open(out->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    snprintf(out->tmp_path, len, "%s.partial-%ld", target, (long)getpid());
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(out->tmp_path, flags, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(out->tmp_path) == 0)
+        fd = open(out->tmp_path, flags, 0666);
     if (fd < 0) {
         int err = TALKIE_ERR(errno);
+        if (err == TALKIE_ERR(EEXIST))
+            tk_log_error(out->log, "output: %s keeps reappearing; not writing there",
+                         out->tmp_path);
         /* nothing was created: make sure abort does not unlink a file of someone else's */
         free(out->tmp_path);
         out->tmp_path = NULL;
         return err;
     }
-    if (out->container == TK_CONTAINER_ANNEXB) {
-        out->fd = fd;
-    } else {
-        /* libavformat opens the file again by name (and, for faststart, reads it back) */
-        close(fd);
-    }
+    out->fd = fd;
+    out->own_fd = 1;
+    /* libavformat opens the file again (and, for faststart, reads it back): through our own
+     * descriptor where /proc allows, so no name is looked up twice */
+    snprintf(out->url, sizeof(out->url), "/proc/self/fd/%d", fd);
+    if (access(out->url, W_OK) < 0)
+        out->url[0] = '\0';
     return 0;
+}
+
+/* Opens an existing character device or FIFO (or what a link such as /dev/stdout leads to) to
+ * write in place. Opening a FIFO waits for a reader, as open(2) does. */
+static int open_in_place(TalkieOutput *out, const char *path)
+{
+    if (out->container == TK_CONTAINER_MP4) {
+        tk_log_error(out->log, "output: %s is not a regular file, and MP4 needs one (it is "
+                     "rewritten when finished); use h264 or mpegts", path);
+        return TALKIE_ERR(EINVAL);
+    }
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return TALKIE_ERR(errno);
+    out->fd = fd;
+    out->own_fd = 1;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+        return TALKIE_ERR(errno); /* a file reached through /proc/self/fd: as the shell's ">" */
+    snprintf(out->url, sizeof(out->url), "pipe:%d", fd);
+    return 0;
+}
+
+/* Decides, from what is at `path` now, how it is written (see the top of this file). */
+static int open_destination(TalkieOutput *out, const char *path)
+{
+    struct stat lst, st;
+    if (lstat(path, &lst) < 0)
+        return errno == ENOENT ? create_partial(out, path) : TALKIE_ERR(errno);
+    st = lst;
+    if (S_ISLNK(lst.st_mode) && stat(path, &st) < 0) {
+        int err = TALKIE_ERR(errno);
+        tk_log_error(out->log, "output: %s is a symbolic link that leads nowhere; not writing "
+                     "through it", path);
+        return err;
+    }
+    if (S_ISDIR(st.st_mode))
+        return TALKIE_ERR(EISDIR);
+    if (S_ISREG(lst.st_mode))
+        return create_partial(out, path);
+    if (S_ISREG(st.st_mode)) {
+        /* a link to a regular file: replace the file it leads to. A link that resolves to no
+         * name of that same file (/proc/self/fd/N of a deleted file) is written in place. */
+        char *real = realpath(path, NULL);
+        struct stat rst;
+        int res = 1;
+        if (real && lstat(real, &rst) == 0 && S_ISREG(rst.st_mode) &&
+            rst.st_dev == st.st_dev && rst.st_ino == st.st_ino)
+            res = create_partial(out, real);
+        free(real);
+        if (res <= 0)
+            return res;
+    }
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))
+        return open_in_place(out, path);
+    tk_log_error(out->log, "output: %s is a %s; not writing video there", path,
+                 S_ISBLK(st.st_mode) ? "block device" : "socket");
+    return TALKIE_ERR(EINVAL);
 }
 
 int tk_output_open(TalkieOutput **outp, const TkStreamInfo *info, const char *path,
@@ -145,11 +224,16 @@ int tk_output_open(TalkieOutput **outp, const TkStreamInfo *info, const char *pa
     out->info = *info;
     out->log = log;
     out->fd = -1;
+    out->name = strdup(to_stdout ? "stdout" : path);
+    if (!out->name) {
+        output_free(&out, 1);
+        return TALKIE_ERR(ENOMEM);
+    }
     if (to_stdout) {
-        if (container == TK_CONTAINER_ANNEXB)
-            out->fd = STDOUT_FILENO;
+        out->fd = STDOUT_FILENO;
+        snprintf(out->url, sizeof(out->url), "pipe:%d", STDOUT_FILENO);
     } else {
-        res = create_tmp(out, path);
+        res = open_destination(out, path);
         if (res < 0) {
             output_free(&out, 1);
             return res;
@@ -185,13 +269,12 @@ int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt)
     if (out->container == TK_CONTAINER_ANNEXB) {
         res = write_all(out->fd, pkt->data, pkt->size);
         if (res < 0)
-            tk_log_error(out->log, "output: %s: %s", out->path ? out->path : "stdout",
-                         talkie_strerror(res));
+            tk_log_error(out->log, "output: %s: %s", out->name, talkie_strerror(res));
     } else {
         res = 0;
         if (!out->avf)
             res = tk_avf_open(&out->avf, out->container == TK_CONTAINER_MP4 ? "mp4" : "mpegts",
-                              out->tmp_path ? out->tmp_path : "pipe:1", &out->info, pkt,
+                              out->url[0] ? out->url : out->tmp_path, &out->info, pkt,
                               out->log);
         if (res >= 0)
             res = tk_avf_write(out->avf, pkt);
@@ -216,9 +299,10 @@ int talkie_output_close(TalkieOutput **outp)
     }
     if (res >= 0 && out->avf)
         res = tk_avf_finish(out->avf);
-    if (res >= 0 && out->fd > 1) {
+    if (res >= 0 && out->own_fd) {
         int fd = out->fd;
         out->fd = -1;
+        out->own_fd = 0;
         if (close(fd) < 0)
             res = TALKIE_ERR(errno);
     }

@@ -32,8 +32,8 @@
 /* Limits of a turn, checked by tk_scene_add_turn(). */
 #define TK_SCENE_SPEAKER_MAX_BYTES 64
 #define TK_SCENE_TEXT_MAX_BYTES 4096
-#define TK_SCENE_MAX_START_MS ((int64_t)366 * 24 * 3600 * 1000) /* a year of conversation */
-#define TK_SCENE_MAX_DURATION_MS ((int64_t)3600 * 1000)         /* an hour-long line */
+#define TK_SCENE_MAX_START_MS TALKIE_TURN_MAX_START_MS       /* defined in talkie/talkie.h */
+#define TK_SCENE_MAX_DURATION_MS TALKIE_TURN_MAX_DURATION_MS
 
 /* Timing used when a turn leaves start or duration to the library. */
 #define TK_SCENE_GAP_MS 300              /* pause before a turn with start_ms == -1 */

@@ -85,6 +85,17 @@ def test_bad_inputs():
         ("nul_escape", b'{"speaker": "Ada", "text": "a\\u0000b"}\n', 1, ["malformed JSON"]),
         ("huge_line", good + good + b'{"speaker": "Ada", "text": "' + b"x" * (1 << 20) +
          b'"}\n', 3, ["longer than 64 KiB"]),
+        # the library's limits (talkie.h), checked by the CLI so that the message names the
+        # line and the limit instead of a bare "Invalid argument"
+        ("long_duration", b'{"speaker": "Ada", "text": "Hi", "duration": 3601}\n', 1,
+         ['"duration" is out of range', "3600 seconds"]),
+        ("late_start", good + b'{"speaker": "Ada", "text": "Hi", "start": 31622401}\n', 2,
+         ['"start" is out of range', "31622400 seconds"]),
+        ("huge_start", b'{"speaker": "Ada", "text": "Hi", "start": 1e300}\n', 1,
+         ['"start" is out of range']),
+        # a byte-order mark is ignored only at the very start of the file
+        ("late_bom", good + b'\xef\xbb\xbf{"speaker": "Ada", "text": "Hi"}\n', 2,
+         ["malformed JSON"]),
         ("no_turns", b"\n  \n\n", 0, ["no turns"]),
         ("empty_file", b"", 0, ["no turns"]),
     ]
@@ -167,6 +178,22 @@ def ffprobe(path, count=False):
     check(r.returncode == 0, "ffprobe %s: %s" % (path, r.stderr))
     info = json.loads(r.stdout or b"{}")
     return info.get("streams", [{}])[0], info.get("format", {})
+
+
+def test_bom():
+    """A UTF-8 byte-order mark at the start of the file is ignored (RFC 8259, section 8.1),
+    also in front of a blank first line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, content in (("bom", b'\xef\xbb\xbf{"speaker": "Ada", "text": "Hi"}\n'),
+                              ("bom_blank", b'\xef\xbb\xbf\r\n{"speaker": "Ada", "text": "Hi"}\n')):
+            src = os.path.join(tmp, name + ".jsonl")
+            with open(src, "wb") as f:
+                f.write(content)
+            out = os.path.join(tmp, name + ".h264")
+            r = run(["render", src, "-o", out, "-q"] + FAST)
+            size = os.path.getsize(out) if os.path.exists(out) else 0
+            check(r.returncode == 0 and size > 0,
+                  "%s: exit %d, %d bytes (%r)" % (name, r.returncode, size, r.stderr))
 
 
 def test_good_renders():
@@ -256,6 +283,7 @@ def main():
     test_usage_errors()
     test_bad_inputs()
     test_bad_outputs()
+    test_bom()
     test_good_renders()
     test_interrupt()
     if failures:

@@ -2,12 +2,15 @@
  * The muxer (src/mux) fed with packets from the lavc backend, without a session: writes
  * .mp4, .h264 and .ts files, reopens each with libavformat and checks the stream (one H.264
  * stream, size, frame count, duration = frames / fps, monotonic pts, colour tags for MP4);
- * then checks that a failed or aborted output leaves no file behind and that bad arguments
- * are refused.
+ * then checks that a failed or aborted output leaves no file behind, that bad arguments
+ * are refused, and that what is not the output's own (a device, a FIFO, a link's target, a
+ * link planted under the partial file's name) is never replaced or written through.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
@@ -308,6 +311,105 @@ static void test_failures(const Packets *p, const char *dir)
              TALKIE_ERR(ENOSPC));
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static int file_is(const char *path, const char *text)
+{
+    char buf[64] = "";
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return !strcmp(buf, text);
+}
+
+static int lstat_mode(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 ? (int)(st.st_mode & S_IFMT) : -1;
+}
+
+static void test_not_ours(const Packets *p, const char *dir)
+{
+    TkStreamInfo info = { .width = 100, .height = 60, .fps_num = FPS_NUM, .fps_den = FPS_DEN };
+    char path[512], other[600];
+    TalkieOutput *out = NULL;
+
+    /* a link planted under the partial file's name is not followed: the victim survives */
+    snprintf(other, sizeof(other), "%s/victim", dir);
+    write_text(other, "precious");
+    snprintf(path, sizeof(path), "%s/m.h264.partial-%ld", dir, (long)getpid());
+    CHECK_EQ(symlink(other, path), 0);
+    snprintf(path, sizeof(path), "%s/m.h264", dir);
+    CHECK_EQ(write_file(p, path, NULL, 3), 0);
+    CHECK(file_is(other, "precious"));
+    CHECK_EQ(lstat_mode(path), S_IFREG);
+    check_file(path, "h264", 3);
+    CHECK_EQ(count_prefixed(dir, "m\\..*partial"), 0);
+    unlink(path);
+
+    /* a link to a regular file: the target is replaced, the link stays */
+    snprintf(path, sizeof(path), "%s/n.mp4", dir);
+    CHECK_EQ(symlink("victim", path), 0);
+    CHECK_EQ(tk_output_open(&out, &info, path, NULL, NULL), 0);
+    for (int i = 0; i < N_FRAMES; i++)
+        CHECK_EQ(talkie_output_write(out, &p->pkts[i]), 0);
+    CHECK(file_is(other, "precious")); /* until it is complete */
+    CHECK_EQ(talkie_output_close(&out), 0);
+    CHECK_EQ(lstat_mode(path), S_IFLNK);
+    check_file(other, "mp4", N_FRAMES);
+    CHECK_EQ(count_prefixed(dir, "victim\\."), 0);
+    unlink(path);
+    unlink(other);
+
+    /* a link that leads nowhere is refused, and nothing is created at its target */
+    snprintf(path, sizeof(path), "%s/o.ts", dir);
+    CHECK_EQ(symlink("nowhere.ts", path), 0);
+    CHECK_EQ(tk_output_open(&out, &info, path, NULL, NULL), TALKIE_ERR(ENOENT));
+    CHECK_EQ(count_prefixed(dir, "nowhere"), 0);
+    unlink(path);
+
+    /* a FIFO is written in place and stays; this test holds both ends, so nothing blocks */
+    snprintf(path, sizeof(path), "%s/q.fifo", dir);
+    CHECK_EQ(mkfifo(path, 0600), 0);
+    int fd = open(path, O_RDWR | O_NONBLOCK);
+    CHECK_CMP(fd, >=, 0);
+    CHECK_EQ(tk_output_open(&out, &info, path, "mp4", NULL), TALKIE_ERR(EINVAL));
+    CHECK_EQ(tk_output_open(&out, &info, path, "mpegts", NULL), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(talkie_output_write(out, &p->pkts[i]), 0);
+    CHECK_EQ(talkie_output_close(&out), 0);
+    uint8_t ts[188];
+    CHECK_EQ(read(fd, ts, sizeof(ts)), (ssize_t)sizeof(ts));
+    CHECK_EQ(ts[0], 0x47);
+    CHECK_EQ(tk_output_open(&out, &info, path, "h264", NULL), 0);
+    talkie_output_abort(&out); /* nothing to remove: the FIFO is not the output's own */
+    CHECK_EQ(lstat_mode(path), S_IFIFO);
+    close(fd);
+    unlink(path);
+
+    /* a character device (our own node for /dev/null, where mknod is allowed) stays one */
+    snprintf(path, sizeof(path), "%s/null", dir);
+    if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        CHECK_EQ(tk_output_open(&out, &info, path, "h264", NULL), 0);
+        for (int i = 0; i < 3; i++)
+            CHECK_EQ(talkie_output_write(out, &p->pkts[i]), 0);
+        CHECK_EQ(talkie_output_close(&out), 0);
+        CHECK_EQ(lstat_mode(path), S_IFCHR);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     Packets p;
@@ -318,6 +420,7 @@ int main(void)
     CHECK(mkdtemp(dir) != NULL);
     test_containers(&p, dir);
     test_failures(&p, dir);
+    test_not_ours(&p, dir);
     for (int i = 0; i < p.n; i++)
         free(p.pkts[i].data);
     char cmd[600];
