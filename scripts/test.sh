@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: a normal build, then the whole suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Vulkan validation is on in the tests (TALKIE_VALIDATION=1).
+# UndefinedBehaviorSanitizer, then the fuzz targets for a bounded time (scripts/fuzz.sh;
+# FUZZ_SECONDS per target). Vulkan validation is on in the tests (TALKIE_VALIDATION=1).
 # Ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,5 +32,12 @@ print(p, f, s)' "$log")
 export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}
 run_suite build-test --buildtype=debugoptimized
 run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+# libFuzzer targets (clang, ASan + UBSan), each for a bounded time: one count per target.
+fuzz_log=$(mktemp)
+bash scripts/fuzz.sh | tee "$fuzz_log"
+fp=0 ff=1 fs=0  # no summary line: the fuzz step itself failed
+read -r fp ff fs < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$fuzz_log")
+rm -f "$fuzz_log"
+passed=$((passed + fp)) failed=$((failed + ff)) skipped=$((skipped + fs))
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
