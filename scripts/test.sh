@@ -35,8 +35,8 @@ run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef
 # libFuzzer targets (clang, ASan + UBSan), each for a bounded time: one count per target.
 fuzz_log=$(mktemp)
 bash scripts/fuzz.sh | tee "$fuzz_log"
-fp=0 ff=1 fs=0  # no summary line: the fuzz step itself failed
-read -r fp ff fs < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$fuzz_log")
+read -r fp ff fs < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$fuzz_log") ||
+  { fp=0 ff=1 fs=0; }  # no summary line: the fuzz step itself broke
 rm -f "$fuzz_log"
 passed=$((passed + fp)) failed=$((failed + ff)) skipped=$((skipped + fs))
 echo "$passed passed, $failed failed, $skipped skipped"
