@@ -54,10 +54,12 @@ for t in "${targets[@]}"; do
   work=$out/$t
   rm -rf "$work" && mkdir -p "$work/new"
   start=$SECONDS
+  dict=()  # tests/fuzz/<target>.dict: words of its input format for the mutator
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
   if ! run_fuzzer "$t" "$out/$t.log" -runs=0 "$corpus" "$regressions"; then
     what="replaying $corpus and $regressions"
   elif ! run_fuzzer "$t" "$out/$t.log" -max_total_time="$seconds" -timeout=10 \
-           -artifact_prefix="$work/" "$work/new" "$corpus" "$regressions"; then
+           -artifact_prefix="$work/" "${dict[@]}" "$work/new" "$corpus" "$regressions"; then
     what="fuzzing"
   else
     echo "fuzz: $t: ok in $((SECONDS - start)) s ($(sed -n 's/^#\([0-9]*\)\tDONE .*exec\/s: \([0-9]*\).*/\1 inputs, \2 per second/p' "$out/$t.log"))"
