@@ -3,7 +3,7 @@
 # Does nothing when everything is already there.
 set -euo pipefail
 packages=(
-  build-essential pkg-config meson ninja-build python3
+  build-essential clang pkg-config meson ninja-build python3
   libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers glslc spirv-tools
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libx264-dev
   libfreetype-dev libharfbuzz-dev libfontconfig-dev fonts-dejavu-core libjansson-dev

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: a normal build, then the whole suite again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, then the tests of suite "threads" under ThreadSanitizer (only
-# those are built there: the rest starts no threads of its own). Vulkan validation is on in
-# the tests (TALKIE_VALIDATION=1).
+# those are built there: the rest starts no threads of its own), then the fuzz targets for a
+# bounded time (scripts/fuzz.sh; FUZZ_SECONDS per target). Vulkan validation is on in the
+# tests (TALKIE_VALIDATION=1).
 # Ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,5 +59,12 @@ export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/share/vulkan/icd.d/lvp_icd.x86_
 run_suite build-test --buildtype=debugoptimized
 run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 run_threads_suite build-tsan --buildtype=debug -Db_sanitize=thread -Db_lundef=false
+# libFuzzer targets (clang, ASan + UBSan), each for a bounded time: one count per target.
+fuzz_log=$(mktemp)
+bash scripts/fuzz.sh | tee "$fuzz_log"
+read -r fp ff fs < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$fuzz_log") ||
+  { fp=0 ff=1 fs=0; }  # no summary line: the fuzz step itself broke
+rm -f "$fuzz_log"
+passed=$((passed + fp)) failed=$((failed + ff)) skipped=$((skipped + fs))
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

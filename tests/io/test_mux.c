@@ -201,13 +201,12 @@ static void test_containers(const Packets *p, const char *dir)
     check_file(path, "h264", N_FRAMES);
     /* Annex B is the packets, byte for byte */
     FILE *f = fopen(path, "rb");
-    size_t total = 0, same = 1;
+    int same = 1;
     for (int i = 0; f && i < p->n; i++) {
         uint8_t *buf = malloc(p->pkts[i].size);
         if (!buf || fread(buf, 1, p->pkts[i].size, f) != p->pkts[i].size ||
             memcmp(buf, p->pkts[i].data, p->pkts[i].size))
             same = 0;
-        total += p->pkts[i].size;
         free(buf);
     }
     CHECK(f && same && fgetc(f) == EOF);

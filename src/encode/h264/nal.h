@@ -33,7 +33,9 @@ static inline size_t tk_nal_max(size_t n)
  * Emulation prevention: copies src to dst inserting emulation_prevention_three_byte (0x03)
  * after every two zero bytes that are followed by a byte <= 0x03, and after a final zero
  * byte (a NAL unit must not end in 0x00). dst must hold tk_nal_escaped_max(n) bytes.
- * Returns the bytes written.
+ * Returns the bytes written. The decoder's un-escaping (7.3.1) gives src back when src is an
+ * RBSP: it ends in a non-zero byte, or in cabac_zero_words (an even number of zero bytes);
+ * no escaping can keep an odd number of final zeros.
  */
 size_t tk_nal_escape(uint8_t *dst, const uint8_t *src, size_t n);
 
