@@ -1,5 +1,5 @@
 /*
- * One intra-coded macroblock: what intra analysis (prediction, mode decision, transform,
+ * One coded macroblock: what analysis (prediction, mode decision, transform,
  * quantisation) hands to entropy coding (CAVLC). The same struct is an element of a GPU
  * storage buffer (std430): 32-bit fields only, no padding, and shaders declare it field for
  * field in the same order (see shaders/coded_mb.glsl). Keep the two in sync.
@@ -13,6 +13,11 @@
 
 #include <stdint.h>
 
+#include "common/inter_defs.h"
+
+/* TkCodedMb.type; the inter ones (TK_MB_P16x16, TK_MB_PSKIP) are in common/inter_defs.h.
+ * An inter macroblock uses cbp, qp_delta, luma (all 16 scan positions, like I4x4),
+ * chroma_dc, chroma_ac and the total_coeff fields; a P_Skip one is all zeros but its type. */
 enum {
     TK_MB_I4x4 = 0,    /* mb_type I_NxN */
     TK_MB_I16x16 = 1,  /* mb_type I_16x16_<mode>_<cbp chroma>_<cbp luma> */
@@ -35,5 +40,18 @@ typedef struct TkCodedMb {
                                      I16x16; 0 where the 8x8's cbp bit is 0): the nC context */
     int32_t total_coeff_chroma[2][4]; /* likewise for chroma AC blocks */
 } TkCodedMb;
+
+/*
+ * The motion of one macroblock of a P picture, a second per-macroblock buffer next to
+ * TkCodedMb (same std430 rules; shaders/coded_mb.glsl declares it too). Analysis of a
+ * macroblock reads its left, top, top-right and top-left neighbours' entries for MV
+ * prediction (mvpred_ref.h); CAVLC reads mvd; deblocking reads ref_idx and mv.
+ * Only 16x16 partitions so far: one MV per macroblock.
+ */
+typedef struct TkMbMotion {
+    int32_t ref_idx;   /* 0, or TK_REF_NONE for an intra macroblock */
+    int32_t mv[2];     /* mvL0 (x, y), quarter samples; (0, 0) for intra */
+    int32_t mvd[2];    /* mvd_l0 as coded (P_L0_16x16 only, else 0) */
+} TkMbMotion;
 
 #endif

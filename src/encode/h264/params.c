@@ -145,26 +145,39 @@ void tk_h264_write_pps(TkBitWriter *bw, const TkH264Config *c)
 }
 
 /* access_unit_delimiter_rbsp() 7.3.2.4 */
-void tk_h264_write_aud(TkBitWriter *bw)
+void tk_h264_write_aud_pic(TkBitWriter *bw, int p_slices)
 {
-    tk_bw_put(bw, 3, 0);            /* primary_pic_type: I slices only */
+    /* primary_pic_type (Table 7-5): 0 = I slices only, 1 = I and P slices */
+    tk_bw_put(bw, 3, p_slices ? 1u : 0u);
     tk_bw_trailing(bw);             /* rbsp_trailing_bits() */
 }
 
-/* slice_header() 7.3.3, for an I slice of our SPS/PPS */
+void tk_h264_write_aud(TkBitWriter *bw)
+{
+    tk_h264_write_aud_pic(bw, 0);
+}
+
+/* slice_header() 7.3.3, for an I or P slice of our SPS/PPS */
 void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
                                 const TkH264SliceHeader *s)
 {
     (void)c;
     tk_bw_put_ue(bw, (uint32_t)s->first_mb); /* first_mb_in_slice */
-    tk_bw_put_ue(bw, 7);            /* slice_type: I, all slices of the picture are I */
+    /* slice_type (Table 7-6): 5 = P, 7 = I, each "+5": all slices of the picture alike */
+    tk_bw_put_ue(bw, s->p_slice ? 5 : 7);
     tk_bw_put_ue(bw, 0);            /* pic_parameter_set_id */
     tk_bw_put(bw, TK_H264_LOG2_MAX_FRAME_NUM, (uint32_t)s->frame_num); /* frame_num */
     /* frame_mbs_only_flag = 1: no field_pic_flag */
     if (s->idr)
         tk_bw_put_ue(bw, (uint32_t)s->idr_pic_id); /* idr_pic_id */
-    /* pic_order_cnt_type 2: no POC syntax; redundant_pic_cnt_present_flag 0; I slice: no
-     * num_ref_idx_override, ref_pic_list_modification or pred_weight_table */
+    /* pic_order_cnt_type 2: no POC syntax; redundant_pic_cnt_present_flag 0 */
+    if (s->p_slice) {
+        /* the PPS default (num_ref_idx_l0_default_active_minus1 0) is our one reference */
+        tk_bw_put(bw, 1, 0);        /* num_ref_idx_active_override_flag */
+        /* ref_pic_list_modification() 7.3.3.1: the default list (the previous picture) */
+        tk_bw_put(bw, 1, 0);        /* ref_pic_list_modification_flag_l0 */
+        /* weighted_pred_flag 0: no pred_weight_table */
+    }
     /* nal_ref_idc != 0: dec_ref_pic_marking() 7.3.3.3 */
     if (s->idr) {
         tk_bw_put(bw, 1, 0);        /* no_output_of_prior_pics_flag */

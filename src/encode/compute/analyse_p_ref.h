@@ -1,0 +1,50 @@
+/*
+ * Reference (C) analysis of one macroblock of a P picture (decisions, encoder side): chooses
+ * P_Skip, P_L0_16x16 or an intra macroblock, computes its residual levels and its
+ * reconstruction (what a decoder will have before deblocking), and writes TkCodedMb and
+ * TkMbMotion. A GPU port runs one macroblock per workgroup in the same order constraints as
+ * intra analysis (left and top neighbours finished: MV prediction and intra prediction read
+ * them), with the reference picture read-only.
+ *
+ * Decision, in this order (lambda = tk_intra_lambda(qp), costs in SATD + lambda * bits):
+ *   1. skip map: a macroblock the renderer marks TK_SKIP_MAP_STATIC is not searched. When
+ *      the P_Skip MV (8.4.1.1) is (0, 0) it is P_Skip (the co-located reference samples);
+ *      otherwise P_L0_16x16 with mv (0, 0) and no residual, which decodes to the same.
+ *   2. early skip: the residual at the P_Skip MV quantises (after decimation) to nothing ->
+ *      P_Skip.
+ *   3. motion search (me_ref.h) -> inter cost; intra analysis (analyse_ref.h) -> intra cost +
+ *      lambda * TK_P_INTRA_EXTRA_BITS; the cheaper wins (ties: inter).
+ *   4. inter: residual of the 16 luma 4x4 blocks (no DC transform) and chroma DC/AC, inter
+ *      rounding, coefficient decimation (x264's scores, TK_DECIMATE_*); a P_L0_16x16 with no
+ *      coefficients and the P_Skip MV becomes P_Skip.
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_ANALYSE_P_REF_H
+#define TALKIE_ENCODE_COMPUTE_ANALYSE_P_REF_H
+
+#include <stdint.h>
+
+#include "common/frame.h"
+#include "encode/compute/coded_mb.h"
+
+typedef struct TkInterParams {
+    TkFrameLayout layout;
+    int qp;                 /* 0..51 */
+    int slice_mb_rows;      /* macroblock rows per slice (>= 1) */
+} TkInterParams;
+
+/*
+ * Codes macroblock (mb_x, mb_y) of a P picture: reads src (NV12), ref (the previous picture
+ * as the decoder holds it: deblocked), skip_map (one byte per macroblock, or NULL), the
+ * neighbours in recon / coded / motion; writes the macroblock's recon samples,
+ * coded[mb_y * mb_width + mb_x] and motion[same]. Call in raster order.
+ */
+void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                             TkMbMotion *motion, int mb_x, int mb_y);
+
+/* Every macroblock in raster order. */
+void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                                const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                                TkMbMotion *motion);
+
+#endif

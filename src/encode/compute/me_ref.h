@@ -1,0 +1,37 @@
+/*
+ * Reference motion estimation for P macroblocks (a decision, not normative): finds the
+ * 16x16 luma MV into the reference picture that minimises
+ *     cost = distortion + lambda * (bits of mvd_l0 = mv - mvp, se(v) per component)
+ * in three stages, each starting from the best so far:
+ *   1. integer samples: the start candidates mvp (rounded to a whole sample) and (0, 0),
+ *      then up to TK_ME_STEPS small-diamond steps (4 neighbours one sample away, move to the
+ *      cheapest while it improves), each component within +-TK_ME_RANGE samples of the
+ *      start; distortion = SAD;
+ *   2. half samples: the 8 neighbours two quarter samples away, distortion = SATD (4x4);
+ *   3. quarter samples: the 8 neighbours one quarter sample away, SATD; mvp itself competes.
+ * Candidates are visited in a fixed order and ties keep the earlier one, so the result is
+ * deterministic (and what a GPU port must reproduce). Every MV stays within +-TK_MV_MAX.
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_ME_REF_H
+#define TALKIE_ENCODE_COMPUTE_ME_REF_H
+
+#include <stdint.h>
+
+#include "common/frame.h"
+
+/* Bits of se(v) for v (9.1.1): the length of the Exp-Golomb code of its codeNum. */
+int tk_se_bits(int v);
+
+/*
+ * Searches the MV of the macroblock (mb_x, mb_y), whose source luma is src_y[256] (raster),
+ * in `ref` (NV12, layout l). Writes it to mv[2] (quarter samples) and returns its cost
+ * (SATD + lambda * mvd bits).
+ */
+int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const int src_y[256], int mb_x,
+                     int mb_y, const int mvp[2], int lambda, int mv[2]);
+
+/* SATD of the 16x16 luma prediction at mv against src_y, plus lambda * bits(mv - mvp). */
+int tk_me_cost_ref(const uint8_t *ref, const TkFrameLayout *l, const int src_y[256], int mb_x,
+                   int mb_y, const int mvp[2], int lambda, const int mv[2]);
+
+#endif
