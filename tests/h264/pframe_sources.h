@@ -8,7 +8,10 @@
  *   static:       one picture that stays, with a small square moving over it (mostly
  *                 P_Skip);
  *   conversation: talkie's renderer (C reference) on a three-speaker conversation, a frame
- *                 every 33 ms.
+ *                 every 33 ms;
+ *   corner:       the motion texture panning steadily in the top two macroblock rows and
+ *                 the left three columns, the rest static: static macroblocks whose left
+ *                 and top neighbours moved, where the P_Skip MV is not (0, 0).
  */
 #ifndef TALKIE_TESTS_H264_PFRAME_SOURCES_H
 #define TALKIE_TESTS_H264_PFRAME_SOURCES_H
@@ -23,8 +26,9 @@
 #include "scene/scene.h"
 #include "talkie/talkie.h"
 
-enum { SRC_MOTION, SRC_SCROLL, SRC_STATIC, SRC_CONVERSATION, SRC_COUNT };
-static const char *const source_names[] = { "motion", "scroll", "static", "conversation" };
+enum { SRC_MOTION, SRC_SCROLL, SRC_STATIC, SRC_CONVERSATION, SRC_CORNER, SRC_COUNT };
+static const char *const source_names[] = { "motion", "scroll", "static", "conversation",
+                                            "corner" };
 
 #define TEX_MARGIN 96 /* texture samples around the picture the random walk may reach */
 
@@ -55,7 +59,7 @@ static int source_open(Source *s, int kind, const TkFrameLayout *l, uint32_t see
     s->kind = kind;
     s->layout = *l;
     s->rnd = seed * 2654435761u + 12345u;
-    if (kind == SRC_MOTION) {
+    if (kind == SRC_MOTION || kind == SRC_CORNER) {
         s->tex_w = l->aligned_width + 2 * TEX_MARGIN;
         s->tex_h = l->aligned_height + 2 * TEX_MARGIN;
         s->tex = malloc((size_t)s->tex_w * (size_t)s->tex_h);
@@ -137,6 +141,20 @@ static int source_frame(Source *s, int i, uint8_t *img)
                 int v = tex_at(s, s->pos_x + 8 * x, s->pos_y + 8 * y);
                 c[(size_t)y * stride + 2 * x] = (uint8_t)(64 + v / 2);
                 c[(size_t)y * stride + 2 * x + 1] = (uint8_t)(192 - v / 2);
+            }
+        return 0;
+    case SRC_CORNER:
+        for (int y = 0; y < l->aligned_height; y++)
+            for (int x = 0; x < l->aligned_width; x++) {
+                int moving = y < 32 || x < 48;
+                int v = moving ? tex_at(s, s->pos_x + 5 * i + 4 * x, s->pos_y + 2 * i + 4 * y)
+                               : 90 + ((x / 5 + y / 7) & 3) * 30;
+                img[(size_t)y * stride + x] = (uint8_t)v;
+            }
+        for (int y = 0; y < l->aligned_height / 2; y++)
+            for (int x = 0; x < l->aligned_width / 2; x++) {
+                c[(size_t)y * stride + 2 * x] = 128;
+                c[(size_t)y * stride + 2 * x + 1] = (uint8_t)(y < 16 || x < 24 ? 140 : 120);
             }
         return 0;
     case SRC_SCROLL:

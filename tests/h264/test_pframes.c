@@ -121,7 +121,7 @@ static size_t run(const Config *cf)
     for (int k = 0; k < PENDING; k++)
         recon[k] = malloc(l->size);
     size_t bytes = 0;
-    long skipped_mbs = 0, mbs = 0;
+    long skipped_mbs = 0, mbs = 0, static_moved = 0;
     int decoded = 0, ok = e && img[0] && img[1] && map && recon[PENDING - 1];
     for (int k = 0; k < PENDING - 1; k++)
         ok = ok && recon[k];
@@ -155,6 +155,15 @@ static size_t run(const Config *cf)
                 for (int m = 0; m < l->mb_width * l->mb_height; m++) {
                     skipped_mbs += e->coded[m].type == TK_MB_PSKIP;
                     mbs++;
+                    /* static, but P_Skip would have moved it: coded as mv (0, 0) */
+                    if (in.skip_map && map[m] == TK_SKIP_MAP_STATIC) {
+                        int explicit_zero = e->coded[m].type == TK_MB_P16x16;
+                        CHECK(explicit_zero || e->coded[m].type == TK_MB_PSKIP);
+                        CHECK_EQ(e->motion[m].mv[0], 0);
+                        CHECK_EQ(e->motion[m].mv[1], 0);
+                        CHECK_EQ(e->coded[m].cbp, 0);
+                        static_moved += explicit_zero;
+                    }
                 }
             bytes += size;
             memcpy(recon[i % PENDING], tk_encoder_ref_recon(e), l->size);
@@ -195,9 +204,12 @@ static size_t run(const Config *cf)
     if (ok)
         CHECK_EQ(decoded, cf->frames);
     frames_checked += decoded;
-    printf("%s: %zu bytes (%.0f/frame), P_Skip %.1f%% of P macroblocks, %d frames decoded = recon\n",
-           what, bytes, (double)bytes / cf->frames, mbs ? 100.0 * (double)skipped_mbs / (double)mbs : 0.0,
-           decoded);
+    printf("%s: %zu bytes (%.0f/frame), P_Skip %.1f%% of P macroblocks, %ld static ones with "
+           "a moving skip MV, %d frames decoded = recon\n", what, bytes,
+           (double)bytes / cf->frames, mbs ? 100.0 * (double)skipped_mbs / (double)mbs : 0.0,
+           static_moved, decoded);
+    if (cf->source == SRC_CORNER && cf->skip_map)
+        CHECK_CMP(static_moved, >, 0);
     for (int k = 0; k < PENDING; k++)
         free(recon[k]);
     free(map);
@@ -235,6 +247,8 @@ int main(int argc, char **argv)
         { 200, 120, SRC_CONVERSATION, 0, 8, 30, ON, 1, 1, -1 },
         { 200, 120, SRC_CONVERSATION, 40, 30, 30, OFF, 1, 1, -1 },
         { 320, 240, SRC_CONVERSATION, 51, 20, 30, ON, 0, 3, -1 },
+        { 200, 120, SRC_CORNER, 26, 20, 30, ON, 1, 8, -1 },
+        { 200, 120, SRC_CORNER, 26, 20, 30, OFF, 0, 8, -1 },
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
         run(&configs[i]);
