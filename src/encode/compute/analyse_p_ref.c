@@ -235,26 +235,27 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     tk_mvpred_16x16(&nb, mvp);
     tk_mvpred_skip(&nb, mv_skip);
 
-    /* 1. static per the renderer: the co-located samples, with no search */
+    load_src(l, src, mb_x, mb_y, &m);
+    memset(out, 0, sizeof(*out));
+
+    /* 1. static per the renderer: MV (0, 0), no search and no intra trial */
     if (skip_map && skip_map[idx] == TK_SKIP_MAP_STATIC) {
         static const int zero[2] = { 0, 0 };
         predict(l, ref, mb_x, mb_y, zero, &m);
-        if (mv_skip[0] == 0 && mv_skip[1] == 0) {
+        if (code_residual(p->qp, &m, out) == 0 && mv_skip[0] == 0 && mv_skip[1] == 0) {
             set_skip(out, mo, mv_skip);
         } else {
-            /* P_Skip would move the block: say (0, 0) explicitly */
-            memset(out, 0, sizeof(*out));
+            /* a residual left over from the previous picture's coding, or a P_Skip MV that
+             * would move the block: say (0, 0) explicitly */
             out->type = TK_MB_P16x16;
             *mo = (TkMbMotion){ .ref_idx = 0, .mvd = { -mvp[0], -mvp[1] } };
         }
-        store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);
+        store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
         return;
     }
 
-    load_src(l, src, mb_x, mb_y, &m);
     /* 2. early skip: nothing left to code at the skip MV */
     predict(l, ref, mb_x, mb_y, mv_skip, &m);
-    memset(out, 0, sizeof(*out));
     if (code_residual(p->qp, &m, out) == 0) {
         set_skip(out, mo, mv_skip);
         store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);

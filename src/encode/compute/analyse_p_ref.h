@@ -7,9 +7,14 @@
  * them), with the reference picture read-only.
  *
  * Decision, in this order (lambda = tk_intra_lambda(qp), costs in SATD + lambda * bits):
- *   1. skip map: a macroblock the renderer marks TK_SKIP_MAP_STATIC is not searched. When
- *      the P_Skip MV (8.4.1.1) is (0, 0) it is P_Skip (the co-located reference samples);
- *      otherwise P_L0_16x16 with mv (0, 0) and no residual, which decodes to the same.
+ *   1. skip map: a macroblock the renderer marks TK_SKIP_MAP_STATIC is neither searched nor
+ *      tried as intra: its MV is (0, 0). When its residual against the co-located reference
+ *      samples quantises to nothing and the P_Skip MV (8.4.1.1) is (0, 0) too, it is
+ *      P_Skip; otherwise P_L0_16x16 with mv (0, 0) (mvd = -mvp), with whatever residual is
+ *      left. The residual matters where the previous picture was coded coarsely just before
+ *      the region stopped changing: freezing that picture as P_Skip would keep its error for
+ *      good (measured on the conversation at QP 26: 1.5 dB of PSNR Y for 3% of bytes);
+ *      coded once, the region is P_Skip from the next picture on.
  *   2. early skip: the residual at the P_Skip MV quantises (after decimation) to nothing ->
  *      P_Skip.
  *   3. motion search (me_ref.h) -> inter cost; intra analysis (analyse_ref.h) -> intra cost +
