@@ -43,8 +43,10 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
     config->fps_den = p->fps_den;
     config->bitrate_bps = p->bitrate_bps;
     config->level_idc = level;
+    config->max_num_ref_frames = 1;
+    /* p_frames is the C reference's alone so far: tk_encoder_ref_open() turns it on, so an
+     * encoder that shares this configuration but codes intra only stays all intra */
     tk_h264_gop_init(gop, p->keyint);
-    gop->p_frames = p->p_frames != 0;
     return 0;
 }
 
@@ -63,6 +65,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->params = *p;
     e->config = config;
     e->gop = gop;
+    e->gop.p_frames = p->p_frames != 0;
     e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
     e->out_words = tk_pack_out_words(&e->dims);
 

@@ -25,6 +25,8 @@ typedef struct TkH264Config {
     int fps_num, fps_den;
     int64_t bitrate_bps;  /* 0 when unknown (constant QP) */
     int level_idc;        /* from tk_h264_level() */
+    int max_num_ref_frames; /* SPS max_num_ref_frames and VUI max_dec_frame_buffering: 1,
+                               P pictures refer to the previous picture only */
 } TkH264Config;
 
 /*
@@ -44,6 +46,8 @@ typedef struct TkH264SliceHeader {
     int deblock;      /* 1: the deblocking filter is on */
     int p_slice;      /* 1: P slices (slice_type 5) predicting from the previous picture;
                          0: I slices (slice_type 7). Never 1 on an IDR. */
+    int num_ref_idx_l0_active; /* P slices: 0 = the PPS default (1, what talkie uses), else
+                                  the count num_ref_idx_active_override_flag sets */
 } TkH264SliceHeader;
 
 /* seq_parameter_set_rbsp(), rbsp_trailing_bits included. */
