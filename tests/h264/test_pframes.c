@@ -85,6 +85,7 @@ typedef struct Config {
 } Config;
 
 static long frames_checked;
+static long intra_in_p, inter_coded; /* over all runs: every macroblock kind was exercised */
 
 /* Encodes and decodes one configuration; returns the stream's bytes (0 on failure). */
 static size_t run(const Config *cf)
@@ -153,7 +154,10 @@ static size_t run(const Config *cf)
             CHECK_EQ(idr, want_idr);
             if (!idr)
                 for (int m = 0; m < l->mb_width * l->mb_height; m++) {
-                    skipped_mbs += e->coded[m].type == TK_MB_PSKIP;
+                    int t = e->coded[m].type;
+                    skipped_mbs += t == TK_MB_PSKIP;
+                    intra_in_p += t == TK_MB_I4x4 || t == TK_MB_I16x16;
+                    inter_coded += t == TK_MB_P16x16 && e->coded[m].cbp != 0;
                     mbs++;
                     /* static: MV (0, 0), no intra; P_L0_16x16 without residual where
                      * P_Skip would have moved it */
@@ -252,7 +256,10 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
         run(&configs[i]);
-    printf("%ld frames decoded equal to the reconstruction\n", frames_checked);
+    printf("%ld frames decoded equal to the reconstruction; %ld intra macroblocks in P "
+           "pictures, %ld P_L0_16x16 with residual\n", frames_checked, intra_in_p, inter_coded);
+    CHECK_CMP(intra_in_p, >, 0);
+    CHECK_CMP(inter_coded, >, 0);
     CHECK_CMP(frames_checked, >=, shortened ? 300 : 600);
     return tk_check_finish();
 }
