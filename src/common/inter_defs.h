@@ -8,10 +8,16 @@
 #ifndef TALKIE_COMMON_INTER_DEFS_H
 #define TALKIE_COMMON_INTER_DEFS_H
 
-/* Macroblock types of TkCodedMb.type beyond the intra ones (coded_mb.h):
- * P_L0_16x16 (mb_type 0 of Table 7-13) and P_Skip (no macroblock_layer, 7.3.4). */
-#define TK_MB_P16x16 2
+/* Macroblock types of TkCodedMb.type beyond the intra ones (coded_mb.h): a P macroblock
+ * predicted from list 0 with the partitions of TkMbMotion.part (P_L0_16x16, P_L0_L0_16x8,
+ * P_L0_L0_8x16: mb_type 0, 1, 2 of Table 7-13), and P_Skip (no macroblock_layer, 7.3.4). */
+#define TK_MB_PL0 2
 #define TK_MB_PSKIP 3
+
+/* TkMbMotion.part: the macroblock partitioning, also its mb_type in P slices (Table 7-13). */
+#define TK_PART_16x16 0
+#define TK_PART_16x8 1
+#define TK_PART_8x16 2
 
 /* TkMbMotion.ref_idx of an intra macroblock: "not predicted from list 0" (8.4.1.3.2). */
 #define TK_REF_NONE (-1)

@@ -172,7 +172,13 @@ static void test_interpolation(int width, int height, uint32_t seed, int trials)
 
 static TkMbMotion inter(int x, int y)
 {
-    return (TkMbMotion){ .ref_idx = 0, .mv = { x, y } };
+    return (TkMbMotion){ .ref_idx = 0, .part = TK_PART_16x16, .mv = { { x, y }, { x, y } } };
+}
+
+/* A macroblock of two partitions (16x8: upper, lower; 8x16: left, right). */
+static TkMbMotion halves(int part, int x0, int y0, int x1, int y1)
+{
+    return (TkMbMotion){ .ref_idx = 0, .part = part, .mv = { { x0, y0 }, { x1, y1 } } };
 }
 
 static const TkMbMotion INTRA = { .ref_idx = TK_REF_NONE };
@@ -193,6 +199,83 @@ static void expect(const TkMbMotion *m, int slice_rows, int mb_x, int mb_y, int 
 }
 
 #define EXPECT(m, rows, x, y, px, py, sx, sy) expect(m, rows, x, y, px, py, sx, sy, __LINE__)
+
+/* mvp of partition k of `part` at macroblock (mb_x, mb_y); m[cur] holds partition 0. */
+static void expect_part(const TkMbMotion *m, int mb_x, int mb_y, int part, int k, int px,
+                        int py, int line)
+{
+    TkMvNeighbours n;
+    int mvp[2];
+    tk_mv_neighbours_part(m, W, 8, mb_x, mb_y, part, k, &n);
+    tk_mvpred_part(&n, part, k, mvp);
+    if (mvp[0] != px || mvp[1] != py) {
+        fprintf(stderr, "line %d: mb (%d,%d) part %d/%d: mvp (%d,%d) want (%d,%d)\n", line,
+                mb_x, mb_y, part, k, mvp[0], mvp[1], px, py);
+        tk_check_failures++;
+    }
+}
+
+#define EXPECT_PART(m, x, y, part, k, px, py) expect_part(m, x, y, part, k, px, py, __LINE__)
+
+/*
+ * 16x8 and 8x16 (8.4.1.3 directional rules, 6.4.11.7 neighbours inside the macroblock), and
+ * neighbours that are themselves split: a neighbour's MV is that of the partition holding
+ * the neighbouring 4x4 block.
+ */
+static void test_mvpred_partitions(void)
+{
+    TkMbMotion m[3 * W];
+    for (int i = 0; i < 3 * W; i++)
+        m[i] = inter(0, 0);
+    /* row 0: 8x16 (left (1,2), right (3,4)), 16x8 (upper (5,6), lower (7,8)), intra, 16x16 */
+    m[0] = halves(TK_PART_8x16, 1, 2, 3, 4);
+    m[1] = halves(TK_PART_16x8, 5, 6, 7, 8);
+    m[2] = INTRA;
+    m[3] = inter(-9, -9);
+    /* row 1: (0,1) 16x16 (20, 0); the current macroblock is (1,1) */
+    m[4] = inter(20, 0);
+
+    /* (1,1) 16x16: A = (0,1) (20,0); B = (1,0)'s lower half (7,8); C = (2,0) intra:
+     * median of (20,0), (7,8), (0,0) = (7, 0) */
+    EXPECT(m, 8, 1, 1, 7, 0, 7, 0);
+    /* 16x8 upper: B has ref 0 -> B's MV (7,8) (the lower half of the macroblock above) */
+    EXPECT_PART(m, 1, 1, TK_PART_16x8, 0, 7, 8);
+    /* 16x8 lower: A = (0,1) has ref 0 -> (20, 0) */
+    m[5] = halves(TK_PART_16x8, 11, 12, 0, 0);
+    EXPECT_PART(m, 1, 1, TK_PART_16x8, 1, 20, 0);
+    /* 8x16 left: A ref 0 -> (20, 0) */
+    EXPECT_PART(m, 1, 1, TK_PART_8x16, 0, 20, 0);
+    /* 8x16 right: C = (16, -1) = macroblock (2,0), intra: not ref 0, so no directional
+     * prediction; A = the left partition (partition 0 in m[5]), B = (8,-1) in (1,0): the
+     * lower half (7,8), C intra (0,0), ref -1: A and B match -> median of (13,14), (7,8),
+     * (0,0) = (7, 8) */
+    m[5] = halves(TK_PART_8x16, 13, 14, 0, 0);
+    EXPECT_PART(m, 1, 1, TK_PART_8x16, 1, 7, 8);
+    /* 8x16 right at (2,1): C = (3,0) (-9,-9) ref 0 -> C's MV directly */
+    m[6] = halves(TK_PART_8x16, 2, 2, 0, 0);
+    EXPECT_PART(m, 2, 1, TK_PART_8x16, 1, -9, -9);
+    /* 8x16 right in the last column (3,1): C unavailable -> D = (8-1, -1) = (3,0) block
+     * (1, 3), 16x16 (-9,-9); A = left partition (4,4), B = (3,0) (-9,-9): median of (4,4),
+     * (-9,-9), (-9,-9) = (-9, -9) */
+    m[7] = halves(TK_PART_8x16, 4, 4, 0, 0);
+    EXPECT_PART(m, 3, 1, TK_PART_8x16, 1, -9, -9);
+    /* 16x8 lower at (0,1): A unavailable (picture edge), B = the upper partition, C
+     * unavailable (right of the macroblock, not decoded), D = (-1, 7): unavailable. Only B
+     * available: median of (0,0), B, (0,0) with B the only ref-0 one -> B's MV */
+    m[4] = halves(TK_PART_16x8, 6, -5, 0, 0);
+    EXPECT_PART(m, 0, 1, TK_PART_16x8, 1, 6, -5);
+    /* 16x8 upper at (0,1): B = (0,0) block (0,3), the left half of the 8x16 (1,2) */
+    EXPECT_PART(m, 0, 1, TK_PART_16x8, 0, 1, 2);
+    /* 16x8 upper at (0,0): nothing available -> (0, 0) */
+    EXPECT_PART(m, 0, 0, TK_PART_16x8, 0, 0, 0);
+    /* 16x8 lower at (1,0), first row: A = (0,0) block (3,2): the right half (3,4), ref 0 */
+    m[1] = halves(TK_PART_16x8, 5, 6, 0, 0);
+    EXPECT_PART(m, 1, 0, TK_PART_16x8, 1, 3, 4);
+    /* P_Skip of (1,1) with A = (0,1) 16x8 whose upper half is (0,0): zero MV -> (0, 0) */
+    m[4] = halves(TK_PART_16x8, 0, 0, 30, 30);
+    m[1] = halves(TK_PART_16x8, 5, 6, 7, 8);
+    EXPECT(m, 8, 1, 1, 0, 0, 0, 0);
+}
 
 static void test_mvpred(void)
 {
@@ -260,5 +343,6 @@ int main(void)
     test_interpolation(40, 24, 7, 2000);  /* aligned to 48x32: clamps to the coded size */
     test_interpolation(320, 240, 3, 300);
     test_mvpred();
+    test_mvpred_partitions();
     return tk_check_finish();
 }

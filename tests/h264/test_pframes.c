@@ -85,7 +85,8 @@ typedef struct Config {
 } Config;
 
 static long frames_checked;
-static long intra_in_p, inter_coded; /* over all runs: every macroblock kind was exercised */
+/* over all runs: every macroblock kind was exercised */
+static long intra_in_p, inter_coded, halves[3];
 
 /* Encodes and decodes one configuration; returns the stream's bytes (0 on failure). */
 static size_t run(const Config *cf)
@@ -157,15 +158,18 @@ static size_t run(const Config *cf)
                     int t = e->coded[m].type;
                     skipped_mbs += t == TK_MB_PSKIP;
                     intra_in_p += t == TK_MB_I4x4 || t == TK_MB_I16x16;
-                    inter_coded += t == TK_MB_P16x16 && e->coded[m].cbp != 0;
+                    inter_coded += t == TK_MB_PL0 && e->coded[m].cbp != 0;
+                    if (t == TK_MB_PL0)
+                        halves[e->motion[m].part]++;
                     mbs++;
                     /* static: MV (0, 0), no intra; P_L0_16x16 without residual where
                      * P_Skip would have moved it */
                     if (in.skip_map && map[m] == TK_SKIP_MAP_STATIC) {
-                        int explicit_zero = e->coded[m].type == TK_MB_P16x16;
+                        int explicit_zero = e->coded[m].type == TK_MB_PL0;
                         CHECK(explicit_zero || e->coded[m].type == TK_MB_PSKIP);
-                        CHECK_EQ(e->motion[m].mv[0], 0);
-                        CHECK_EQ(e->motion[m].mv[1], 0);
+                        CHECK_EQ(e->motion[m].part, TK_PART_16x16);
+                        CHECK_EQ(e->motion[m].mv[0][0], 0);
+                        CHECK_EQ(e->motion[m].mv[0][1], 0);
                         static_moved += explicit_zero && e->coded[m].cbp == 0;
                     }
                 }
@@ -257,9 +261,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
         run(&configs[i]);
     printf("%ld frames decoded equal to the reconstruction; %ld intra macroblocks in P "
-           "pictures, %ld P_L0_16x16 with residual\n", frames_checked, intra_in_p, inter_coded);
+           "pictures, %ld P_L0 with residual; P_L0 16x16 / 16x8 / 8x16: %ld / %ld / %ld\n",
+           frames_checked, intra_in_p, inter_coded, halves[0], halves[1], halves[2]);
     CHECK_CMP(intra_in_p, >, 0);
     CHECK_CMP(inter_coded, >, 0);
+    CHECK_CMP(halves[TK_PART_16x8], >, 0);
+    CHECK_CMP(halves[TK_PART_8x16], >, 0);
     CHECK_CMP(frames_checked, >=, shortened ? 300 : 600);
     return tk_check_finish();
 }

@@ -46,12 +46,35 @@ static void load_src(const TkFrameLayout *l, const uint8_t *src, int mb_x, int m
                                              (size_t)(mb_x * 16 + 2 * x + c)];
 }
 
-static void predict(const TkFrameLayout *l, const uint8_t *ref, int mb_x, int mb_y,
-                    const int mv[2], TkInterMb *m)
+/* The prediction of a macroblock with partitioning `part` and one MV per partition
+ * (8.4.2.2 per partition; mv[1] is unused for 16x16). */
+static void predict(const TkFrameLayout *l, const uint8_t *ref, int mb_x, int mb_y, int part,
+                    const int32_t mv[2][2], TkInterMb *m)
 {
-    tk_inter_pred_luma(ref, l, mb_x * 16, mb_y * 16, 16, 16, mv[0], mv[1], m->pred_y);
-    tk_inter_pred_chroma(ref, l, mb_x * 8, mb_y * 8, 8, 8, mv[0], mv[1], m->pred_c[0],
-                         m->pred_c[1]);
+    int n = part == TK_PART_16x16 ? 1 : 2;
+    int w = part == TK_PART_8x16 ? 8 : 16, h = part == TK_PART_16x8 ? 8 : 16;
+    for (int k = 0; k < n; k++) {
+        int x = part == TK_PART_8x16 ? 8 * k : 0, y = part == TK_PART_16x8 ? 8 * k : 0;
+        int py[256], pcb[64], pcr[64];
+        tk_inter_pred_luma(ref, l, mb_x * 16 + x, mb_y * 16 + y, w, h, mv[k][0], mv[k][1], py);
+        tk_inter_pred_chroma(ref, l, mb_x * 8 + x / 2, mb_y * 8 + y / 2, w / 2, h / 2, mv[k][0],
+                             mv[k][1], pcb, pcr);
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++)
+                m->pred_y[(y + i) * 16 + x + j] = py[i * w + j];
+        for (int i = 0; i < h / 2; i++)
+            for (int j = 0; j < w / 2; j++) {
+                m->pred_c[0][(y / 2 + i) * 8 + x / 2 + j] = pcb[i * (w / 2) + j];
+                m->pred_c[1][(y / 2 + i) * 8 + x / 2 + j] = pcr[i * (w / 2) + j];
+            }
+    }
+}
+
+static void predict16(const TkFrameLayout *l, const uint8_t *ref, int mb_x, int mb_y,
+                      const int mv[2], TkInterMb *m)
+{
+    const int32_t mvs[2][2] = { { mv[0], mv[1] }, { mv[0], mv[1] } };
+    predict(l, ref, mb_x, mb_y, TK_PART_16x16, mvs, m);
 }
 
 /* x264's decimation score of one 4x4 block's levels (scan order, n coefficients from
@@ -217,7 +240,41 @@ static void set_skip(TkCodedMb *out, TkMbMotion *mo, const int mv_skip[2])
 {
     memset(out, 0, sizeof(*out));
     out->type = TK_MB_PSKIP;
-    *mo = (TkMbMotion){ .ref_idx = 0, .mv = { mv_skip[0], mv_skip[1] } };
+    *mo = (TkMbMotion){ .ref_idx = 0, .part = TK_PART_16x16,
+                        .mv = { { mv_skip[0], mv_skip[1] }, { mv_skip[0], mv_skip[1] } } };
+}
+
+/*
+ * Searches the two halves of `part` (16x8 or 8x16) in order, partition 1 predicted with
+ * partition 0's MV in place (8.4.1.3); leaves the result in *mo and returns the cost, with
+ * the bits mb_type 1 or 2 spends over mb_type 0 (ue(v): 3 against 1).
+ */
+static int search_halves(const TkInterParams *p, const uint8_t *ref, const TkMeBlock *mb16,
+                         TkMbMotion *motion, int idx, int part, const int hint[2], int lambda,
+                         TkMbMotion *mo)
+{
+    const TkFrameLayout *l = &p->layout;
+    int cost = 2 * lambda;
+    *mo = (TkMbMotion){ .ref_idx = 0, .part = part };
+    for (int k = 0; k < 2; k++) {
+        TkMeBlock b = *mb16;
+        b.x = part == TK_PART_8x16 ? 8 * k : 0;
+        b.y = part == TK_PART_16x8 ? 8 * k : 0;
+        b.w = part == TK_PART_8x16 ? 8 : 16;
+        b.h = part == TK_PART_16x8 ? 8 : 16;
+        TkMvNeighbours nb;
+        int mvp[2], mv[2];
+        motion[idx] = *mo; /* partition 0, decided, is a neighbour of partition 1 */
+        tk_mv_neighbours_part(motion, l->mb_width, p->slice_mb_rows, b.mb_x, b.mb_y, part, k,
+                              &nb);
+        tk_mvpred_part(&nb, part, k, mvp);
+        cost += tk_me_search_ref(ref, l, &b, mvp, hint, lambda, mv);
+        mo->mv[k][0] = mv[0];
+        mo->mv[k][1] = mv[1];
+        mo->mvd[k][0] = mv[0] - mvp[0];
+        mo->mvd[k][1] = mv[1] - mvp[1];
+    }
+    return cost;
 }
 
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
@@ -241,48 +298,63 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     /* 1. static per the renderer: MV (0, 0), no search and no intra trial */
     if (skip_map && skip_map[idx] == TK_SKIP_MAP_STATIC) {
         static const int zero[2] = { 0, 0 };
-        predict(l, ref, mb_x, mb_y, zero, &m);
+        predict16(l, ref, mb_x, mb_y, zero, &m);
         if (code_residual(p->qp, &m, out) == 0 && mv_skip[0] == 0 && mv_skip[1] == 0) {
             set_skip(out, mo, mv_skip);
         } else {
             /* a residual left over from the previous picture's coding, or a P_Skip MV that
              * would move the block: say (0, 0) explicitly */
-            out->type = TK_MB_P16x16;
-            *mo = (TkMbMotion){ .ref_idx = 0, .mvd = { -mvp[0], -mvp[1] } };
+            out->type = TK_MB_PL0;
+            *mo = (TkMbMotion){ .ref_idx = 0, .part = TK_PART_16x16,
+                                .mvd = { { -mvp[0], -mvp[1] }, { -mvp[0], -mvp[1] } } };
         }
         store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
         return;
     }
 
     /* 2. early skip: nothing left to code at the skip MV */
-    predict(l, ref, mb_x, mb_y, mv_skip, &m);
+    predict16(l, ref, mb_x, mb_y, mv_skip, &m);
     if (code_residual(p->qp, &m, out) == 0) {
         set_skip(out, mo, mv_skip);
         store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);
         return;
     }
 
-    /* 3. inter against intra */
+    /* 3. inter (16x16, then the halves starting from its MV) against intra */
     int lambda = tk_intra_lambda(p->qp), mv[2];
-    int inter_cost = tk_me_search_ref(ref, l, m.src_y, mb_x, mb_y, mvp, lambda, mv);
+    TkMeBlock b16 = { .src_y = m.src_y, .mb_x = mb_x, .mb_y = mb_y, .w = 16, .h = 16 };
+    int inter_cost = tk_me_search_ref(ref, l, &b16, mvp, NULL, lambda, mv);
+    TkMbMotion best = { .ref_idx = 0, .part = TK_PART_16x16,
+                        .mv = { { mv[0], mv[1] }, { mv[0], mv[1] } },
+                        .mvd = { { mv[0] - mvp[0], mv[1] - mvp[1] },
+                                 { mv[0] - mvp[0], mv[1] - mvp[1] } } };
+    for (int part = TK_PART_16x8; part <= TK_PART_8x16; part++) {
+        TkMbMotion halves;
+        int c = search_halves(p, ref, &b16, motion, idx, part, mv, lambda, &halves);
+        if (c < inter_cost) {
+            inter_cost = c;
+            best = halves;
+        }
+    }
+    *mo = best;
     TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows };
     int intra_cost = tk_intra_analyse_mb_ref(&ip, src, recon, coded, mb_x, mb_y) +
                      lambda * TK_P_INTRA_EXTRA_BITS;
     if (intra_cost < inter_cost) {
-        *mo = (TkMbMotion){ .ref_idx = TK_REF_NONE };
+        *mo = (TkMbMotion){ .ref_idx = TK_REF_NONE, .part = TK_PART_16x16 };
         return; /* coded[] and recon hold the intra macroblock */
     }
 
-    /* 4. P_L0_16x16 */
-    predict(l, ref, mb_x, mb_y, mv, &m);
+    /* 4. P_L0 with its partitions; a 16x16 one with nothing to code at the P_Skip MV is
+     * P_Skip */
+    predict(l, ref, mb_x, mb_y, best.part, (const int32_t(*)[2])best.mv, &m);
     memset(out, 0, sizeof(*out));
-    if (code_residual(p->qp, &m, out) == 0 && mv[0] == mv_skip[0] && mv[1] == mv_skip[1]) {
+    int cbp = code_residual(p->qp, &m, out);
+    if (cbp == 0 && best.part == TK_PART_16x16 && best.mv[0][0] == mv_skip[0] &&
+        best.mv[0][1] == mv_skip[1])
         set_skip(out, mo, mv_skip);
-    } else {
-        out->type = TK_MB_P16x16;
-        *mo = (TkMbMotion){ .ref_idx = 0, .mv = { mv[0], mv[1] },
-                            .mvd = { mv[0] - mvp[0], mv[1] - mvp[1] } };
-    }
+    else
+        out->type = TK_MB_PL0;
     store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
 }
 

@@ -176,7 +176,7 @@ static int check_total(int res, int stored)
 }
 
 /*
- * macroblock_layer() 7.3.5 of an intra or (p_slice) P_L0_16x16 macroblock. In P slices the
+ * macroblock_layer() 7.3.5 of an intra or (p_slice) P_L0 macroblock (16x16, 16x8, 8x16). In P slices the
  * intra mb_type values are 5 higher (Table 7-13 before 7-11). `motion` is the macroblock's
  * motion (P_L0_16x16 only).
  */
@@ -184,7 +184,7 @@ static int put_mb(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion
                   const TkCodedMb *left, const TkCodedMb *top, int p_slice)
 {
     int cbp_luma = mb->cbp & 15, cbp_chroma = mb->cbp >> 4;
-    int i16 = mb->type == TK_MB_I16x16, inter = mb->type == TK_MB_P16x16;
+    int i16 = mb->type == TK_MB_I16x16, inter = mb->type == TK_MB_PL0;
     int intra_base = p_slice ? 5 : 0;
     if ((mb->type != TK_MB_I4x4 && !i16 && !(inter && p_slice && motion)) || mb->cbp < 0 ||
         cbp_chroma > 2 || (i16 && cbp_luma != 0 && cbp_luma != 15) ||
@@ -193,7 +193,10 @@ static int put_mb(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion
 
     /* macroblock_layer() 7.3.5 */
     if (inter) {
-        tk_bw_put_ue(bw, 0);        /* mb_type P_L0_16x16 (Table 7-13) */
+        if (motion->part < TK_PART_16x16 || motion->part > TK_PART_8x16)
+            return TALKIE_ERR(EINVAL);
+        /* mb_type (Table 7-13): 0 P_L0_16x16, 1 P_L0_L0_16x8, 2 P_L0_L0_8x16 */
+        tk_bw_put_ue(bw, (uint32_t)motion->part);
     } else if (i16) {
         if (mb->i16_mode < 0 || mb->i16_mode > 3)
             return TALKIE_ERR(EINVAL);
@@ -206,8 +209,10 @@ static int put_mb(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion
     /* mb_pred() 7.3.5.1 */
     if (inter) {
         /* num_ref_idx_l0_active_minus1 0: no ref_idx_l0 */
-        tk_bw_put_se(bw, motion->mvd[0]);            /* mvd_l0[0][0][0] */
-        tk_bw_put_se(bw, motion->mvd[1]);            /* mvd_l0[0][0][1] */
+        for (int k = 0; k < (motion->part == TK_PART_16x16 ? 1 : 2); k++) {
+            tk_bw_put_se(bw, motion->mvd[k][0]);     /* mvd_l0[mbPartIdx][0][0] */
+            tk_bw_put_se(bw, motion->mvd[k][1]);     /* mvd_l0[mbPartIdx][0][1] */
+        }
     } else {
         if (!i16) {
             for (int i = 0; i < 16; i++) {

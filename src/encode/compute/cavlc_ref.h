@@ -1,7 +1,8 @@
 /*
  * CAVLC, the C reference of shaders/cavlc.comp: macroblock_layer() (7.3.5) of I slices with
  * residual_block_cavlc() (7.3.5.3.2, 9.2) for every block type, and of P slices
- * (mb_skip_run, P_L0_16x16 with mvd_l0 and the inter coded_block_pattern mapping, intra
+ * (mb_skip_run, P_L0 16x16 / 16x8 / 8x16 with mvd_l0 and the inter coded_block_pattern
+ * mapping, intra
  * macroblocks with mb_type + 5).
  *
  * Each macroblock's bits go to its own scratch area (TK_MB_SCRATCH_WORDS words, MSB-first)
@@ -42,8 +43,8 @@ int tk_cavlc_mb_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkCodedMb *left,
                     const TkCodedMb *top);
 
 /*
- * One macroblock of a P slice: mb_skip_run (7.3.4) then macroblock_layer() for P_L0_16x16
- * (motion->mvd) and intra macroblocks. skip_run is the number of P_Skip macroblocks just
+ * One macroblock of a P slice: mb_skip_run (7.3.4) then macroblock_layer() for P_L0
+ * (mb_type motion->part, motion->mvd per partition) and intra macroblocks. skip_run is the number of P_Skip macroblocks just
  * before this one in its slice; a P_Skip macroblock writes nothing unless it is the last of
  * its slice (`last`), where it writes the run that ends the slice. Every macroblock thus
  * writes its own bits, as the GPU kernel will (skip_run is a per-slice prefix count).

@@ -117,11 +117,12 @@ static int blk_idx(int bx, int by)
 
 /*
  * bS between block (pbx, pby) of macroblock p and (qbx, qby) of macroblock q (8.7.2.1, frame
- * macroblocks, no SP/SI, one reference picture, one MV per macroblock):
+ * macroblocks, no SP/SI, one reference picture, one MV per partition):
  *   4  an edge between macroblocks with an intra one on either side
  *   3  an inner edge of an intra macroblock
  *   2  either 4x4 block has non-zero transform coefficient levels
- *   1  different reference pictures, or MVs apart by >= 4 quarter samples in x or y
+ *   1  different reference pictures, or MVs (of the partitions holding the two blocks) apart
+ *      by >= 4 quarter samples in x or y
  *   0  otherwise (no filtering)
  * Without per-macroblock data (coded NULL) every macroblock is intra.
  */
@@ -132,9 +133,13 @@ static int strength(const TkCodedMb *coded, const TkMbMotion *motion, int p, int
         return mb_edge ? 4 : 3;
     if (coded[p].total_coeff[pblk] != 0 || coded[q].total_coeff[qblk] != 0)
         return 2;
+    /* the MV of the partition holding each 4x4 block (luma4x4BlkIdx -> column, row) */
     const TkMbMotion *mp = &motion[p], *mq = &motion[q];
-    if (mp->ref_idx != mq->ref_idx || abs(mp->mv[0] - mq->mv[0]) >= 4 ||
-        abs(mp->mv[1] - mq->mv[1]) >= 4)
+    const int32_t *mvp = mp->mv[tk_mb_part_at(mp->part, (pblk >> 2 & 1) * 2 + (pblk & 1),
+                                              (pblk >> 3) * 2 + (pblk >> 1 & 1))];
+    const int32_t *mvq = mq->mv[tk_mb_part_at(mq->part, (qblk >> 2 & 1) * 2 + (qblk & 1),
+                                              (qblk >> 3) * 2 + (qblk >> 1 & 1))];
+    if (mp->ref_idx != mq->ref_idx || abs(mvp[0] - mvq[0]) >= 4 || abs(mvp[1] - mvq[1]) >= 4)
         return 1;
     return 0;
 }

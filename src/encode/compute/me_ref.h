@@ -1,9 +1,11 @@
 /*
- * Reference motion estimation for P macroblocks (a decision, not normative): finds the
- * 16x16 luma MV into the reference picture that minimises
+ * Reference motion estimation for P macroblocks (a decision, not normative): finds the luma
+ * MV of a partition (TkMeBlock: the whole macroblock, or a 16x8 / 8x16 half) into the
+ * reference picture that minimises
  *     cost = distortion + lambda * (bits of mvd_l0 = mv - mvp, se(v) per component)
  * in three stages, each starting from the best so far:
- *   1. integer samples: the start candidates mvp (rounded to a whole sample) and (0, 0),
+ *   1. integer samples: the start candidates mvp (rounded to a whole sample), (0, 0) and an
+ *      optional hint (the 16x16 result when a half is searched),
  *      then up to TK_ME_STEPS small-diamond steps (4 neighbours one sample away, move to the
  *      cheapest while it improves), each component within +-TK_ME_RANGE samples of the
  *      start; distortion = SAD;
@@ -22,16 +24,24 @@
 /* Bits of se(v) for v (9.1.1): the length of the Exp-Golomb code of its codeNum. */
 int tk_se_bits(int v);
 
+/* The partition searched: the macroblock (mb_x, mb_y), whose source luma is src_y[256]
+ * (raster), and the w x h block at (x, y) inside it. */
+typedef struct TkMeBlock {
+    const int *src_y;
+    int mb_x, mb_y;
+    int x, y, w, h;
+} TkMeBlock;
+
 /*
- * Searches the MV of the macroblock (mb_x, mb_y), whose source luma is src_y[256] (raster),
- * in `ref` (NV12, layout l). Writes it to mv[2] (quarter samples) and returns its cost
+ * Searches the MV of block b in `ref` (NV12, layout l) with predictor mvp; hint is an extra
+ * start or NULL. Writes it to mv[2] (quarter samples) and returns its cost
  * (SATD + lambda * mvd bits).
  */
-int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const int src_y[256], int mb_x,
-                     int mb_y, const int mvp[2], int lambda, int mv[2]);
+int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
+                     const int mvp[2], const int *hint, int lambda, int mv[2]);
 
-/* SATD of the 16x16 luma prediction at mv against src_y, plus lambda * bits(mv - mvp). */
-int tk_me_cost_ref(const uint8_t *ref, const TkFrameLayout *l, const int src_y[256], int mb_x,
-                   int mb_y, const int mvp[2], int lambda, const int mv[2]);
+/* SATD of block b's luma prediction at mv, plus lambda * bits(mv - mvp). */
+int tk_me_cost_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
+                   const int mvp[2], int lambda, const int mv[2]);
 
 #endif

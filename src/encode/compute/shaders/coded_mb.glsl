@@ -33,8 +33,9 @@ struct TkCodedMb {
 /* TkMbMotion (coded_mb.h): one macroblock's motion in P pictures, its own buffer. */
 struct TkMbMotion {
     int ref_idx;                 /* 0, or TK_REF_NONE (intra) */
-    int mv[2];                   /* mvL0, quarter samples */
-    int mvd[2];                  /* mvd_l0 as coded */
+    int part;                    /* TK_PART_16x16, _16x8, _8x16 */
+    int mv[2][2];                /* mvL0 per partition, quarter samples */
+    int mvd[2][2];               /* mvd_l0 per partition as coded */
 };
 
 #endif
