@@ -5,6 +5,9 @@
  * GPU renderer equals byte for byte).
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
+ *                          [--deblock auto|on|off]
+ *
+ * (auto: the intra stream filters from QP 32 up, the P streams always, as encoder_ref.h says)
  *
  * Every stream is decoded by libavcodec; PSNR is of the decoded luma against the source.
  */
@@ -141,10 +144,10 @@ static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
 
 /* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map. */
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
-                   int slice_rows, int mode, Stream *s)
+                   int slice_rows, int deblock, int mode, Stream *s)
 {
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
-                             .slice_mb_rows = slice_rows, .deblock = TK_DEBLOCK_AUTO,
+                             .slice_mb_rows = slice_rows, .deblock = deblock,
                              .p_frames = mode > 0 };
     TkEncoderRef *e = NULL;
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
@@ -208,11 +211,15 @@ static int run_x264(const TkFrameLayout *l, uint8_t **frames, int n, int qp, con
 int main(int argc, char **argv)
 {
     int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
+    int deblock = TK_DEBLOCK_AUTO;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--frames"))
             n = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--qp"))
             qp = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--deblock"))
+            deblock = !strcmp(argv[i + 1], "off") ? TK_DEBLOCK_OFF
+                      : !strcmp(argv[i + 1], "on") ? TK_DEBLOCK_ON : TK_DEBLOCK_AUTO;
         else if (!strcmp(argv[i], "--slice-rows"))
             slice_rows = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--keyint"))
@@ -220,7 +227,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--size") && sscanf(argv[i + 1], "%dx%d", &w, &h) == 2)
             ;
         else {
-            fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]\n",
+            fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R] "
+                    "[--deblock auto|on|off]\n",
                     argv[0]);
             return 2;
         }
@@ -241,8 +249,9 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("conversation %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d macroblock "
-           "rows (x264: gop 60, tune zerolatency, baseline, 1 thread, one slice)\n\n", w, h, n,
-           qp, keyint, slice_rows);
+           "rows, deblocking %s (x264: gop 60, tune zerolatency, baseline, 1 thread, one "
+           "slice)\n\n", w, h, n, qp, keyint, slice_rows,
+           deblock == TK_DEBLOCK_OFF ? "off" : deblock == TK_DEBLOCK_ON ? "on" : "auto");
     printf("| %-34s | %9s | %7s | %5s | %6s | %7s |\n", "encoder", "bytes", "B/frame", "PSNR Y",
            "ms/fr", "vs intra");
     printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------",
@@ -255,7 +264,7 @@ int main(int argc, char **argv)
         if ((err = stream_open(&s)) < 0)
             break;
         if (k < 3)
-            err = run_ref(&l, frames, n, qp, keyint, slice_rows, k, &s);
+            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, &s);
         else
             err = run_x264(&l, frames, n, qp, k == 3 ? "ultrafast" : "veryfast", &s);
         if (err >= 0 && s.next != n)

@@ -90,6 +90,13 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     return 0;
 }
 
+static void swap_pictures(TkEncoderRef *e)
+{
+    uint8_t *t = e->ref;
+    e->ref = e->recon;
+    e->recon = t;
+}
+
 int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t **au,
                           size_t *au_size, int *idr)
 {
@@ -119,10 +126,9 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
 
     int res;
     if (pic.p_slice) {
-        /* the previous picture, as the decoder holds it, becomes the reference */
-        uint8_t *t = e->ref;
-        e->ref = e->recon;
-        e->recon = t;
+        /* the previous picture, as the decoder holds it, becomes the reference (and goes
+         * back to recon if this picture fails, so the next one predicts from it again) */
+        swap_pictures(e);
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, in->skip_map, e->recon, e->coded,
                                    e->motion);
@@ -135,10 +141,10 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
                                  e->scratch, e->counts);
     }
     if (res < 0)
-        return res;
+        goto fail;
 
     if ((res = tk_pack_slice_headers(&e->config, &pic, &e->dims, e->hdr)) < 0)
-        return res;
+        goto fail;
     tk_pack_offsets_ref(&e->dims, e->counts, e->hdr, e->mb_offset, e->slice_table);
     memset(e->out, 0, e->out_words * sizeof(uint32_t));
     tk_pack_write_ref(&e->dims, e->counts, e->scratch, e->hdr, e->mb_offset, e->slice_table,
@@ -149,19 +155,23 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
 
     /* The analysis predicted from the unfiltered samples; what the decoder shows (and
      * what a later P frame refers to) is the filtered picture. */
+    res = tk_h264_au_write_pic(&e->config, &pic, e->params.aud, e->rbsp, e->out_words * 4,
+                               e->slice_table, (int)e->dims.n_slices, au, au_size);
+    if (res < 0)
+        goto fail;
     if (pic.deblock) {
         if (pic.p_slice)
             tk_deblock_frame_mbs_ref(l, qp, e->coded, e->motion, e->recon);
         else
             tk_deblock_frame_ref(l, qp, e->recon);
     }
-    res = tk_h264_au_write_pic(&e->config, &pic, e->params.aud, e->rbsp, e->out_words * 4,
-                               e->slice_table, (int)e->dims.n_slices, au, au_size);
-    if (res < 0)
-        return res;
     e->gop = gop; /* the picture is coded: the sequence moves on */
     *idr = pic.idr;
     return 0;
+fail:
+    if (pic.p_slice)
+        swap_pictures(e);
+    return res;
 }
 
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e)
