@@ -23,6 +23,21 @@
  *      rounding, coefficient decimation (x264's scores, TK_DECIMATE_*); a P_L0_16x16 with no
  *      coefficients and the P_Skip MV becomes P_Skip.
  */
+/*
+ * For the GPU port, per picture:
+ *   inputs   src (NV12), ref (NV12, the previous picture after deblocking: read-only, so
+ *            its clamped reads need no synchronisation), skip map (a byte per macroblock;
+ *            on the GPU one uint per macroblock or 4 per word);
+ *   outputs  recon (unfiltered), coded (TkCodedMb[n]), motion (TkMbMotion[n]);
+ *   order    a macroblock needs its left, top-left, top and top-right neighbours finished
+ *            (intra prediction and MV prediction A/B/C/D), the wavefront intra analysis
+ *            already runs in; within a slice row everything else (search, transform,
+ *            decision) is independent per macroblock;
+ *   then     CAVLC (cavlc_ref.h tk_cavlc_mb_p_ref: each macroblock needs the count of
+ *            P_Skip macroblocks just before it in its slice, a per-slice prefix count),
+ *            packing as for I pictures, and deblocking from coded + motion
+ *            (deblock_ref.h tk_deblock_frame_mbs_ref) into the next picture's ref.
+ */
 #ifndef TALKIE_ENCODE_COMPUTE_ANALYSE_P_REF_H
 #define TALKIE_ENCODE_COMPUTE_ANALYSE_P_REF_H
 
