@@ -27,6 +27,8 @@
  * start it came from. */
 #define TK_ME_RANGE 16
 #define TK_ME_STEPS 16
+/* Extra integer-search starts a caller may give (me_ref.h TkMeStarts). */
+#define TK_ME_MAX_STARTS 4
 
 /* Every MV talkie codes has |component| <= TK_MV_MAX quarter samples (63.75 samples, under
  * the smallest vertical range of Table A-1, [-64, 63.75] at level 1.0). */

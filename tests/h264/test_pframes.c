@@ -123,7 +123,7 @@ static size_t run(const Config *cf)
     for (int k = 0; k < PENDING; k++)
         recon[k] = malloc(l->size);
     size_t bytes = 0;
-    long skipped_mbs = 0, mbs = 0, static_moved = 0;
+    long skipped_mbs = 0, mbs = 0, static_moved = 0, intra_mbs = 0;
     int decoded = 0, ok = e && img[0] && img[1] && map && recon[PENDING - 1];
     for (int k = 0; k < PENDING - 1; k++)
         ok = ok && recon[k];
@@ -157,7 +157,7 @@ static size_t run(const Config *cf)
                 for (int m = 0; m < l->mb_width * l->mb_height; m++) {
                     int t = e->coded[m].type;
                     skipped_mbs += t == TK_MB_PSKIP;
-                    intra_in_p += t == TK_MB_I4x4 || t == TK_MB_I16x16;
+                    intra_mbs += t == TK_MB_I4x4 || t == TK_MB_I16x16;
                     inter_coded += t == TK_MB_PL0 && e->coded[m].cbp != 0;
                     if (t == TK_MB_PL0)
                         halves[e->motion[m].part]++;
@@ -212,10 +212,11 @@ static size_t run(const Config *cf)
     if (ok)
         CHECK_EQ(decoded, cf->frames);
     frames_checked += decoded;
-    printf("%s: %zu bytes (%.0f/frame), P_Skip %.1f%% of P macroblocks, %ld static ones with "
-           "a moving skip MV, %d frames decoded = recon\n", what, bytes,
+    intra_in_p += intra_mbs;
+    printf("%s: %zu bytes (%.0f/frame); of P macroblocks %.1f%% P_Skip, %.1f%% intra; %ld "
+           "static ones with a moving skip MV; %d frames decoded = recon\n", what, bytes,
            (double)bytes / cf->frames, mbs ? 100.0 * (double)skipped_mbs / (double)mbs : 0.0,
-           static_moved, decoded);
+           mbs ? 100.0 * (double)intra_mbs / (double)mbs : 0.0, static_moved, decoded);
     if (cf->source == SRC_CORNER && cf->skip_map)
         CHECK_CMP(static_moved, >, 0);
     for (int k = 0; k < PENDING; k++)

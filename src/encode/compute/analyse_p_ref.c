@@ -250,8 +250,8 @@ static void set_skip(TkCodedMb *out, TkMbMotion *mo, const int mv_skip[2])
  * the bits mb_type 1 or 2 spends over mb_type 0 (ue(v): 3 against 1).
  */
 static int search_halves(const TkInterParams *p, const uint8_t *ref, const TkMeBlock *mb16,
-                         TkMbMotion *motion, int idx, int part, const int hint[2], int lambda,
-                         TkMbMotion *mo)
+                         TkMbMotion *motion, int idx, int part, const TkMeStarts *starts,
+                         int lambda, TkMbMotion *mo)
 {
     const TkFrameLayout *l = &p->layout;
     int cost = 2 * lambda;
@@ -268,7 +268,7 @@ static int search_halves(const TkInterParams *p, const uint8_t *ref, const TkMeB
         tk_mv_neighbours_part(motion, l->mb_width, p->slice_mb_rows, b.mb_x, b.mb_y, part, k,
                               &nb);
         tk_mvpred_part(&nb, part, k, mvp);
-        cost += tk_me_search_ref(ref, l, &b, mvp, hint, lambda, mv);
+        cost += tk_me_search_ref(ref, l, &b, mvp, starts, lambda, mv);
         mo->mv[k][0] = mv[0];
         mo->mv[k][1] = mv[1];
         mo->mvd[k][0] = mv[0] - mvp[0];
@@ -320,17 +320,32 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
         return;
     }
 
-    /* 3. inter (16x16, then the halves starting from its MV) against intra */
+    /* 3. inter (16x16, then the halves also starting from its MV) against intra */
     int lambda = tk_intra_lambda(p->qp), mv[2];
     TkMeBlock b16 = { .src_y = m.src_y, .mb_x = mb_x, .mb_y = mb_y, .w = 16, .h = 16 };
-    int inter_cost = tk_me_search_ref(ref, l, &b16, mvp, NULL, lambda, mv);
+    TkMeStarts starts = { 0 };
+    /* temporal: this macroblock's MV in the previous picture (the entry is overwritten only
+     * below); spatial: the macroblock above, also across a slice edge (a search start is
+     * the encoder's choice, unlike the predictor) */
+    if (mo->ref_idx == 0) {
+        starts.mv[starts.n][0] = mo->mv[0][0];
+        starts.mv[starts.n++][1] = mo->mv[0][1];
+    }
+    if (mb_y > 0 && motion[idx - l->mb_width].ref_idx == 0) {
+        const TkMbMotion *up = &motion[idx - l->mb_width];
+        starts.mv[starts.n][0] = up->mv[1][0];
+        starts.mv[starts.n++][1] = up->mv[1][1];
+    }
+    int inter_cost = tk_me_search_ref(ref, l, &b16, mvp, &starts, lambda, mv);
+    starts.mv[starts.n][0] = mv[0];
+    starts.mv[starts.n++][1] = mv[1];
     TkMbMotion best = { .ref_idx = 0, .part = TK_PART_16x16,
                         .mv = { { mv[0], mv[1] }, { mv[0], mv[1] } },
                         .mvd = { { mv[0] - mvp[0], mv[1] - mvp[1] },
                                  { mv[0] - mvp[0], mv[1] - mvp[1] } } };
     for (int part = TK_PART_16x8; part <= TK_PART_8x16; part++) {
         TkMbMotion halves;
-        int c = search_halves(p, ref, &b16, motion, idx, part, mv, lambda, &halves);
+        int c = search_halves(p, ref, &b16, motion, idx, part, &starts, lambda, &halves);
         if (c < inter_cost) {
             inter_cost = c;
             best = halves;

@@ -29,7 +29,8 @@
  *            its clamped reads need no synchronisation), skip map (a byte per macroblock;
  *            on the GPU one uint per macroblock or 4 per word);
  *   outputs  recon (unfiltered), coded (TkCodedMb[n]), motion (TkMbMotion[n]);
- *   order    a macroblock needs its left, top-left, top and top-right neighbours finished
+ *   order    a macroblock reads its own motion entry (the previous picture's) before
+ *            writing it; it needs its left, top-left, top and top-right neighbours finished
  *            (intra prediction and MV prediction A/B/C/D), the wavefront intra analysis
  *            already runs in; within a slice row everything else (search, transform,
  *            decision) is independent per macroblock;

@@ -137,6 +137,9 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     } else {
         TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
         tk_intra_analyse_frame_ref(&ip, in->src, e->recon, e->coded);
+        /* no motion: the next P picture's search finds no co-located MV to start from */
+        for (uint32_t i = 0; i < e->dims.n_mbs; i++)
+            e->motion[i] = (TkMbMotion){ .ref_idx = TK_REF_NONE, .part = TK_PART_16x16 };
         res = tk_cavlc_frame_ref(e->coded, l->mb_width, l->mb_height, e->params.slice_mb_rows,
                                  e->scratch, e->counts);
     }

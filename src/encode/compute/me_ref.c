@@ -118,17 +118,17 @@ static void whole(const int v[2], int out[2])
 }
 
 int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
-                     const int mvp[2], const int *hint, int lambda, int mv[2])
+                     const int mvp[2], const TkMeStarts *extra, int lambda, int mv[2])
 {
-    /* 1: integer samples from the rounded predictor, (0, 0) and the hint; a start equal to
-     * an earlier one is not searched again */
+    /* 1: integer samples from the rounded predictor, (0, 0) and the extra starts; a start
+     * equal to an earlier one is not searched again */
     int best[2] = { 0, 0 }, best_cost = 0x7fffffff;
-    int starts[3][2], n = 0;
+    int starts[2 + TK_ME_MAX_STARTS][2], n = 0;
     static const int zero[2] = { 0, 0 };
     whole(mvp, starts[n++]);
     whole(zero, starts[n++]);
-    if (hint)
-        whole(hint, starts[n++]);
+    for (int i = 0; extra && i < extra->n && i < TK_ME_MAX_STARTS; i++)
+        whole(extra->mv[i], starts[n++]);
     for (int i = 0; i < n; i++) {
         int seen = 0;
         for (int j = 0; j < i; j++)

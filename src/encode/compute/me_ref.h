@@ -4,8 +4,10 @@
  * reference picture that minimises
  *     cost = distortion + lambda * (bits of mvd_l0 = mv - mvp, se(v) per component)
  * in three stages, each starting from the best so far:
- *   1. integer samples: the start candidates mvp (rounded to a whole sample), (0, 0) and an
- *      optional hint (the 16x16 result when a half is searched),
+ *   1. integer samples: the start candidates mvp, (0, 0) and the caller's (TkMeStarts: the
+ *      co-located MV of the previous picture, the MV of the macroblock above even across a
+ *      slice edge, the 16x16 result when a half is searched), each rounded to a whole
+ *      sample and searched once,
  *      then up to TK_ME_STEPS small-diamond steps (4 neighbours one sample away, move to the
  *      cheapest while it improves), each component within +-TK_ME_RANGE samples of the
  *      start; distortion = SAD;
@@ -20,6 +22,7 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "common/inter_defs.h"
 
 /* Bits of se(v) for v (9.1.1): the length of the Exp-Golomb code of its codeNum. */
 int tk_se_bits(int v);
@@ -32,13 +35,19 @@ typedef struct TkMeBlock {
     int x, y, w, h;
 } TkMeBlock;
 
+/* Extra starts of the integer search, in the order they are tried after mvp and (0, 0). */
+typedef struct TkMeStarts {
+    int n;
+    int mv[TK_ME_MAX_STARTS][2];
+} TkMeStarts;
+
 /*
- * Searches the MV of block b in `ref` (NV12, layout l) with predictor mvp; hint is an extra
- * start or NULL. Writes it to mv[2] (quarter samples) and returns its cost
+ * Searches the MV of block b in `ref` (NV12, layout l) with predictor mvp and the extra
+ * starts (NULL: none). Writes it to mv[2] (quarter samples) and returns its cost
  * (SATD + lambda * mvd bits).
  */
 int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
-                     const int mvp[2], const int *hint, int lambda, int mv[2]);
+                     const int mvp[2], const TkMeStarts *extra, int lambda, int mv[2]);
 
 /* SATD of block b's luma prediction at mv, plus lambda * bits(mv - mvp). */
 int tk_me_cost_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
