@@ -113,7 +113,8 @@ static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
 {
     static const TalkieTurn turns[] = {
         { "Ada", "Good morning! Shall we look at the encoder numbers together?", 0, 3000 },
-        { "Grace", "Yes. The intra frames came out smaller than I expected, très bien.", 3200, 3500 },
+        { "Grace", "Yes. The intra frames came out smaller than I expected, très bien.", 3200,
+          3500 },
         { "Linus", "Then let us ship it, after the tests pass on every device.", 7000, 3000 },
     };
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
@@ -227,13 +228,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--size") && sscanf(argv[i + 1], "%dx%d", &w, &h) == 2)
             ;
         else {
-            fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R] "
+            fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
+                            "[--slice-rows R] "
                     "[--deblock auto|on|off]\n",
                     argv[0]);
             return 2;
         }
     }
-    if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 || (w | h) & 1) {
+    if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 ||
+        (w | h) & 1) {
         fprintf(stderr, "bad arguments\n");
         return 2;
     }
@@ -256,8 +259,10 @@ int main(int argc, char **argv)
            "ms/fr", "vs intra");
     printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------",
            "---------", "-------", "--------", "---------");
-    static const char *const names[] = { "talkie C reference, all intra", "talkie C reference, P frames",
-                                         "talkie C reference, P + skip map", "x264 ultrafast", "x264 veryfast" };
+    static const char *const names[] = {
+        "talkie C reference, all intra", "talkie C reference, P frames",
+        "talkie C reference, P + skip map", "x264 ultrafast", "x264 veryfast",
+    };
     size_t intra_bytes = 1;
     for (int k = 0; k < 5 && err >= 0; k++) {
         Stream s;

@@ -176,9 +176,9 @@ static int check_total(int res, int stored)
 }
 
 /*
- * macroblock_layer() 7.3.5 of an intra or (p_slice) P_L0 macroblock (16x16, 16x8, 8x16). In P slices the
- * intra mb_type values are 5 higher (Table 7-13 before 7-11). `motion` is the macroblock's
- * motion (P_L0_16x16 only).
+ * macroblock_layer() 7.3.5 of an intra or (p_slice) P_L0 macroblock (16x16, 16x8, 8x16).
+ * In P slices the intra mb_type values are 5 higher (Table 7-13 before 7-11). `motion` is
+ * the macroblock's motion (P_L0 only).
  */
 static int put_mb(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion,
                   const TkCodedMb *left, const TkCodedMb *top, int p_slice)

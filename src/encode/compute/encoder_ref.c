@@ -81,7 +81,8 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->slice_table = malloc((size_t)e->dims.n_slices * 2 * sizeof(uint32_t));
     e->out = malloc(e->out_words * sizeof(uint32_t));
     e->rbsp = malloc(e->out_words * 4);
-    if (!e->coded || !e->motion || !e->recon || !e->ref || !e->scratch || !e->counts || !e->mb_offset || !e->hdr ||
+    if (!e->coded || !e->motion || !e->recon || !e->ref || !e->scratch || !e->counts ||
+        !e->mb_offset || !e->hdr ||
         !e->slice_table || !e->out || !e->rbsp) {
         tk_encoder_ref_close(&e);
         return TALKIE_ERR(ENOMEM);

@@ -175,7 +175,8 @@ void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
         /* 0: the PPS default, num_ref_idx_l0_default_active_minus1 + 1 = 1 */
         tk_bw_put(bw, 1, s->num_ref_idx_l0_active != 0); /* num_ref_idx_active_override_flag */
         if (s->num_ref_idx_l0_active != 0)
-            tk_bw_put_ue(bw, (uint32_t)s->num_ref_idx_l0_active - 1); /* num_ref_idx_l0_active_minus1 */
+            /* num_ref_idx_l0_active_minus1 */
+            tk_bw_put_ue(bw, (uint32_t)s->num_ref_idx_l0_active - 1);
         /* ref_pic_list_modification() 7.3.3.1: the default list (the previous picture) */
         tk_bw_put(bw, 1, 0);        /* ref_pic_list_modification_flag_l0 */
         /* weighted_pred_flag 0: no pred_weight_table */
