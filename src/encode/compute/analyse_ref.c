@@ -413,8 +413,8 @@ static void store_recon(const TkIntraParams *p, const TkMbState *st, uint8_t *re
                     (uint8_t)st->rec_c[c][y * 8 + x];
 }
 
-void tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,
-                             TkCodedMb *coded, int mb_x, int mb_y)
+int tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,
+                            TkCodedMb *coded, int mb_x, int mb_y)
 {
     TkMbState st;
     TkCodedMb *out = &coded[mb_y * p->layout.mb_width + mb_x];
@@ -424,6 +424,7 @@ void tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t
     int cost16;
     int mode16 = decide_i16(&st, &cost16);
     int cost4 = code_i4(p, &st, coded, mb_x, mb_y, out);
+    int cost = cost4 < cost16 ? cost4 : cost16;
     if (cost4 < cost16) {
         out->type = TK_MB_I4x4;
     } else {
@@ -441,6 +442,7 @@ void tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t
     out->cbp |= code_chroma(p->qp, &st, out->chroma_mode, out) << 4;
     out->qp_delta = 0;
     store_recon(p, &st, recon, mb_x, mb_y);
+    return cost;
 }
 
 void tk_intra_analyse_frame_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,

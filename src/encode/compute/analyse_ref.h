@@ -33,9 +33,13 @@ typedef struct TkIntraParams {
 
 /* Codes macroblock (mb_x, mb_y): reads src (NV12, layout), writes that MB's pixels of recon
  * (same layout) and coded[mb_y * mb_width + mb_x]. Reads neighbours (left, top, top-left,
- * top-right) from recon and coded[]. Call in raster order within each slice. */
-void tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,
-                             TkCodedMb *coded, int mb_x, int mb_y);
+ * top-right) from recon and coded[]. Call in raster order within each slice. Returns the
+ * luma cost of the chosen mode (SATD + lambda * bits as above), which P-picture analysis
+ * weighs against inter. Neighbours may be inter macroblocks of a P picture
+ * (constrained_intra_pred_flag 0): their unfiltered reconstruction predicts, and their 4x4
+ * mode counts as DC (8.3.1.1). */
+int tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,
+                            TkCodedMb *coded, int mb_x, int mb_y);
 
 /* Whole frame in raster order (every slice): convenience for tests and the reference encoder. */
 void tk_intra_analyse_frame_ref(const TkIntraParams *p, const uint8_t *src, uint8_t *recon,

@@ -17,6 +17,7 @@ static const uint32_t total_zeros_4x4[] = { TK_CAVLC_TOTAL_ZEROS };
 static const uint32_t total_zeros_dc[] = { TK_CAVLC_TOTAL_ZEROS_DC };
 static const uint32_t run_before[] = { TK_CAVLC_RUN_BEFORE };
 static const uint32_t cbp_intra_code[] = { TK_CAVLC_CBP_INTRA_CODE };
+static const uint32_t cbp_inter_code[] = { TK_CAVLC_CBP_INTER_CODE };
 
 static void put_vlc(TkBitWriter *bw, uint32_t entry)
 {
@@ -174,37 +175,60 @@ static int check_total(int res, int stored)
     return res == stored ? 0 : TALKIE_ERR(EINVAL);
 }
 
-int tk_cavlc_mb_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkCodedMb *left,
-                    const TkCodedMb *top)
+/*
+ * macroblock_layer() 7.3.5 of an intra or (p_slice) P_L0 macroblock (16x16, 16x8, 8x16).
+ * In P slices the intra mb_type values are 5 higher (Table 7-13 before 7-11). `motion` is
+ * the macroblock's motion (P_L0 only).
+ */
+static int put_mb(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion,
+                  const TkCodedMb *left, const TkCodedMb *top, int p_slice)
 {
     int cbp_luma = mb->cbp & 15, cbp_chroma = mb->cbp >> 4;
-    int i16 = mb->type == TK_MB_I16x16;
-    if ((mb->type != TK_MB_I4x4 && !i16) || mb->cbp < 0 || cbp_chroma > 2 ||
-        (i16 && cbp_luma != 0 && cbp_luma != 15) || mb->chroma_mode < 0 || mb->chroma_mode > 3)
+    int i16 = mb->type == TK_MB_I16x16, inter = mb->type == TK_MB_PL0;
+    int intra_base = p_slice ? 5 : 0;
+    if ((mb->type != TK_MB_I4x4 && !i16 && !(inter && p_slice && motion)) || mb->cbp < 0 ||
+        cbp_chroma > 2 || (i16 && cbp_luma != 0 && cbp_luma != 15) ||
+        (!inter && (mb->chroma_mode < 0 || mb->chroma_mode > 3)))
         return TALKIE_ERR(EINVAL);
 
     /* macroblock_layer() 7.3.5 */
-    if (i16) {
+    if (inter) {
+        if (motion->part < TK_PART_16x16 || motion->part > TK_PART_8x16)
+            return TALKIE_ERR(EINVAL);
+        /* mb_type (Table 7-13): 0 P_L0_16x16, 1 P_L0_L0_16x8, 2 P_L0_L0_8x16 */
+        tk_bw_put_ue(bw, (uint32_t)motion->part);
+    } else if (i16) {
         if (mb->i16_mode < 0 || mb->i16_mode > 3)
             return TALKIE_ERR(EINVAL);
         /* mb_type, Table 7-11: 1 + mode + 4 * chroma cbp + 12 when all luma is coded */
-        tk_bw_put_ue(bw, (uint32_t)(1 + mb->i16_mode + 4 * cbp_chroma + (cbp_luma ? 12 : 0)));
+        tk_bw_put_ue(bw, (uint32_t)(intra_base + 1 + mb->i16_mode + 4 * cbp_chroma +
+                                    (cbp_luma ? 12 : 0)));
     } else {
-        tk_bw_put_ue(bw, 0);        /* mb_type I_NxN */
+        tk_bw_put_ue(bw, (uint32_t)intra_base); /* mb_type I_NxN */
     }
     /* mb_pred() 7.3.5.1 */
-    if (!i16) {
-        for (int i = 0; i < 16; i++) {
-            int s = mb->i4_mode_syntax[i];
-            if (s < -1 || s > 7)
-                return TALKIE_ERR(EINVAL);
-            tk_bw_put(bw, 1, s < 0);                 /* prev_intra4x4_pred_mode_flag */
-            if (s >= 0)
-                tk_bw_put(bw, 3, (uint32_t)s);       /* rem_intra4x4_pred_mode */
+    if (inter) {
+        /* num_ref_idx_l0_active_minus1 0: no ref_idx_l0 */
+        for (int k = 0; k < (motion->part == TK_PART_16x16 ? 1 : 2); k++) {
+            tk_bw_put_se(bw, motion->mvd[k][0]);     /* mvd_l0[mbPartIdx][0][0] */
+            tk_bw_put_se(bw, motion->mvd[k][1]);     /* mvd_l0[mbPartIdx][0][1] */
         }
+    } else {
+        if (!i16) {
+            for (int i = 0; i < 16; i++) {
+                int s = mb->i4_mode_syntax[i];
+                if (s < -1 || s > 7)
+                    return TALKIE_ERR(EINVAL);
+                tk_bw_put(bw, 1, s < 0);             /* prev_intra4x4_pred_mode_flag */
+                if (s >= 0)
+                    tk_bw_put(bw, 3, (uint32_t)s);   /* rem_intra4x4_pred_mode */
+            }
+        }
+        tk_bw_put_ue(bw, (uint32_t)mb->chroma_mode); /* intra_chroma_pred_mode */
     }
-    tk_bw_put_ue(bw, (uint32_t)mb->chroma_mode);     /* intra_chroma_pred_mode */
-    if (!i16)
+    if (inter)
+        tk_bw_put_ue(bw, cbp_inter_code[mb->cbp]);   /* coded_block_pattern, me(v) 9.1.2 */
+    else if (!i16)
         tk_bw_put_ue(bw, cbp_intra_code[mb->cbp]);   /* coded_block_pattern, me(v) 9.1.2 */
     if (i16 || mb->cbp != 0)
         tk_bw_put_se(bw, mb->qp_delta);              /* mb_qp_delta */
@@ -253,6 +277,26 @@ int tk_cavlc_mb_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkCodedMb *left,
     return bw->overflow ? TALKIE_ERR(ENOSPC) : 0;
 }
 
+int tk_cavlc_mb_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkCodedMb *left,
+                    const TkCodedMb *top)
+{
+    return put_mb(bw, mb, NULL, left, top, 0);
+}
+
+int tk_cavlc_mb_p_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion,
+                      const TkCodedMb *left, const TkCodedMb *top, int skip_run, int last)
+{
+    if (mb->type == TK_MB_PSKIP) {
+        /* slice_data() 7.3.4: skipped macroblocks are counted by the mb_skip_run before the
+         * next coded one; a run reaching the slice's end is written by its last macroblock */
+        if (last)
+            tk_bw_put_ue(bw, (uint32_t)skip_run + 1); /* mb_skip_run */
+        return bw->overflow ? TALKIE_ERR(ENOSPC) : 0;
+    }
+    tk_bw_put_ue(bw, (uint32_t)skip_run);            /* mb_skip_run */
+    return put_mb(bw, mb, motion, left, top, 1);
+}
+
 int tk_cavlc_frame_ref(const TkCodedMb *coded, int mb_width, int mb_height, int slice_mb_rows,
                        uint32_t *scratch, uint32_t *counts)
 {
@@ -273,6 +317,32 @@ int tk_cavlc_frame_ref(const TkCodedMb *coded, int mb_width, int mb_height, int 
     return 0;
 }
 
+int tk_cavlc_frame_p_ref(const TkCodedMb *coded, const TkMbMotion *motion, int mb_width,
+                         int mb_height, int slice_mb_rows, uint32_t *scratch, uint32_t *counts)
+{
+    int skip_run = 0;
+    for (int y = 0; y < mb_height; y++) {
+        int top_ok = y % slice_mb_rows != 0;
+        if (!top_ok)
+            skip_run = 0; /* a slice starts */
+        for (int x = 0; x < mb_width; x++) {
+            size_t i = (size_t)y * mb_width + x;
+            /* the slice's last macroblock: end of its last row, or of the picture */
+            int last = x == mb_width - 1 &&
+                       ((y + 1) % slice_mb_rows == 0 || y == mb_height - 1);
+            TkBitWriter bw;
+            tk_bw_init(&bw, scratch + i * TK_MB_SCRATCH_WORDS, TK_MB_SCRATCH_WORDS);
+            int res = tk_cavlc_mb_p_ref(&bw, &coded[i], &motion[i], x > 0 ? &coded[i - 1] : NULL,
+                                        top_ok ? &coded[i - mb_width] : NULL, skip_run, last);
+            if (res < 0)
+                return res;
+            counts[i] = (uint32_t)bw.bits;
+            skip_run = coded[i].type == TK_MB_PSKIP ? skip_run + 1 : 0;
+        }
+    }
+    return 0;
+}
+
 static int count_nonzero(const int32_t *c, int n)
 {
     int total = 0;
@@ -284,6 +354,8 @@ static int count_nonzero(const int32_t *c, int n)
 void tk_coded_mb_count(TkCodedMb *mb)
 {
     int i16 = mb->type == TK_MB_I16x16;
+    if (mb->type == TK_MB_PSKIP)
+        mb->cbp = 0;
     for (int blk = 0; blk < 16; blk++) {
         int coded = mb->cbp >> (blk >> 2) & 1;
         mb->total_coeff[blk] = !coded ? 0 : i16 ? count_nonzero(&mb->luma[blk][1], 15)

@@ -1,6 +1,9 @@
 /*
- * CAVLC of intra macroblocks, the C reference of shaders/cavlc.comp: macroblock_layer()
- * (7.3.5) of I slices with residual_block_cavlc() (7.3.5.3.2, 9.2) for every block type.
+ * CAVLC, the C reference of shaders/cavlc.comp: macroblock_layer() (7.3.5) of I slices with
+ * residual_block_cavlc() (7.3.5.3.2, 9.2) for every block type, and of P slices
+ * (mb_skip_run, P_L0 16x16 / 16x8 / 8x16 with mvd_l0 and the inter coded_block_pattern
+ * mapping, intra
+ * macroblocks with mb_type + 5).
  *
  * Each macroblock's bits go to its own scratch area (TK_MB_SCRATCH_WORDS words, MSB-first)
  * and its bit count to counts[], exactly as the GPU kernel writes them, so the pack step
@@ -38,6 +41,20 @@
  */
 int tk_cavlc_mb_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkCodedMb *left,
                     const TkCodedMb *top);
+
+/*
+ * One macroblock of a P slice: mb_skip_run (7.3.4) then macroblock_layer() for P_L0
+ * (mb_type motion->part, motion->mvd per partition) and intra macroblocks. skip_run is the number of P_Skip macroblocks just
+ * before this one in its slice; a P_Skip macroblock writes nothing unless it is the last of
+ * its slice (`last`), where it writes the run that ends the slice. Every macroblock thus
+ * writes its own bits, as the GPU kernel will (skip_run is a per-slice prefix count).
+ */
+int tk_cavlc_mb_p_ref(TkBitWriter *bw, const TkCodedMb *mb, const TkMbMotion *motion,
+                      const TkCodedMb *left, const TkCodedMb *top, int skip_run, int last);
+
+/* The P-slice twin of tk_cavlc_frame_ref(), with each macroblock's motion[i]. */
+int tk_cavlc_frame_p_ref(const TkCodedMb *coded, const TkMbMotion *motion, int mb_width,
+                         int mb_height, int slice_mb_rows, uint32_t *scratch, uint32_t *counts);
 
 /*
  * Every macroblock of a frame (raster order, slices of slice_mb_rows rows): the bits of

@@ -1,5 +1,5 @@
 /*
- * One intra-coded macroblock: what intra analysis (prediction, mode decision, transform,
+ * One coded macroblock: what analysis (prediction, mode decision, transform,
  * quantisation) hands to entropy coding (CAVLC). The same struct is an element of a GPU
  * storage buffer (std430): 32-bit fields only, no padding, and shaders declare it field for
  * field in the same order (see shaders/coded_mb.glsl). Keep the two in sync.
@@ -13,6 +13,11 @@
 
 #include <stdint.h>
 
+#include "common/inter_defs.h"
+
+/* TkCodedMb.type; the inter ones (TK_MB_PL0, TK_MB_PSKIP) are in common/inter_defs.h.
+ * An inter macroblock uses cbp, qp_delta, luma (all 16 scan positions, like I4x4),
+ * chroma_dc, chroma_ac and the total_coeff fields; a P_Skip one is all zeros but its type. */
 enum {
     TK_MB_I4x4 = 0,    /* mb_type I_NxN */
     TK_MB_I16x16 = 1,  /* mb_type I_16x16_<mode>_<cbp chroma>_<cbp luma> */
@@ -35,5 +40,27 @@ typedef struct TkCodedMb {
                                      I16x16; 0 where the 8x8's cbp bit is 0): the nC context */
     int32_t total_coeff_chroma[2][4]; /* likewise for chroma AC blocks */
 } TkCodedMb;
+
+/*
+ * The motion of one macroblock of a P picture, a second per-macroblock buffer next to
+ * TkCodedMb (same std430 rules; shaders/coded_mb.glsl declares it too). Analysis of a
+ * macroblock reads its left, top, top-right and top-left neighbours' entries for MV
+ * prediction (mvpred_ref.h); CAVLC reads part and mvd; deblocking reads ref_idx and mv.
+ * Partitions (TK_PART_*): 16x16 has one, 16x8 two (upper, lower), 8x16 two (left, right);
+ * a 16x16 macroblock (P_Skip included) stores its MV in both entries, so the MV covering a
+ * 4x4 block is always mv[tk_mb_part_at(part, x4, y4)].
+ */
+typedef struct TkMbMotion {
+    int32_t ref_idx;     /* 0, or TK_REF_NONE for an intra macroblock */
+    int32_t part;        /* TK_PART_16x16, _16x8 or _8x16 (TK_PART_16x16 unless TK_MB_PL0) */
+    int32_t mv[2][2];    /* mvL0 (x, y) per partition, quarter samples; (0, 0) for intra */
+    int32_t mvd[2][2];   /* mvd_l0 per partition as coded (TK_MB_PL0 only, else 0) */
+} TkMbMotion;
+
+/* The partition of `part` holding the 4x4 block in column x4, row y4 (0..3) of a macroblock. */
+static inline int tk_mb_part_at(int part, int x4, int y4)
+{
+    return part == TK_PART_16x8 ? y4 >> 1 : part == TK_PART_8x16 ? x4 >> 1 : 0;
+}
 
 #endif

@@ -1,4 +1,4 @@
-/* The deblocking filter of intra pictures; see deblock_ref.h. Clause numbers are H.264's. */
+/* The deblocking filter of intra and P pictures; see deblock_ref.h. Clause numbers are H.264's. */
 #include "encode/compute/deblock_ref.h"
 
 #include <stdlib.h>
@@ -98,45 +98,115 @@ static void filter_line(uint8_t *s, ptrdiff_t step, const EdgeParams *e)
     }
 }
 
-/* `n` lines across one edge starting at `first` (its q0 sample): vertical edges step along
- * x (`across` = 1 sample) and advance by rows, horizontal ones the other way round. */
-static void filter_edge(uint8_t *first, ptrdiff_t across, ptrdiff_t along, int n,
-                        const EdgeParams *e)
+/* Boundary strengths of one macroblock (8.7.2.1): bs[dir][edge][segment], dir 0 for the
+ * vertical edges (x = 4 * edge, segment = rows 4 * segment ..), 1 for the horizontal ones. */
+typedef struct MbStrengths {
+    int bs[2][4][4];
+} MbStrengths;
+
+static int is_intra(const TkCodedMb *m)
 {
-    for (int i = 0; i < n; i++)
-        filter_line(first + i * along, across, e);
+    return m->type == TK_MB_I4x4 || m->type == TK_MB_I16x16;
 }
 
-void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12)
+/* luma4x4BlkIdx of the 4x4 block in column bx, row by of a macroblock (6.4.3). */
+static int blk_idx(int bx, int by)
+{
+    return (by >> 1) * 8 + (bx >> 1) * 4 + (by & 1) * 2 + (bx & 1);
+}
+
+/*
+ * bS between block (pbx, pby) of macroblock p and (qbx, qby) of macroblock q (8.7.2.1, frame
+ * macroblocks, no SP/SI, one reference picture, one MV per partition):
+ *   4  an edge between macroblocks with an intra one on either side
+ *   3  an inner edge of an intra macroblock
+ *   2  either 4x4 block has non-zero transform coefficient levels
+ *   1  different reference pictures, or MVs (of the partitions holding the two blocks) apart
+ *      by >= 4 quarter samples in x or y
+ *   0  otherwise (no filtering)
+ * Without per-macroblock data (coded NULL) every macroblock is intra.
+ */
+static int strength(const TkCodedMb *coded, const TkMbMotion *motion, int p, int q, int pblk,
+                    int qblk, int mb_edge)
+{
+    if (!coded || is_intra(&coded[p]) || is_intra(&coded[q]))
+        return mb_edge ? 4 : 3;
+    if (coded[p].total_coeff[pblk] != 0 || coded[q].total_coeff[qblk] != 0)
+        return 2;
+    /* the MV of the partition holding each 4x4 block (luma4x4BlkIdx -> column, row) */
+    const TkMbMotion *mp = &motion[p], *mq = &motion[q];
+    const int32_t *mvp = mp->mv[tk_mb_part_at(mp->part, (pblk >> 2 & 1) * 2 + (pblk & 1),
+                                              (pblk >> 3) * 2 + (pblk >> 1 & 1))];
+    const int32_t *mvq = mq->mv[tk_mb_part_at(mq->part, (qblk >> 2 & 1) * 2 + (qblk & 1),
+                                              (qblk >> 3) * 2 + (qblk >> 1 & 1))];
+    if (mp->ref_idx != mq->ref_idx || abs(mvp[0] - mvq[0]) >= 4 || abs(mvp[1] - mvq[1]) >= 4)
+        return 1;
+    return 0;
+}
+
+static void mb_strengths(const TkFrameLayout *l, const TkCodedMb *coded,
+                         const TkMbMotion *motion, int mx, int my, MbStrengths *st)
+{
+    int q = my * l->mb_width + mx;
+    for (int e = 0; e < 4; e++)
+        for (int i = 0; i < 4; i++) {
+            /* vertical edge e, rows of 4x4 row i; the left neighbour's column 3 at e == 0 */
+            st->bs[0][e][i] = e == 0 && mx == 0 ? 0
+                              : strength(coded, motion, e ? q : q - 1, q,
+                                         blk_idx(e ? e - 1 : 3, i), blk_idx(e, i), e == 0);
+            st->bs[1][e][i] = e == 0 && my == 0 ? 0
+                              : strength(coded, motion, e ? q : q - l->mb_width, q,
+                                         blk_idx(i, e ? e - 1 : 3), blk_idx(i, e), e == 0);
+        }
+}
+
+/* `n` lines across one edge starting at `first` (its q0 sample): vertical edges step along
+ * x (`across` = 1 sample) and advance by rows, horizontal ones the other way round. Line k
+ * takes bs[k / per_bs]; bS 0 lines are not filtered. */
+static void filter_edge(uint8_t *first, ptrdiff_t across, ptrdiff_t along, int n, int per_bs,
+                        const int bs[4], int qp, int chroma)
+{
+    for (int i = 0; i < n; i++) {
+        int b = bs[i / per_bs];
+        if (b == 0)
+            continue;
+        EdgeParams e = edge_params(qp, b, chroma);
+        filter_line(first + i * along, across, &e);
+    }
+}
+
+void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, int qp, const TkCodedMb *coded,
+                              const TkMbMotion *motion, uint8_t *nv12)
 {
     ptrdiff_t stride = (ptrdiff_t)l->luma_stride;
     int qpc = tk_chroma_qp(qp);
     /* 8.7: macroblocks in raster order; in each, luma vertical edges left to right, then
-     * horizontal edges top to bottom, then the same for chroma. Macroblock edges (bS 4)
-     * only where the neighbour exists. */
+     * horizontal edges top to bottom, then the same for chroma. Picture edges are not
+     * filtered (their bS is 0 here). */
     for (int my = 0; my < l->mb_height; my++)
         for (int mx = 0; mx < l->mb_width; mx++) {
+            MbStrengths st;
+            mb_strengths(l, coded, motion, mx, my, &st);
             uint8_t *y0 = nv12 + (ptrdiff_t)my * 16 * stride + mx * 16;
-            for (int e = mx > 0 ? 0 : 1; e < 4; e++) {
-                EdgeParams p = edge_params(qp, e == 0 ? 4 : 3, 0);
-                filter_edge(y0 + 4 * e, 1, stride, 16, &p);
-            }
-            for (int e = my > 0 ? 0 : 1; e < 4; e++) {
-                EdgeParams p = edge_params(qp, e == 0 ? 4 : 3, 0);
-                filter_edge(y0 + 4 * e * stride, stride, 1, 16, &p);
-            }
-            /* NV12: Cb and Cr interleaved, so a chroma sample's neighbour is 2 bytes away;
-             * chroma edges 0 and 4 take the bS of luma edges 0 and 8 (8.7.2.1) */
+            for (int e = 0; e < 4; e++)
+                filter_edge(y0 + 4 * e, 1, stride, 16, 4, st.bs[0][e], qp, 0);
+            for (int e = 0; e < 4; e++)
+                filter_edge(y0 + 4 * e * stride, stride, 1, 16, 4, st.bs[1][e], qp, 0);
+            /* NV12: Cb and Cr interleaved, so a chroma sample's neighbour is 2 bytes away.
+             * Chroma edges 0 and 4 take the bS of luma edges 0 and 8, chroma line k that of
+             * luma line 2k (8.7.2.1 for 4:2:0), i.e. of 4x4 segment k / 2. */
             uint8_t *c0 = nv12 + l->chroma_offset + (ptrdiff_t)my * 8 * stride + mx * 16;
             for (int comp = 0; comp < 2; comp++) {
-                for (int e = mx > 0 ? 0 : 1; e < 2; e++) {
-                    EdgeParams p = edge_params(qpc, e == 0 ? 4 : 3, 1);
-                    filter_edge(c0 + comp + 8 * e, 2, stride, 8, &p);
-                }
-                for (int e = my > 0 ? 0 : 1; e < 2; e++) {
-                    EdgeParams p = edge_params(qpc, e == 0 ? 4 : 3, 1);
-                    filter_edge(c0 + comp + 4 * e * stride, stride, 2, 8, &p);
-                }
+                for (int e = 0; e < 2; e++)
+                    filter_edge(c0 + comp + 8 * e, 2, stride, 8, 2, st.bs[0][2 * e], qpc, 1);
+                for (int e = 0; e < 2; e++)
+                    filter_edge(c0 + comp + 4 * e * stride, stride, 2, 8, 2, st.bs[1][2 * e],
+                                qpc, 1);
             }
         }
+}
+
+void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12)
+{
+    tk_deblock_frame_mbs_ref(l, qp, NULL, NULL, nv12);
 }

@@ -4,10 +4,12 @@
  * 0, edges across slices filtered too, filter offsets 0), and of the reference picture P
  * frames will predict from.
  *
- * talkie's pictures so far are all intra with one QP per picture, so every macroblock edge
- * has boundary strength 4 and every inner 4x4 edge 3 (8.7.2.1); edges of the picture are
- * not filtered. Intra prediction inside the picture uses the samples before filtering, so
- * the filter runs on the finished reconstruction, in place.
+ * One QP per picture. In intra pictures every macroblock edge has boundary strength 4 and
+ * every inner 4x4 edge 3 (8.7.2.1); in P pictures the strength of each 4-sample edge
+ * segment comes from the macroblock types, coefficients and motion on its two sides (see
+ * deblock_ref.c). Edges of the picture are not filtered. Intra and inter prediction inside
+ * the picture use the samples before filtering, so the filter runs on the finished
+ * reconstruction, in place.
  */
 #ifndef TALKIE_ENCODE_COMPUTE_DEBLOCK_REF_H
 #define TALKIE_ENCODE_COMPUTE_DEBLOCK_REF_H
@@ -15,9 +17,16 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "encode/compute/coded_mb.h"
 
-/* Filters the NV12 picture `nv12` (layout l, coded size: every macroblock) coded at QP qp. */
+/* Filters the NV12 picture `nv12` (layout l, coded size: every macroblock) coded at QP qp,
+ * all of whose macroblocks are intra. */
 void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12);
+
+/* The same for any picture: coded[] and motion[] (one per macroblock, as analysis wrote
+ * them) give each macroblock's type, total_coeff and motion. */
+void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, int qp, const TkCodedMb *coded,
+                              const TkMbMotion *motion, uint8_t *nv12);
 
 /* When a picture enables the filter. AUTO: from TK_DEBLOCK_AUTO_MIN_QP up. Measured on
  * talkie's intra pictures (bench/RESULTS.md, `intra --qp`): at QP 26 the filter costs 0.7

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode/compute/analyse_p_ref.h"
 #include "encode/compute/analyse_ref.h"
 #include "encode/compute/cavlc_ref.h"
 #include "encode/compute/deblock_ref.h"
@@ -15,7 +16,9 @@ void tk_encoder_ref_close(TkEncoderRef **pe)
         return;
     TkEncoderRef *e = *pe;
     free(e->coded);
+    free(e->motion);
     free(e->recon);
+    free(e->ref);
     free(e->scratch);
     free(e->counts);
     free(e->mb_offset);
@@ -40,6 +43,9 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
     config->fps_den = p->fps_den;
     config->bitrate_bps = p->bitrate_bps;
     config->level_idc = level;
+    config->max_num_ref_frames = 1;
+    /* p_frames is the C reference's alone so far: tk_encoder_ref_open() turns it on, so an
+     * encoder that shares this configuration but codes intra only stays all intra */
     tk_h264_gop_init(gop, p->keyint);
     return 0;
 }
@@ -59,12 +65,15 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->params = *p;
     e->config = config;
     e->gop = gop;
+    e->gop.p_frames = p->p_frames != 0;
     e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
     e->out_words = tk_pack_out_words(&e->dims);
 
     size_t n = e->dims.n_mbs;
     e->coded = calloc(n, sizeof(*e->coded));
+    e->motion = calloc(n, sizeof(*e->motion));
     e->recon = calloc(p->layout.size, 1);
+    e->ref = calloc(p->layout.size, 1);
     e->scratch = malloc(n * TK_MB_SCRATCH_WORDS * sizeof(uint32_t));
     e->counts = malloc(n * sizeof(uint32_t));
     e->mb_offset = malloc(n * sizeof(uint32_t));
@@ -72,7 +81,8 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->slice_table = malloc((size_t)e->dims.n_slices * 2 * sizeof(uint32_t));
     e->out = malloc(e->out_words * sizeof(uint32_t));
     e->rbsp = malloc(e->out_words * 4);
-    if (!e->coded || !e->recon || !e->scratch || !e->counts || !e->mb_offset || !e->hdr ||
+    if (!e->coded || !e->motion || !e->recon || !e->ref || !e->scratch || !e->counts ||
+        !e->mb_offset || !e->hdr ||
         !e->slice_table || !e->out || !e->rbsp) {
         tk_encoder_ref_close(&e);
         return TALKIE_ERR(ENOMEM);
@@ -81,27 +91,64 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     return 0;
 }
 
+static void swap_pictures(TkEncoderRef *e)
+{
+    uint8_t *t = e->ref;
+    e->ref = e->recon;
+    e->recon = t;
+}
+
 int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t **au,
                           size_t *au_size, int *idr)
 {
+    TkEncoderRefFrame in = { .src = src, .qp = qp };
+    return tk_encoder_ref_encode_frame(e, &in, au, au_size, idr);
+}
+
+int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, uint8_t **au,
+                                size_t *au_size, int *idr)
+{
     *au = NULL;
     *au_size = 0;
-    if (qp < 0 || qp > 51)
+    int qp = in->qp;
+    if (!in->src || qp < 0 || qp > 51)
         return TALKIE_ERR(EINVAL);
     const TkFrameLayout *l = &e->params.layout;
 
-    TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
-    tk_intra_analyse_frame_ref(&ip, src, e->recon, e->coded);
+    /* Decide the picture first: its slice type picks the analysis. */
+    int deblock_mode = e->params.deblock;
+    if (e->params.p_frames && deblock_mode == TK_DEBLOCK_AUTO)
+        deblock_mode = TK_DEBLOCK_ON;
+    TkH264SliceHeader pic = { .qp = qp, .deblock = tk_deblock_enabled(deblock_mode, qp) };
+    TkH264Gop gop = e->gop;
+    if (in->force_idr)
+        gop.idr_requested = 1;
+    tk_h264_gop_next(&gop, &pic);
 
-    int res = tk_cavlc_frame_ref(e->coded, l->mb_width, l->mb_height, e->params.slice_mb_rows,
+    int res;
+    if (pic.p_slice) {
+        /* the previous picture, as the decoder holds it, becomes the reference (and goes
+         * back to recon if this picture fails, so the next one predicts from it again) */
+        swap_pictures(e);
+        TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
+        tk_inter_analyse_frame_ref(&ip, in->src, e->ref, in->skip_map, e->recon, e->coded,
+                                   e->motion);
+        res = tk_cavlc_frame_p_ref(e->coded, e->motion, l->mb_width, l->mb_height,
+                                   e->params.slice_mb_rows, e->scratch, e->counts);
+    } else {
+        TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
+        tk_intra_analyse_frame_ref(&ip, in->src, e->recon, e->coded);
+        /* no motion: the next P picture's search finds no co-located MV to start from */
+        for (uint32_t i = 0; i < e->dims.n_mbs; i++)
+            e->motion[i] = (TkMbMotion){ .ref_idx = TK_REF_NONE, .part = TK_PART_16x16 };
+        res = tk_cavlc_frame_ref(e->coded, l->mb_width, l->mb_height, e->params.slice_mb_rows,
                                  e->scratch, e->counts);
+    }
     if (res < 0)
-        return res;
+        goto fail;
 
-    TkH264SliceHeader pic = { .qp = qp, .deblock = tk_deblock_enabled(e->params.deblock, qp) };
-    tk_h264_gop_next(&e->gop, &pic);
     if ((res = tk_pack_slice_headers(&e->config, &pic, &e->dims, e->hdr)) < 0)
-        return res;
+        goto fail;
     tk_pack_offsets_ref(&e->dims, e->counts, e->hdr, e->mb_offset, e->slice_table);
     memset(e->out, 0, e->out_words * sizeof(uint32_t));
     tk_pack_write_ref(&e->dims, e->counts, e->scratch, e->hdr, e->mb_offset, e->slice_table,
@@ -112,11 +159,23 @@ int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t *
 
     /* The analysis predicted from the unfiltered samples; what the decoder shows (and
      * what a later P frame refers to) is the filtered picture. */
-    if (pic.deblock)
-        tk_deblock_frame_ref(l, qp, e->recon);
+    res = tk_h264_au_write_pic(&e->config, &pic, e->params.aud, e->rbsp, e->out_words * 4,
+                               e->slice_table, (int)e->dims.n_slices, au, au_size);
+    if (res < 0)
+        goto fail;
+    if (pic.deblock) {
+        if (pic.p_slice)
+            tk_deblock_frame_mbs_ref(l, qp, e->coded, e->motion, e->recon);
+        else
+            tk_deblock_frame_ref(l, qp, e->recon);
+    }
+    e->gop = gop; /* the picture is coded: the sequence moves on */
     *idr = pic.idr;
-    return tk_h264_au_write(&e->config, pic.idr, e->params.aud, e->rbsp, e->out_words * 4,
-                            e->slice_table, (int)e->dims.n_slices, au, au_size);
+    return 0;
+fail:
+    if (pic.p_slice)
+        swap_pictures(e);
+    return res;
 }
 
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e)

@@ -1,6 +1,6 @@
 /*
  * The whole-frame C reference of the compute H.264 encoder: intra analysis of every
- * macroblock (analyse_ref.h), CAVLC (cavlc_ref.h), packing (pack_ref.h), then parameter
+ * macroblock (analyse_ref.h), or with p_frames P-picture analysis (analyse_p_ref.h), CAVLC (cavlc_ref.h), packing (pack_ref.h), then parameter
  * sets, slice NAL units and the access unit (h264/au.h). The GPU backend runs the same
  * steps in compute shaders and must produce the same bytes.
  *
@@ -32,8 +32,23 @@ typedef struct TkEncoderRefParams {
     int slice_mb_rows;      /* macroblock rows per slice, >= 1 */
     int aud;                /* 1: start each access unit with an access unit delimiter */
     int deblock;            /* TK_DEBLOCK_OFF, _AUTO or _ON: which pictures enable the
-                               in-loop deblocking filter (deblock_ref.h) */
+                               in-loop deblocking filter (deblock_ref.h); with p_frames,
+                               AUTO means ON (the filter keeps block edges from
+                               accumulating in the reference pictures) */
+    int p_frames;           /* 1: P pictures between the IDRs (analyse_p_ref.h); 0: every
+                               picture intra, the stream byte-identical with before P
+                               frames existed (default 0) */
 } TkEncoderRefParams;
+
+/* One picture to encode (tk_encoder_ref_encode_frame). */
+typedef struct TkEncoderRefFrame {
+    const uint8_t *src;      /* NV12, params.layout */
+    int qp;                  /* 0..51 */
+    const uint8_t *skip_map; /* NULL, or one byte per macroblock (raster order):
+                                TK_SKIP_MAP_STATIC where the picture is unchanged since the
+                                previous frame (P pictures skip those without a search) */
+    int force_idr;           /* 1: code this picture as an IDR */
+} TkEncoderRefFrame;
 
 typedef struct TkEncoderRef {
     TkEncoderRefParams params;
@@ -41,7 +56,10 @@ typedef struct TkEncoderRef {
     TkH264Gop gop;
     TkPackDims dims;
     TkCodedMb *coded;       /* n_mbs */
+    TkMbMotion *motion;     /* n_mbs: P pictures' motion */
     uint8_t *recon;         /* layout.size */
+    uint8_t *ref;           /* layout.size: the previous picture (deblocked) while a P
+                               picture is analysed */
     uint32_t *scratch;      /* n_mbs * TK_MB_SCRATCH_WORDS */
     uint32_t *counts;       /* n_mbs */
     uint32_t *mb_offset;    /* n_mbs */
@@ -67,6 +85,10 @@ int tk_encoder_ref_open(TkEncoderRef **e, const TkEncoderRefParams *params);
  */
 int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t **au,
                           size_t *au_size, int *idr);
+
+/* The same for a picture described by `in` (skip map, IDR request). */
+int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, uint8_t **au,
+                                size_t *au_size, int *idr);
 
 /* The reconstruction of the last frame encoded (layout as params.layout). */
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e);

@@ -160,9 +160,10 @@ void tk_hadamard2x2(const int c[4], int f[4])
     f[3] = c[0] - c[1] - c[2] + c[3];
 }
 
-static int quant(int w, int mf, int qbits)
+/* Dead-zone quantiser: f = 2^qbits / div (div 3 for intra, 6 for inter blocks). */
+static int quant(int w, int mf, int qbits, int div)
 {
-    int f = (1 << qbits) / 3;
+    int f = (1 << qbits) / div;
     int level = (iabs(w) * mf + f) >> qbits;
     if (level > TK_LEVEL_MAX)
         level = TK_LEVEL_MAX;
@@ -171,12 +172,22 @@ static int quant(int w, int mf, int qbits)
 
 int tk_quant4x4(int w, int pos, int qp)
 {
-    return quant(w, quant_mf[qp % 6][pos_class(pos)], 15 + qp / 6);
+    return quant(w, quant_mf[qp % 6][pos_class(pos)], 15 + qp / 6, 3);
 }
 
 int tk_quant_dc(int w, int qp)
 {
-    return quant(w, quant_mf[qp % 6][0], 16 + qp / 6);
+    return quant(w, quant_mf[qp % 6][0], 16 + qp / 6, 3);
+}
+
+int tk_quant4x4_inter(int w, int pos, int qp)
+{
+    return quant(w, quant_mf[qp % 6][pos_class(pos)], 15 + qp / 6, 6);
+}
+
+int tk_quant_dc_inter(int w, int qp)
+{
+    return quant(w, quant_mf[qp % 6][0], 16 + qp / 6, 6);
 }
 
 int tk_dequant4x4(int c, int pos, int qp)

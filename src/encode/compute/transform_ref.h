@@ -41,6 +41,10 @@ void tk_hadamard2x2(const int c[4], int f[4]);
 int tk_quant4x4(int w, int pos, int qp);
 /* DC variants: luma 16x16 DC and chroma DC (shift one more, rounding doubled). */
 int tk_quant_dc(int w, int qp);
+/* The same with the inter rounding 1/6: a predicted (inter) residual is mostly noise, so a
+ * wider dead zone saves bits where they buy little (x264's deadzone for P blocks). */
+int tk_quant4x4_inter(int w, int pos, int qp);
+int tk_quant_dc_inter(int w, int qp);
 /* 8.5.12.1 with flat scaling: level at raster `pos` -> d. */
 int tk_dequant4x4(int c, int pos, int qp);
 /* 8.5.10: Hadamard output f -> dcY. */

@@ -12,17 +12,21 @@ void tk_h264_gop_init(TkH264Gop *g, int keyint)
     g->frames = 0;
     g->frame_num = 0;
     g->idr_count = 0;
+    g->p_frames = 0;
+    g->idr_requested = 0;
 }
 
 void tk_h264_gop_force_idr(TkH264Gop *g)
 {
-    g->frames = 0;
+    g->idr_requested = 1;
 }
 
 void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic)
 {
-    pic->idr = g->frames % g->keyint == 0;
+    pic->idr = g->frames % g->keyint == 0 || g->idr_requested;
     if (pic->idr) {
+        g->frames = 0; /* the keyint count restarts at every IDR */
+        g->idr_requested = 0;
         /* 7.4.3: two consecutive IDR access units must have different idr_pic_id. */
         pic->idr_pic_id = g->idr_count & 1;
         g->idr_count++;
@@ -33,6 +37,7 @@ void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic)
         pic->idr_pic_id = 0;
     }
     pic->frame_num = g->frame_num;
+    pic->p_slice = !pic->idr && g->p_frames;
     g->frames++;
 }
 
@@ -63,6 +68,16 @@ int tk_h264_au_write(const TkH264Config *c, int idr, int aud, const uint8_t *rbs
                      size_t rbsp_size, const uint32_t *slice_table, int n_slices,
                      uint8_t **out, size_t *out_size)
 {
+    TkH264SliceHeader pic = { .idr = idr };
+    return tk_h264_au_write_pic(c, &pic, aud, rbsp, rbsp_size, slice_table, n_slices, out,
+                                out_size);
+}
+
+int tk_h264_au_write_pic(const TkH264Config *c, const TkH264SliceHeader *pic, int aud,
+                         const uint8_t *rbsp, size_t rbsp_size, const uint32_t *slice_table,
+                         int n_slices, uint8_t **out, size_t *out_size)
+{
+    int idr = pic->idr;
     *out = NULL;
     *out_size = 0;
     size_t cap = 3 * tk_nal_max(HEADER_WORDS * 4);
@@ -82,7 +97,7 @@ int tk_h264_au_write(const TkH264Config *c, int idr, int aud, const uint8_t *rbs
     int res = 0;
     if (aud) {
         tk_bw_init(&bw, words, HEADER_WORDS);
-        tk_h264_write_aud(&bw);
+        tk_h264_write_aud_pic(&bw, pic->p_slice);
         res = append_header(buf, cap, &pos, 0, TK_NAL_AUD, &bw);
     }
     if (res == 0 && idr) {

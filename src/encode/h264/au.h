@@ -1,9 +1,9 @@
 /*
  * Picture sequencing and access unit assembly on the host, shared by the C reference
  * encoder and the GPU backend:
- *   - TkH264Gop decides each picture's IDR flag, frame_num and idr_pic_id: an IDR every
- *     keyint frames, otherwise a reference picture of I slices with frame_num + 1 (so P
- *     pictures can take their place later);
+ *   - TkH264Gop decides each picture's IDR flag, frame_num, idr_pic_id and slice type: an IDR
+ *     every keyint frames (and when asked for one), otherwise a reference picture with
+ *     frame_num + 1, of P slices when p_frames is on, else of I slices;
  *   - tk_h264_au_write() turns the packed slice RBSPs into one Annex B access unit:
  *     [AUD] [SPS PPS on IDRs] slice NAL units, each with emulation prevention.
  */
@@ -17,15 +17,18 @@
 
 typedef struct TkH264Gop {
     int keyint;         /* frames between IDRs, >= 1 */
-    int64_t frames;     /* pictures started so far */
+    int64_t frames;     /* pictures since the last IDR (that IDR included) */
     int frame_num;      /* of the last picture */
     int idr_count;      /* IDRs so far: idr_pic_id alternates with it */
+    int p_frames;       /* 1: pictures between IDRs are P pictures (0 after gop_init) */
+    int idr_requested;  /* 1: the next picture is an IDR whatever keyint says */
 } TkH264Gop;
 
 void tk_h264_gop_init(TkH264Gop *g, int keyint);
 /* Makes the next picture an IDR (a keyframe request); the keyint period restarts there. */
 void tk_h264_gop_force_idr(TkH264Gop *g);
-/* Fills idr, idr_pic_id and frame_num of the next picture (first_mb and qp untouched). */
+/* Fills idr, idr_pic_id, frame_num and p_slice of the next picture (first_mb, qp and
+ * deblock untouched). An IDR restarts the keyint count. */
 void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic);
 
 /*
@@ -37,5 +40,9 @@ void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic);
 int tk_h264_au_write(const TkH264Config *c, int idr, int aud, const uint8_t *rbsp,
                      size_t rbsp_size, const uint32_t *slice_table, int n_slices,
                      uint8_t **out, size_t *out_size);
+/* The same for a picture described by pic (its idr and p_slice: the AUD's primary_pic_type). */
+int tk_h264_au_write_pic(const TkH264Config *c, const TkH264SliceHeader *pic, int aud,
+                         const uint8_t *rbsp, size_t rbsp_size, const uint32_t *slice_table,
+                         int n_slices, uint8_t **out, size_t *out_size);
 
 #endif

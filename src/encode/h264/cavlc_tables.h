@@ -122,4 +122,12 @@
     36u, 40u, 23u, 5u, 24u, 6u, 7u, 1u, 41u, 42u, 43u, 25u, \
     44u, 26u, 46u, 12u, 45u, 47u, 27u, 13u, 28u, 14u, 15u, 0u
 
+/* coded_block_pattern me(v) of Inter macroblocks (Table 9-4, chroma_format_idc 1): codeNum
+ * by cbp (bits 0-3 luma 8x8, 4-5 chroma). */
+#define TK_CAVLC_CBP_INTER_CODE \
+    0u, 2u, 3u, 7u, 4u, 8u, 17u, 13u, 5u, 18u, 9u, 14u, \
+    10u, 15u, 16u, 11u, 1u, 32u, 33u, 36u, 34u, 37u, 44u, 40u, \
+    35u, 45u, 38u, 41u, 39u, 42u, 43u, 19u, 6u, 24u, 25u, 20u, \
+    26u, 21u, 46u, 28u, 27u, 47u, 22u, 29u, 23u, 30u, 31u, 12u
+
 #endif

@@ -80,7 +80,7 @@ static void write_vui(TkBitWriter *bw, const TkH264Config *c)
     tk_bw_put_ue(bw, 16);           /* log2_max_mv_length_horizontal */
     tk_bw_put_ue(bw, 16);           /* log2_max_mv_length_vertical */
     tk_bw_put_ue(bw, 0);            /* max_num_reorder_frames: output at once */
-    tk_bw_put_ue(bw, 1);            /* max_dec_frame_buffering */
+    tk_bw_put_ue(bw, (uint32_t)c->max_num_ref_frames); /* max_dec_frame_buffering */
 }
 
 /* seq_parameter_set_rbsp() 7.3.2.1 / seq_parameter_set_data() 7.3.2.1.1 */
@@ -104,7 +104,7 @@ void tk_h264_write_sps(TkBitWriter *bw, const TkH264Config *c)
     tk_bw_put_ue(bw, 0);            /* seq_parameter_set_id */
     tk_bw_put_ue(bw, TK_H264_LOG2_MAX_FRAME_NUM - 4); /* log2_max_frame_num_minus4 */
     tk_bw_put_ue(bw, 2);            /* pic_order_cnt_type */
-    tk_bw_put_ue(bw, 1);            /* max_num_ref_frames */
+    tk_bw_put_ue(bw, (uint32_t)c->max_num_ref_frames); /* max_num_ref_frames */
     tk_bw_put(bw, 1, 0);            /* gaps_in_frame_num_value_allowed_flag */
     tk_bw_put_ue(bw, (uint32_t)l->mb_width - 1);  /* pic_width_in_mbs_minus1 */
     tk_bw_put_ue(bw, (uint32_t)l->mb_height - 1); /* pic_height_in_map_units_minus1 */
@@ -145,32 +145,50 @@ void tk_h264_write_pps(TkBitWriter *bw, const TkH264Config *c)
 }
 
 /* access_unit_delimiter_rbsp() 7.3.2.4 */
-void tk_h264_write_aud(TkBitWriter *bw)
+void tk_h264_write_aud_pic(TkBitWriter *bw, int p_slices)
 {
-    tk_bw_put(bw, 3, 0);            /* primary_pic_type: I slices only */
+    /* primary_pic_type (Table 7-5): 0 = I slices only, 1 = I and P slices */
+    tk_bw_put(bw, 3, p_slices ? 1u : 0u);
     tk_bw_trailing(bw);             /* rbsp_trailing_bits() */
 }
 
-/* slice_header() 7.3.3, for an I slice of our SPS/PPS */
+void tk_h264_write_aud(TkBitWriter *bw)
+{
+    tk_h264_write_aud_pic(bw, 0);
+}
+
+/* slice_header() 7.3.3, for an I or P slice of our SPS/PPS */
 void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
                                 const TkH264SliceHeader *s)
 {
     (void)c;
     tk_bw_put_ue(bw, (uint32_t)s->first_mb); /* first_mb_in_slice */
-    tk_bw_put_ue(bw, 7);            /* slice_type: I, all slices of the picture are I */
+    /* slice_type (Table 7-6): 5 = P, 7 = I, each "+5": all slices of the picture alike */
+    tk_bw_put_ue(bw, s->p_slice ? 5 : 7);
     tk_bw_put_ue(bw, 0);            /* pic_parameter_set_id */
     tk_bw_put(bw, TK_H264_LOG2_MAX_FRAME_NUM, (uint32_t)s->frame_num); /* frame_num */
     /* frame_mbs_only_flag = 1: no field_pic_flag */
     if (s->idr)
         tk_bw_put_ue(bw, (uint32_t)s->idr_pic_id); /* idr_pic_id */
-    /* pic_order_cnt_type 2: no POC syntax; redundant_pic_cnt_present_flag 0; I slice: no
-     * num_ref_idx_override, ref_pic_list_modification or pred_weight_table */
+    /* pic_order_cnt_type 2: no POC syntax; redundant_pic_cnt_present_flag 0 */
+    if (s->p_slice) {
+        /* 0: the PPS default, num_ref_idx_l0_default_active_minus1 + 1 = 1 */
+        tk_bw_put(bw, 1, s->num_ref_idx_l0_active != 0); /* num_ref_idx_active_override_flag */
+        if (s->num_ref_idx_l0_active != 0)
+            /* num_ref_idx_l0_active_minus1 */
+            tk_bw_put_ue(bw, (uint32_t)s->num_ref_idx_l0_active - 1);
+        /* ref_pic_list_modification() 7.3.3.1: the default list (the previous picture) */
+        tk_bw_put(bw, 1, 0);        /* ref_pic_list_modification_flag_l0 */
+        /* weighted_pred_flag 0: no pred_weight_table */
+    }
     /* nal_ref_idc != 0: dec_ref_pic_marking() 7.3.3.3 */
     if (s->idr) {
         tk_bw_put(bw, 1, 0);        /* no_output_of_prior_pics_flag */
         tk_bw_put(bw, 1, 0);        /* long_term_reference_flag */
     } else {
-        tk_bw_put(bw, 1, 0);        /* adaptive_ref_pic_marking_mode_flag: sliding window */
+        /* sliding window (8.2.5.3): with max_num_ref_frames 1 each picture replaces the
+         * previous one as the reference */
+        tk_bw_put(bw, 1, 0);        /* adaptive_ref_pic_marking_mode_flag */
     }
     /* entropy_coding_mode_flag 0: no cabac_init_idc */
     tk_bw_put_se(bw, s->qp - 26);   /* slice_qp_delta */

@@ -1,11 +1,12 @@
 /*
  * H.264 parameter sets and slice headers for talkie's Constrained Baseline streams:
- * SPS (7.3.2.1.1) with VUI (E.1.1), PPS (7.3.2.2), slice_header (7.3.3) for I slices,
+ * SPS (7.3.2.1.1) with VUI (E.1.1), PPS (7.3.2.2), slice_header (7.3.3) for I and P slices,
  * access unit delimiter (7.3.2.4), and the level choice (Table A-1).
  *
  * Fixed choices: profile_idc 66 with constraint_set0/1 (Constrained Baseline), CAVLC, frame
- * macroblocks only, pic_order_cnt_type 2 (output order = decode order), one reference frame,
- * pic_init_qp 26, deblocking control present: each slice turns the in-loop filter on across
+ * macroblocks only, pic_order_cnt_type 2 (output order = decode order), one reference frame
+ * (max_num_ref_frames 1, num_ref_idx_l0_default_active 1, sliding-window marking: every
+ * picture is a reference and replaces the previous one), pic_init_qp 26, deblocking control present: each slice turns the in-loop filter on across
  * slice edges (disable_deblocking_filter_idc 0, offsets 0) or off (1), as its picture's
  * TkH264SliceHeader.deblock says.
  */
@@ -24,6 +25,8 @@ typedef struct TkH264Config {
     int fps_num, fps_den;
     int64_t bitrate_bps;  /* 0 when unknown (constant QP) */
     int level_idc;        /* from tk_h264_level() */
+    int max_num_ref_frames; /* SPS max_num_ref_frames and VUI max_dec_frame_buffering: 1,
+                               P pictures refer to the previous picture only */
 } TkH264Config;
 
 /*
@@ -41,6 +44,10 @@ typedef struct TkH264SliceHeader {
     int frame_num;    /* 0 at an IDR, then +1 per reference picture, modulo 2^log2 */
     int qp;           /* SliceQPY; written as slice_qp_delta against pic_init_qp 26 */
     int deblock;      /* 1: the deblocking filter is on */
+    int p_slice;      /* 1: P slices (slice_type 5) predicting from the previous picture;
+                         0: I slices (slice_type 7). Never 1 on an IDR. */
+    int num_ref_idx_l0_active; /* P slices: 0 = the PPS default (1, what talkie uses), else
+                                  the count num_ref_idx_active_override_flag sets */
 } TkH264SliceHeader;
 
 /* seq_parameter_set_rbsp(), rbsp_trailing_bits included. */
@@ -49,7 +56,9 @@ void tk_h264_write_sps(TkBitWriter *bw, const TkH264Config *c);
 void tk_h264_write_pps(TkBitWriter *bw, const TkH264Config *c);
 /* access_unit_delimiter_rbsp() for a picture of I slices. */
 void tk_h264_write_aud(TkBitWriter *bw);
-/* slice_header() of an I slice, without slice data or trailing bits (the pack step adds
+/* access_unit_delimiter_rbsp() for a picture of I slices, or of I and P slices (p_slices). */
+void tk_h264_write_aud_pic(TkBitWriter *bw, int p_slices);
+/* slice_header() of an I or P slice, without slice data or trailing bits (the pack step adds
  * the macroblocks after it). */
 void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
                                 const TkH264SliceHeader *s);

@@ -12,6 +12,7 @@
 
 #define TK_MB_I4x4 0
 #define TK_MB_I16x16 1
+#include "../../../common/inter_defs.h"
 
 struct TkCodedMb {
     int type;                    /* TK_MB_I4x4 or TK_MB_I16x16 */
@@ -27,6 +28,14 @@ struct TkCodedMb {
     int chroma_ac[2][4][16];     /* [Cb/Cr][blk][scan pos 1..15] */
     int total_coeff[16];         /* TotalCoeff per luma4x4BlkIdx as coded */
     int total_coeff_chroma[2][4];
+};
+
+/* TkMbMotion (coded_mb.h): one macroblock's motion in P pictures, its own buffer. */
+struct TkMbMotion {
+    int ref_idx;                 /* 0, or TK_REF_NONE (intra) */
+    int part;                    /* TK_PART_16x16, _16x8, _8x16 */
+    int mv[2][2];                /* mvL0 per partition, quarter samples */
+    int mvd[2][2];               /* mvd_l0 per partition as coded */
 };
 
 #endif

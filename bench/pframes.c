@@ -1,0 +1,289 @@
+/*
+ * talkie-bench-pframes: bytes and quality of the C reference encoder's P frames on the
+ * rendered conversation, next to its all-intra stream and libx264's baseline P frames on the
+ * same frames (CPU only: the conversation is drawn by the renderer's C reference, which the
+ * GPU renderer equals byte for byte).
+ *
+ *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
+ *                          [--deblock auto|on|off]
+ *
+ * (auto: the intra stream filters from QP 32 up, the P streams always, as encoder_ref.h says)
+ *
+ * Every stream is decoded by libavcodec; PSNR is of the decoded luma against the source.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libavcodec/avcodec.h>
+
+#include "common/inter_defs.h"
+#include "encode/compute/encoder_ref.h"
+#include "render/composer.h"
+#include "render/render_ref.h"
+#include "scene/scene.h"
+#include "talkie/talkie.h"
+#include "x264.h"
+
+typedef struct Stream {
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame;
+    size_t bytes;
+    double sse;
+    long samples;
+    int next;            /* frames decoded */
+    double seconds;
+} Stream;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int stream_open(Stream *s)
+{
+    memset(s, 0, sizeof(*s));
+    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+    s->dec = codec ? avcodec_alloc_context3(codec) : NULL;
+    s->pkt = av_packet_alloc();
+    s->frame = av_frame_alloc();
+    if (!s->dec || !s->pkt || !s->frame)
+        return -1;
+    s->dec->flags |= AV_CODEC_FLAG_LOW_DELAY;
+    s->dec->thread_count = 1;
+    return avcodec_open2(s->dec, codec, NULL);
+}
+
+static void stream_close(Stream *s)
+{
+    av_frame_free(&s->frame);
+    av_packet_free(&s->pkt);
+    avcodec_free_context(&s->dec);
+}
+
+/* Decodes one access unit (NULL: flush) and adds the luma error of decoded frames. */
+static int stream_add(Stream *s, const uint8_t *au, size_t size, uint8_t *const *src,
+                      const TkFrameLayout *l)
+{
+    if (au) {
+        uint8_t *padded = calloc(1, size + AV_INPUT_BUFFER_PADDING_SIZE);
+        if (!padded)
+            return -1;
+        memcpy(padded, au, size);
+        s->pkt->data = padded;
+        s->pkt->size = (int)size;
+        int res = avcodec_send_packet(s->dec, s->pkt);
+        free(padded);
+        s->bytes += size;
+        if (res < 0)
+            return -1;
+    } else if (avcodec_send_packet(s->dec, NULL) < 0) {
+        return -1;
+    }
+    while (avcodec_receive_frame(s->dec, s->frame) == 0) {
+        const uint8_t *img = src[s->next++];
+        for (int y = 0; y < l->height; y++)
+            for (int x = 0; x < l->width; x++) {
+                double d = (double)img[(size_t)y * l->luma_stride + x] -
+                           (double)s->frame->data[0][y * s->frame->linesize[0] + x];
+                s->sse += d * d;
+            }
+        s->samples += (long)l->width * l->height;
+        av_frame_unref(s->frame);
+    }
+    return 0;
+}
+
+static void report(const char *name, const Stream *s, int frames, size_t intra_bytes)
+{
+    double mse = s->samples ? s->sse / (double)s->samples : 0;
+    double psnr = mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 99;
+    printf("| %-34s | %9zu | %7.0f | %5.2f | %6.3f | %6.1f%% |\n", name, s->bytes,
+           (double)s->bytes / frames, psnr, 1000 * s->seconds / frames,
+           100.0 * (double)s->bytes / (double)intra_bytes);
+}
+
+/* The bench conversation (bench/inputs.c's turns), a frame every 1/30 s, on the CPU. */
+static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
+{
+    static const TalkieTurn turns[] = {
+        { "Ada", "Good morning! Shall we look at the encoder numbers together?", 0, 3000 },
+        { "Grace", "Yes. The intra frames came out smaller than I expected, très bien.", 3200,
+          3500 },
+        { "Linus", "Then let us ship it, after the tests pass on every device.", 7000, 3000 },
+    };
+    TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkScene *scene = NULL;
+    TkComposer *comp = NULL;
+    TkDrawList dl = { 0 };
+    int err = tk_scene_create(&scene, &log);
+    for (size_t i = 0; err >= 0 && i < sizeof(turns) / sizeof(turns[0]); i++)
+        err = tk_scene_add_turn(scene, &turns[i]);
+    if (err >= 0)
+        err = tk_composer_create(&comp, l->width, l->height, getenv("TALKIE_FONT"), &log);
+    for (int i = 0; err >= 0 && i < n; i++) {
+        err = tk_composer_build(comp, scene, (int64_t)i * 1000 / 30, &dl);
+        uint32_t *words = err >= 0 ? malloc(tk_draw_list_words(&dl) * sizeof(uint32_t)) : NULL;
+        if (!words) {
+            err = -1;
+            break;
+        }
+        tk_draw_list_pack(&dl, words);
+        tk_render_ref(words, tk_composer_atlas(comp)->pixels, l, frames[i]);
+        free(words);
+    }
+    tk_draw_list_free(&dl);
+    tk_composer_destroy(&comp);
+    tk_scene_destroy(&scene);
+    return err;
+}
+
+/* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map. */
+static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
+                   int slice_rows, int deblock, int mode, Stream *s)
+{
+    TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
+                             .slice_mb_rows = slice_rows, .deblock = deblock,
+                             .p_frames = mode > 0 };
+    TkEncoderRef *e = NULL;
+    uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
+    int err = map ? tk_encoder_ref_open(&e, &p) : -1;
+    for (int i = 0; err >= 0 && i < n; i++) {
+        if (i > 0 && mode == 2)
+            for (int my = 0; my < l->mb_height; my++)
+                for (int mx = 0; mx < l->mb_width; mx++) {
+                    int same = 1;
+                    for (int y = 0; y < 16 && same; y++) {
+                        size_t o = (size_t)(my * 16 + y) * l->luma_stride + (size_t)mx * 16;
+                        same = !memcmp(frames[i] + o, frames[i - 1] + o, 16);
+                    }
+                    for (int y = 0; y < 8 && same; y++) {
+                        size_t o = l->chroma_offset + (size_t)(my * 8 + y) * l->luma_stride +
+                                   (size_t)mx * 16;
+                        same = !memcmp(frames[i] + o, frames[i - 1] + o, 16);
+                    }
+                    map[my * l->mb_width + mx] = same ? TK_SKIP_MAP_STATIC : TK_SKIP_MAP_CHANGED;
+                }
+        TkEncoderRefFrame in = { .src = frames[i], .qp = qp,
+                                 .skip_map = mode == 2 && i > 0 ? map : NULL };
+        uint8_t *au = NULL;
+        size_t size = 0;
+        int idr;
+        double t0 = now_s();
+        err = tk_encoder_ref_encode_frame(e, &in, &au, &size, &idr);
+        s->seconds += now_s() - t0;
+        if (err >= 0)
+            err = stream_add(s, au, size, frames, l);
+        free(au);
+    }
+    if (err >= 0)
+        err = stream_add(s, NULL, 0, frames, l);
+    tk_encoder_ref_close(&e);
+    free(map);
+    return err;
+}
+
+static int run_x264(const TkFrameLayout *l, uint8_t **frames, int n, int qp, const char *preset,
+                    Stream *s)
+{
+    TkX264 *x = NULL;
+    int err = tk_x264_open(&x, l, preset, qp, 0);
+    for (int i = 0; err >= 0 && i < n; i++) {
+        uint8_t *au = NULL;
+        size_t size = 0;
+        double t0 = now_s();
+        err = tk_x264_encode(x, frames[i], i, &au, &size);
+        s->seconds += now_s() - t0;
+        if (err >= 0)
+            err = stream_add(s, au, size, frames, l);
+        free(au);
+    }
+    if (err >= 0)
+        err = stream_add(s, NULL, 0, frames, l);
+    tk_x264_close(&x);
+    return err;
+}
+
+int main(int argc, char **argv)
+{
+    int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
+    int deblock = TK_DEBLOCK_AUTO;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--frames"))
+            n = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--qp"))
+            qp = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--deblock"))
+            deblock = !strcmp(argv[i + 1], "off") ? TK_DEBLOCK_OFF
+                      : !strcmp(argv[i + 1], "on") ? TK_DEBLOCK_ON : TK_DEBLOCK_AUTO;
+        else if (!strcmp(argv[i], "--slice-rows"))
+            slice_rows = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--keyint"))
+            keyint = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--size") && sscanf(argv[i + 1], "%dx%d", &w, &h) == 2)
+            ;
+        else {
+            fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
+                            "[--slice-rows R] "
+                    "[--deblock auto|on|off]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 ||
+        (w | h) & 1) {
+        fprintf(stderr, "bad arguments\n");
+        return 2;
+    }
+    TkFrameLayout l = tk_frame_layout(w, h);
+    uint8_t **frames = calloc((size_t)n, sizeof(*frames));
+    int err = frames ? 0 : -1;
+    for (int i = 0; err >= 0 && i < n; i++)
+        err = (frames[i] = malloc(l.size)) ? 0 : -1;
+    if (err >= 0)
+        err = render_frames(&l, n, frames);
+    if (err < 0) {
+        fprintf(stderr, "cannot render the conversation (%d)\n", err);
+        return 1;
+    }
+    printf("conversation %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d macroblock "
+           "rows, deblocking %s (x264: gop 60, tune zerolatency, baseline, 1 thread, one "
+           "slice)\n\n", w, h, n, qp, keyint, slice_rows,
+           deblock == TK_DEBLOCK_OFF ? "off" : deblock == TK_DEBLOCK_ON ? "on" : "auto");
+    printf("| %-34s | %9s | %7s | %5s | %6s | %7s |\n", "encoder", "bytes", "B/frame", "PSNR Y",
+           "ms/fr", "vs intra");
+    printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------",
+           "---------", "-------", "--------", "---------");
+    static const char *const names[] = {
+        "talkie C reference, all intra", "talkie C reference, P frames",
+        "talkie C reference, P + skip map", "x264 ultrafast", "x264 veryfast",
+    };
+    size_t intra_bytes = 1;
+    for (int k = 0; k < 5 && err >= 0; k++) {
+        Stream s;
+        if ((err = stream_open(&s)) < 0)
+            break;
+        if (k < 3)
+            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, &s);
+        else
+            err = run_x264(&l, frames, n, qp, k == 3 ? "ultrafast" : "veryfast", &s);
+        if (err >= 0 && s.next != n)
+            err = -1;
+        if (k == 0)
+            intra_bytes = s.bytes;
+        if (err >= 0)
+            report(names[k], &s, n, intra_bytes);
+        stream_close(&s);
+    }
+    for (int i = 0; i < n; i++)
+        free(frames[i]);
+    free(frames);
+    if (err < 0)
+        fprintf(stderr, "failed (%d)\n", err);
+    return err < 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * Constants of talkie's P-frame (inter) coding shared by the C reference (src/encode/compute/
+ * *_ref.c) and the GLSL kernels that will follow it. Included by both, so only #defines.
+ *
+ * Units: motion vectors are in quarter luma samples (H.264 8.4.1); chroma uses the same
+ * numbers in eighth chroma samples (4:2:0, 8.4.1.4).
+ */
+#ifndef TALKIE_COMMON_INTER_DEFS_H
+#define TALKIE_COMMON_INTER_DEFS_H
+
+/* Macroblock types of TkCodedMb.type beyond the intra ones (coded_mb.h): a P macroblock
+ * predicted from list 0 with the partitions of TkMbMotion.part (P_L0_16x16, P_L0_L0_16x8,
+ * P_L0_L0_8x16: mb_type 0, 1, 2 of Table 7-13), and P_Skip (no macroblock_layer, 7.3.4). */
+#define TK_MB_PL0 2
+#define TK_MB_PSKIP 3
+
+/* TkMbMotion.part: the macroblock partitioning, also its mb_type in P slices (Table 7-13). */
+#define TK_PART_16x16 0
+#define TK_PART_16x8 1
+#define TK_PART_8x16 2
+
+/* TkMbMotion.ref_idx of an intra macroblock: "not predicted from list 0" (8.4.1.3.2). */
+#define TK_REF_NONE (-1)
+
+/* Integer motion search: at most TK_ME_STEPS small-diamond steps from the best start
+ * (the predicted MV, (0,0)), each MV component kept within +-TK_ME_RANGE samples of the
+ * start it came from. */
+#define TK_ME_RANGE 16
+#define TK_ME_STEPS 16
+/* Extra integer-search starts a caller may give (me_ref.h TkMeStarts). */
+#define TK_ME_MAX_STARTS 4
+
+/* Every MV talkie codes has |component| <= TK_MV_MAX quarter samples (63.75 samples, under
+ * the smallest vertical range of Table A-1, [-64, 63.75] at level 1.0). */
+#define TK_MV_MAX 252
+
+/* Per-macroblock skip map values (the renderer's "unchanged since the last frame"). */
+#define TK_SKIP_MAP_CHANGED 0
+#define TK_SKIP_MAP_STATIC 1
+
+/* Extra cost (in lambda units, i.e. bits) an intra macroblock in a P slice pays over its
+ * intra-picture cost: its mb_type is 5 higher (Table 7-13) and it refers to nothing. */
+#define TK_P_INTRA_EXTRA_BITS 4
+
+/* Coefficient decimation (x264's): a luma 8x8 whose 4x4 blocks score below
+ * TK_DECIMATE_8x8 is dropped, a whole macroblock's luma below TK_DECIMATE_MB too. */
+#define TK_DECIMATE_8x8 4
+#define TK_DECIMATE_MB 6
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * Reference (C) analysis of one macroblock of a P picture (decisions, encoder side): chooses
+ * P_Skip, P_L0_16x16 or an intra macroblock, computes its residual levels and its
+ * reconstruction (what a decoder will have before deblocking), and writes TkCodedMb and
+ * TkMbMotion. A GPU port runs one macroblock per workgroup in the same order constraints as
+ * intra analysis (left and top neighbours finished: MV prediction and intra prediction read
+ * them), with the reference picture read-only.
+ *
+ * Decision, in this order (lambda = tk_intra_lambda(qp), costs in SATD + lambda * bits):
+ *   1. skip map: a macroblock the renderer marks TK_SKIP_MAP_STATIC is neither searched nor
+ *      tried as intra: its MV is (0, 0). When its residual against the co-located reference
+ *      samples quantises to nothing and the P_Skip MV (8.4.1.1) is (0, 0) too, it is
+ *      P_Skip; otherwise P_L0_16x16 with mv (0, 0) (mvd = -mvp), with whatever residual is
+ *      left. The residual matters where the previous picture was coded coarsely just before
+ *      the region stopped changing: freezing that picture as P_Skip would keep its error for
+ *      good (measured on the conversation at QP 26: 1.5 dB of PSNR Y for 3% of bytes);
+ *      coded once, the region is P_Skip from the next picture on.
+ *   2. early skip: the residual at the P_Skip MV quantises (after decimation) to nothing ->
+ *      P_Skip.
+ *   3. motion search (me_ref.h) -> inter cost; intra analysis (analyse_ref.h) -> intra cost +
+ *      lambda * TK_P_INTRA_EXTRA_BITS; the cheaper wins (ties: inter).
+ *   4. inter: residual of the 16 luma 4x4 blocks (no DC transform) and chroma DC/AC, inter
+ *      rounding, coefficient decimation (x264's scores, TK_DECIMATE_*); a P_L0_16x16 with no
+ *      coefficients and the P_Skip MV becomes P_Skip.
+ */
+/*
+ * For the GPU port, per picture:
+ *   inputs   src (NV12), ref (NV12, the previous picture after deblocking: read-only, so
+ *            its clamped reads need no synchronisation), skip map (a byte per macroblock;
+ *            on the GPU one uint per macroblock or 4 per word);
+ *   outputs  recon (unfiltered), coded (TkCodedMb[n]), motion (TkMbMotion[n]);
+ *   order    a macroblock reads its own motion entry (the previous picture's) before
+ *            writing it; it needs its left, top-left, top and top-right neighbours finished
+ *            (intra prediction and MV prediction A/B/C/D), the wavefront intra analysis
+ *            already runs in; within a slice row everything else (search, transform,
+ *            decision) is independent per macroblock;
+ *   then     CAVLC (cavlc_ref.h tk_cavlc_mb_p_ref: each macroblock needs the count of
+ *            P_Skip macroblocks just before it in its slice, a per-slice prefix count),
+ *            packing as for I pictures, and deblocking from coded + motion
+ *            (deblock_ref.h tk_deblock_frame_mbs_ref) into the next picture's ref.
+ */
+#ifndef TALKIE_ENCODE_COMPUTE_ANALYSE_P_REF_H
+#define TALKIE_ENCODE_COMPUTE_ANALYSE_P_REF_H
+
+#include <stdint.h>
+
+#include "common/frame.h"
+#include "encode/compute/coded_mb.h"
+
+typedef struct TkInterParams {
+    TkFrameLayout layout;
+    int qp;                 /* 0..51 */
+    int slice_mb_rows;      /* macroblock rows per slice (>= 1) */
+} TkInterParams;
+
+/*
+ * Codes macroblock (mb_x, mb_y) of a P picture: reads src (NV12), ref (the previous picture
+ * as the decoder holds it: deblocked), skip_map (one byte per macroblock, or NULL), the
+ * neighbours in recon / coded / motion; writes the macroblock's recon samples,
+ * coded[mb_y * mb_width + mb_x] and motion[same]. Call in raster order.
+ */
+void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                             TkMbMotion *motion, int mb_x, int mb_y);
+
+/* Every macroblock in raster order. */
+void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                                const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                                TkMbMotion *motion);
+
+#endif
