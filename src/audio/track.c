@@ -279,6 +279,23 @@ int tk_audio_track_end(TkAudioTrack *t, int id)
     return finish_mouth(turn);
 }
 
+int tk_audio_track_add_pcm(TkAudioTrack *t, int64_t start_ms, const TkPcm *pcm)
+{
+    int id = tk_audio_track_begin(t, start_ms, pcm->sample_rate, pcm->channels);
+    if (id < 0)
+        return id;
+    int res = tk_audio_track_write(t, id, pcm->samples, pcm->frames);
+    if (res == 0)
+        res = tk_audio_track_end(t, id);
+    if (res < 0) {
+        /* the turn stays (ids are never reused) but says nothing */
+        tk_audio_track_cut(t, id, start_ms);
+        tk_audio_track_end(t, id);
+        return res;
+    }
+    return id;
+}
+
 int tk_audio_track_cut(TkAudioTrack *t, int id, int64_t at_ms)
 {
     Turn *turn = get_turn(t, id);

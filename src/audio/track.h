@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audio/pcm.h"
 #include "common/log.h"
 
 #define TK_AUDIO_CUT_FADE_MS 5
@@ -68,6 +69,10 @@ int tk_audio_track_write(TkAudioTrack *t, int turn, const int16_t *samples, size
 
 /* No more audio for this turn: drains the resampler; the duration is final. Idempotent. */
 int tk_audio_track_end(TkAudioTrack *t, int turn);
+
+/* A whole turn's audio at once (a file, a synthesized line): begin + write + end.
+ * Returns the turn's id or an error of those three. */
+int tk_audio_track_add_pcm(TkAudioTrack *t, int64_t start_ms, const TkPcm *pcm);
 
 /* Barge-in: the turn's audio stops at session time at_ms (absolute, clamped to the turn's
  * start); it is final from then on (later writes are accepted and dropped). Cutting again

@@ -10,6 +10,7 @@
 
 #include "../common/check.h"
 #include "audio/mouth.h"
+#include "audio/track.h"
 #include "audio/tts_espeak.h"
 #include "signal.h"
 
@@ -107,6 +108,17 @@ static void test_voices(void)
     CHECK_CMP(open, >, tk_mouth_hops(m) / 2);
     CHECK_CMP(closed, >, 0);
     tk_mouth_destroy(&m);
+    /* on the timeline, the turn lasts as long as its speech */
+    TkAudioTrack *t;
+    CHECK_EQ(tk_audio_track_create(&t, 48000, 1, NULL), 0);
+    int id = tk_audio_track_add_pcm(t, 1000, &a);
+    CHECK_EQ(id, 0);
+    TkAudioTurnInfo info;
+    CHECK_EQ(tk_audio_track_turn_info(t, id, &info), 0);
+    CHECK(info.final);
+    CHECK_CMP(llabs(info.duration_ms - tk_pcm_duration_ms((int64_t)a.frames, a.sample_rate)), <=, 1);
+    CHECK_EQ(tk_audio_track_mouth(t, id, 999), 0);
+    tk_audio_track_destroy(&t);
     tk_pcm_free(&a);
     tk_pcm_free(&b);
     tk_pcm_free(&a2);
