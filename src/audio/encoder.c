@@ -95,9 +95,13 @@ int tk_audio_encoder_open(TkAudioEncoder **out, const TkAudioEncoderSettings *s,
         return TALKIE_ERROR_UNSUPPORTED;
     }
     enum AVSampleFormat fmt = pick_format(codec);
-    if (fmt == AV_SAMPLE_FMT_NONE || !rate_supported(codec, s->sample_rate)) {
+    /* Opus only at 48 kHz: its decoders always output 48 kHz, RTP carries it on a 48 kHz
+     * clock, and FFmpeg 5.1 states an Opus encoder's priming at other rates in samples of
+     * that rate where Matroska reads 48 kHz ones (a 3 ms error at 24 kHz) */
+    if (fmt == AV_SAMPLE_FMT_NONE || !rate_supported(codec, s->sample_rate) ||
+        (s->codec == TK_AUDIO_CODEC_OPUS && s->sample_rate != 48000)) {
         tk_log_error(log, "audio encoder: \"%s\" cannot encode %d Hz%s", name, s->sample_rate,
-                     s->codec == TK_AUDIO_CODEC_OPUS ? " (Opus takes 48, 24, 16, 12 or 8 kHz)" : "");
+                     s->codec == TK_AUDIO_CODEC_OPUS ? " (talkie's Opus is 48 kHz)" : "");
         return TALKIE_ERROR_UNSUPPORTED;
     }
     TkAudioEncoder *e = calloc(1, sizeof(*e));

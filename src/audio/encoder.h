@@ -10,8 +10,9 @@
  * Timestamps: packets come out with pts/dts/duration in 1/sample_rate units (see
  * tk_audio_encoder_time_base()). Encoders prime: their first packet starts
  * `initial_padding` samples before time 0 (AAC 1024, Opus 312 at 48 kHz), so its pts is
- * negative. That is the contract libavformat expects: MP4 turns it into an edit list, Matroska
- * into CodecDelay, Ogg into Opus pre-skip, MPEG-TS shifts every stream by the same offset;
+ * negative. That is the contract libavformat expects: MP4 turns it into an edit list, Ogg into
+ * Opus pre-skip, Matroska/WebM into CodecDelay (with the block offset that
+ * mux/audio_stream.c adds), MPEG-TS and FLV shift every stream by the same offset;
  * a decoder then drops the priming samples and the audio's time 0 meets the video's.
  * The last packet may be shorter than a full frame (its duration says so), so the stream's
  * duration is the input's, not rounded up to a frame.
@@ -30,7 +31,7 @@
 
 typedef enum TkAudioCodec {
     TK_AUDIO_CODEC_AAC = 0,   /* AAC-LC, any rate of the timeline (8..96 kHz) */
-    TK_AUDIO_CODEC_OPUS = 1,  /* Opus: 48000, 24000, 16000, 12000 or 8000 Hz */
+    TK_AUDIO_CODEC_OPUS = 1,  /* Opus: 48000 Hz only (encoder.c says why) */
 } TkAudioCodec;
 
 typedef struct TkAudioEncoderSettings {

@@ -1,4 +1,6 @@
 /* An audio stream in a libavformat container (see audio_stream.h). */
+#include <string.h>
+
 #include <libavutil/error.h>
 
 #include "mux/audio_stream.h"
@@ -38,9 +40,30 @@ int tk_mux_audio_add_stream(AVFormatContext *fmt, const TkAudioEncoder *enc, AVS
     return 0;
 }
 
+/* Matroska (and WebM) stores block timestamps that include the CodecDelay, which readers
+ * subtract (Matroska spec, CodecDelay). libavformat 59 (FFmpeg 5.1) writes the CodecDelay
+ * element but not the offset: it shifts the priming packet's negative pts up by moving every
+ * stream, video included, so the audio played a priming (6.5 ms for Opus) early next to
+ * video. Adding the delay here gives the spec's timestamps and nothing negative to shift;
+ * tests/audio/test_encode.c checks the result against video in WebM. */
+static int64_t codec_delay_offset(const AVFormatContext *fmt, const AVStream *st,
+                                  AVRational enc_tb)
+{
+    const AVCodecParameters *par = st->codecpar;
+    if (!fmt->oformat || par->initial_padding <= 0 || par->sample_rate <= 0 ||
+        (strcmp(fmt->oformat->name, "matroska") && strcmp(fmt->oformat->name, "webm")))
+        return 0;
+    return av_rescale_q(par->initial_padding, (AVRational){ 1, par->sample_rate }, enc_tb);
+}
+
 int tk_mux_audio_write(AVFormatContext *fmt, AVStream *st, AVRational enc_tb, AVPacket *pkt,
                        const TkLog *log)
 {
+    int64_t offset = codec_delay_offset(fmt, st, enc_tb);
+    if (pkt->pts != AV_NOPTS_VALUE)
+        pkt->pts += offset;
+    if (pkt->dts != AV_NOPTS_VALUE)
+        pkt->dts += offset;
     pkt->stream_index = st->index;
     av_packet_rescale_ts(pkt, enc_tb, st->time_base);
     int err = av_interleaved_write_frame(fmt, pkt);

@@ -41,6 +41,7 @@ int decode_back(const char *path, DecodedAudio *d)
 {
     memset(d, 0, sizeof(*d));
     d->container_ms = -1;
+    d->video_start_ms = NAN;
     AVFormatContext *fmt = NULL;
     AVCodecContext *dec = NULL;
     AVPacket *pkt = av_packet_alloc();
@@ -61,6 +62,8 @@ int decode_back(const char *path, DecodedAudio *d)
         goto done;
     }
     avcodec_parameters_to_context(dec, st->codecpar);
+    /* as players do: lets the decoder move timestamps past the priming samples it drops */
+    dec->pkt_timebase = st->time_base;
     err = avcodec_open2(dec, codec, NULL);
     if (err < 0)
         goto done;
@@ -77,6 +80,12 @@ int decode_back(const char *path, DecodedAudio *d)
             eof = 1;
             err = avcodec_send_packet(dec, NULL);
         } else if (err >= 0) {
+            AVStream *ps = fmt->streams[pkt->stream_index];
+            if (ps->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && pkt->pts != AV_NOPTS_VALUE) {
+                double ms = pkt->pts * 1000.0 * av_q2d(ps->time_base);
+                if (isnan(d->video_start_ms) || ms < d->video_start_ms)
+                    d->video_start_ms = ms;
+            }
             if (pkt->stream_index == si)
                 err = avcodec_send_packet(dec, pkt);
             av_packet_unref(pkt);

@@ -11,6 +11,7 @@ typedef struct DecodedAudio {
     int rate, channels;
     int frame_size;         /* samples in the first decoded frame */
     int64_t container_ms;   /* the container's duration, -1 if unknown */
+    double video_start_ms;  /* presentation time of the first video packet; NAN if none */
     char codec[32];
 } DecodedAudio;
 
