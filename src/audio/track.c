@@ -416,12 +416,12 @@ static void release(Turn *turn, int64_t until)
     }
 }
 
-int tk_audio_track_pull(TkAudioTrack *t, int64_t first, size_t frames, int16_t *dst)
+static int pull(TkAudioTrack *t, int64_t first, size_t frames, int16_t *dst, int wait)
 {
     if (first < t->pulled || (frames && !dst) || frames > (size_t)INT64_MAX / 4)
         return TALKIE_ERR(EINVAL);
     int64_t end = first + (int64_t)frames;
-    if (end > tk_audio_track_ready(t))
+    if (wait && end > tk_audio_track_ready(t))
         return TALKIE_ERR(EAGAIN);
     memset(dst, 0, frames * (size_t)t->channels * sizeof(int16_t));
     for (int i = 0; i < t->count; i++) {
@@ -432,4 +432,14 @@ int tk_audio_track_pull(TkAudioTrack *t, int64_t first, size_t frames, int16_t *
     }
     t->pulled = end;
     return 0;
+}
+
+int tk_audio_track_pull(TkAudioTrack *t, int64_t first, size_t frames, int16_t *dst)
+{
+    return pull(t, first, frames, dst, 1);
+}
+
+int tk_audio_track_pull_now(TkAudioTrack *t, int64_t first, size_t frames, int16_t *dst)
+{
+    return pull(t, first, frames, dst, 0);
 }

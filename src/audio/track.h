@@ -105,4 +105,13 @@ int64_t tk_audio_track_ready(const TkAudioTrack *t);
  */
 int tk_audio_track_pull(TkAudioTrack *t, int64_t first, size_t frames, int16_t *dst);
 
+/*
+ * The live variant: the same without waiting. Where an open turn's audio has not arrived
+ * yet, the output is silence, and that audio is dropped when it comes (the turn continues in
+ * place, in sync with the clock that pulled). Never EAGAIN; not deterministic (it depends on
+ * when the audio arrived), so offline rendering uses tk_audio_track_pull().
+ * 0 or TALKIE_ERR(EINVAL).
+ */
+int tk_audio_track_pull_now(TkAudioTrack *t, int64_t first, size_t frames, int16_t *dst);
+
 #endif

@@ -129,6 +129,11 @@ static int write_all(TkAudioEncoder *enc, AVFormatContext *fmt, AVStream *st, AV
 static void roundtrip(TkAudioCodec codec, int rate, int channels, const char *format,
                       const char *ext, const char *video_codec)
 {
+    if (video_codec && !avcodec_find_encoder_by_name(video_codec)) {
+        fprintf(stderr, "(no %s encoder in this FFmpeg: %s with video not checked)\n",
+                video_codec, format);
+        return;
+    }
     char path[256];
     snprintf(path, sizeof(path), "%s/talkie-audio-%d.%s",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(), ext);

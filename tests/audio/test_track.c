@@ -230,6 +230,32 @@ static void test_cut(void)
     free(a);
 }
 
+/* Live pulls: audio late for the clock is silence, then dropped; the turn stays in place. */
+static void test_pull_now(void)
+{
+    TkAudioTrack *t;
+    CHECK_EQ(tk_audio_track_create(&t, 48000, 1, NULL), 0);
+    int16_t *a = test_tone(48000, 1, 48000, 440.0, 8000.0, 4);
+    int id = tk_audio_track_begin(t, 0, 48000, 1);
+    CHECK_EQ(tk_audio_track_write(t, id, a, 9600), 0);  /* 200 ms arrived */
+    int16_t *out = calloc(48000, sizeof(int16_t));
+    CHECK_EQ(tk_audio_track_pull(t, 0, 19200, out), TALKIE_ERR(EAGAIN));
+    CHECK_EQ(tk_audio_track_pull_now(t, 0, 19200, out), 0);  /* the clock is at 400 ms */
+    CHECK_CMP(rms(out, 9000, 1), >, 3000);
+    CHECK_CMP(rms(out + 9700, 19200 - 9700, 1), ==, 0);
+    /* the rest arrives late: 200..400 ms are gone, 400 ms on plays in place */
+    CHECK_EQ(tk_audio_track_write(t, id, a + 9600, 48000 - 9600), 0);
+    CHECK_EQ(tk_audio_track_end(t, id), 0);
+    CHECK_EQ(tk_audio_track_held_frames(t), 48000 - 19200);
+    CHECK_EQ(tk_audio_track_pull(t, 19200, 48000 - 19200, out + 19200), 0);
+    for (int i = 19300; i < 47000; i += 1000)
+        CHECK_EQ(out[i], a[i]);  /* same rate: the samples pass through unchanged */
+    CHECK_EQ(tk_audio_track_pull_now(t, 0, 10, out), TALKIE_ERR(EINVAL));
+    free(out);
+    free(a);
+    tk_audio_track_destroy(&t);
+}
+
 /* Bad arguments, and memory staying bounded over a long streamed turn. */
 static void test_limits(void)
 {
@@ -267,6 +293,7 @@ int main(void)
     test_rates();
     test_gaps();
     test_cut();
+    test_pull_now();
     test_limits();
     return tk_check_finish();
 }
