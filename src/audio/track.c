@@ -345,6 +345,10 @@ int tk_audio_track_mouth(const TkAudioTrack *t, int id, int64_t t_ms)
     if (!turn || t_ms < 0)
         return 0;
     int64_t rel = t_ms * t->rate / 1000 - turn->start;
+    /* a hop's value is final one hop after its audio arrived (mouth.h) */
+    if (!turn->mouth_done && rel >= 0 && rel < turn->limit &&
+        rel / tk_mouth_hop_frames(turn->mouth) >= tk_mouth_hops(turn->mouth))
+        return TALKIE_ERR(EAGAIN);
     if (rel < 0 || rel >= turn->produced)
         return 0;
     return tk_mouth_at_frame(turn->mouth, rel);

@@ -82,8 +82,9 @@ int tk_audio_track_cut(TkAudioTrack *t, int turn, int64_t at_ms);
 /* 0 or TALKIE_ERR(EINVAL) (unknown turn). */
 int tk_audio_track_turn_info(const TkAudioTrack *t, int turn, TkAudioTurnInfo *info);
 
-/* Mouth openness 0..TK_SCENE_MOUTH_MAX of `turn` at session time t_ms (0 outside its audio
- * or where its audio has not arrived yet). */
+/* Mouth openness 0..TK_SCENE_MOUTH_MAX of `turn` at session time t_ms: 0 outside its audio
+ * (an unknown turn included); TALKIE_ERR(EAGAIN) at or after the turn's start where its
+ * audio (up to 10 ms past t, see mouth.h) has not arrived yet and still may (the scene can fall back to a text-driven mouth). */
 int tk_audio_track_mouth(const TkAudioTrack *t, int turn, int64_t t_ms);
 
 /* The first output frame that has not been pulled. */

@@ -238,6 +238,8 @@ static void test_pull_now(void)
     int16_t *a = test_tone(48000, 1, 48000, 440.0, 8000.0, 4);
     int id = tk_audio_track_begin(t, 0, 48000, 1);
     CHECK_EQ(tk_audio_track_write(t, id, a, 9600), 0);  /* 200 ms arrived */
+    CHECK_CMP(tk_audio_track_mouth(t, id, 100), >, 0);
+    CHECK_EQ(tk_audio_track_mouth(t, id, 300), TALKIE_ERR(EAGAIN));  /* not arrived yet */
     int16_t *out = calloc(48000, sizeof(int16_t));
     CHECK_EQ(tk_audio_track_pull(t, 0, 19200, out), TALKIE_ERR(EAGAIN));
     CHECK_EQ(tk_audio_track_pull_now(t, 0, 19200, out), 0);  /* the clock is at 400 ms */
