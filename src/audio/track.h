@@ -75,8 +75,10 @@ int tk_audio_track_end(TkAudioTrack *t, int turn);
 int tk_audio_track_add_pcm(TkAudioTrack *t, int64_t start_ms, const TkPcm *pcm);
 
 /* Barge-in: the turn's audio stops at session time at_ms (absolute, clamped to the turn's
- * start); it is final from then on (later writes are accepted and dropped). Cutting again
- * can only move the cut earlier. 0 or TALKIE_ERR(EINVAL). */
+ * start). Audio before the cut that has not arrived yet is still awaited; the turn is final
+ * once its audio reaches the cut, or when it is ended (a TTS stream cancelled by the
+ * barge-in: cut, then end). Audio past the cut is accepted and dropped. Cutting again can
+ * only move the cut earlier. 0 or TALKIE_ERR(EINVAL). */
 int tk_audio_track_cut(TkAudioTrack *t, int turn, int64_t at_ms);
 
 /* 0 or TALKIE_ERR(EINVAL) (unknown turn). */
