@@ -7,6 +7,7 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers glslc spirv-tools
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libx264-dev
   libfreetype-dev libharfbuzz-dev libfontconfig-dev fonts-dejavu-core libjansson-dev
+  libswresample-dev libespeak-ng-dev espeak-ng-data
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -52,6 +52,7 @@
     X(ENAMETOOLONG, "File name too long")                                     \
     X(ENOSYS, "Function not implemented")                                     \
     X(ENODATA, "No data available")                                           \
+    X(ENOMSG, "No message of desired type")                                   \
     X(ETIME, "Timer expired")                                                 \
     X(EPROTO, "Protocol error")                                               \
     X(EOVERFLOW, "Value too large for defined data type")                     \
