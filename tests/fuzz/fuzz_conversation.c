@@ -52,12 +52,13 @@ static void check_turns(const CliConversation *conv)
 
 /* The moments worth drawing: the empty start, and just before, at, inside and after each
  * turn, up to MAX_TIMES. */
-static int pick_times(const TkScene *scene, int64_t *t)
+static int pick_times(const TkScene *scene, const TkSceneTurnInfo *turns, int n_turns,
+                      int64_t *t)
 {
     int n = 0;
     t[n++] = 0;
-    for (int i = 0; i < tk_scene_turn_count(scene) && n + 5 <= MAX_TIMES - 1; i++) {
-        const TkSceneTurn *turn = tk_scene_turn(scene, i);
+    for (int i = 0; i < n_turns && n + 5 <= MAX_TIMES - 1; i++) {
+        const TkSceneTurnInfo *turn = &turns[i];
         int64_t end = turn->start_ms + turn->duration_ms;
         if (turn->start_ms > 0)
             t[n++] = turn->start_ms - 1;
@@ -70,8 +71,8 @@ static int pick_times(const TkScene *scene, int64_t *t)
     return n;
 }
 
-static void compose(const TkScene *scene, int width, int height, int render,
-                    const TkLog *log)
+static void compose(const TkScene *scene, const TkSceneTurnInfo *turns, int n_turns,
+                    int width, int height, int render, const TkLog *log)
 {
     TkComposer *c;
     FUZZ_CHECK(tk_composer_create(&c, width, height, FONT_PATH, log) == 0);
@@ -80,7 +81,7 @@ static void compose(const TkScene *scene, int width, int height, int render,
     FUZZ_CHECK(img != NULL);
     TkDrawList dl = { 0 };
     int64_t times[MAX_TIMES];
-    int n = pick_times(scene, times);
+    int n = pick_times(scene, turns, n_turns, times);
     for (int i = 0; i < n; i++) {
         FUZZ_CHECK(tk_composer_build(c, scene, times[i], &dl) == 0);
         const TkAtlas *atlas = tk_composer_atlas(c);
@@ -128,28 +129,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     TkLog log = { .callback = quiet, .max_level = TALKIE_LOG_DEBUG };
     TkScene *scene;
     FUZZ_CHECK(tk_scene_create(&scene, &log) == 0);
+    TkSceneTurnInfo *infos = calloc(conv.n, sizeof(*infos));
+    FUZZ_CHECK(infos != NULL);
+    int n_turns = 0;
     for (size_t i = 0; i < conv.n; i++) {
         const CliTurn *t = &conv.turns[i];
         TalkieTurn turn = { .speaker = t->speaker, .text = t->text, .start_ms = t->start_ms,
                             .duration_ms = t->duration_ms };
-        res = tk_scene_add_turn(scene, &turn);
+        TkSceneTurnInfo *info = &infos[n_turns];
+        res = tk_scene_add_turn_info(scene, &turn, info);
         FUZZ_CHECK(res == 0 || res == TALKIE_ERR(EINVAL));
         if (res < 0)
             break;
-        /* What the scene answers about the turn just added stays in range. */
-        int revealed;
-        const TkSceneTurn *st = tk_scene_turn(scene, (int)i);
-        int shown = tk_scene_subtitle(scene, st->start_ms, &revealed);
-        FUZZ_CHECK(shown >= 0 && shown <= (int)i);
-        FUZZ_CHECK(revealed >= 1 && revealed <= tk_scene_turn(scene, shown)->text_codepoints);
-        int mouth = tk_scene_mouth(scene, st->speaker_index, st->start_ms);
-        FUZZ_CHECK(mouth >= 1 && mouth <= TK_SCENE_MOUTH_MAX);
+        n_turns++;
+        /* What the scene shows when the turn just added starts stays in range. */
+        TkSceneSnapshot *snap = malloc(sizeof(*snap));
+        FUZZ_CHECK(snap != NULL);
+        FUZZ_CHECK(tk_scene_snapshot(scene, info->start_ms, snap) == 0);
+        FUZZ_CHECK(snap->has_subtitle);
+        FUZZ_CHECK(snap->subtitle_revealed >= 1 &&
+                   snap->subtitle_revealed <= snap->subtitle_codepoints);
+        FUZZ_CHECK(snap->n_speakers >= 1 && snap->n_speakers <= TK_SCENE_MAX_SHOWN);
+        for (int k = 0; k < snap->n_speakers; k++)
+            FUZZ_CHECK(snap->speakers[k].mouth >= 0 &&
+                       snap->speakers[k].mouth <= TK_SCENE_MOUTH_MAX);
+        free(snap);
     }
     cli_conversation_free(&conv);
-    if (tk_scene_turn_count(scene) > 0) {
-        compose(scene, 320, 240, 0, &log); /* the library's default size */
-        compose(scene, 16, 16, 1, &log); /* the smallest it accepts: layout at its limits */
+    if (n_turns > 0) {
+        /* the library's default size, then the smallest it accepts (layout at its limits) */
+        compose(scene, infos, n_turns, 320, 240, 0, &log);
+        compose(scene, infos, n_turns, 16, 16, 1, &log);
     }
+    free(infos);
     tk_scene_destroy(&scene);
     return 0;
 }
