@@ -84,7 +84,7 @@ static void check_sps(const TkBitWriter *bw, const TkH264Config *c)
     EXPECT_UE(&r, 0);                          /* seq_parameter_set_id */
     EXPECT_UE(&r, TK_H264_LOG2_MAX_FRAME_NUM - 4);
     EXPECT_UE(&r, 2);                          /* pic_order_cnt_type */
-    EXPECT_UE(&r, 1);                          /* max_num_ref_frames */
+    EXPECT_UE(&r, c->max_num_ref_frames);      /* max_num_ref_frames */
     EXPECT(&r, 1, 0);                          /* gaps_in_frame_num_value_allowed_flag */
     EXPECT_UE(&r, l->mb_width - 1);
     EXPECT_UE(&r, l->mb_height - 1);
@@ -119,7 +119,7 @@ static void check_sps(const TkBitWriter *bw, const TkH264Config *c)
     EXPECT_UE(&r, 16);
     EXPECT_UE(&r, 16);
     EXPECT_UE(&r, 0);                          /* max_num_reorder_frames */
-    EXPECT_UE(&r, 1);                          /* max_dec_frame_buffering */
+    EXPECT_UE(&r, c->max_num_ref_frames);      /* max_dec_frame_buffering */
     rd_trailing(&r);
 }
 
@@ -269,7 +269,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fps_num / fps_den > 240)
         return 0;
     TkH264Config c = { .layout = tk_frame_layout(width, height), .fps_num = fps_num,
-                       .fps_den = fps_den, .bitrate_bps = bitrate_bps };
+                       .fps_den = fps_den, .bitrate_bps = bitrate_bps,
+                       .max_num_ref_frames = 1 };
     c.level_idc = tk_h264_level(&c.layout, fps_num, fps_den, bitrate_bps);
     int64_t fs = (int64_t)c.layout.mb_width * c.layout.mb_height;
     if (c.level_idc < 0) {
