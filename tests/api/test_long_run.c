@@ -4,7 +4,7 @@
  * 30 frames/s in the normal build, less under the sanitizers). Memory (RSS) and time per
  * frame must stay flat: the last tenth against the first tenth after warm-up.
  *
- * Usage: test_long_run FRAMES
+ * Usage: test_long_run FRAMES [WIDTHxHEIGHT [compute|lavc]]   (default 32x32 lavc)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +46,11 @@ int main(int argc, char **argv)
     talkie_default_settings(&s);
     s.width = 32;
     s.height = 32;
+    if (argc > 2 && sscanf(argv[2], "%dx%d", &s.width, &s.height) != 2)
+        return 2;
     s.fps_num = 30;
-    s.encoder = TALKIE_ENCODER_LAVC;
+    s.encoder = argc > 3 && !strcmp(argv[3], "compute") ? TALKIE_ENCODER_COMPUTE
+                                                       : TALKIE_ENCODER_LAVC;
     s.font_path = getenv("TALKIE_FONT");
     s.max_frames_in_flight = 8;
     TalkieSession *ts;
