@@ -238,12 +238,30 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
 /* Without the lock: prepares (composes, packs) the renders of the batch's sessions, taking
  * them one by one until none is left; run by the submit thread and the CPU threads that
  * help it. */
-static void prepare_some(Batch *b)
+/* A caller's picture into the session's upload buffer (made at the first one). */
+static int prepare_image(TkVkDevice *vk, TalkieSession *s)
+{
+    TkFrameRequest *r = &s->slot.current;
+    int err = 0;
+    if (!s->upload.buffer)
+        err = tk_vk_buffer_create(vk, &s->upload, s->layout.size, TK_VK_MEMORY_UPLOAD);
+    if (err == 0)
+        memcpy(s->upload.map, r->image, s->layout.size);
+    free(r->image);
+    r->image = NULL;
+    r->from_image = 1;
+    return err;
+}
+
+static void prepare_some(TkEngine *e, Batch *b)
 {
     for (int i; (i = atomic_fetch_add(&b->next_prepare, 1)) < b->n;) {
         TalkieSession *s = b->sessions[i];
         int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
-        b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
+        if (s->slot.current.image)
+            b->result[i] = prepare_image(e->vk, s);
+        else
+            b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
         if (b->result[i] < 0)
             tk_log_error(&s->log, "frame %lld: rendering failed: %s",
                          (long long)s->slot.current.index, talkie_strerror(b->result[i]));
@@ -267,7 +285,7 @@ static void prepare_all(TkEngine *e, Batch *b)
         pthread_cond_broadcast(&e->cpu_wake);
         pthread_mutex_unlock(&e->lock);
     }
-    prepare_some(b);
+    prepare_some(e, b);
     if (helpers > 0) {
         pthread_mutex_lock(&e->lock);
         e->helpers_wanted = 0;   /* all taken: late helpers need not come */
@@ -290,14 +308,19 @@ static void record_and_submit(TkEngine *e, Batch *b)
      * batch run side by side. */
     int uploads = 0;
     for (int i = 0; i < b->n; i++)
-        if (b->result[i] == 0)
+        if (b->result[i] == 0 && !b->sessions[i]->slot.current.from_image)
             uploads += tk_renderer_record_uploads(b->sessions[i]->renderer, &b->cmd);
     if (uploads)
         tk_vk_cmd_barrier(e->vk, &b->cmd);
-    for (int i = 0; i < b->n; i++)
-        if (b->result[i] == 0)
-            b->result[i] = tk_renderer_record_draw(b->sessions[i]->renderer, &b->cmd,
-                                                   &b->sessions[i]->frame);
+    for (int i = 0; i < b->n; i++) {
+        TalkieSession *s = b->sessions[i];
+        if (b->result[i] < 0)
+            continue;
+        if (s->slot.current.from_image)   /* the caller's picture instead of a render */
+            tk_vk_cmd_copy(e->vk, &b->cmd, &s->upload, 0, &s->frame, 0, s->layout.size);
+        else
+            b->result[i] = tk_renderer_record_draw(s->renderer, &b->cmd, &s->frame);
+    }
     tk_vk_cmd_barrier(e->vk, &b->cmd);
     /* The GPU-stage encodes, grouped by backend so each records its frames side by side. */
     const TkEncoderBackend *const *all = tk_encoder_list();
@@ -508,7 +531,7 @@ static void *cpu_main(void *arg)
             e->helpers_wanted--;
             e->helpers_active++;
             pthread_mutex_unlock(&e->lock);
-            prepare_some(b);
+            prepare_some(e, b);
             pthread_mutex_lock(&e->lock);
             if (--e->helpers_active == 0)
                 pthread_cond_signal(&e->prepare_done);
@@ -665,6 +688,8 @@ void tk_engine_remove(TkEngine *e, TalkieSession *s)
     TkEngineSlot *sl = &s->slot;
     pthread_mutex_lock(&e->lock);
     sl->closing = 1;
+    for (int i = 0; i < sl->n_pending; i++)
+        free(sl->pending[(sl->pending_head + i) % TK_ENGINE_MAX_IN_FLIGHT].image);
     sl->n_pending = 0;
     if (sl->notify_queued) {
         TalkieSession **p = &e->notify_head, *prev = NULL;
@@ -699,7 +724,8 @@ void tk_engine_remove(TkEngine *e, TalkieSession *s)
 
 /* ---- the public calls ------------------------------------------------------------------- */
 
-int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *user)
+int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *user,
+                         uint8_t *image)
 {
     TkEngineSlot *sl = &s->slot;
     int err = 0;
@@ -716,7 +742,7 @@ int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *use
         TkFrameRequest *r =
             &sl->pending[(sl->pending_head + sl->n_pending) % TK_ENGINE_MAX_IN_FLIGHT];
         *r = (TkFrameRequest){ .index = index, .user_data = user, .force_idr = sl->want_idr,
-                               .bitrate_bps = sl->want_bitrate };
+                               .bitrate_bps = sl->want_bitrate, .image = image };
         sl->n_pending++;
         sl->want_idr = 0;
         sl->want_bitrate = 0;
