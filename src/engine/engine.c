@@ -477,8 +477,9 @@ static void *complete_main(void *arg)
 
 /* ---- CPU threads ------------------------------------------------------------------------ */
 
-/* Without the lock: runs the CPU encoder on s's rendered frame (or flushes it); the packets
- * go straight to the session. */
+/* Without the lock: runs the CPU encoder on s's rendered frame (or flushes it), then hands
+ * its packets to the session and ends the session's busy state in one step, so that a caller
+ * who took the last packet never finds the session still busy. */
 static void cpu_encode(TkEngine *e, TalkieSession *s)
 {
     TkEngineSlot *sl = &s->slot;
@@ -496,20 +497,31 @@ static void cpu_encode(TkEngine *e, TalkieSession *s)
         };
         err = be->submit(s->encoder, &frame);
     }
-    while (err >= 0) {
-        TalkiePacket pkt;
-        err = be->receive(s->encoder, &pkt);
+    /* zero-latency encoders give one packet a frame; a flush may give a few */
+    TalkiePacket got[8];
+    int n_got = 0;
+    while (err >= 0 && n_got < 8) {
+        err = be->receive(s->encoder, &got[n_got]);
         if (err < 0)
             break;
-        pkt.user_data = sl->current_flush ? NULL : sl->current.user_data;
-        pthread_mutex_lock(&e->lock);
-        err = push_packet(s, &pkt);
-        notify(e, s);
-        pthread_mutex_unlock(&e->lock);
+        got[n_got++].user_data = sl->current_flush ? NULL : sl->current.user_data;
     }
     pthread_mutex_lock(&e->lock);
+    for (int i = 0; i < n_got; i++) {
+        int res = push_packet(s, &got[i]);
+        if (res < 0 && err >= 0)
+            err = res;
+    }
     if (err == TALKIE_ERR(EAGAIN) || err == TALKIE_EOF)
         err = 0;
+    if (err >= 0 && n_got == 8 && sl->current_flush) {
+        /* more packets wait in the encoder: flush again (receive goes on) */
+        sl->current_flush = 1;
+        cpu_post(e, s);
+        notify(e, s);
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
     if (err < 0)
         fail(e, s, err);
     if (sl->current_flush)

@@ -398,6 +398,34 @@ static void check_live_controls(TalkieEncoder encoder)
     free(st.data);
 }
 
+/* One frame at a time with max_frames_in_flight 1: get_packet waits for the frame's packet,
+ * and the next send is taken at once (the session is never found still busy after its
+ * packet was taken). */
+static void check_lockstep(TalkieEncoder encoder)
+{
+    TalkieSettings s;
+    talkie_default_settings(&s);
+    s.width = 64;
+    s.height = 48;
+    s.encoder = encoder;
+    s.validation = 1;
+    s.font_path = getenv("TALKIE_FONT");
+    s.max_frames_in_flight = 1;
+    TalkieSession *ts;
+    CHECK_EQ(talkie_session_open(&ts, &s), 0);
+    if (!ts)
+        return;
+    say_conversation(ts, 5);
+    for (int64_t f = 0; f < 30; f++) {
+        CHECK_EQ(talkie_session_send_frame(ts, f), 0);
+        TalkiePacket pkt;
+        CHECK_EQ(talkie_session_get_packet(ts, &pkt), 0);
+        CHECK_EQ(pkt.pts, f);
+        talkie_packet_unref(&pkt);
+    }
+    talkie_session_close(&ts);
+}
+
 static void check_bad_arguments(void)
 {
     TalkieContextSettings cs;
@@ -458,6 +486,8 @@ int main(void)
     check_bad_arguments();
     if (talkie_list_devices(info, 4) <= 0)
         tk_check_skip("no Vulkan device");
+    check_lockstep(TALKIE_ENCODER_COMPUTE);
+    check_lockstep(TALKIE_ENCODER_LAVC);
     check_live_controls(TALKIE_ENCODER_COMPUTE);
     check_live_controls(TALKIE_ENCODER_LAVC);
     check_shared_equals_alone();
