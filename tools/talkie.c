@@ -589,6 +589,10 @@ static int cmd_devices(void)
         printf("   compute: %s, video encode: %s, video decode: %s\n",
                d->can_compute ? "yes" : "no", d->can_encode_h264 ? "h264" : "none",
                decode[0] ? decode : "none");
+        printf("   --encoder auto: %s (%s)\n",
+               d->auto_encoder == TALKIE_ENCODER_AUTO ? "none"
+                                                      : talkie_encoder_name(d->auto_encoder),
+               d->auto_reason);
     }
     free(infos);
     return 0;

@@ -228,6 +228,9 @@ typedef struct TalkieDeviceInfo {
     int can_decode_h265;      ///< exposes VK_KHR_video_decode_h265
     uint32_t subgroup_size;
     uint32_t max_shared_memory_bytes;
+    TalkieEncoder auto_encoder; ///< what TALKIE_ENCODER_AUTO picks on this device, or
+                              ///< TALKIE_ENCODER_AUTO when no encoder can run there
+    char auto_reason[128];    ///< why, in a few words
 } TalkieDeviceInfo;
 
 /**
