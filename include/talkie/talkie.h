@@ -101,9 +101,10 @@ const char *talkie_error_name(int err);
  *   be called from any thread, but not concurrently for one session (the caller serialises
  *   them, as one producer/consumer loop does naturally).
  * - talkie_session_close() must not race with any other call on the same session.
- * - TalkieSettings.packet_callback runs on a talkie thread (never the caller's); it may call
- *   get_packet, send_frame and say of any session, and must return quickly (it delays the
- *   other sessions of the context while it runs).
+ * - TalkieSettings.packet_callback runs on a talkie thread (the context's completion thread,
+ *   never the caller's); it may call get_packet, send_frame and say of any session, must not
+ *   close a session or a context (close waits for that thread), and must return quickly (it
+ *   delays the other sessions of the context while it runs).
  * - TalkieOutput objects are used from one thread at a time.
  */
 
