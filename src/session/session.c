@@ -109,6 +109,8 @@ int talkie_session_open(TalkieSession **out, const TalkieSettings *settings)
         .max_level = settings->log_level,
     };
     int err = validate_settings(settings, &early_log);
+    if (err >= 0)
+        err = tk_session_audio_validate(settings, &early_log);
     if (err < 0)
         return err;
 
@@ -133,6 +135,12 @@ int talkie_session_open(TalkieSession **out, const TalkieSettings *settings)
         goto error;
     if ((err = tk_scene_create(&s->scene, &s->log)) < 0)
         goto error;
+    if ((err = tk_session_audio_init(&s->audio, settings, &s->log)) < 0)
+        goto error;
+    s->audio_ready = 1;
+    /* a session that can never have audio keeps the scene exactly as it was */
+    if (settings->audio_codec != TALKIE_AUDIO_NONE)
+        tk_scene_set_mouth_source(s->scene, tk_session_audio_mouth, &s->audio);
     if ((err = tk_renderer_create(&s->renderer, s->vk, &s->layout, settings->font_path,
                                   &s->log)) < 0)
         goto error;
@@ -168,6 +176,8 @@ void talkie_session_close(TalkieSession **ps)
         tk_vk_buffer_destroy(s->vk, &s->frame);
     tk_renderer_destroy(&s->renderer);
     tk_scene_destroy(&s->scene);
+    if (s->audio_ready)
+        tk_session_audio_free(&s->audio);
     if (s->event_fd >= 0)
         close(s->event_fd);
     tk_context_unref(&s->ctx);
@@ -196,6 +206,9 @@ void tk_session_stream_info(const TalkieSession *s, TkStreamInfo *info)
     info->height = s->settings.height;
     info->fps_num = s->settings.fps_num;
     info->fps_den = s->settings.fps_den;
+    /* deciding only fixes what is already determined; the audio has its own lock */
+    TkSessionAudio *a = (TkSessionAudio *)&s->audio;
+    info->audio = tk_session_audio_decide(a) > 0 ? tk_session_audio_encoder(a) : NULL;
 }
 
 int talkie_session_stream_info(const TalkieSession *s, TalkieStreamInfo *info)
@@ -235,7 +248,13 @@ int talkie_session_send_frame_user(TalkieSession *s, int64_t frame_index, void *
         tk_log_error(&s->log, "frame %lld is out of range", (long long)frame_index);
         return TALKIE_ERR(EINVAL);
     }
-    return tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data);
+    int res = tk_session_audio_decide(&s->audio);  /* the first frame fixes the streams */
+    if (res < 0)
+        return res;
+    res = tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data);
+    if (res >= 0)
+        tk_session_audio_frame_sent(&s->audio, frame_index);
+    return res;
 }
 
 int talkie_session_send_frame(TalkieSession *s, int64_t frame_index)
@@ -247,6 +266,7 @@ int talkie_session_flush(TalkieSession *s)
 {
     if (!s)
         return TALKIE_ERR(EINVAL);
+    tk_session_audio_flush(&s->audio);
     return tk_engine_flush(s->ctx->engine, s);
 }
 
