@@ -193,6 +193,8 @@ int tk_session_audio_begin(TkSessionAudio *a, int64_t id, int64_t start_ms,
         res = tk_audio_track_begin(a->track, start_ms, audio->sample_rate, audio->channels);
     if (res >= 0) {
         r->track = res;
+        r->rate = audio->sample_rate;
+        r->channels = (uint8_t)audio->channels;
         r->streamed = audio->frames == 0;
         a->any_audio = 1;
         res = 0;
@@ -229,6 +231,10 @@ int tk_session_audio_write(TkSessionAudio *a, int64_t id, const TalkieAudio *chu
     TkAudioTurnRef *r = a->flushed ? NULL : open_stream(a, id);
     if (r && r->ended)
         tk_log_error(a->log, "audio: turn %lld: its audio has ended", (long long)id);
+    else if (r && (chunk->sample_rate != r->rate || chunk->channels != r->channels))
+        tk_log_error(a->log, "audio: turn %lld: a chunk of %d Hz, %d channels; the turn "
+                             "was said with %d Hz, %d channels",
+                     (long long)id, chunk->sample_rate, chunk->channels, r->rate, r->channels);
     else if (r)
         res = tk_audio_track_write(a->track, r->track, chunk->samples, chunk->frames);
     pthread_mutex_unlock(&a->lock);

@@ -26,6 +26,8 @@
 /* What a turn id has on the timeline. */
 typedef struct TkAudioTurnRef {
     int32_t track;    /* the timeline's turn, -1: none */
+    int32_t rate;     /* its input format: every chunk must have it */
+    uint8_t channels;
     uint8_t cut;      /* cut: its duration no longer follows its audio */
     uint8_t streamed; /* said with frames == 0: chunks follow */
     uint8_t ended;
