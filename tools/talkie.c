@@ -58,7 +58,8 @@ static void usage_render(FILE *f)
             "  \"audio\": \"line3.wav\" (optional) is the turn's voice: WAV, MP3 or anything FFmpeg\n"
             "  reads, relative to the conversation's folder. A turn with a voice lasts as long\n"
             "  as it; with a \"duration\" the voice is cut there, without one it may be up to 10\n"
-            "  minutes. The video then has an AAC audio track (silence between the lines).\n"
+            "  minutes. A voiced line that would start before the previous one ends follows it\n"
+            "  (0.3 s later). The video then has an AAC audio track (silence between lines).\n"
             "OUTPUT: .mp4, .h264/.264 (Annex B) or .ts (MPEG-TS); '-' writes Annex B to stdout.\n"
             "  A device or FIFO (/dev/null, /dev/stdout) is written in place; a link to a file\n"
             "  has its target replaced; the conversation and the font are never overwritten.\n"
@@ -483,6 +484,26 @@ static int64_t frame_count(int64_t end_ms, int fps_num, int fps_den)
     return (ms * fps_num + div - 1) / div;
 }
 
+/*
+ * The library's log: printed as the library prints it, except that while a turn is being
+ * said an error is kept instead, to become the one line that names the conversation's line.
+ */
+typedef struct CliLog {
+    int capture;
+    char last[512];
+} CliLog;
+
+static void cli_log(void *opaque, TalkieLogLevel level, const char *msg)
+{
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    CliLog *l = opaque;
+    if (l->capture && level == TALKIE_LOG_ERROR) {
+        snprintf(l->last, sizeof(l->last), "%s", msg);
+        return;
+    }
+    fprintf(stderr, "talkie %s: %s\n", level <= TALKIE_LOG_DEBUG ? names[level] : "log", msg);
+}
+
 /* The turn's "audio" file: as written when absolute or read from stdin, else relative to
  * the conversation's folder. NULL when out of memory. */
 static char *audio_path(const char *audio, const char *input, int from_stdin)
@@ -499,33 +520,43 @@ static char *audio_path(const char *audio, const char *input, int from_stdin)
     return p;
 }
 
-/* Says one turn, with its audio file or its speech; a failure is reported naming the line
- * (and the file). */
+/* The library's pause before a turn that starts "right after the previous one". */
+enum { VOICE_GAP_MS = 300 };
+
+/* Says one turn, with its audio file or its speech; a failure is reported in one line that
+ * names the conversation's line, and the file (the library's message names it). */
 static int say_turn(TalkieSession *s, const CliTurn *t, const RenderOptions *o,
-                    const char *name)
+                    const char *name, CliLog *log)
 {
     TalkieTurn turn = { .speaker = t->speaker, .text = t->text, .start_ms = t->start_ms,
                         .duration_ms = t->duration_ms };
     int res;
+    char what[64] = "";
+    /* A voice lasts as long as it does, whatever "start" the next line says: a voiced line
+     * that would start before the previous one ends follows it instead, after the library's
+     * pause (start -1), so that two voices never talk over each other. */
+    if ((t->audio || o->tts) && turn.start_ms >= 0 && talkie_session_end_ms(s) > 0 &&
+        turn.start_ms < talkie_session_end_ms(s) + VOICE_GAP_MS)
+        turn.start_ms = -1;
+    log->capture = 1;
+    log->last[0] = 0;
     if (t->audio) {
         char *path = audio_path(t->audio, o->input, !strcmp(o->input, "-"));
         res = path ? talkie_session_say_file(s, &turn, path, NULL) : TALKIE_ERR(ENOMEM);
-        if (res < 0)
-            fprintf(stderr, "talkie: %s:%ld: audio \"%s\": %s\n", name, t->line,
-                    path ? path : t->audio, talkie_strerror(res));
+        if (res < 0 && !log->last[0])
+            snprintf(log->last, sizeof(log->last), "audio file %s: %s", path ? path : t->audio,
+                     talkie_strerror(res));
         free(path);
-        return res;
-    }
-    if (o->tts) {
+    } else if (o->tts) {
         res = talkie_session_say_tts(s, &turn, TALKIE_TTS_ESPEAK, NULL);
-        if (res < 0)
-            fprintf(stderr, "talkie: %s:%ld: speech synthesis (espeak-ng): %s\n", name,
-                    t->line, talkie_strerror(res));
-        return res;
+        snprintf(what, sizeof(what), "speech synthesis (espeak-ng): ");
+    } else {
+        res = talkie_session_say(s, &turn);
     }
-    res = talkie_session_say(s, &turn);
+    log->capture = 0;
     if (res < 0)
-        fprintf(stderr, "talkie: %s:%ld: %s\n", name, t->line, talkie_strerror(res));
+        fprintf(stderr, "talkie: %s:%ld: %s%s\n", name, t->line, what,
+                log->last[0] ? log->last : talkie_strerror(res));
     return res;
 }
 
@@ -563,13 +594,16 @@ static int cmd_render(int argc, char **argv)
 
     RenderState st = { .t0 = now_s() };
     int status = 1;
+    CliLog log = { 0 };
+    o.settings.log_callback = cli_log;
+    o.settings.log_opaque = &log;
     res = talkie_session_open(&st.session, &o.settings);
     if (res < 0) {
         fprintf(stderr, "talkie: cannot start rendering: %s\n", talkie_strerror(res));
         goto done;
     }
     for (size_t i = 0; i < conv.n; i++) {
-        if ((res = say_turn(st.session, &conv.turns[i], &o, name)) < 0)
+        if ((res = say_turn(st.session, &conv.turns[i], &o, name, &log)) < 0)
             goto done;
     }
     expect_partial_file(o.output);
