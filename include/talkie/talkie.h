@@ -296,7 +296,8 @@ typedef struct TalkieTurn {
 
 /**
  * Adds a turn. Turns may arrive while frames are being produced (live use); a turn that
- * starts before the last frame already sent is shown from the next frame on.
+ * starts before the last frame already sent is shown from the next frame on. Returns 0, not
+ * the turn's id: ids count every turn said from 0 (talkie_session_say_audio() tells it).
  * Errors: TALKIE_ERR(EINVAL) for empty or invalid UTF-8 text, names or times out of range.
  */
 int talkie_session_say(TalkieSession *s, const TalkieTurn *turn);
