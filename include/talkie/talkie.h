@@ -434,7 +434,8 @@ typedef struct TalkieAudio {
  *   - frames == 0: the audio follows in chunks of this rate and channel count
  *     (talkie_session_turn_audio(), then talkie_session_turn_audio_end()); until it ends the
  *     turn is timed by duration_ms (or the estimate), and the audio stream waits for it.
- * `turn_id` may be NULL. On error nothing was added.
+ * `turn_id` may be NULL (it is -1 after an error). On error no turn is shown (one whose
+ * audio failed to start, out of memory, keeps its id, hidden).
  * Errors: TALKIE_ERR(EINVAL) (a bad turn, as say(), or a bad format: the log says which),
  * TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED (audio, and the session has no audio
  * stream: see above).
