@@ -19,6 +19,10 @@ int tk_session_audio_validate(const TalkieSettings *s, const TkLog *log)
         tk_log_error(log, "unknown audio codec %d", (int)s->audio_codec);
         return TALKIE_ERR(EINVAL);
     }
+    if (s->audio_live != 0 && s->audio_live != 1) {
+        tk_log_error(log, "audio_live %d: 0 or 1", s->audio_live);
+        return TALKIE_ERR(EINVAL);
+    }
     if (s->audio_codec == TALKIE_AUDIO_NONE)
         return 0;
     int max_rate = 96000; /* AAC's highest sampling frequency index */
@@ -52,6 +56,7 @@ int tk_session_audio_init(TkSessionAudio *a, const TalkieSettings *s, const TkLo
     a->bitrate_bps = s->audio_bitrate_bps;
     a->fps_num = s->fps_num;
     a->fps_den = s->fps_den;
+    a->live = s->audio_live;
     a->state = a->codec == TALKIE_AUDIO_NONE ? TK_AUDIO_OFF : TK_AUDIO_UNDECIDED;
     if (pthread_mutex_init(&a->lock, NULL) != 0)
         return TALKIE_ERR(ENOMEM);
@@ -329,7 +334,8 @@ static int feed(TkSessionAudio *a)
 {
     pthread_mutex_lock(&a->lock);
     int64_t pulled = tk_audio_track_pulled(a->track);
-    int64_t ready = tk_audio_track_ready(a->track);
+    /* live: the frames sent are the clock, late audio does not hold it back */
+    int64_t ready = a->live ? INT64_MAX : tk_audio_track_ready(a->track);
     int64_t until = a->video_end < ready ? a->video_end : ready;
     int flushed = a->flushed;
     int64_t n = until - pulled;
@@ -337,7 +343,8 @@ static int feed(TkSessionAudio *a)
     if (n > 0) {
         if (n > PULL_FRAMES)
             n = PULL_FRAMES;
-        res = tk_audio_track_pull(a->track, pulled, (size_t)n, a->pcm);
+        res = a->live ? tk_audio_track_pull_now(a->track, pulled, (size_t)n, a->pcm)
+                      : tk_audio_track_pull(a->track, pulled, (size_t)n, a->pcm);
     }
     int at_end = flushed && pulled + (n > 0 ? n : 0) >= a->video_end;
     pthread_mutex_unlock(&a->lock);

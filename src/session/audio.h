@@ -46,6 +46,7 @@ typedef struct TkSessionAudio {
     int rate, channels;
     int64_t bitrate_bps;
     int fps_num, fps_den;
+    int live;                 /* audio_live: pull without waiting (track.h, pull_now) */
 
     /* under lock */
     TkAudioState state;

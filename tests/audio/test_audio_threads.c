@@ -93,5 +93,27 @@ int main(void)
     /* the audio covers the video: frames / FPS seconds of 1024-sample packets, + priming */
     CHECK_CMP(audio_packets, >=, frames * 48000 / FPS / 1024);
     talkie_session_close(&ts);
+
+    /* live: a turn whose audio never comes does not hold the audio back */
+    s.audio_live = 1;
+    CHECK_EQ(talkie_session_open(&ts, &s), 0);
+    TalkieTurn t = { .speaker = "Ada", .text = "Never voiced", .start_ms = 0, .duration_ms = -1 };
+    TalkieAudio fmt = { .frames = 0, .sample_rate = 24000, .channels = 1 };
+    CHECK_EQ(talkie_session_say_audio(ts, &t, &fmt, NULL), 0);
+    audio_packets = 0;
+    for (int64_t f = 0; f < FPS && ts; f++) {
+        TalkiePacket p;
+        while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
+            if (talkie_session_get_packet(ts, &p) == 0)
+                talkie_packet_unref(&p);
+        TalkieAudioPacket a;
+        while (talkie_session_get_audio_packet(ts, &a) == 0) {
+            audio_packets++;
+            talkie_audio_packet_unref(&a);
+        }
+    }
+    /* a second of frames: 47 packets of 1024 samples, less the encoder's one frame of delay */
+    CHECK_CMP(audio_packets, >=, 48000 / 1024 - 2);
+    talkie_session_close(&ts);
     return tk_check_finish();
 }
