@@ -28,6 +28,10 @@ void talkie_default_settings(TalkieSettings *s)
     s->device_index = -1;
     s->max_frames_in_flight = 4;
     s->log_level = TALKIE_LOG_WARNING;
+    s->audio_codec = TALKIE_AUDIO_AUTO;
+    s->audio_sample_rate = 48000;
+    s->audio_channels = 1;
+    s->audio_bitrate_bps = 0;
 }
 
 const char *talkie_encoder_name(TalkieEncoder e)
