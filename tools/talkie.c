@@ -21,6 +21,9 @@
 
 #include "conversation.h"
 #include "talkie/talkie.h"
+#ifdef TALKIE_HAVE_SERVE
+#include "serve/serve.h"
+#endif
 
 enum { EXIT_USAGE = 2 };
 
@@ -37,6 +40,7 @@ static void usage_main(FILE *f)
 {
     fprintf(f,
             "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
+            "       talkie serve [options]      (live sessions in a browser; see --help)\n"
             "       talkie devices\n"
             "       talkie --help | --version\n"
             "\n"
@@ -611,6 +615,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "render"))
         return cmd_render(argc - 1, argv + 1);
+#ifdef TALKIE_HAVE_SERVE
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+#endif
     if (!strcmp(cmd, "devices")) {
         if (argc > 2) {
             fprintf(stderr, "talkie: 'devices' takes no arguments\n");
