@@ -31,6 +31,7 @@ typedef struct RenderOptions {
     const char *input;
     const char *output;
     const char *format;
+    const char *push;   /* a media server URL; NULL: none */
     TalkieSettings settings;
     int quiet;
     int progress;
@@ -62,7 +63,10 @@ static void usage_render(FILE *f)
             "  has its target replaced; the conversation and the font are never overwritten.\n"
             "\n"
             "Options:\n"
-            "  -o, --output PATH        where to write the video (required)\n"
+            "  -o, --output PATH        where to write the video (required unless --push)\n"
+            "      --push URL           also send it live, at its frame rate, to a media server:\n"
+            "                           rtmp:// (FLV), srt:// or udp:// (MPEG-TS); reconnects\n"
+            "                           with back-off when the server goes away\n"
             "      --format F           mp4, h264 or mpegts instead of guessing from the name\n"
             "      --size WxH           frame size, even, 16..4096 (default 320x240)\n"
             "      --fps N[/D]          frame rate (default 30)\n"
@@ -194,7 +198,7 @@ static int parse_encoder(const char *s, TalkieEncoder *e)
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
     enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS };
+           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_PUSH };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -208,6 +212,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "validation", no_argument, NULL, OPT_VALIDATION },
         { "font", required_argument, NULL, OPT_FONT },
         { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "push", required_argument, NULL, OPT_PUSH },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -250,6 +255,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         case OPT_VALIDATION: s->validation = 1; break;
         case OPT_FONT: s->font_path = optarg; break;
         case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_PUSH: o->push = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage_render(stdout); *status = 0; return 1;
         case ':': res = usage_error("option '%s' needs a value", argv[optind - 1]); break;
@@ -261,8 +267,8 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
     if (!res && optind + 1 != argc)
         res = usage_error("%s", optind == argc ? "no conversation file given"
                                                : "more than one conversation file given");
-    if (!res && !o->output)
-        res = usage_error("no output given (-o OUTPUT)");
+    if (!res && !o->output && !o->push)
+        res = usage_error("no output given (-o OUTPUT or --push URL)");
     if (res) {
         *status = res;
         return 1;
@@ -363,6 +369,8 @@ static int same_file(const struct stat *a, const struct stat *b)
 static int check_output_is_not_input(const RenderOptions *o)
 {
     struct stat out, in;
+    if (!o->output)
+        return 0; /* only pushing */
     int to_stdout = !strcmp(o->output, "-");
     if ((to_stdout ? fstat(STDOUT_FILENO, &out) : stat(o->output, &out)) < 0 ||
         !S_ISREG(out.st_mode))
@@ -392,6 +400,8 @@ static double now_s(void)
 typedef struct RenderState {
     TalkieSession *session;
     TalkieOutput *output;
+    TalkieOutput *push;      /* --push: a live stream, so frames are sent at their rate */
+    double pace_fps;         /* > 0: send frame n at t0 + n / pace_fps */
     int64_t frames_total, frames_done, packets, bytes;
     double t0, last_progress;
     int show_progress;
@@ -409,7 +419,9 @@ static int drain(RenderState *st, int until_eof)
             return 0;
         if (res < 0)
             return res;
-        res = talkie_output_write(st->output, &pkt);
+        res = st->output ? talkie_output_write(st->output, &pkt) : 0;
+        if (res >= 0 && st->push)
+            res = talkie_output_write(st->push, &pkt); /* queues; never waits */
         st->packets++;
         st->bytes += (int64_t)pkt.size;
         talkie_packet_unref(&pkt);
@@ -494,18 +506,36 @@ static int cmd_render(int argc, char **argv)
             goto done;
         }
     }
-    expect_partial_file(o.output);
-    res = talkie_output_open(&st.output, st.session, o.output, o.format);
-    if (res < 0) {
-        stop_have_partial = 0; /* nothing was created: the name may be someone else's */
-        fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
-        goto done;
+    if (o.output) {
+        expect_partial_file(o.output);
+        res = talkie_output_open(&st.output, st.session, o.output, o.format);
+        if (res < 0) {
+            stop_have_partial = 0; /* nothing was created: the name may be someone else's */
+            fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
+            goto done;
+        }
+    }
+    if (o.push) {
+        /* never fails for an unreachable server: the output reconnects by itself */
+        res = talkie_output_open(&st.push, st.session, o.push, NULL);
+        if (res < 0) {
+            fprintf(stderr, "talkie: --push %s: %s\n", o.push, talkie_strerror(res));
+            goto done;
+        }
+        st.pace_fps = (double)o.settings.fps_num / o.settings.fps_den;
     }
 
     st.frames_total = frame_count(talkie_session_end_ms(st.session), o.settings.fps_num,
                                   o.settings.fps_den);
     st.show_progress = !o.quiet && (o.progress || isatty(STDERR_FILENO));
     for (int64_t frame = 0; frame < st.frames_total && res >= 0; frame++) {
+        if (st.pace_fps > 0) {
+            double wait = st.t0 + (double)frame / st.pace_fps - now_s();
+            if (wait > 0) {
+                struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
+                nanosleep(&ts, NULL);
+            }
+        }
         while ((res = talkie_session_send_frame(st.session, frame)) == TALKIE_ERR(EAGAIN))
             if ((res = drain(&st, 0)) < 0)
                 break;
@@ -522,7 +552,10 @@ static int cmd_render(int argc, char **argv)
                 talkie_strerror(res));
         goto done;
     }
-    res = talkie_output_close(&st.output);
+    if (st.push && (res = talkie_output_close(&st.push)) < 0)
+        fprintf(stderr, "talkie: --push %s: the stream ended with an error: %s\n", o.push,
+                talkie_strerror(res));
+    res = st.output ? talkie_output_close(&st.output) : 0;
     stop_output_done = res >= 0;
     stop_have_partial = 0;
     if (res < 0) {
@@ -534,12 +567,12 @@ static int cmd_render(int argc, char **argv)
     if (!o.quiet) {
         double secs = now_s() - st.t0;
         struct stat sb;
-        int64_t bytes = strcmp(o.output, "-") && stat(o.output, &sb) == 0 ? (int64_t)sb.st_size
-                                                                           : st.bytes;
+        int64_t bytes = o.output && strcmp(o.output, "-") && stat(o.output, &sb) == 0
+                            ? (int64_t)sb.st_size : st.bytes;
         fprintf(stderr,
                 "talkie: %s: %" PRId64 " frames (%.2f s of video) in %.2f s (%.1f fps), "
                 "encoder %s, %" PRId64 " bytes\n",
-                o.output, st.frames_done,
+                o.output ? o.output : o.push, st.frames_done,
                 (double)st.frames_done * o.settings.fps_den / o.settings.fps_num, secs,
                 secs > 0 ? (double)st.frames_done / secs : 0.0,
                 talkie_encoder_name(talkie_session_encoder(st.session)), bytes);
@@ -547,6 +580,7 @@ static int cmd_render(int argc, char **argv)
     status = 0;
 done:
     talkie_output_abort(&st.output);
+    talkie_output_abort(&st.push);
     talkie_session_close(&st.session);
     cli_conversation_free(&conv);
     return status;

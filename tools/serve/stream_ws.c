@@ -20,7 +20,7 @@
 #define VIEWER_RX_MAX_BYTES 1024   /* the largest message a viewer may send */
 /* Kernel send buffer per viewer: small, so that a viewer that stops reading shows in its
  * queue within a fraction of a second instead of after megabytes of socket buffer. */
-#define VIEWER_SNDBUF_BYTES (256 * 1024)
+#define VIEWER_SNDBUF_BYTES (32 * 1024)
 
 ServeMsg *serve_msg_new(size_t len)
 {
