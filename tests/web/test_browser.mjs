@@ -4,7 +4,7 @@
 // region changes), and the latency from posting a line to its first frame on screen is
 // measured (p50/p99, printed and written to latency.json). Screenshots go to ARTIFACTS.
 //
-// usage: node test_browser.mjs TALKIE_EXE ARTIFACTS_DIR NODE_MODULES_DIR
+// usage: node test_browser.mjs TALKIE_EXE ARTIFACTS_DIR NODE_MODULES_DIR (run_browser.py)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -30,8 +30,10 @@ function pct(a, p) {
 }
 
 function startServer() {
+  const env = { ...process.env };
+  if (env.TALKIE_LD_PRELOAD) env.LD_PRELOAD = env.TALKIE_LD_PRELOAD; // see run_browser.py
   const proc = spawn(exe, ['serve', '--port', '0', '--size', '256x144', '--encoder', 'lavc',
-                           '--session', 'web'], { stdio: ['ignore', 'pipe', 'inherit'] });
+                           '--session', 'web'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -39,7 +41,10 @@ function startServer() {
       const m = out.match(/talkie serve: (http:\/\/\S+)/);
       if (m) resolve({ proc, url: m[1] });
     });
-    proc.on('exit', (code) => reject(new Error('server exited with ' + code)));
+    proc.on('exit', (code, sig) => {
+      if (!stopping) console.log(`FAIL the server exited early: ${code} ${sig || ''}`);
+      reject(new Error('server exited with ' + code));
+    });
   });
 }
 
@@ -98,7 +103,7 @@ async function run(browser, base, mode) {
            (await page.evaluate(() => window.talkieStats.lineLatency.length)) === n)
       await sleep(20);
     if (i === 0) {
-      await sleep(1200); // the subtitle is revealed while it is spoken
+      await sleep(700); // the subtitle is revealed while it is spoken
       await page.locator(el).screenshot({ path: path.join(artifacts, `${mode}-line.png`) });
       const after = await capture(page);
       const bottom = diff(before, after, 0.66, 1.0);
@@ -127,7 +132,7 @@ async function run(browser, base, mode) {
   return r;
 }
 
-let server = null, browser = null;
+let server = null, browser = null, stopping = false;
 const timer = setTimeout(() => { console.log('FAIL timed out'); process.exit(1); }, 150000);
 try {
   server = await startServer();
@@ -148,6 +153,7 @@ try {
 } finally {
   if (browser) await browser.close();
   if (server) {
+    stopping = true;
     server.proc.kill('SIGTERM');
     const code = await new Promise((r) => server.proc.on('exit', (c) => r(c)));
     check(code === 0, `the server stops cleanly (${code})`);

@@ -3,6 +3,7 @@
 several viewers of one session, one of them too slow, while the encoder keeps its pace.
 
 usage: test_serve.py TALKIE_EXE"""
+import http.client as http_client
 import json
 import os
 import sys
@@ -94,6 +95,22 @@ def api_errors(srv):
             closed = True
         c.close()
         check(closed, 'WebSocket %s is closed by the server' % what)
+
+    # several requests on one kept-alive connection, as browsers send them
+
+    conn = http_client.HTTPConnection('127.0.0.1', p, timeout=10)
+    codes = []
+    for method, path, body in (('GET', '/api/sessions/a', None),
+                               ('POST', '/api/sessions/a/lines', b'{"speaker":"Ada","text":"k"}'),
+                               ('GET', '/favicon.ico', None),
+                               ('POST', '/api/sessions/a/lines', b'{"speaker":"Ada","text":"j"}'),
+                               ('POST', '/api/sessions/a/lines', b'{"speaker":')):
+        conn.request(method, path, body=body)
+        r = conn.getresponse()
+        r.read()
+        codes.append(r.status)
+    conn.close()
+    check(codes == [200, 201, 404, 201, 400], 'keep-alive requests: %s' % codes)
 
     expect(p, 'POST', '/api/sessions/b/close', 200, body={})
     expect(p, 'GET', '/api/sessions/b', 404, 'no_session')

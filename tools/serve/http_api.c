@@ -185,10 +185,10 @@ static int post_line(struct lws *wsi, LiveSession *ls, const json_t *body)
 }
 
 /* A POST whose body has been read. */
-static int handle_body(struct lws *wsi, Server *srv, HttpReq *r)
+static int handle_body(struct lws *wsi, Server *srv, const HttpReq *r, const char *data)
 {
     json_error_t jerr;
-    json_t *body = r->len ? json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr)
+    json_t *body = r->len ? json_loadb(data, r->len, JSON_REJECT_DUPLICATES, &jerr)
                           : json_object();
     if (!body) {
         char msg[256];
@@ -234,7 +234,6 @@ static int on_request(struct lws *wsi, Server *srv, HttpReq *r, const char *uri)
 {
     int is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     int is_get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-    free(r->body); /* of an earlier request on this connection */
     memset(r, 0, sizeof(*r));
     /* a POST body we will not read must not be taken for the next request: close after */
     int close_after = is_post;
@@ -285,11 +284,11 @@ static int on_request(struct lws *wsi, Server *srv, HttpReq *r, const char *uri)
         return fail(wsi, 400, "bad_request", "bad Content-Length", 1);
     if (n > SERVE_MAX_BODY_BYTES)
         return fail(wsi, 413, "too_large", "the body is larger than 8192 bytes", 1);
+    if (n == 0)
+        return handle_body(wsi, srv, r, NULL);
     r->body = malloc(SERVE_MAX_BODY_BYTES);
     if (!r->body)
         return fail(wsi, 500, "no_memory", "out of memory", 1);
-    if (n == 0)
-        return handle_body(wsi, srv, r);
     return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
 }
 
@@ -316,10 +315,12 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         r->len += len;
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
-        int res = handle_body(wsi, srv, r);
-        free(r->body);
+        /* the answer completes the transaction, after which lws frees `r`: take the body
+         * out of it first */
+        char *body = r->body;
         r->body = NULL;
-        r->len = 0;
+        int res = handle_body(wsi, srv, r, body);
+        free(body);
         return res;
     }
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
