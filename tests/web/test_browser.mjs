@@ -17,7 +17,8 @@ const { chromium } = require('playwright-core');
 fs.mkdirSync(artifacts, { recursive: true });
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const LINES = 6;
+// TALKIE_WEB_LINES: more lines for a latency benchmark (bench/RESULTS.md)
+const LINES = Number(process.env.TALKIE_WEB_LINES) || 6;
 let failed = 0;
 function check(cond, what) {
   console.log((cond ? 'ok   ' : 'FAIL ') + what);
