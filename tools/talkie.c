@@ -39,15 +39,22 @@ typedef struct RenderOptions {
 
 static void usage_main(FILE *f)
 {
+#ifdef TALKIE_HAVE_SERVE
+    const char *serve_usage_line =
+        "       talkie serve [options]       (live sessions in a browser; see --help)\n";
+#else
+    const char *serve_usage_line = ""; /* built without libwebsockets */
+#endif
     fprintf(f,
             "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
-            "       talkie serve [options]      (live sessions in a browser; see --help)\n"
+            "%s"
             "       talkie devices\n"
             "       talkie --help | --version\n"
             "\n"
             "Renders a conversation (JSON Lines: {\"speaker\": ..., \"text\": ..., \"start\": s,\n"
             "\"duration\": s}) into H.264 video on the GPU with Vulkan.\n"
-            "Run 'talkie render --help' for the render options.\n");
+            "Run 'talkie render --help' for the render options.\n",
+            serve_usage_line);
 }
 
 static void usage_render(FILE *f)

@@ -77,6 +77,11 @@ def api_errors(srv):
     check(st == 200 and 'VideoDecoder' in page, 'GET /s/a -> the page')
     check(ws_rejected(p, '/s/zzz/stream'), 'WebSocket to an unknown session is refused')
     check(ws_rejected(p, '/s/a/stream?mode=bogus'), 'WebSocket with a bad mode is refused')
+    try:
+        WsClient(p, '/s/a/stream', protocol=None).close()
+        check(False, 'WebSocket without the subprotocol is refused')
+    except (ConnectionError, OSError):
+        check(True, 'WebSocket without the subprotocol is refused')
 
     # a flood of messages, and one big message, each close that viewer only
     for what, payloads in (('a flood', [b'x'] * 200), ('a 64 KiB message', [b'x' * 65536])):

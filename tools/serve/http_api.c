@@ -304,6 +304,9 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         for (LiveSession *ls = srv->sessions; ls; ls = live_session_next(ls))
             live_session_drain(ls);
         return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* a WebSocket without the "talkie-stream" subprotocol lands here: nothing to serve */
+        return -1;
     case LWS_CALLBACK_HTTP:
         return on_request(wsi, srv, r, in);
     case LWS_CALLBACK_HTTP_BODY:

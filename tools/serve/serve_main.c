@@ -254,7 +254,8 @@ int cmd_serve(int argc, char **argv)
     info.iface = o.host;
     info.protocols = serve_protocols;
     info.user = &srv;
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * !strchr(o.host, ':');
+    if (!strchr(o.host, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6; /* an IPv4 address: listen on it only */
     info.max_http_header_data = 4096;
     srv.lws = lws_create_context(&info);
     if (!srv.lws) {
