@@ -405,8 +405,9 @@ int talkie_output_open(TalkieOutput **out, const TalkieSession *s, const char *p
  * while it reconnects with back-off (0.5 s doubling to 8 s), and the stream starts again at
  * the next keyframe. A packet queue that fills up (a server slower than the stream: two
  * seconds of frames) is emptied and sending resumes at the next keyframe.
- * talkie_output_close() sends what is queued (for at most two seconds), ends the stream and
- * returns 0 when it ended cleanly, or the last network error. No file is created.
+ * talkie_output_close() sends what is queued (for about two seconds at most; a connection
+ * that stalls inside a write is not cut short yet), ends the stream and returns 0 when it
+ * ended cleanly, or the last network error. No file is created.
  */
 
 /** Receives the bytes of a callback output (talkie_output_open_cb()) on the thread that
