@@ -8,6 +8,7 @@ packages=(
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libx264-dev
   libfreetype-dev libharfbuzz-dev libfontconfig-dev fonts-dejavu-core libjansson-dev
   libswresample-dev libespeak-ng-dev espeak-ng-data
+  libwebsockets-dev chromium nginx libnginx-mod-rtmp
 )
 missing=()
 for p in "${packages[@]}"; do

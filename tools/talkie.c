@@ -21,6 +21,9 @@
 
 #include "conversation.h"
 #include "talkie/talkie.h"
+#ifdef TALKIE_HAVE_SERVE
+#include "serve/serve.h"
+#endif
 
 enum { EXIT_USAGE = 2 };
 
@@ -28,6 +31,7 @@ typedef struct RenderOptions {
     const char *input;
     const char *output;
     const char *format;
+    const char *push;   /* a media server URL; NULL: none */
     TalkieSettings settings;
     int quiet;
     int progress;
@@ -36,15 +40,23 @@ typedef struct RenderOptions {
 
 static void usage_main(FILE *f)
 {
+#ifdef TALKIE_HAVE_SERVE
+    const char *serve_usage_line =
+        "       talkie serve [options]       (live sessions in a browser; see --help)\n";
+#else
+    const char *serve_usage_line = ""; /* built without libwebsockets */
+#endif
     fprintf(f,
             "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
+            "%s"
             "       talkie devices\n"
             "       talkie --help | --version\n"
             "\n"
             "Renders a conversation (JSON Lines: {\"speaker\": ..., \"text\": ..., \"start\": s,\n"
             "\"duration\": s, \"audio\": file}) into H.264 video (with AAC audio when turns\n"
             "have a voice) on the GPU with Vulkan.\n"
-            "Run 'talkie render --help' for the render options.\n");
+            "Run 'talkie render --help' for the render options.\n",
+            serve_usage_line);
 }
 
 static void usage_render(FILE *f)
@@ -66,7 +78,10 @@ static void usage_render(FILE *f)
             "  has its target replaced; the conversation and the font are never overwritten.\n"
             "\n"
             "Options:\n"
-            "  -o, --output PATH        where to write the video (required)\n"
+            "  -o, --output PATH        where to write the video (required unless --push)\n"
+            "      --push URL           also send it live, at its frame rate, to a media server:\n"
+            "                           rtmp:// (FLV), srt:// or udp:// (MPEG-TS); reconnects\n"
+            "                           with back-off when the server goes away\n"
             "      --format F           mp4, h264 or mpegts instead of guessing from the name\n"
             "      --size WxH           frame size, even, 16..4096 (default 320x240)\n"
             "      --fps N[/D]          frame rate (default 30)\n"
@@ -200,7 +215,7 @@ static int parse_encoder(const char *s, TalkieEncoder *e)
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
     enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS };
+           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -215,6 +230,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "font", required_argument, NULL, OPT_FONT },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "tts", required_argument, NULL, OPT_TTS },
+        { "push", required_argument, NULL, OPT_PUSH },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -265,6 +281,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
             else
                 res = usage_error("--tts '%s': expected espeak or none", optarg);
             break;
+        case OPT_PUSH: o->push = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage_render(stdout); *status = 0; return 1;
         case ':': res = usage_error("option '%s' needs a value", argv[optind - 1]); break;
@@ -276,8 +293,8 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
     if (!res && optind + 1 != argc)
         res = usage_error("%s", optind == argc ? "no conversation file given"
                                                : "more than one conversation file given");
-    if (!res && !o->output)
-        res = usage_error("no output given (-o OUTPUT)");
+    if (!res && !o->output && !o->push)
+        res = usage_error("no output given (-o OUTPUT or --push URL)");
     if (res) {
         *status = res;
         return 1;
@@ -378,6 +395,8 @@ static int same_file(const struct stat *a, const struct stat *b)
 static int check_output_is_not_input(const RenderOptions *o)
 {
     struct stat out, in;
+    if (!o->output)
+        return 0; /* only pushing */
     int to_stdout = !strcmp(o->output, "-");
     if ((to_stdout ? fstat(STDOUT_FILENO, &out) : stat(o->output, &out)) < 0 ||
         !S_ISREG(out.st_mode))
@@ -407,6 +426,8 @@ static double now_s(void)
 typedef struct RenderState {
     TalkieSession *session;
     TalkieOutput *output;
+    TalkieOutput *push;      /* --push: a live stream, so frames are sent at their rate */
+    double pace_fps;         /* > 0: send frame n at t0 + n / pace_fps */
     int64_t frames_total, frames_done, packets, bytes;
     double t0, last_progress;
     int show_progress;
@@ -422,7 +443,8 @@ static int drain_audio(RenderState *st, int until_eof)
             return 0;
         if (res < 0)
             return res;
-        res = talkie_output_write_audio(st->output, &pkt);
+        /* the file gets the audio; a --push stream is video only for now */
+        res = st->output ? talkie_output_write_audio(st->output, &pkt) : 0;
         st->bytes += (int64_t)pkt.size;
         talkie_audio_packet_unref(&pkt);
         if (res < 0)
@@ -441,7 +463,9 @@ static int drain_video(RenderState *st, int until_eof)
             return 0;
         if (res < 0)
             return res;
-        res = talkie_output_write(st->output, &pkt);
+        res = st->output ? talkie_output_write(st->output, &pkt) : 0;
+        if (res >= 0 && st->push)
+            res = talkie_output_write(st->push, &pkt); /* queues; never waits */
         st->packets++;
         st->bytes += (int64_t)pkt.size;
         talkie_packet_unref(&pkt);
@@ -607,18 +631,36 @@ static int cmd_render(int argc, char **argv)
         if ((res = say_turn(st.session, &conv.turns[i], &o, name, &log)) < 0)
             goto done;
     }
-    expect_partial_file(o.output);
-    res = talkie_output_open(&st.output, st.session, o.output, o.format);
-    if (res < 0) {
-        stop_have_partial = 0; /* nothing was created: the name may be someone else's */
-        fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
-        goto done;
+    if (o.output) {
+        expect_partial_file(o.output);
+        res = talkie_output_open(&st.output, st.session, o.output, o.format);
+        if (res < 0) {
+            stop_have_partial = 0; /* nothing was created: the name may be someone else's */
+            fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
+            goto done;
+        }
+    }
+    if (o.push) {
+        /* never fails for an unreachable server: the output reconnects by itself */
+        res = talkie_output_open(&st.push, st.session, o.push, NULL);
+        if (res < 0) {
+            fprintf(stderr, "talkie: --push %s: %s\n", o.push, talkie_strerror(res));
+            goto done;
+        }
+        st.pace_fps = (double)o.settings.fps_num / o.settings.fps_den;
     }
 
     st.frames_total = frame_count(talkie_session_end_ms(st.session), o.settings.fps_num,
                                   o.settings.fps_den);
     st.show_progress = !o.quiet && (o.progress || isatty(STDERR_FILENO));
     for (int64_t frame = 0; frame < st.frames_total && res >= 0; frame++) {
+        if (st.pace_fps > 0) {
+            double wait = st.t0 + (double)frame / st.pace_fps - now_s();
+            if (wait > 0) {
+                struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
+                nanosleep(&ts, NULL);
+            }
+        }
         while ((res = talkie_session_send_frame(st.session, frame)) == TALKIE_ERR(EAGAIN))
             if ((res = drain(&st, 0)) < 0)
                 break;
@@ -635,7 +677,10 @@ static int cmd_render(int argc, char **argv)
                 talkie_strerror(res));
         goto done;
     }
-    res = talkie_output_close(&st.output);
+    if (st.push && (res = talkie_output_close(&st.push)) < 0)
+        fprintf(stderr, "talkie: --push %s: the stream ended with an error: %s\n", o.push,
+                talkie_strerror(res));
+    res = st.output ? talkie_output_close(&st.output) : 0;
     stop_output_done = res >= 0;
     stop_have_partial = 0;
     if (res < 0) {
@@ -647,12 +692,12 @@ static int cmd_render(int argc, char **argv)
     if (!o.quiet) {
         double secs = now_s() - st.t0;
         struct stat sb;
-        int64_t bytes = strcmp(o.output, "-") && stat(o.output, &sb) == 0 ? (int64_t)sb.st_size
-                                                                           : st.bytes;
+        int64_t bytes = o.output && strcmp(o.output, "-") && stat(o.output, &sb) == 0
+                            ? (int64_t)sb.st_size : st.bytes;
         fprintf(stderr,
                 "talkie: %s: %" PRId64 " frames (%.2f s of video) in %.2f s (%.1f fps), "
                 "encoder %s, %" PRId64 " bytes\n",
-                o.output, st.frames_done,
+                o.output ? o.output : o.push, st.frames_done,
                 (double)st.frames_done * o.settings.fps_den / o.settings.fps_num, secs,
                 secs > 0 ? (double)st.frames_done / secs : 0.0,
                 talkie_encoder_name(talkie_session_encoder(st.session)), bytes);
@@ -660,6 +705,7 @@ static int cmd_render(int argc, char **argv)
     status = 0;
 done:
     talkie_output_abort(&st.output);
+    talkie_output_abort(&st.push);
     talkie_session_close(&st.session);
     cli_conversation_free(&conv);
     return status;
@@ -732,6 +778,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "render"))
         return cmd_render(argc - 1, argv + 1);
+#ifdef TALKIE_HAVE_SERVE
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+#endif
     if (!strcmp(cmd, "devices")) {
         if (argc > 2) {
             fprintf(stderr, "talkie: 'devices' takes no arguments\n");

@@ -571,7 +571,7 @@ int talkie_session_get_audio_packet(TalkieSession *s, TalkieAudioPacket *pkt);
 void talkie_audio_packet_unref(TalkieAudioPacket *pkt);
 
 /* ---------------------------------------------------------------------------------------- */
-/* Output: writes a session's packets to a file, stdout or (later) a live destination. */
+/* Output: writes a session's packets to a file, stdout, a callback or a media server. */
 
 typedef struct TalkieOutput TalkieOutput;
 
@@ -599,6 +599,48 @@ typedef struct TalkieOutput TalkieOutput;
  */
 int talkie_output_open(TalkieOutput **out, const TalkieSession *s, const char *path,
                        const char *format);
+
+/**
+ * Live destinations. talkie_output_open() also takes a URL for `path`: "rtmp://..." (FLV) and
+ * "srt://..." or "udp://..." (MPEG-TS), or any URL with `format` "flv" or "mpegts". Such a
+ * push output is connected to, and written by, a thread of its own: talkie_output_write()
+ * only queues a copy of the packet and never waits for the network. When the server goes away
+ * (or cannot be reached at open), the output keeps the session going: packets are dropped
+ * while it reconnects with back-off (0.5 s doubling to 8 s), and the stream starts again at
+ * the next keyframe. A packet queue that fills up (a server slower than the stream: two
+ * seconds of frames) is emptied and sending resumes at the next keyframe.
+ * talkie_output_close() sends what is queued (for about two seconds at most; a connection
+ * that stalls inside a write is not cut short yet), ends the stream and returns 0 when it
+ * ended cleanly, or the last network error. No file is created.
+ */
+
+/** Receives the bytes of a callback output (talkie_output_open_cb()) on the thread that
+ *  called talkie_output_write() or talkie_output_close(). `data` is valid only during the
+ *  call. Return 0, or a negative errno value to fail the output (talkie_output_write()
+ *  then returns it, and every later write too). */
+typedef int (*TalkieWriteCallback)(void *opaque, const uint8_t *data, size_t size);
+
+/**
+ * Opens an output that hands the container's bytes to `write` instead of a file, for live
+ * players. `format`:
+ * - "fmp4": fragmented MP4 for Media Source Extensions (ISO BMFF, empty moov, one fragment
+ *   per frame with a tfdt: movflags frag_custom+empty_moov+default_base_moof). Each call of
+ *   `write` is exactly one whole unit: the first, made by the first talkie_output_write(),
+ *   is the initialization segment (ftyp + moov); every later call is one fragment
+ *   (moof + mdat) holding exactly the packet being written, made before
+ *   talkie_output_write() returns (nothing is held back, for the lowest latency). A player
+ *   that joins later needs the initialization segment and then fragments from a keyframe
+ *   on (the caller knows which packet it wrote). Timestamps are the packets' frame
+ *   indices in a time base of the session's fps_den / fps_num (tfdt = pts).
+ * The first packet written must be a keyframe (its SPS/PPS make the avcC).
+ * talkie_output_close() makes no further call and returns 0 (fragmented MP4 needs no
+ * trailer); talkie_output_abort() frees it the same way.
+ * *out is NULL on failure. Errors: TALKIE_ERR(EINVAL) (NULL arguments, unknown format),
+ * TALKIE_ERR(ENOMEM), TALKIE_ERROR_MUXER.
+ * This signature is stable.
+ */
+int talkie_output_open_cb(TalkieOutput **out, const TalkieSession *s, const char *format,
+                          TalkieWriteCallback write, void *opaque);
 
 /** Writes one packet; the caller keeps ownership of pkt. */
 int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt);

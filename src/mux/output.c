@@ -48,6 +48,7 @@ struct TalkieOutput {
     /* audio packets that came before the first video packet opened avf (copies) */
     TalkieAudioPacket *early;
     int n_early, cap_early;
+    TkOutputSink *sink; /* a callback or a media server instead of a file (output.h) */
     int64_t packets;
     int error;          /* the first write error: the output can no longer be completed */
 };
@@ -90,6 +91,8 @@ static void output_free(TalkieOutput **outp, int remove_tmp)
     for (int i = 0; i < out->n_early; i++)
         talkie_audio_packet_unref(&out->early[i]);
     free(out->early);
+    if (out->sink)
+        out->sink->free(out->sink);
     if (out->own_fd)
         close(out->fd);
     if (remove_tmp && out->tmp_path)
@@ -206,6 +209,12 @@ int tk_output_open(TalkieOutput **outp, const TkStreamInfo *info, const char *pa
         info->fps_num <= 0 || info->fps_den <= 0)
         return TALKIE_ERR(EINVAL);
 
+    if (tk_push_is_url(path) || (format && !strcmp(format, "flv"))) {
+        TkOutputSink *sink;
+        int res = tk_push_open(&sink, info, path, format, log);
+        return res < 0 ? res : tk_output_wrap_sink(outp, sink, log);
+    }
+
     int to_stdout = !strcmp(path, "-");
     TkContainer container = TK_CONTAINER_ANNEXB;
     int res = 0;
@@ -250,6 +259,20 @@ int tk_output_open(TalkieOutput **outp, const TkStreamInfo *info, const char *pa
     return 0;
 }
 
+int tk_output_wrap_sink(TalkieOutput **outp, TkOutputSink *sink, const TkLog *log)
+{
+    TalkieOutput *out = calloc(1, sizeof(*out));
+    if (!out) {
+        sink->free(sink);
+        return TALKIE_ERR(ENOMEM);
+    }
+    out->sink = sink;
+    out->log = log;
+    out->fd = -1;
+    *outp = out;
+    return 0;
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -273,7 +296,9 @@ int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt)
         return out->error;
 
     int res;
-    if (out->container == TK_CONTAINER_ANNEXB) {
+    if (out->sink) {
+        res = out->sink->write(out->sink, pkt);
+    } else if (out->container == TK_CONTAINER_ANNEXB) {
         res = write_all(out->fd, pkt->data, pkt->size);
         if (res < 0)
             tk_log_error(out->log, "output: %s: %s", out->name, talkie_strerror(res));
@@ -320,8 +345,8 @@ int talkie_output_write_audio(TalkieOutput *out, const TalkieAudioPacket *pkt)
         return TALKIE_ERR(EINVAL);
     if (out->error)
         return out->error;
-    if (out->container == TK_CONTAINER_ANNEXB)
-        return 0; /* video only (talkie.h) */
+    if (out->container == TK_CONTAINER_ANNEXB || out->sink)
+        return 0; /* video only (talkie.h): Annex B, callbacks and media servers for now */
     if (!out->info.audio) {
         tk_log_error(out->log, "output: %s has no audio stream (the session had no audio when "
                                "it was opened)", out->name);
@@ -340,6 +365,12 @@ int talkie_output_close(TalkieOutput **outp)
         return TALKIE_ERR(EINVAL);
     TalkieOutput *out = *outp;
     int res = out->error;
+    if (out->sink) {
+        /* a live destination: nothing to rename, and no packets at all is not an error */
+        int fin = out->sink->finish(out->sink);
+        output_free(outp, 0);
+        return res < 0 ? res : fin;
+    }
     if (res >= 0 && out->packets == 0) {
         tk_log_error(out->log, "output: no packets were written");
         res = TALKIE_ERR(EINVAL);

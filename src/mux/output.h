@@ -14,4 +14,25 @@
 int tk_output_open(TalkieOutput **out, const TkStreamInfo *info, const char *path,
                    const char *format, const TkLog *log);
 
+/* A destination that is not a file (a callback, a media server): output.c hands it the packets
+ * and the close, keeping the file rules in one place. Implementations embed it first. */
+typedef struct TkOutputSink TkOutputSink;
+struct TkOutputSink {
+    int (*write)(TkOutputSink *sink, const TalkiePacket *pkt);
+    int (*finish)(TkOutputSink *sink);  /* ends the stream cleanly; 0 or the last error */
+    void (*free)(TkOutputSink *sink);   /* frees it, finished or not */
+};
+
+/* Makes a TalkieOutput of `sink`, which it owns from then on (freed on failure too). */
+int tk_output_wrap_sink(TalkieOutput **out, TkOutputSink *sink, const TkLog *log);
+
+/* 1 when `path` names a network destination (a URL with a scheme) rather than a file. */
+int tk_push_is_url(const char *path);
+/* A push output to `url` (push.c); `format` NULL guesses from the scheme. */
+int tk_push_open(TkOutputSink **out, const TkStreamInfo *info, const char *url,
+                 const char *format, const TkLog *log);
+/* A callback output (output_cb.c). */
+int tk_output_cb_open(TkOutputSink **out, const TkStreamInfo *info, const char *format,
+                      TalkieWriteCallback write, void *opaque, const TkLog *log);
+
 #endif

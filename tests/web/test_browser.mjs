@@ -1,0 +1,165 @@
+// talkie serve in a real browser: Debian's Chromium, headless, driven by playwright-core.
+// For the WebCodecs path and for the MSE path (forced with ?mode=mse): the page plays (frames
+// decoded, the right size), lines typed into the page appear in the picture (the subtitle
+// region changes), and the latency from posting a line to its first frame on screen is
+// measured (p50/p99, printed and written to latency.json). Screenshots go to ARTIFACTS.
+//
+// usage: node test_browser.mjs TALKIE_EXE ARTIFACTS_DIR NODE_MODULES_DIR (run_browser.py)
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const [exe, artifacts, modules] = process.argv.slice(2);
+const require = createRequire(path.join(path.resolve(modules), 'x.js'));
+const { chromium } = require('playwright-core');
+fs.mkdirSync(artifacts, { recursive: true });
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// TALKIE_WEB_LINES: more lines for a latency benchmark (bench/RESULTS.md)
+const LINES = Number(process.env.TALKIE_WEB_LINES) || 6;
+let failed = 0;
+function check(cond, what) {
+  console.log((cond ? 'ok   ' : 'FAIL ') + what);
+  if (!cond) failed++;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function pct(a, p) {
+  const s = a.slice().sort((x, y) => x - y);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN;
+}
+
+function startServer() {
+  const env = { ...process.env };
+  if (env.TALKIE_LD_PRELOAD) env.LD_PRELOAD = env.TALKIE_LD_PRELOAD; // see run_browser.py
+  const proc = spawn(exe, ['serve', '--port', '0', '--size', '256x144', '--encoder', 'lavc',
+                           '--session', 'web'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/talkie serve: (http:\/\/\S+)/);
+      if (m) resolve({ proc, url: m[1] });
+    });
+    proc.on('exit', (code, sig) => {
+      if (!stopping) console.log(`FAIL the server exited early: ${code} ${sig || ''}`);
+      reject(new Error('server exited with ' + code));
+    });
+  });
+}
+
+// The mean absolute difference of two RGBA captures in rows [y0, y1) (fractions of height).
+function diff(a, b, y0, y1) {
+  const w = a.w, r0 = Math.floor(a.h * y0), r1 = Math.floor(a.h * y1);
+  let sum = 0;
+  for (let y = r0; y < r1; y++)
+    for (let x = 0; x < w * 4; x++)
+      if (x % 4 !== 3) sum += Math.abs(a.px[y * w * 4 + x] - b.px[y * w * 4 + x]);
+  return sum / ((r1 - r0) * w * 3);
+}
+
+// The picture as the viewer sees it: the canvas (WebCodecs) or the video (MSE), as RGBA.
+async function capture(page) {
+  return page.evaluate(() => {
+    const v = document.getElementById('video'), c = document.getElementById('screen');
+    const src = window.talkieStats.mode === 'mse' ? v : c;
+    const w = window.talkieStats.width, h = window.talkieStats.height;
+    const t = document.createElement('canvas'); t.width = w; t.height = h;
+    const ctx = t.getContext('2d'); ctx.drawImage(src, 0, 0, w, h);
+    return { w, h, px: Array.from(ctx.getImageData(0, 0, w, h).data) };
+  });
+}
+
+async function run(browser, base, mode) {
+  const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+  const logs = [];
+  page.on('console', (m) => logs.push(m.text()));
+  page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
+  await page.goto(`${base}s/web?mode=${mode}`);
+  const el = mode === 'mse' ? '#video' : '#screen';
+  let st = null;
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    st = await page.evaluate(() => window.talkieStats);
+    if (st.frames >= 30 && st.width > 0) break;
+    await sleep(200);
+  }
+  check(st.mode === mode, `${mode}: the page plays with ${st.mode}`);
+  check(st.frames >= 30, `${mode}: frames decoded and shown (${st.frames})`);
+  check(st.width === 256 && st.height === 144, `${mode}: picture ${st.width}x${st.height}`);
+  check(st.errors.length === 0, `${mode}: no errors ${JSON.stringify(st.errors)} ${logs}`);
+  await sleep(300);
+  await page.locator(el).screenshot({ path: path.join(artifacts, `${mode}-before.png`) });
+  const before = await capture(page);
+
+  // lines typed as a chosen speaker, each waited for until it is on screen
+  for (let i = 0; i < LINES; i++) {
+    const n = (await page.evaluate(() => window.talkieStats.lineLatency.length));
+    await page.fill('#speaker', i % 2 ? 'Grace' : 'Ada');
+    await page.fill('#text', `Hello from ${mode}, line ${i + 1}`);
+    await page.click('#say');
+    const until = Date.now() + 5000;
+    while (Date.now() < until &&
+           (await page.evaluate(() => window.talkieStats.lineLatency.length)) === n)
+      await sleep(20);
+    if (i === 0) {
+      await sleep(700); // the subtitle is revealed while it is spoken
+      await page.locator(el).screenshot({ path: path.join(artifacts, `${mode}-line.png`) });
+      const after = await capture(page);
+      const bottom = diff(before, after, 0.66, 1.0);
+      check(bottom > 2, `${mode}: the subtitle region changed (mean difference ${bottom.toFixed(2)})`);
+    }
+    await sleep(400);
+  }
+  st = await page.evaluate(() => window.talkieStats);
+  await page.screenshot({ path: path.join(artifacts, `${mode}-page.png`) });
+  check(st.lineLatency.length >= LINES - 1,
+        `${mode}: ${st.lineLatency.length} of ${LINES} lines seen on screen`);
+  check(st.lines.length >= LINES, `${mode}: the transcript has ${st.lines.length} lines`);
+  const r = {
+    mode, frames: st.frames,
+    line_to_screen_ms: { p50: pct(st.lineLatency, 0.5), p99: pct(st.lineLatency, 0.99),
+                         n: st.lineLatency.length },
+    frame_ms: { p50: pct(st.frameLatency, 0.5), p99: pct(st.frameLatency, 0.99),
+                n: st.frameLatency.length },
+  };
+  console.log(`${mode}: line -> screen p50 ${r.line_to_screen_ms.p50.toFixed(1)} ms, p99 ` +
+              `${r.line_to_screen_ms.p99.toFixed(1)} ms; frame (encode + decode) p50 ` +
+              `${r.frame_ms.p50.toFixed(1)} ms, p99 ${r.frame_ms.p99.toFixed(1)} ms`);
+  const text = await page.locator('#stats').textContent();
+  check(text.includes('line to screen ms'), `${mode}: the latency is shown on the page`);
+  await page.close();
+  return r;
+}
+
+let server = null, browser = null, stopping = false;
+const timer = setTimeout(() => { console.log('FAIL timed out'); process.exit(1); }, 150000);
+try {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           // playwright gives the browser a fresh temporary profile (--user-data-dir) itself
+           '--autoplay-policy=no-user-gesture-required'],
+  });
+  const results = [];
+  for (const mode of ['webcodecs', 'mse'])
+    results.push(await run(browser, server.url, mode));
+  fs.writeFileSync(path.join(artifacts, 'latency.json'), JSON.stringify(results, null, 2));
+} catch (e) {
+  console.log('FAIL ' + (e.stack || e));
+  failed++;
+} finally {
+  if (browser) await browser.close();
+  if (server) {
+    stopping = true;
+    server.proc.kill('SIGTERM');
+    const code = await new Promise((r) => server.proc.on('exit', (c) => r(c)));
+    check(code === 0, `the server stops cleanly (${code})`);
+  }
+  clearTimeout(timer);
+}
+console.log(`${failed} failed`);
+process.exit(failed ? 1 : 0);
