@@ -141,10 +141,6 @@ int main(void)
     CHECK_EQ(tk_vk_cmd_create(c.dev, &c.cmd), 0);
     CHECK_EQ(tk_analyse_p_gpu_create(c.dev, &c.an), 0);
     static const int qps[] = { 0, 10, 26, 40, 51 };
-    if (getenv("TK_ONE")) {
-        run_case(&c, SRC_MOTION, 64, 48, 26, 1, 0, 2);
-        goto done;
-    }
     for (int i = 0; i < 5; i++)
         run_case(&c, SRC_MOTION, 64, 48, qps[i], i & 1 ? 3 : 1, 0, 4);
     run_case(&c, SRC_MOTION, 200, 120, 26, 1, 0, 4);
@@ -153,7 +149,6 @@ int main(void)
     run_case(&c, SRC_STATIC, 200, 120, 26, 1, 1, 5);
     run_case(&c, SRC_CORNER, 200, 120, 10, 3, 1, 4);
     run_case(&c, SRC_CORNER, 64, 48, 51, 1, 0, 4);
-done:
     tk_analyse_p_gpu_destroy(c.dev, &c.an);
     tk_vk_cmd_destroy(c.dev, &c.cmd);
     tk_check_gpu_close(&c.dev);
