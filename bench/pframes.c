@@ -1,8 +1,12 @@
 /*
  * talkie-bench-pframes: bytes and quality of the C reference encoder's P frames on the
  * rendered conversation, next to its all-intra stream and libx264's baseline P frames on the
- * same frames (CPU only: the conversation is drawn by the renderer's C reference, which the
- * GPU renderer equals byte for byte).
+ * same frames (the conversation is drawn by the renderer's C reference, which the GPU
+ * renderer equals byte for byte); then, where a Vulkan device opens, the GPU encoder's P
+ * frames (bytes and decoded error checked equal to the C reference's rows) with their GPU
+ * time: ms/frame of
+ * one frame per submission (upload excluded, submit + wait included) and of a batch of
+ * TK_BENCH_SESSIONS (default 16) sessions encoding the same frames in one submission.
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
  *                          [--deblock auto|on|off]
@@ -20,6 +24,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "common/inter_defs.h"
+#include "encode/compute/encoder_gpu.h"
 #include "encode/compute/encoder_ref.h"
 #include "render/composer.h"
 #include "render/render_ref.h"
@@ -143,6 +148,25 @@ static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
     return err;
 }
 
+/* The skip map of frame i (i > 0) against frame i - 1, as the renderer would give it. */
+static void skip_map(const TkFrameLayout *l, uint8_t *const *frames, int i, uint8_t *map)
+{
+    for (int my = 0; my < l->mb_height; my++)
+        for (int mx = 0; mx < l->mb_width; mx++) {
+            int same = 1;
+            for (int y = 0; y < 16 && same; y++) {
+                size_t o = (size_t)(my * 16 + y) * l->luma_stride + (size_t)mx * 16;
+                same = !memcmp(frames[i] + o, frames[i - 1] + o, 16);
+            }
+            for (int y = 0; y < 8 && same; y++) {
+                size_t o = l->chroma_offset + (size_t)(my * 8 + y) * l->luma_stride +
+                           (size_t)mx * 16;
+                same = !memcmp(frames[i] + o, frames[i - 1] + o, 16);
+            }
+            map[my * l->mb_width + mx] = same ? TK_SKIP_MAP_STATIC : TK_SKIP_MAP_CHANGED;
+        }
+}
+
 /* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map. */
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
                    int slice_rows, int deblock, int mode, Stream *s)
@@ -155,20 +179,7 @@ static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int 
     int err = map ? tk_encoder_ref_open(&e, &p) : -1;
     for (int i = 0; err >= 0 && i < n; i++) {
         if (i > 0 && mode == 2)
-            for (int my = 0; my < l->mb_height; my++)
-                for (int mx = 0; mx < l->mb_width; mx++) {
-                    int same = 1;
-                    for (int y = 0; y < 16 && same; y++) {
-                        size_t o = (size_t)(my * 16 + y) * l->luma_stride + (size_t)mx * 16;
-                        same = !memcmp(frames[i] + o, frames[i - 1] + o, 16);
-                    }
-                    for (int y = 0; y < 8 && same; y++) {
-                        size_t o = l->chroma_offset + (size_t)(my * 8 + y) * l->luma_stride +
-                                   (size_t)mx * 16;
-                        same = !memcmp(frames[i] + o, frames[i - 1] + o, 16);
-                    }
-                    map[my * l->mb_width + mx] = same ? TK_SKIP_MAP_STATIC : TK_SKIP_MAP_CHANGED;
-                }
+            skip_map(l, frames, i, map);
         TkEncoderRefFrame in = { .src = frames[i], .qp = qp,
                                  .skip_map = mode == 2 && i > 0 ? map : NULL };
         uint8_t *au = NULL;
@@ -184,6 +195,58 @@ static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int 
     if (err >= 0)
         err = stream_add(s, NULL, 0, frames, l);
     tk_encoder_ref_close(&e);
+    free(map);
+    return err;
+}
+
+/* The GPU encoder with P frames (mode 1, or 2 with the skip map) on `sessions` encoders
+ * fed the same frames in one submission per frame; the stream of the first goes to s. */
+static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, int n, int qp,
+                   int keyint, int slice_rows, int deblock, int mode, int sessions, Stream *s)
+{
+    TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
+                             .slice_mb_rows = slice_rows, .deblock = deblock, .p_frames = 1 };
+    TkEncoderGpu **enc = calloc((size_t)sessions, sizeof(*enc));
+    TkEncoderGpuFrame *f = calloc((size_t)sessions, sizeof(*f));
+    uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
+    TkVkBuffer src = { 0 }, skip = { 0 };
+    TkVkCmd cmd = { 0 };
+    size_t n_mbs = (size_t)(l->mb_width * l->mb_height);
+    int err = enc && f && map ? 0 : -1;
+    if (err >= 0)
+        err = tk_vk_cmd_create(dev, &cmd);
+    if (err >= 0)
+        err = tk_vk_buffer_create(dev, &src, l->size, TK_VK_MEMORY_UPLOAD);
+    if (err >= 0)
+        err = tk_vk_buffer_create(dev, &skip, (n_mbs + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD);
+    for (int k = 0; err >= 0 && k < sessions; k++)
+        err = tk_encoder_gpu_open(&enc[k], dev, &p);
+    for (int i = 0; err >= 0 && i < n; i++) {
+        memcpy(src.map, frames[i], l->size);
+        if (i > 0 && mode == 2) {
+            skip_map(l, frames, i, map);
+            memcpy(skip.map, map, n_mbs);
+        }
+        for (int k = 0; k < sessions; k++)
+            f[k] = (TkEncoderGpuFrame){ .encoder = enc[k], .src = &src, .qp = qp,
+                                        .skip_map = mode == 2 && i > 0 ? &skip : NULL };
+        double t0 = now_s();
+        err = tk_encoder_gpu_encode_batch(f, sessions, &cmd);
+        s->seconds += now_s() - t0;
+        if (err >= 0)
+            err = stream_add(s, f[0].au, f[0].au_size, frames, l);
+        for (int k = 0; k < sessions; k++)
+            free(f[k].au);
+    }
+    if (err >= 0)
+        err = stream_add(s, NULL, 0, frames, l);
+    for (int k = 0; enc && k < sessions; k++)
+        tk_encoder_gpu_close(&enc[k]);
+    tk_vk_buffer_destroy(dev, &src);
+    tk_vk_buffer_destroy(dev, &skip);
+    tk_vk_cmd_destroy(dev, &cmd);
+    free(enc);
+    free(f);
     free(map);
     return err;
 }
@@ -263,7 +326,8 @@ int main(int argc, char **argv)
         "talkie C reference, all intra", "talkie C reference, P frames",
         "talkie C reference, P + skip map", "x264 ultrafast", "x264 veryfast",
     };
-    size_t intra_bytes = 1;
+    size_t intra_bytes = 1, ref_bytes[3] = { 0, 0, 0 };
+    double ref_sse[3] = { 0, 0, 0 };
     for (int k = 0; k < 5 && err >= 0; k++) {
         Stream s;
         if ((err = stream_open(&s)) < 0)
@@ -276,9 +340,46 @@ int main(int argc, char **argv)
             err = -1;
         if (k == 0)
             intra_bytes = s.bytes;
+        if (k < 3) {
+            ref_bytes[k] = s.bytes;
+            ref_sse[k] = s.sse;
+        }
         if (err >= 0)
             report(names[k], &s, n, intra_bytes);
         stream_close(&s);
+    }
+    /* the GPU encoder: the same streams as the C reference's P rows, with GPU time */
+    TkLog log = { .max_level = TALKIE_LOG_WARNING };
+    TkVkDeviceParams dp = { .device_index = -1, .log = &log };
+    TkVkDevice *dev = NULL;
+    const char *env = getenv("TK_BENCH_SESSIONS");
+    int sessions = env && atoi(env) > 0 ? atoi(env) : 16;
+    if (err >= 0 && tk_vk_device_open(&dev, &dp) >= 0) {
+        printf("\nGPU encoder on %s (ms/fr: per frame of one session, submit + wait; "
+               "batch: %d sessions in one submission, ms per batch)\n\n",
+               dev->props.deviceName, sessions);
+        for (int k = 0; k < 4 && err >= 0; k++) {
+            Stream s;
+            if ((err = stream_open(&s)) < 0)
+                break;
+            int mode = 1 + (k & 1), batch = k >= 2 ? sessions : 1;
+            err = run_gpu(dev, &l, frames, n, qp, keyint, slice_rows, deblock, mode, batch, &s);
+            if (err >= 0 && s.next != n)
+                err = -1;
+            if (err >= 0 && (s.bytes != ref_bytes[mode] || s.sse != ref_sse[mode])) {
+                fprintf(stderr, "the GPU stream differs from the C reference's\n");
+                err = -1;
+            }
+            char name[64];
+            snprintf(name, sizeof(name), "talkie GPU, P%s%s", mode == 2 ? " + skip map" : "",
+                     batch > 1 ? ", batch" : "");
+            if (err >= 0)
+                report(name, &s, n, intra_bytes);
+            stream_close(&s);
+        }
+        tk_vk_device_close(&dev);
+    } else if (err >= 0) {
+        printf("\n(no Vulkan device: no GPU rows)\n");
     }
     for (int i = 0; i < n; i++)
         free(frames[i]);

@@ -13,7 +13,8 @@ commit=$(git -C "$src" rev-parse --short HEAD)
 meson setup "$src/build" "$src" --buildtype=release >/dev/null
 ninja -C "$src/build" >/dev/null
 rm -rf .dev && mkdir -p .dev/lib .dev/bin
-cp "$src/build/tools/talkie" "$src/build/bench/talkie-bench" .dev/bin/
+cp "$src/build/tools/talkie" "$src/build/bench/talkie-bench" \
+  "$src/build/bench/talkie-bench-pframes" .dev/bin/
 # The tests that need a GPU, to run them on a real one (validation on, see bench/RESULTS.md).
 for t in "$src"/build/tests/*/test_*; do
   [ -x "$t" ] && [ -f "$t" ] && cp "$t" .dev/bin/

@@ -355,7 +355,10 @@ static void check_live_controls(TalkieEncoder encoder)
     int keyframe_at[12] = { 0 };
     size_t size_at[12] = { 0 };
     for (int64_t f = 0; f < 12; f++) {
-        if (f == 5)
+        /* 5: a requested keyframe; from 7 on (compute) every frame an IDR, so that sizes
+         * show the QP: a P picture's size follows what moved, and the bitrate loop answers
+         * small P pictures by lowering the QP */
+        if (f == 5 || (encoder == TALKIE_ENCODER_COMPUTE && f >= 7))
             CHECK_EQ(talkie_session_request_keyframe(ts), 0);
         if (f == 8 && encoder == TALKIE_ENCODER_COMPUTE)
             CHECK_EQ(talkie_session_set_bitrate(ts, 20000), 0);

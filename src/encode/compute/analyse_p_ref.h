@@ -31,9 +31,11 @@
  *   outputs  recon (unfiltered), coded (TkCodedMb[n]), motion (TkMbMotion[n]);
  *   order    a macroblock reads its own motion entry (the previous picture's) before
  *            writing it; it needs its left, top-left, top and top-right neighbours finished
- *            (intra prediction and MV prediction A/B/C/D), the wavefront intra analysis
- *            already runs in; within a slice row everything else (search, transform,
- *            decision) is independent per macroblock;
+ *            (intra prediction and MV prediction A/B/C/D), and the macroblock above even
+ *            across a slice edge (a search start), so slices are not independent as in I
+ *            pictures: analyse_p.comp runs the wavefront x + 2y over the whole picture, one
+ *            dispatch per diagonal; everything else (search, transform, decision) is
+ *            independent per macroblock;
  *   then     CAVLC (cavlc_ref.h tk_cavlc_mb_p_ref: each macroblock needs the count of
  *            P_Skip macroblocks just before it in its slice, a per-slice prefix count),
  *            packing as for I pictures, and deblocking from coded + motion

@@ -50,9 +50,10 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->keyint = params->keyint;
     p->slice_mb_rows = SLICE_MB_ROWS;
     p->aud = 0;
-    /* The decoder filters block edges where that pays (deblock_ref.h: from QP 32 up, where
-     * they start to show). It costs the encoder nothing while every frame is intra, as
-     * intra prediction uses the unfiltered samples. */
+    /* P pictures between the IDRs, on the GPU as in the C reference (encoder_gpu.h); with
+     * them AUTO deblocking means on: the filtered picture is the next one's reference, and
+     * block edges left in it would accumulate (encoder_ref.h). */
+    p->p_frames = 1;
     p->deblock = TK_DEBLOCK_AUTO;
     return 0;
 }

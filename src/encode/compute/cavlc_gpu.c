@@ -19,12 +19,13 @@ typedef struct CavlcPush {
     int32_t mb_width;
     int32_t mb_height;
     int32_t slice_mb_rows;
+    int32_t p_slice;
 } CavlcPush;
 
 int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c)
 {
     memset(c, 0, sizeof(*c));
-    return tk_vk_kernel_shared(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 3,
+    return tk_vk_kernel_shared(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 4,
                                sizeof(CavlcPush));
 }
 
@@ -33,12 +34,22 @@ void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
                          const TkVkBuffer *coded, const TkVkBuffer *scratch,
                          const TkVkBuffer *counts)
 {
+    tk_cavlc_gpu_record_p(dev, c, cmd, layout, slice_mb_rows, coded, NULL, scratch, counts);
+}
+
+void tk_cavlc_gpu_record_p(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
+                           const TkFrameLayout *layout, int slice_mb_rows,
+                           const TkVkBuffer *coded, const TkVkBuffer *motion,
+                           const TkVkBuffer *scratch, const TkVkBuffer *counts)
+{
     CavlcPush push = {
         .mb_width = layout->mb_width,
         .mb_height = layout->mb_height,
         .slice_mb_rows = slice_mb_rows,
+        .p_slice = motion != NULL,
     };
-    const TkVkBuffer *bufs[3] = { coded, scratch, counts };
+    /* an I slice reads no motion: the binding gets `coded`, never read through it */
+    const TkVkBuffer *bufs[4] = { coded, scratch, counts, motion ? motion : coded };
     uint32_t n_mbs = (uint32_t)layout->mb_width * (uint32_t)layout->mb_height;
     uint32_t groups = (n_mbs + CAVLC_MB_PER_GROUP - 1) / CAVLC_MB_PER_GROUP;
     uint32_t groups_y = (groups + CAVLC_MAX_GROUPS_PER_DIM - 1) / CAVLC_MAX_GROUPS_PER_DIM;

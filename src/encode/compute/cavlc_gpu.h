@@ -26,6 +26,12 @@ void tk_cavlc_gpu_record(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
                          const TkFrameLayout *layout, int slice_mb_rows,
                          const TkVkBuffer *coded, const TkVkBuffer *scratch,
                          const TkVkBuffer *counts);
+/* The same for a P picture (tk_cavlc_frame_p_ref()): motion is TkMbMotion[n_mbs]; NULL
+ * codes I slices, as tk_cavlc_gpu_record(). */
+void tk_cavlc_gpu_record_p(TkVkDevice *dev, const TkCavlcGpu *c, TkVkCmd *cmd,
+                           const TkFrameLayout *layout, int slice_mb_rows,
+                           const TkVkBuffer *coded, const TkVkBuffer *motion,
+                           const TkVkBuffer *scratch, const TkVkBuffer *counts);
 /* Safe on a zeroed or already destroyed object. */
 void tk_cavlc_gpu_destroy(TkVkDevice *dev, TkCavlcGpu *c);
 

@@ -3,31 +3,13 @@
 
 #include <stdlib.h>
 
+#include "common/deblock_defs.h"
 #include "encode/compute/transform_ref.h"
 
-/* Table 8-16: alpha' and beta' by indexA / indexB */
-static const uint8_t alpha_tab[52] = {
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,   0,   0,   0,   4,   4,
-    5,  6,  7,  8,  9,  10, 12, 13, 15, 17, 20, 22, 25,  28,  32,  36,  40,  45,
-    50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182, 203, 226, 255, 255,
-};
-static const uint8_t beta_tab[52] = {
-    0, 0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,
-    2, 3, 3, 3, 3, 4, 4, 4,  6,  6,  7,  7,  8,  8,  9,  9,  10, 10,
-    11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18,
-};
-/* Table 8-17: tC0' by indexA for bS = 1, 2, 3 */
-static const uint8_t tc0_tab[52][3] = {
-    { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },
-    { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },
-    { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 0 },   { 0, 0, 1 },
-    { 0, 0, 1 },   { 0, 0, 1 },   { 0, 0, 1 },   { 0, 1, 1 },   { 0, 1, 1 },   { 1, 1, 1 },
-    { 1, 1, 1 },   { 1, 1, 1 },   { 1, 1, 1 },   { 1, 1, 2 },   { 1, 1, 2 },   { 1, 1, 2 },
-    { 1, 1, 2 },   { 1, 2, 3 },   { 1, 2, 3 },   { 2, 2, 3 },   { 2, 2, 4 },   { 2, 3, 4 },
-    { 2, 3, 4 },   { 3, 3, 5 },   { 3, 4, 6 },   { 3, 4, 6 },   { 4, 5, 7 },   { 4, 5, 8 },
-    { 4, 6, 9 },   { 5, 7, 10 },  { 6, 8, 11 },  { 6, 8, 13 },  { 7, 10, 14 }, { 8, 11, 16 },
-    { 9, 12, 18 }, { 10, 13, 20 }, { 11, 15, 23 }, { 13, 17, 25 },
-};
+/* Tables 8-16 and 8-17, shared with shaders/deblock.comp */
+static const uint8_t alpha_tab[52] = { TK_DEBLOCK_ALPHA_LIST };
+static const uint8_t beta_tab[52] = { TK_DEBLOCK_BETA_LIST };
+static const uint8_t tc0_tab[52 * 3] = { TK_DEBLOCK_TC0_LIST };
 
 static int clip3(int lo, int hi, int v)
 {
@@ -44,8 +26,8 @@ typedef struct EdgeParams {
 static EdgeParams edge_params(int qp_av, int bs, int chroma)
 {
     int index = clip3(0, 51, qp_av);
-    return (EdgeParams){ alpha_tab[index], beta_tab[index], bs < 4 ? tc0_tab[index][bs - 1] : 0,
-                         bs, chroma };
+    return (EdgeParams){ alpha_tab[index], beta_tab[index],
+                         bs < 4 ? tc0_tab[index * 3 + bs - 1] : 0, bs, chroma };
 }
 
 /* 8.7.2.3 / 8.7.2.4 on one line of samples across an edge: s[0] = q0, s[-step] = p0, ... */

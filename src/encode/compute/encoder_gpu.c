@@ -19,9 +19,13 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     TkVkDevice *dev = e->dev;
     tk_vk_cmd_destroy(dev, &e->cmd);
     tk_analyse_gpu_destroy(dev, &e->analyse);
+    tk_analyse_p_gpu_destroy(dev, &e->analyse_p);
+    tk_deblock_gpu_destroy(dev, &e->deblock);
     tk_cavlc_gpu_destroy(dev, &e->cavlc);
     tk_pack_gpu_destroy(dev, &e->pack);
     tk_vk_buffer_destroy(dev, &e->recon);
+    tk_vk_buffer_destroy(dev, &e->ref);
+    tk_vk_buffer_destroy(dev, &e->motion);
     tk_vk_buffer_destroy(dev, &e->coded);
     tk_vk_buffer_destroy(dev, &e->scratch);
     tk_vk_buffer_destroy(dev, &e->counts);
@@ -55,7 +59,9 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     e->params = *p;
     e->config = config;
     e->gop = gop;
+    e->gop.p_frames = p->p_frames != 0;
     e->dims = dims;
+    e->deblock_mode = p->p_frames && p->deblock == TK_DEBLOCK_AUTO ? TK_DEBLOCK_ON : p->deblock;
 
     VkDeviceSize n = dims.n_mbs;
     int res;
@@ -63,6 +69,12 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
         (res = tk_cavlc_gpu_create(dev, &e->cavlc)) < 0 ||
         (res = tk_pack_gpu_create(dev, &e->pack)) < 0 ||
         (res = tk_vk_cmd_create(dev, &e->cmd)) < 0 ||
+        (p->p_frames && ((res = tk_analyse_p_gpu_create(dev, &e->analyse_p)) < 0 ||
+                         (res = tk_deblock_gpu_create(dev, &e->deblock)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->ref, p->layout.size,
+                                                    TK_VK_MEMORY_DEVICE)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->motion, n * sizeof(TkMbMotion),
+                                                    TK_VK_MEMORY_DEVICE)) < 0)) ||
         (res = tk_vk_buffer_create(dev, &e->recon, p->layout.size, TK_VK_MEMORY_DEVICE)) < 0 ||
         (res = tk_vk_buffer_create(dev, &e->coded, n * sizeof(TkCodedMb),
                                    TK_VK_MEMORY_DEVICE)) < 0 ||
@@ -96,19 +108,31 @@ error:
     return res;
 }
 
+static void swap_pictures(TkEncoderGpu *e)
+{
+    TkVkBuffer t = e->ref;
+    e->ref = e->recon;
+    e->recon = t;
+}
+
 /* Prepares frame `qp` of e (an IDR when force_idr): writes its slice headers into the upload buffer (free: the
  * previous frame was waited for) and keeps the picture state for finish(). */
-static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force_idr)
+static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force_idr,
+                       const TkVkBuffer *skip_map)
 {
     if (qp < 0 || qp > 51 || !src)
         return TALKIE_ERR(EINVAL);
     if (force_idr)
         tk_h264_gop_force_idr(&e->gop);
     e->pic = (TkH264SliceHeader){ .qp = qp,
-                                  .deblock = tk_deblock_enabled(e->params.deblock, qp) };
+                                  .deblock = tk_deblock_enabled(e->deblock_mode, qp) };
     e->next_gop = e->gop;
     tk_h264_gop_next(&e->next_gop, &e->pic);
-    return tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);
+    e->skip_map = skip_map;
+    int res = tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);
+    if (res == 0 && e->pic.p_slice)
+        swap_pictures(e); /* the previous picture, deblocked, becomes the reference */
+    return res;
 }
 
 /* The stages of a frame, recorded separately so that a batch runs each stage of all its
@@ -124,18 +148,53 @@ _Static_assert(N_STAGES == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage
  * two strides. */
 #define COPY_USED_GROUPS 16
 
+/* The analysis of an I picture is one dispatch (analysis step 0); that of a P picture one
+ * per macroblock diagonal (steps 0 .. diagonals - 1, a barrier after each: analyse_p_gpu.h). */
+static int analysis_steps(const TkEncoderGpu *e)
+{
+    return e->pic.p_slice ? tk_analyse_p_gpu_diagonals(&e->params.layout) : 1;
+}
+
+static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src,
+                                 int step)
+{
+    TkVkDevice *dev = e->dev;
+    if (e->pic.p_slice) {
+        TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
+                             .slice_mb_rows = e->params.slice_mb_rows };
+        TkAnalysePBuffers b = { src, &e->ref, &e->recon, &e->coded, &e->motion, e->skip_map };
+        tk_analyse_p_gpu_record_diagonal(dev, &e->analyse_p, cmd, &ip, &b, step);
+        return;
+    }
+    if (step != 0)
+        return;
+    TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
+                         .slice_mb_rows = e->params.slice_mb_rows };
+    tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
+    /* An I picture leaves no motion (encoder_ref.c): ref_idx -1 everywhere, so the next P
+     * picture's search has no co-located MV to start from. The other fields come out -1
+     * too, where the C reference has 0; nothing reads them behind a ref_idx of -1. */
+    if (e->params.p_frames)
+        tk_vk_cmd_fill(dev, cmd, &e->motion, 0xffffffffu);
+}
+
 static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, int stage)
 {
     TkVkDevice *dev = e->dev;
-    TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                         .slice_mb_rows = e->params.slice_mb_rows };
+    (void)src;
     switch (stage) {
     case STAGE_ANALYSE:
-        tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
-        break;
+        break; /* record_analysis_step() */
     case STAGE_CAVLC:
-        tk_cavlc_gpu_record(dev, &e->cavlc, cmd, &e->params.layout, e->params.slice_mb_rows,
-                            &e->coded, &e->scratch, &e->counts);
+        tk_cavlc_gpu_record_p(dev, &e->cavlc, cmd, &e->params.layout,
+                              e->params.slice_mb_rows, &e->coded,
+                              e->pic.p_slice ? &e->motion : NULL, &e->scratch, &e->counts);
+        /* the filter reads coded and motion too and writes only recon, which nothing
+         * after the analysis reads in this picture: beside CAVLC. With p_frames only:
+         * recon is then the next picture's reference. */
+        if (e->params.p_frames && e->pic.deblock)
+            tk_deblock_gpu_record(dev, &e->deblock, cmd, &e->params.layout, e->pic.qp,
+                                  &e->recon, &e->coded, &e->motion);
         break;
     case STAGE_PACK_OFFSETS:
     case STAGE_PACK_WRITE:
@@ -160,16 +219,20 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     tk_vk_buffer_invalidate(dev, &e->slice_table);
     tk_vk_buffer_invalidate(dev, &e->out_host);
     const uint32_t *table = e->slice_table.map;
-    if (table[1] != 0)
+    if (table[1] != 0) {
+        /* as encoder_ref.c: a failed P picture gives the reference back */
+        if (e->pic.p_slice)
+            swap_pictures(e);
         return TALKIE_ERR(ERANGE);
+    }
     /* Only now does the picture count: a failed frame leaves frame_num where it was. */
     e->gop = e->next_gop;
     *idr = e->pic.idr;
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
-    return tk_h264_au_write(&e->config, e->pic.idr, e->params.aud, e->out_host.map,
-                            (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices, au,
-                            au_size);
+    return tk_h264_au_write_pic(&e->config, &e->pic, e->params.aud, e->out_host.map,
+                                (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices,
+                                au, au_size);
 }
 
 int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_t **au,
@@ -197,13 +260,32 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
                                                          : frame_begin(frames[i].encoder,
                                                                        frames[i].src,
                                                                        frames[i].qp,
-                                                                       frames[i].force_idr);
+                                                                       frames[i].force_idr,
+                                                                       frames[i].skip_map);
         if (frames[i].result < 0)
             res = frames[i].result;
     }
-    if (res < 0)
+    if (res < 0) {
+        /* frames whose begin succeeded took their reference: give it back */
+        for (int i = 0; i < n; i++)
+            if (frames[i].result == 0 && frames[i].encoder->pic.p_slice)
+                swap_pictures(frames[i].encoder);
         return res;
-    for (int stage = 0; stage < N_STAGES; stage++) {
+    }
+    /* the analysis: step s of every frame, then one barrier (P pictures need one between
+     * macroblock diagonals; the batch shares them) */
+    int steps = 1;
+    for (int i = 0; i < n; i++)
+        if (analysis_steps(frames[i].encoder) > steps)
+            steps = analysis_steps(frames[i].encoder);
+    for (int s = 0; s < steps; s++) {
+        for (int i = 0; i < n; i++)
+            if (s < analysis_steps(frames[i].encoder))
+                record_analysis_step(frames[i].encoder, cmd, frames[i].src, s);
+        tk_vk_cmd_barrier(dev, cmd);
+    }
+    tk_vk_cmd_timestamp(dev, cmd);
+    for (int stage = STAGE_ANALYSE + 1; stage < N_STAGES; stage++) {
         for (int i = 0; i < n; i++)
             record_stage(frames[i].encoder, cmd, frames[i].src, stage);
         tk_vk_cmd_barrier(dev, cmd);

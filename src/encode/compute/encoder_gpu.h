@@ -3,7 +3,10 @@
  * intra analysis (analyse_gpu.h), CAVLC (cavlc_gpu.h) and packing (pack_gpu.h) on the frame's
  * own GPU buffer; the host only writes the slice headers before and, after the wait, reads
  * the slice table and the packed slice bytes to add NAL framing (h264/au.h). Its access
- * units are byte-identical with tk_encoder_ref_encode() for the same params and frames.
+ * units are byte-identical with tk_encoder_ref_encode() for the same params and frames,
+ * P pictures included (params.p_frames): P analysis (analyse_p_gpu.h) along the macroblock
+ * wavefront, CAVLC with mb_skip_run, and the deblocking filter (deblock_gpu.h) making the
+ * reconstruction the next picture's reference, all on the GPU.
  *
  *     TkEncoderGpu *e;
  *     tk_encoder_gpu_open(&e, dev, &params);         // params as for encoder_ref.h
@@ -14,7 +17,9 @@
 #define TALKIE_ENCODE_COMPUTE_ENCODER_GPU_H
 
 #include "encode/compute/analyse_gpu.h"
+#include "encode/compute/analyse_p_gpu.h"
 #include "encode/compute/cavlc_gpu.h"
+#include "encode/compute/deblock_gpu.h"
 #include "encode/compute/encoder_ref.h"
 #include "encode/compute/pack_gpu.h"
 
@@ -25,13 +30,18 @@ typedef struct TkEncoderGpu {
     TkH264Gop gop;
     TkPackDims dims;
     TkAnalyseGpu analyse;
+    TkAnalysePGpu analyse_p;
+    TkDeblockGpu deblock;
     TkCavlcGpu cavlc;
     TkPackGpu pack;
     TkVkCmd cmd;
-    TkVkBuffer recon;       /* device: the reconstruction before the deblocking filter
-                               (params.deblock: the decoder filters it, deblock_ref.h; the
-                               filter is not on the GPU yet, all-intra frames do not need
-                               it, P frames will for their reference) */
+    TkVkBuffer recon;       /* device: the reconstruction; with p_frames deblocked in place
+                               (deblock.comp) once the picture is analysed, as the decoder
+                               does, since it is the next P picture's reference; all-intra
+                               streams leave it unfiltered (nothing predicts from it) */
+    TkVkBuffer ref;         /* device (p_frames): the previous picture, deblocked; swaps
+                               with recon before a P picture, as encoder_ref.c does */
+    TkVkBuffer motion;      /* device (p_frames): TkMbMotion[n_mbs] of the last picture */
     TkVkBuffer coded;       /* device: TkCodedMb[n_mbs] */
     TkVkBuffer scratch;     /* device: n_mbs * TK_MB_SCRATCH_WORDS */
     TkVkBuffer counts;      /* device: n_mbs + 1 */
@@ -43,6 +53,8 @@ typedef struct TkEncoderGpu {
     const TkVkKernel *copy_used; /* shared: the device's */
     TkH264SliceHeader pic;  /* the frame being encoded */
     TkH264Gop next_gop;     /* the GOP state once it is done */
+    int deblock_mode;       /* params.deblock, AUTO made ON with p_frames (encoder_ref.c) */
+    const TkVkBuffer *skip_map; /* the frame being encoded's, or NULL */
 } TkEncoderGpu;
 
 /* One frame of a batch: several encoders (sessions) on one device, one submission. */
@@ -51,6 +63,10 @@ typedef struct TkEncoderGpuFrame {
     const TkVkBuffer *src;
     int qp;
     int force_idr;          /* 1: code this frame as an IDR (a keyframe request) */
+    const TkVkBuffer *skip_map; /* NULL, or a storage buffer of a byte per macroblock (4 to a
+                               word, raster order): TK_SKIP_MAP_STATIC where the picture did
+                               not change since the previous frame (P pictures code those
+                               without a search: encoder_ref.h TkEncoderRefFrame.skip_map) */
     uint8_t *au;            /* out: the access unit (free()), or NULL on failure */
     size_t au_size;
     int idr;

@@ -44,8 +44,9 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
     config->bitrate_bps = p->bitrate_bps;
     config->level_idc = level;
     config->max_num_ref_frames = 1;
-    /* p_frames is the C reference's alone so far: tk_encoder_ref_open() turns it on, so an
-     * encoder that shares this configuration but codes intra only stays all intra */
+    /* p_frames is turned on by each encoder's open (tk_encoder_ref_open(),
+     * tk_encoder_gpu_open()) from its params, so a caller of this function alone gets the
+     * all-intra GOP */
     tk_h264_gop_init(gop, p->keyint);
     return 0;
 }

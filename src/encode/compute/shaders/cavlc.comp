@@ -48,7 +48,13 @@
  * of counts[n_mbs] (zero at open; pack.comp clears it after reading) where the C reference
  * returns ERANGE; the words that fit are still stored and counts[i] is the full count.
  *
- * Buffers: 0 TkCodedMb[n_mbs] (read), 1 scratch (n_mbs * 512 uint), 2 counts (n_mbs + 1 uint).
+ * P slices (p_slice): unit 0 also writes mb_skip_run (the P_Skip macroblocks before this
+ * one in its slice, counted back from it), and a P_Skip macroblock nothing but the run at
+ * its slice's end; P_L0 macroblocks write their partitioning and mvd_l0 from the motion
+ * buffer, intra ones mb_type + 5 (tk_cavlc_mb_p_ref()).
+ *
+ * Buffers: 0 TkCodedMb[n_mbs] (read), 1 scratch (n_mbs * 512 uint), 2 counts (n_mbs + 1 uint),
+ * 3 TkMbMotion[n_mbs] (read in P slices; any storage buffer otherwise).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -64,11 +70,13 @@ layout(local_size_x = LANES * MB_PER_GROUP) in;
 layout(std430, binding = 0) readonly buffer Coded { TkCodedMb coded[]; };
 layout(std430, binding = 1) writeonly buffer Scratch { uint scratch[]; };
 layout(std430, binding = 2) buffer Counts { uint counts[]; };
+layout(std430, binding = 3) readonly buffer Motion { TkMbMotion motion[]; };
 
 layout(push_constant) uniform Params {
     int mb_width;
     int mb_height;
     int slice_mb_rows;
+    int p_slice;        /* 1: P slices (mb_skip_run, P_L0 and P_Skip, intra mb_type + 5) */
 } pc;
 
 #define MB_WORDS 512u     /* TK_MB_SCRATCH_WORDS */
@@ -85,6 +93,7 @@ const uint TZ[240] = uint[240](TK_CAVLC_TOTAL_ZEROS);
 const uint TZDC[12] = uint[12](TK_CAVLC_TOTAL_ZEROS_DC);
 const uint RB[105] = uint[105](TK_CAVLC_RUN_BEFORE);
 const uint CBP_CODE[48] = uint[48](TK_CAVLC_CBP_INTRA_CODE);
+const uint CBP_INTER_CODE[48] = uint[48](TK_CAVLC_CBP_INTER_CODE);
 
 shared uint s_unit[MB_PER_GROUP * UNITS * UNIT_WORDS]; /* each unit's bits, MSB-first */
 shared uint s_bits[MB_PER_GROUP * UNITS];              /* each unit's bit count */
@@ -304,27 +313,66 @@ int chroma_nc(uint me, int l, int t, int c, int blk)
     return nc_of(a, b);
 }
 
-/* macroblock_layer() 7.3.5 up to the residual: unit 0. */
+/* P slices: the number of P_Skip macroblocks just before macroblock me in its slice (the
+ * mb_skip_run that precedes it, 7.3.4). Walked back per macroblock: a slice is a few rows. */
+uint skip_run_before(uint me)
+{
+    int first = (int(me) / pc.mb_width) / pc.slice_mb_rows * pc.slice_mb_rows * pc.mb_width;
+    int i = int(me) - 1;
+    while (i >= first && coded[i].type == TK_MB_PSKIP)
+        i--;
+    return uint(int(me) - 1 - i);
+}
+
+/* macroblock_layer() 7.3.5 up to the residual: unit 0; in P slices mb_skip_run first
+ * (cavlc_ref.c tk_cavlc_mb_p_ref). */
 void put_header(uint me)
 {
     int type = coded[me].type;
     int cbp = coded[me].cbp;
     int cbp_luma = cbp & 15, cbp_chroma = cbp >> 4;
-    bool i16 = type == TK_MB_I16x16;
-    if (i16)
-        put_ue(uint(1 + coded[me].i16_mode + 4 * cbp_chroma + (cbp_luma != 0 ? 12 : 0)));
-    else
-        put_ue(0u);
-    if (!i16) {
-        for (int i = 0; i < 16; i++) {
-            int s = coded[me].i4_mode_syntax[i];
-            put(1u, s < 0 ? 1u : 0u);
-            if (s >= 0)
-                put(3u, uint(s));
+    bool i16 = type == TK_MB_I16x16, inter = type == TK_MB_PL0;
+    uint intra_base = 0u;
+    if (pc.p_slice != 0) {
+        uint run = skip_run_before(me);
+        if (type == TK_MB_PSKIP) {
+            /* a run reaching the slice's end is written by its last macroblock */
+            int x = int(me) % pc.mb_width, y = int(me) / pc.mb_width;
+            if (x == pc.mb_width - 1 &&
+                ((y + 1) % pc.slice_mb_rows == 0 || y == pc.mb_height - 1))
+                put_ue(run + 1u);                                   /* mb_skip_run */
+            return;
         }
+        put_ue(run);                                                /* mb_skip_run */
+        intra_base = 5u;    /* Table 7-13: intra mb_type values follow the 5 P ones */
     }
-    put_ue(uint(coded[me].chroma_mode));
-    if (!i16)
+    if (inter)
+        put_ue(uint(motion[me].part));   /* 0 P_L0_16x16, 1 P_L0_L0_16x8, 2 P_L0_L0_8x16 */
+    else if (i16)
+        put_ue(intra_base + uint(1 + coded[me].i16_mode + 4 * cbp_chroma +
+                                 (cbp_luma != 0 ? 12 : 0)));
+    else
+        put_ue(intra_base);
+    if (inter) {
+        /* mb_pred() 7.3.5.1, one reference picture: no ref_idx_l0 */
+        for (int k = 0; k < (motion[me].part == TK_PART_16x16 ? 1 : 2); k++) {
+            put_se(motion[me].mvd[k][0]);
+            put_se(motion[me].mvd[k][1]);
+        }
+    } else {
+        if (!i16) {
+            for (int i = 0; i < 16; i++) {
+                int s = coded[me].i4_mode_syntax[i];
+                put(1u, s < 0 ? 1u : 0u);
+                if (s >= 0)
+                    put(3u, uint(s));
+            }
+        }
+        put_ue(uint(coded[me].chroma_mode));
+    }
+    if (inter)
+        put_ue(CBP_INTER_CODE[cbp]);
+    else if (!i16)
         put_ue(CBP_CODE[cbp]);
     if (i16 || cbp != 0)
         put_se(coded[me].qp_delta);
