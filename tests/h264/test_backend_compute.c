@@ -41,10 +41,10 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: one row per slice, P frames (with them the deblocking filter
-     * on) */
+    /* the backend's choices: one row per slice, intra pictures only for now (see
+     * backend_compute.c: the P path is off in the product until a race is found) */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO, .p_frames = 1 };
+                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO, .p_frames = 0 };
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
     void *ctx = NULL;
