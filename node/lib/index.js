@@ -7,11 +7,14 @@
 // through a thread-safe function. A live session paces frames with a timer on the event loop
 // (each tick only queues a frame: talkie never makes the caller wait for the GPU).
 //
-// Back-pressure policy (every output of a live session, each on its own): an output holds at
-// most `highWaterMark` access units (or bytes, for fMP4). When a consumer falls that far behind,
-// the output drops access units from then on, and when the consumer reads again it asks the
-// session for a keyframe and resumes with it, so what it delivers always decodes and its
-// memory stays bounded. The session itself never slows down for a consumer: it is live.
+// Back-pressure policy, per output (stream(), fmp4(), a WebRTC viewer), each on its own:
+// - realtime sessions (the default) never slow down for a consumer. An output holds at most
+//   `highWaterMark` access units (bytes for fMP4); once its consumer is that far behind, it
+//   drops access units, and when the consumer reads again it asks the session for a keyframe
+//   and resumes with it: what it delivers always decodes, its memory stays bounded.
+// - sessions started with {realtime: false} drop nothing: they stop sending frames while any
+//   output is behind, and resume when it reads (at most highWaterMark + maxFramesInFlight
+//   access units wait in an output).
 const { EventEmitter } = require('node:events');
 const { Readable } = require('node:stream');
 const native = require('./native.js');
@@ -198,6 +201,12 @@ class SessionOutput extends Readable {
   }
 
   _deliver(au) {
+    if (!this._session.realtime) {
+      // not realtime: never drop; the session stops sending while this one is behind (it
+      // holds at most highWaterMark + maxFramesInFlight access units)
+      if (!this.push(this._map(au))) this._blocked = true;
+      return;
+    }
     if (this._blocked) {
       this.dropped++;
       this._needKeyframe = true;
@@ -214,7 +223,8 @@ class SessionOutput extends Readable {
   _read() {
     if (!this._blocked) return;
     this._blocked = false;
-    if (this._needKeyframe) this._session._keyframeWanted();
+    if (!this._session.realtime) this._session._fill();
+    else if (this._needKeyframe) this._session._keyframeWanted();
   }
 
   _end() {
@@ -224,6 +234,10 @@ class SessionOutput extends Readable {
 
   _destroy(err, cb) {
     this._session._outputs.delete(this);
+    if (this._blocked && !this._session.realtime) {
+      this._blocked = false;
+      this._session._fill();
+    }
     cb(err);
   }
 }
@@ -248,6 +262,8 @@ class Session extends EventEmitter {
     this.fps = { num: this.streamInfo.fpsNum, den: this.streamInfo.fpsDen };
     this.encoder = this.streamInfo.encoder;
     this.state = 'idle';
+    this.realtime = true;
+    this._frameLimit = Infinity;
     this.framesSent = 0;
     this.framesDropped = 0;
     this.packetsOut = 0;
@@ -295,10 +311,22 @@ class Session extends EventEmitter {
   /** When the last line said so far ends (ms). */
   get endMs() { return this.state === 'closed' ? 0 : this._native.endMs(); }
 
-  /** Starts producing frames at the session's frame rate (live mode). */
-  start() {
+  /**
+   * Starts producing frames. realtime (default true): one frame per frame period on the wall
+   * clock; frames whose time passes while the encoder is busy are skipped, and a consumer that
+   * falls behind loses access units up to the next keyframe. realtime false: frames as fast as
+   * the encoder takes them, and the session waits for a slow consumer instead. frames: stop
+   * (as end()) after that many frames.
+   */
+  start(options) {
+    const o = checkObject(options, 'options');
     this._checkOpen('start');
+    if (o.realtime !== undefined && typeof o.realtime !== 'boolean')
+      throw typeError('realtime must be a boolean');
+    const frames = o.frames === undefined ? Infinity : checkInt(o.frames, 'frames', 1, Number.MAX_SAFE_INTEGER);
     if (this.state !== 'idle') return this;
+    this.realtime = o.realtime !== false;
+    this._frameLimit = frames;
     this._t0 = process.hrtime.bigint() - BigInt(Math.round(this._frameMs(this._nextFrame) * 1e6));
     this._setState('live');
     this._tick();
@@ -308,8 +336,13 @@ class Session extends EventEmitter {
   _tick() {
     this._timer = null;
     if (this.state !== 'live') return;
+    if (!this.realtime) {
+      this._fill();
+      return;
+    }
     const nowMs = this.timeMs;
-    const due = Math.floor((nowMs * this.fps.num) / (1000 * this.fps.den));
+    const due = Math.min(Math.floor((nowMs * this.fps.num) / (1000 * this.fps.den)),
+      this._frameLimit - 1);
     if (due >= this._nextFrame) {
       // frames whose time passed while the loop was busy are skipped, not queued
       const index = due;
@@ -323,8 +356,29 @@ class Session extends EventEmitter {
       }
       this._nextFrame = index + 1;
     }
+    if (this._nextFrame >= this._frameLimit) {
+      this.end();
+      return;
+    }
     const wait = this._frameMs(this._nextFrame) - this.timeMs;
     this._timer = setTimeout(() => this._tick(), Math.max(0, Math.ceil(wait)));
+  }
+
+  /** Not realtime: sends frames while the encoder takes them and no output is behind. */
+  _fill() {
+    if (this.state !== 'live') return;
+    for (const out of this._outputs) if (out._blocked) return; // resumed by its _read
+    try {
+      while (this._nextFrame < this._frameLimit && this._native.sendFrame(this._nextFrame)) {
+        this._nextFrame++;
+        this.framesSent++;
+      }
+    } catch (err) {
+      this._fail(err);
+      return;
+    }
+    if (this._nextFrame >= this._frameLimit) this.end();
+    // else: _onPackets calls again when the encoder has room
   }
 
   _onPackets(err, packets) {
@@ -337,6 +391,7 @@ class Session extends EventEmitter {
       for (const out of this._outputs) out._deliver(au);
     }
     if (err) this._fail(err);
+    else if (this.state === 'live' && !this.realtime) this._fill();
     this._checkEnded();
   }
 
