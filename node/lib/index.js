@@ -10,8 +10,9 @@
 // Back-pressure policy, per output (stream(), fmp4(), a WebRTC viewer), each on its own:
 // - realtime sessions (the default) never slow down for a consumer. An output holds at most
 //   `highWaterMark` access units (bytes for fMP4); once its consumer is that far behind, it
-//   drops access units, and when the consumer reads again it asks the session for a keyframe
-//   and resumes with it: what it delivers always decodes, its memory stays bounded.
+//   drops access units, and once the consumer has read half of what waits it asks the session
+//   for a keyframe and resumes with it: what it delivers always decodes, its memory stays
+//   bounded.
 // - sessions started with {realtime: false} drop nothing: they stop sending frames while any
 //   output is behind, and resume when it reads (at most highWaterMark + maxFramesInFlight
 //   access units wait in an output).
@@ -207,6 +208,11 @@ class SessionOutput extends Readable {
       if (!this.push(this._map(au))) this._blocked = true;
       return;
     }
+    if (this._blocked && this.readableLength <= this.readableHighWaterMark / 2) {
+      // the consumer caught up to half the limit: resume at the next keyframe
+      this._blocked = false;
+      this._session._keyframeWanted();
+    }
     if (this._blocked) {
       this.dropped++;
       this._needKeyframe = true;
@@ -217,14 +223,18 @@ class SessionOutput extends Readable {
       return;
     }
     this._needKeyframe = false;
-    if (!this.push(this._map(au))) this._blocked = true;
+    if (!this.push(this._map(au))) {
+      this._blocked = true;
+      this._needKeyframe = true;
+    }
   }
 
   _read() {
-    if (!this._blocked) return;
+    // realtime outputs resume in _deliver, with hysteresis (half the limit), so that a
+    // consumer just behind the limit does not ask for a keyframe per access unit
+    if (!this._blocked || this._session.realtime) return;
     this._blocked = false;
-    if (!this._session.realtime) this._session._fill();
-    else if (this._needKeyframe) this._session._keyframeWanted();
+    this._session._fill();
   }
 
   _end() {
