@@ -1,8 +1,8 @@
 'use strict';
 // Finds and loads talkie.node, the addon built by talkie's meson build (node/src/addon.c).
-// Order: $TALKIE_NODE_ADDON; the prebuilt copy an installed package carries
-// (prebuilds/<platform>-<arch>/talkie.node, put there by `npm pack`); the build folders of a
-// source checkout (build/, build-test/, build-release/ next to node/).
+// Order: $TALKIE_NODE_ADDON; the build folders of a source checkout (build/, build-test/,
+// build-release/ next to node/); the prebuilt copy an installed package carries
+// (prebuilds/<platform>-<arch>/talkie.node, put there by `npm pack`).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -10,9 +10,9 @@ function candidates() {
   const list = [];
   if (process.env.TALKIE_NODE_ADDON) list.push(process.env.TALKIE_NODE_ADDON);
   const root = path.join(__dirname, '..');
-  list.push(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'talkie.node'));
   for (const dir of ['build', 'build-test', 'build-release'])
     list.push(path.join(root, '..', dir, 'node', 'talkie.node'));
+  list.push(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'talkie.node'));
   return list;
 }
 
