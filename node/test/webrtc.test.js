@@ -15,7 +15,7 @@ const skip = !hasModule('werift') ? 'werift is not installed (npm ci in node/)' 
 test('WebRTC: Chromium plays the session and shows a line said from Node', { skip, timeout: 60000 }, async (t) => {
   const { WhepEndpoint, playerPage } = require('../lib/webrtc.js');
   const { chromium } = require('playwright-core');
-  const session = new talkie.Session({ width: 320, height: 240, fps: 25, encoder: 'lavc' });
+  const session = new talkie.Session({ width: 320, height: 240, fps: 25, encoder: 'lavc', keyint: 250 });
   t.after(() => session.close());
   const whep = new WhepEndpoint(session);
   const server = http.createServer(async (req, res) => {
@@ -76,6 +76,31 @@ test('WebRTC: Chromium plays the session and shows a line said from Node', { ski
   assert.ok(frames > 40, `frames decoded: ${frames}`);
   const viewer = [...whep.viewers.values()][0];
   assert.ok(viewer.accessUnitsSent >= frames);
+
+  // a keyframe request from the receiver (RTCP PLI, then FIR, parsed by werift as received)
+  // makes the next access unit a keyframe (keyint is 250 frames here: none would come by itself)
+  const { RtcpPacketConverter } = require('werift');
+  const sender = viewer.transceiver.sender;
+  const rtcp = (fmt, fci) => {
+    const b = Buffer.alloc(12 + fci.length);
+    b[0] = 0x80 | fmt; b[1] = 206; b.writeUInt16BE(b.length / 4 - 1, 2);
+    b.writeUInt32BE(1, 4); b.writeUInt32BE(fmt === 1 ? sender.ssrc : 0, 8);
+    fci.copy(b, 12);
+    return RtcpPacketConverter.deSerialize(b);
+  };
+  const fir = Buffer.alloc(8);
+  fir.writeUInt32BE(sender.ssrc, 0);
+  for (const [name, packets] of [['PLI', rtcp(1, Buffer.alloc(0))], ['FIR', rtcp(4, fir)]]) {
+    const requests = viewer.keyframeRequests;
+    await new Promise((r) => session.once('packet', r)); // between two frames
+    const next = new Promise((r) => session.once('packet', r));
+    for (const p of packets) sender.handleRtcpPacket(p);
+    assert.equal(viewer.keyframeRequests, requests + 1, name);
+    // frames already queued (maxFramesInFlight) come out first
+    let au = await next;
+    for (let i = 0; i < 5 && !au.keyframe; i++) au = await new Promise((r) => session.once('packet', r));
+    assert.ok(au.keyframe, `${name} brought a keyframe`);
+  }
   t.diagnostic(`decoded ${frames} frames, sent ${viewer.accessUnitsSent} access units in ` +
-    `${viewer.packetsSent} RTP packets, keyframe requests from the browser: ${viewer.keyframeRequests}`);
+    `${viewer.packetsSent} RTP packets, keyframe requests (PLI/FIR): ${viewer.keyframeRequests}`);
 });
