@@ -61,6 +61,9 @@ test('say, setBitrate, start, stream', () => {
   assert.throws(() => s.setBitrate(500000), { code: 'TALKIE_ERROR_UNSUPPORTED' });
   s.close();
   s.close();
+  const b = new talkie.Session({ ...SMALL, bitrate: 300000 });
+  b.setBitrate(150000); // a session run by bitrate switches at the next frame
+  b.close();
   assert.throws(() => s.say({ speaker: 'A', text: 'x' }), { code: 'ERR_TALKIE_CLOSED' });
   assert.throws(() => s.requestKeyframe(), { code: 'ERR_TALKIE_CLOSED' });
   assert.throws(() => s.start(), { code: 'ERR_TALKIE_CLOSED' });
