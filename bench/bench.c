@@ -654,14 +654,15 @@ static int usage(void)
 {
     fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|kernels|"
                     "slices|live|api [--frames N] [--qp Q] [--sessions S] [--threads T] "
-                    "[--seconds S]\n");
+                    "[--seconds S] [--encoder compute|lavc]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    BenchOptions o = { .frames = 60, .qp = 26, .sessions = 8, .threads = cores > 0 ? (int)cores : 1 };
+    BenchOptions o = { .frames = 60, .qp = 26, .sessions = 8, .threads = cores > 0 ? (int)cores : 1,
+                       .encoder = TALKIE_ENCODER_COMPUTE };
     if (argc < 2)
         return usage();
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -676,6 +677,10 @@ int main(int argc, char **argv)
             o.threads = v;
         else if (!strcmp(argv[i], "--seconds") && v > 0)
             o.seconds = v;
+        else if (!strcmp(argv[i], "--encoder") && !strcmp(argv[i + 1], "lavc"))
+            o.encoder = TALKIE_ENCODER_LAVC;
+        else if (!strcmp(argv[i], "--encoder") && !strcmp(argv[i + 1], "compute"))
+            o.encoder = TALKIE_ENCODER_COMPUTE;
         else
             return usage();
     }

@@ -8,6 +8,7 @@ typedef struct BenchOptions {
     int sessions;
     int threads;
     int seconds;
+    int encoder;     /* live and api: TalkieEncoder (default compute) */
 } BenchOptions;
 
 /* 256x256, 320x240, 640x360: talkie's range of sizes */

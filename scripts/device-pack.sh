@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # Build what is committed (HEAD), not the working tree, in a clone of its own.
 src=$(mktemp -d /tmp/talkie-pack.XXXXXX)
 git clone -q . "$src"
+commit=$(git -C "$src" rev-parse --short HEAD)
 meson setup "$src/build" "$src" --buildtype=release >/dev/null
 ninja -C "$src/build" >/dev/null
 rm -rf .dev && mkdir -p .dev/lib .dev/bin
@@ -41,5 +42,5 @@ chmod +x .dev/run
 mkdir -p .devpack
 tar cf - .dev | xz -T2 -6 > .devpack/dev.tar.xz
 du -sh .dev .devpack/dev.tar.xz
-echo "packed $(git rev-parse --short HEAD)"
+echo "packed $commit"
 rm -rf "$src"

@@ -301,6 +301,29 @@ int talkie_session_send_frame(TalkieSession *s, int64_t frame_index);
  *  (TalkiePacket.user_data), to carry timestamps or requests along with a frame. */
 int talkie_session_send_frame_user(TalkieSession *s, int64_t frame_index, void *user_data);
 
+/** Layouts of caller-made pictures (8-bit 4:2:0, BT.709 limited range as talkie draws). */
+typedef enum TalkiePixelFormat {
+    TALKIE_PIXEL_YUV420P = 0, ///< planes Y, U, V
+    TALKIE_PIXEL_NV12 = 1,    ///< planes Y, interleaved UV
+} TalkiePixelFormat;
+
+/** A picture of the session's width x height made by the caller. */
+typedef struct TalkieImage {
+    TalkiePixelFormat format;
+    const uint8_t *planes[3]; ///< the planes in the order the format names them
+    int strides[3];           ///< bytes from one row of a plane to the next, >= its width
+} TalkieImage;
+
+/**
+ * Encodes `image` as frame `frame_index` instead of the rendered conversation (talkie as an
+ * encoder of any video: `talkie encode`). The image is copied before this returns. Same
+ * contract as talkie_session_send_frame_user(); frames of both kinds may be mixed.
+ * Errors: TALKIE_ERR(EINVAL) for NULL, an unknown format, missing planes or strides below
+ * the width; TALKIE_ERR(ENOMEM); as send_frame otherwise.
+ */
+int talkie_session_send_image(TalkieSession *s, int64_t frame_index, const TalkieImage *image,
+                              void *user_data);
+
 /** Ends the input: every frame sent will come out of get_packet, then TALKIE_EOF.
  *  Errors: TALKIE_ERR(EINVAL) for NULL. A second flush does nothing. */
 int talkie_session_flush(TalkieSession *s);

@@ -238,12 +238,30 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
 /* Without the lock: prepares (composes, packs) the renders of the batch's sessions, taking
  * them one by one until none is left; run by the submit thread and the CPU threads that
  * help it. */
-static void prepare_some(Batch *b)
+/* A caller's picture into the session's upload buffer (made at the first one). */
+static int prepare_image(TkVkDevice *vk, TalkieSession *s)
+{
+    TkFrameRequest *r = &s->slot.current;
+    int err = 0;
+    if (!s->upload.buffer)
+        err = tk_vk_buffer_create(vk, &s->upload, s->layout.size, TK_VK_MEMORY_UPLOAD);
+    if (err == 0)
+        memcpy(s->upload.map, r->image, s->layout.size);
+    free(r->image);
+    r->image = NULL;
+    r->from_image = 1;
+    return err;
+}
+
+static void prepare_some(TkEngine *e, Batch *b)
 {
     for (int i; (i = atomic_fetch_add(&b->next_prepare, 1)) < b->n;) {
         TalkieSession *s = b->sessions[i];
         int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
-        b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
+        if (s->slot.current.image)
+            b->result[i] = prepare_image(e->vk, s);
+        else
+            b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
         if (b->result[i] < 0)
             tk_log_error(&s->log, "frame %lld: rendering failed: %s",
                          (long long)s->slot.current.index, talkie_strerror(b->result[i]));
@@ -267,7 +285,7 @@ static void prepare_all(TkEngine *e, Batch *b)
         pthread_cond_broadcast(&e->cpu_wake);
         pthread_mutex_unlock(&e->lock);
     }
-    prepare_some(b);
+    prepare_some(e, b);
     if (helpers > 0) {
         pthread_mutex_lock(&e->lock);
         e->helpers_wanted = 0;   /* all taken: late helpers need not come */
@@ -290,14 +308,19 @@ static void record_and_submit(TkEngine *e, Batch *b)
      * batch run side by side. */
     int uploads = 0;
     for (int i = 0; i < b->n; i++)
-        if (b->result[i] == 0)
+        if (b->result[i] == 0 && !b->sessions[i]->slot.current.from_image)
             uploads += tk_renderer_record_uploads(b->sessions[i]->renderer, &b->cmd);
     if (uploads)
         tk_vk_cmd_barrier(e->vk, &b->cmd);
-    for (int i = 0; i < b->n; i++)
-        if (b->result[i] == 0)
-            b->result[i] = tk_renderer_record_draw(b->sessions[i]->renderer, &b->cmd,
-                                                   &b->sessions[i]->frame);
+    for (int i = 0; i < b->n; i++) {
+        TalkieSession *s = b->sessions[i];
+        if (b->result[i] < 0)
+            continue;
+        if (s->slot.current.from_image)   /* the caller's picture instead of a render */
+            tk_vk_cmd_copy(e->vk, &b->cmd, &s->upload, 0, &s->frame, 0, s->layout.size);
+        else
+            b->result[i] = tk_renderer_record_draw(s->renderer, &b->cmd, &s->frame);
+    }
     tk_vk_cmd_barrier(e->vk, &b->cmd);
     /* The GPU-stage encodes, grouped by backend so each records its frames side by side. */
     const TkEncoderBackend *const *all = tk_encoder_list();
@@ -454,8 +477,9 @@ static void *complete_main(void *arg)
 
 /* ---- CPU threads ------------------------------------------------------------------------ */
 
-/* Without the lock: runs the CPU encoder on s's rendered frame (or flushes it); the packets
- * go straight to the session. */
+/* Without the lock: runs the CPU encoder on s's rendered frame (or flushes it), then hands
+ * its packets to the session and ends the session's busy state in one step, so that a caller
+ * who took the last packet never finds the session still busy. */
 static void cpu_encode(TkEngine *e, TalkieSession *s)
 {
     TkEngineSlot *sl = &s->slot;
@@ -473,20 +497,31 @@ static void cpu_encode(TkEngine *e, TalkieSession *s)
         };
         err = be->submit(s->encoder, &frame);
     }
-    while (err >= 0) {
-        TalkiePacket pkt;
-        err = be->receive(s->encoder, &pkt);
+    /* zero-latency encoders give one packet a frame; a flush may give a few */
+    TalkiePacket got[8];
+    int n_got = 0;
+    while (err >= 0 && n_got < 8) {
+        err = be->receive(s->encoder, &got[n_got]);
         if (err < 0)
             break;
-        pkt.user_data = sl->current_flush ? NULL : sl->current.user_data;
-        pthread_mutex_lock(&e->lock);
-        err = push_packet(s, &pkt);
-        notify(e, s);
-        pthread_mutex_unlock(&e->lock);
+        got[n_got++].user_data = sl->current_flush ? NULL : sl->current.user_data;
     }
     pthread_mutex_lock(&e->lock);
+    for (int i = 0; i < n_got; i++) {
+        int res = push_packet(s, &got[i]);
+        if (res < 0 && err >= 0)
+            err = res;
+    }
     if (err == TALKIE_ERR(EAGAIN) || err == TALKIE_EOF)
         err = 0;
+    if (err >= 0 && n_got == 8 && sl->current_flush) {
+        /* more packets wait in the encoder: flush again (receive goes on) */
+        sl->current_flush = 1;
+        cpu_post(e, s);
+        notify(e, s);
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
     if (err < 0)
         fail(e, s, err);
     if (sl->current_flush)
@@ -508,7 +543,7 @@ static void *cpu_main(void *arg)
             e->helpers_wanted--;
             e->helpers_active++;
             pthread_mutex_unlock(&e->lock);
-            prepare_some(b);
+            prepare_some(e, b);
             pthread_mutex_lock(&e->lock);
             if (--e->helpers_active == 0)
                 pthread_cond_signal(&e->prepare_done);
@@ -665,6 +700,8 @@ void tk_engine_remove(TkEngine *e, TalkieSession *s)
     TkEngineSlot *sl = &s->slot;
     pthread_mutex_lock(&e->lock);
     sl->closing = 1;
+    for (int i = 0; i < sl->n_pending; i++)
+        free(sl->pending[(sl->pending_head + i) % TK_ENGINE_MAX_IN_FLIGHT].image);
     sl->n_pending = 0;
     if (sl->notify_queued) {
         TalkieSession **p = &e->notify_head, *prev = NULL;
@@ -699,7 +736,8 @@ void tk_engine_remove(TkEngine *e, TalkieSession *s)
 
 /* ---- the public calls ------------------------------------------------------------------- */
 
-int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *user)
+int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *user,
+                         uint8_t *image)
 {
     TkEngineSlot *sl = &s->slot;
     int err = 0;
@@ -716,7 +754,7 @@ int tk_engine_send_frame(TkEngine *e, TalkieSession *s, int64_t index, void *use
         TkFrameRequest *r =
             &sl->pending[(sl->pending_head + sl->n_pending) % TK_ENGINE_MAX_IN_FLIGHT];
         *r = (TkFrameRequest){ .index = index, .user_data = user, .force_idr = sl->want_idr,
-                               .bitrate_bps = sl->want_bitrate };
+                               .bitrate_bps = sl->want_bitrate, .image = image };
         sl->n_pending++;
         sl->want_idr = 0;
         sl->want_bitrate = 0;

@@ -39,6 +39,9 @@ typedef struct TkFrameRequest {
     void *user_data;
     int force_idr;
     int64_t bitrate_bps;   /* > 0: a new target from this frame on */
+    uint8_t *image;        /* NULL: render the conversation; else the caller's picture, in
+                              the session's frame layout (malloc, the request owns it) */
+    int from_image;        /* the frame is the caller's picture (set while it is prepared) */
 } TkFrameRequest;
 
 /* A session's place in the engine (inside TalkieSession). */
@@ -75,7 +78,9 @@ int tk_engine_add(TkEngine *e, struct TalkieSession *s);
 void tk_engine_remove(TkEngine *e, struct TalkieSession *s);
 
 /* The public calls, done under the engine's lock. */
-int tk_engine_send_frame(TkEngine *e, struct TalkieSession *s, int64_t index, void *user);
+/* `image` (NULL: render) moves to the engine on success only. */
+int tk_engine_send_frame(TkEngine *e, struct TalkieSession *s, int64_t index, void *user,
+                         uint8_t *image);
 int tk_engine_flush(TkEngine *e, struct TalkieSession *s);
 int tk_engine_get_packet(TkEngine *e, struct TalkieSession *s, TalkiePacket *pkt);
 int tk_engine_request_keyframe(TkEngine *e, struct TalkieSession *s);

@@ -164,8 +164,10 @@ void talkie_session_close(TalkieSession **ps)
         tk_engine_remove(s->ctx->engine, s);
     if (s->backend)
         s->backend->close(&s->encoder);
-    if (s->vk)
+    if (s->vk) {
         tk_vk_buffer_destroy(s->vk, &s->frame);
+        tk_vk_buffer_destroy(s->vk, &s->upload);
+    }
     tk_renderer_destroy(&s->renderer);
     tk_scene_destroy(&s->scene);
     if (s->event_fd >= 0)
@@ -235,7 +237,76 @@ int talkie_session_send_frame_user(TalkieSession *s, int64_t frame_index, void *
         tk_log_error(&s->log, "frame %lld is out of range", (long long)frame_index);
         return TALKIE_ERR(EINVAL);
     }
-    return tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data);
+    return tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data, NULL);
+}
+
+/* The caller's picture in the session's frame layout (NV12, macroblock-aligned): the
+ * padding repeats the last column and row, as an encoder expects of edge macroblocks. */
+static uint8_t *copy_image(const TkFrameLayout *l, const TalkieImage *im)
+{
+    uint8_t *dst = malloc(l->size);
+    if (!dst)
+        return NULL;
+    for (int y = 0; y < l->aligned_height; y++) {
+        int sy = y < l->height ? y : l->height - 1;
+        uint8_t *row = dst + (size_t)y * l->luma_stride;
+        memcpy(row, im->planes[0] + (size_t)sy * (size_t)im->strides[0], (size_t)l->width);
+        memset(row + l->width, row[l->width - 1], (size_t)(l->aligned_width - l->width));
+    }
+    int cw = l->width / 2, ch = l->height / 2;
+    for (int y = 0; y < l->aligned_height / 2; y++) {
+        int sy = y < ch ? y : ch - 1;
+        uint8_t *row = dst + l->chroma_offset + (size_t)y * l->luma_stride;
+        if (im->format == TALKIE_PIXEL_NV12) {
+            memcpy(row, im->planes[1] + (size_t)sy * (size_t)im->strides[1], (size_t)(2 * cw));
+        } else {
+            const uint8_t *u = im->planes[1] + (size_t)sy * (size_t)im->strides[1];
+            const uint8_t *v = im->planes[2] + (size_t)sy * (size_t)im->strides[2];
+            for (int x = 0; x < cw; x++) {
+                row[2 * x] = u[x];
+                row[2 * x + 1] = v[x];
+            }
+        }
+        for (int x = cw; x < l->aligned_width / 2; x++) {
+            row[2 * x] = row[2 * cw - 2];
+            row[2 * x + 1] = row[2 * cw - 1];
+        }
+    }
+    return dst;
+}
+
+int talkie_session_send_image(TalkieSession *s, int64_t frame_index, const TalkieImage *image,
+                              void *user_data)
+{
+    if (!s || !image)
+        return TALKIE_ERR(EINVAL);
+    int planes = image->format == TALKIE_PIXEL_YUV420P ? 3
+                 : image->format == TALKIE_PIXEL_NV12  ? 2
+                                                       : 0;
+    int w = s->settings.width;
+    for (int p = 0; p < planes; p++) {
+        int min_stride = p == 0 || planes == 2 ? w : w / 2;
+        if (!image->planes[p] || image->strides[p] < min_stride) {
+            tk_log_error(&s->log, "image plane %d is missing or its stride %d is below %d", p,
+                         image->strides[p], min_stride);
+            return TALKIE_ERR(EINVAL);
+        }
+    }
+    if (!planes) {
+        tk_log_error(&s->log, "unknown pixel format %d", (int)image->format);
+        return TALKIE_ERR(EINVAL);
+    }
+    if (frame_index < 0 || frame_index > INT64_MAX / 1000 / s->settings.fps_den) {
+        tk_log_error(&s->log, "frame %lld is out of range", (long long)frame_index);
+        return TALKIE_ERR(EINVAL);
+    }
+    uint8_t *copy = copy_image(&s->layout, image);
+    if (!copy)
+        return TALKIE_ERR(ENOMEM);
+    int err = tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data, copy);
+    if (err < 0)
+        free(copy);
+    return err;
 }
 
 int talkie_session_send_frame(TalkieSession *s, int64_t frame_index)

@@ -27,6 +27,8 @@ struct TalkieSession {
     const TkEncoderBackend *backend;
     void *encoder;             /* likewise */
     TkVkBuffer frame;          /* the render target the encoder reads */
+    TkVkBuffer upload;         /* caller's pictures on their way to `frame` (made at the
+                                  first send_image; used by the engine while busy) */
     int event_fd;              /* readable while get_packet has something */
     int in_engine;             /* added to the context's engine */
     TkEngineSlot slot;

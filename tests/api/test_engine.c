@@ -398,6 +398,76 @@ static void check_live_controls(TalkieEncoder encoder)
     free(st.data);
 }
 
+/* One frame at a time with max_frames_in_flight 1: get_packet waits for the frame's packet,
+ * and the next send is taken at once (the session is never found still busy after its
+ * packet was taken). */
+static void check_lockstep(TalkieEncoder encoder)
+{
+    TalkieSettings s;
+    talkie_default_settings(&s);
+    s.width = 64;
+    s.height = 48;
+    s.encoder = encoder;
+    s.validation = 1;
+    s.font_path = getenv("TALKIE_FONT");
+    s.max_frames_in_flight = 1;
+    TalkieSession *ts;
+    CHECK_EQ(talkie_session_open(&ts, &s), 0);
+    if (!ts)
+        return;
+    say_conversation(ts, 5);
+    for (int64_t f = 0; f < 30; f++) {
+        CHECK_EQ(talkie_session_send_frame(ts, f), 0);
+        TalkiePacket pkt;
+        CHECK_EQ(talkie_session_get_packet(ts, &pkt), 0);
+        CHECK_EQ(pkt.pts, f);
+        talkie_packet_unref(&pkt);
+    }
+    talkie_session_close(&ts);
+}
+
+/* The pipeline cache file: written at close, read back by the next context (its kernels then
+ * come from the driver's cache), and a damaged file only means an empty cache. */
+static void check_pipeline_cache(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/talkie-test-cache-%d.bin", (int)getpid());
+    unlink(path);
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) {   /* damaged: another device's header and garbage */
+            FILE *f = fopen(path, "wb");
+            fputs("not a pipeline cache at all, but long enough to have a header......", f);
+            fclose(f);
+        }
+        TalkieContextSettings cs;
+        talkie_default_context_settings(&cs);
+        cs.validation = 1;
+        cs.pipeline_cache_path = path;
+        TalkieContext *ctx;
+        CHECK_EQ(talkie_context_open(&ctx, &cs), 0);
+        if (!ctx)
+            return;
+        TalkieSettings s;
+        talkie_default_settings(&s);
+        s.width = 64;
+        s.height = 48;
+        s.encoder = TALKIE_ENCODER_COMPUTE;
+        s.validation = 1;
+        s.font_path = getenv("TALKIE_FONT");
+        s.context = ctx;
+        TalkieSession *ts;
+        CHECK_EQ(talkie_session_open(&ts, &s), 0);
+        TalkieContextStats st;
+        CHECK_EQ(talkie_context_stats(ctx, &st), 0);
+        CHECK_EQ(st.pipeline_cache_loaded, round == 1);
+        talkie_session_close(&ts);
+        talkie_context_close(&ctx);
+        if (round == 0)
+            CHECK(access(path, R_OK) == 0);   /* saved when the context ended */
+    }
+    unlink(path);
+}
+
 static void check_bad_arguments(void)
 {
     TalkieContextSettings cs;
@@ -458,6 +528,9 @@ int main(void)
     check_bad_arguments();
     if (talkie_list_devices(info, 4) <= 0)
         tk_check_skip("no Vulkan device");
+    check_pipeline_cache();
+    check_lockstep(TALKIE_ENCODER_COMPUTE);
+    check_lockstep(TALKIE_ENCODER_LAVC);
     check_live_controls(TALKIE_ENCODER_COMPUTE);
     check_live_controls(TALKIE_ENCODER_LAVC);
     check_shared_equals_alone();

@@ -15,28 +15,12 @@
 #include "encode/h264/nal.h"
 #include "fuzz.h"
 #include "talkie/talkie.h"
+#include "../h264/nal_escape_ref.h"
 
-/* The reference: 7.4.1 read one byte at a time. */
-static size_t escape_ref(uint8_t *dst, const uint8_t *src, size_t n)
-{
-    size_t out = 0;
-    int zeros = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (zeros >= 2 && src[i] <= 3) {
-            dst[out++] = 3;
-            zeros = 0;
-        }
-        dst[out++] = src[i];
-        zeros = src[i] == 0 ? zeros + 1 : 0;
-    }
-    if (n > 0 && src[n - 1] == 0)
-        dst[out++] = 3;
-    return out;
-}
 
 /* nal_unit() 7.3.1 from the decoder's side: an emulation_prevention_three_byte is the 03 of
  * every 00 00 03 (next_bits(24) == 0x000003), at the end of the unit too. */
-static size_t unescape_ref(uint8_t *dst, const uint8_t *src, size_t n)
+static size_t untk_nal_escape_bytewise(uint8_t *dst, const uint8_t *src, size_t n)
 {
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
@@ -73,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     size_t n = tk_nal_escape(escaped, data, size);
     FUZZ_CHECK(n <= max);
-    FUZZ_CHECK(escape_ref(ref, data, size) == n);
+    FUZZ_CHECK(tk_nal_escape_bytewise(ref, data, size) == n);
     FUZZ_CHECK(memcmp(escaped, ref, n) == 0);
     check_escaped(escaped, n);
     /* An RBSP ends in a non-zero byte (rbsp_stop_one_bit) or in cabac_zero_words (00 00):
@@ -83,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (tail_zeros < size && data[size - 1 - tail_zeros] == 0)
         tail_zeros++;
     if (tail_zeros % 2 == 0) {
-        FUZZ_CHECK(unescape_ref(back, escaped, n) == size);
+        FUZZ_CHECK(untk_nal_escape_bytewise(back, escaped, n) == size);
         FUZZ_CHECK(size == 0 || memcmp(back, data, size) == 0);
     }
 

@@ -10,6 +10,7 @@
 #include "../common/check.h"
 #include "encode/h264/nal.h"
 #include "talkie/talkie.h"
+#include "nal_escape_ref.h"
 
 static void check_escape(const uint8_t *in, size_t n, const uint8_t *want, size_t want_n)
 {
@@ -23,23 +24,6 @@ static void check_escape(const uint8_t *in, size_t n, const uint8_t *want, size_
 
 #define ESC(in, want) check_escape(in, sizeof(in), want, sizeof(want))
 
-/* The spec's reading of 7.4.1 byte by byte: the oracle for the fast tk_nal_escape(). */
-static size_t escape_bytewise(uint8_t *dst, const uint8_t *src, size_t n)
-{
-    size_t out = 0;
-    int zeros = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (zeros >= 2 && src[i] <= 3) {
-            dst[out++] = 3;
-            zeros = 0;
-        }
-        dst[out++] = src[i];
-        zeros = src[i] == 0 ? zeros + 1 : 0;
-    }
-    if (n > 0 && src[n - 1] == 0)
-        dst[out++] = 3;
-    return out;
-}
 
 int main(void)
 {
@@ -96,7 +80,7 @@ int main(void)
                 in[i] = (rnd >> 24) < 40 ? 0 : (uint8_t)(rnd >> 16);
         }
         size_t m = tk_nal_escape(out, in, n);
-        size_t want_m = escape_bytewise(want_out, in, n);
+        size_t want_m = tk_nal_escape_bytewise(want_out, in, n);
         CHECK_EQ(m, want_m);
         if (m == want_m && tk_check_bytes("escape vs bytewise", out, want_out, m) >= 0)
             break;
