@@ -1,7 +1,9 @@
 /* The library's small global answers: version, default settings, backends, devices. */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "encode/backend.h"
 #include "talkie/talkie.h"
 #include "vk/vk.h"
 
@@ -26,6 +28,10 @@ void talkie_default_settings(TalkieSettings *s)
     s->device_index = -1;
     s->max_frames_in_flight = 4;
     s->log_level = TALKIE_LOG_WARNING;
+    s->audio_codec = TALKIE_AUDIO_AUTO;
+    s->audio_sample_rate = 48000;
+    s->audio_channels = 1;
+    s->audio_bitrate_bps = 0;
 }
 
 const char *talkie_encoder_name(TalkieEncoder e)
@@ -39,11 +45,37 @@ const char *talkie_encoder_name(TalkieEncoder e)
     return NULL;
 }
 
+/* The choice TALKIE_ENCODER_AUTO makes on a device (session.c's open_encoder tries the
+ * backends in tk_encoder_order and takes the first that opens). */
+static void auto_choice(TalkieDeviceInfo *d)
+{
+    int x264 = tk_encoder_lavc.probe(&(TkEncoderParams){ .fps_num = 1 }) == 0;
+    if (d->type == 4 && x264) {
+        d->auto_encoder = TALKIE_ENCODER_LAVC;
+        snprintf(d->auto_reason, sizeof(d->auto_reason),
+                 "a CPU device: x264 is faster than compute shaders emulated on the same cores");
+    } else if (d->can_compute) {
+        d->auto_encoder = TALKIE_ENCODER_COMPUTE;
+        snprintf(d->auto_reason, sizeof(d->auto_reason),
+                 "a GPU with compute: talkie's encoder runs on it%s",
+                 d->can_encode_h264 ? " (Vulkan Video encode is not written yet)" : "");
+    } else if (x264) {
+        d->auto_encoder = TALKIE_ENCODER_LAVC;
+        snprintf(d->auto_reason, sizeof(d->auto_reason), "no usable compute queue: x264");
+    } else {
+        d->auto_encoder = TALKIE_ENCODER_AUTO;
+        snprintf(d->auto_reason, sizeof(d->auto_reason), "no encoder can run here");
+    }
+}
+
 int talkie_list_devices(TalkieDeviceInfo *infos, int capacity)
 {
     if (capacity < 0 || (capacity > 0 && !infos))
         return TALKIE_ERR(EINVAL);
     TkLog log = { .max_level = TALKIE_LOG_ERROR };
-    return tk_vk_list_devices(infos, capacity, &log);
+    int n = tk_vk_list_devices(infos, capacity, &log);
+    for (int i = 0; i < n && i < capacity; i++)
+        auto_choice(&infos[i]);
+    return n;
 }
 

@@ -5,9 +5,14 @@
 #include "common/log.h"
 #include "talkie/talkie.h"
 
+struct TkAudioEncoder;
+
 typedef struct TkStreamInfo {
     int width, height;      /* visible size */
     int fps_num, fps_den;
+    /* the session's audio encoder (owned by the session, which outlives its outputs), or
+     * NULL: video only */
+    const struct TkAudioEncoder *audio;
 } TkStreamInfo;
 
 void tk_session_stream_info(const TalkieSession *s, TkStreamInfo *info);

@@ -15,7 +15,7 @@
 
 /* Limits of talkie_session_say(), checked here so the message can name the line; the time
  * limits are the library's own (TALKIE_TURN_MAX_START_MS, TALKIE_TURN_MAX_DURATION_MS). */
-enum { MAX_SPEAKER_BYTES = 64, MAX_TEXT_BYTES = 4096 };
+enum { MAX_SPEAKER_BYTES = 64, MAX_TEXT_BYTES = 4096, MAX_AUDIO_PATH_BYTES = 4096 };
 
 /* A UTF-8 byte-order mark, which RFC 8259 lets a parser ignore at the start of the text. */
 static const char UTF8_BOM[3] = { '\xef', '\xbb', '\xbf' };
@@ -215,13 +215,15 @@ static int parse_line(CliConversation *c, const char *buf, size_t len, const cha
         get_seconds(obj, "start", 0, TALKIE_TURN_MAX_START_MS, &t.start_ms, err, err_size, name,
                     line) < 0 ||
         get_seconds(obj, "duration", 1, TALKIE_TURN_MAX_DURATION_MS, &t.duration_ms, err,
-                    err_size, name, line) < 0)
+                    err_size, name, line) < 0 ||
+        (json_object_get(obj, "audio") &&
+         get_string(obj, "audio", MAX_AUDIO_PATH_BYTES, &t.audio, err, err_size, name, line) < 0))
         goto done;
     const char *key;
     json_t *value;
     json_object_foreach(obj, key, value) {
         if (strcmp(key, "speaker") && strcmp(key, "text") && strcmp(key, "start") &&
-            strcmp(key, "duration"))
+            strcmp(key, "duration") && strcmp(key, "audio"))
             fprintf(stderr, "talkie: %s:%ld: warning: unknown field \"%s\" ignored\n", name,
                     line, key);
     }
@@ -229,11 +231,12 @@ static int parse_line(CliConversation *c, const char *buf, size_t len, const cha
         fail(err, err_size, name, line, "out of memory");
         goto done;
     }
-    t.speaker = t.text = NULL; /* now owned by c */
+    t.speaker = t.text = t.audio = NULL; /* now owned by c */
     res = 0;
 done:
     free(t.speaker);
     free(t.text);
+    free(t.audio);
     json_decref(obj);
     return res;
 }
@@ -286,6 +289,7 @@ void cli_conversation_free(CliConversation *c)
     for (size_t i = 0; i < c->n; i++) {
         free(c->turns[i].speaker);
         free(c->turns[i].text);
+        free(c->turns[i].audio);
     }
     free(c->turns);
     memset(c, 0, sizeof(*c));

@@ -1,7 +1,8 @@
 /*
  * The CLI's conversation reader: JSON Lines, one turn per line,
- *     {"speaker": "Ada", "text": "Hello!", "start": 0.0, "duration": 1.5}
- * ("start" and "duration" in seconds, optional; blank lines allowed). The whole input is read
+ *     {"speaker": "Ada", "text": "Hello!", "start": 0.0, "duration": 1.5, "audio": "a.wav"}
+ * ("start" and "duration" in seconds, optional; "audio" optional, a file relative to the
+ * conversation's folder; blank lines allowed). The whole input is read
  * and checked before anything is rendered, so a bad line stops the CLI before any output
  * file exists.
  */
@@ -21,6 +22,7 @@ typedef struct CliTurn {
     char *text;
     int64_t start_ms;      /* -1: right after the previous turn */
     int64_t duration_ms;   /* -1: estimated by the library */
+    char *audio;           /* the "audio" file as written in the line, or NULL */
     long line;             /* where it came from, for messages */
 } CliTurn;
 

@@ -31,6 +31,7 @@ typedef struct RenderOptions {
     TalkieSettings settings;
     int quiet;
     int progress;
+    int tts;          /* --tts espeak */
 } RenderOptions;
 
 static void usage_main(FILE *f)
@@ -41,7 +42,8 @@ static void usage_main(FILE *f)
             "       talkie --help | --version\n"
             "\n"
             "Renders a conversation (JSON Lines: {\"speaker\": ..., \"text\": ..., \"start\": s,\n"
-            "\"duration\": s}) into H.264 video on the GPU with Vulkan.\n"
+            "\"duration\": s, \"audio\": file}) into H.264 video (with AAC audio when turns\n"
+            "have a voice) on the GPU with Vulkan.\n"
             "Run 'talkie render --help' for the render options.\n");
 }
 
@@ -53,6 +55,12 @@ static void usage_render(FILE *f)
             "CONVERSATION.jsonl: one turn per line, '-' reads stdin:\n"
             "  {\"speaker\": \"Ada\", \"text\": \"Hello!\", \"start\": 0.0, \"duration\": 1.5}\n"
             "  (start and duration in seconds, optional)\n"
+            "  \"audio\": \"line3.wav\" (optional) is the turn's voice: WAV, MP3 or anything\n"
+            "  FFmpeg reads, relative to the conversation's folder. A voiced turn lasts as long\n"
+            "  as its voice; with a \"duration\" the voice is cut there, without one it may be\n"
+            "  up to 10 minutes. A voiced line that would start before the previous one ends\n"
+            "  follows it (0.3 s later). The video then has an AAC audio track (silence between\n"
+            "  lines).\n"
             "OUTPUT: .mp4, .h264/.264 (Annex B) or .ts (MPEG-TS); '-' writes Annex B to stdout.\n"
             "  A device or FIFO (/dev/null, /dev/stdout) is written in place; a link to a file\n"
             "  has its target replaced; the conversation and the font are never overwritten.\n"
@@ -69,6 +77,8 @@ static void usage_render(FILE *f)
             "      --device N|NAME      Vulkan device index or part of its name\n"
             "      --validation         enable the Vulkan validation layer\n"
             "      --font PATH          font file (default: fontconfig's DejaVu Sans)\n"
+            "      --tts espeak         speak each turn without an \"audio\" file with espeak-ng,\n"
+            "                           one voice per speaker (--tts none: silent, the default)\n"
             "      --progress           show progress even when stderr is not a terminal\n"
             "  -q, --quiet              no progress, no summary, errors only\n"
             "  -h, --help               this text\n");
@@ -190,7 +200,7 @@ static int parse_encoder(const char *s, TalkieEncoder *e)
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
     enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS };
+           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -204,6 +214,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "validation", no_argument, NULL, OPT_VALIDATION },
         { "font", required_argument, NULL, OPT_FONT },
         { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "tts", required_argument, NULL, OPT_TTS },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -246,6 +257,14 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         case OPT_VALIDATION: s->validation = 1; break;
         case OPT_FONT: s->font_path = optarg; break;
         case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_TTS:
+            if (!strcmp(optarg, "espeak"))
+                o->tts = 1;
+            else if (!strcmp(optarg, "none"))
+                o->tts = 0;
+            else
+                res = usage_error("--tts '%s': expected espeak or none", optarg);
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': usage_render(stdout); *status = 0; return 1;
         case ':': res = usage_error("option '%s' needs a value", argv[optind - 1]); break;
@@ -393,8 +412,25 @@ typedef struct RenderState {
     int show_progress;
 } RenderState;
 
-/* Writes every packet the session has ready; 0 when it wants more frames (or EOF). */
-static int drain(RenderState *st, int until_eof)
+/* Writes every audio packet the session has ready (all of them at the end). */
+static int drain_audio(RenderState *st, int until_eof)
+{
+    for (;;) {
+        TalkieAudioPacket pkt;
+        int res = talkie_session_get_audio_packet(st->session, &pkt);
+        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !until_eof))
+            return 0;
+        if (res < 0)
+            return res;
+        res = talkie_output_write_audio(st->output, &pkt);
+        st->bytes += (int64_t)pkt.size;
+        talkie_audio_packet_unref(&pkt);
+        if (res < 0)
+            return res;
+    }
+}
+
+static int drain_video(RenderState *st, int until_eof)
 {
     for (;;) {
         TalkiePacket pkt;
@@ -412,6 +448,14 @@ static int drain(RenderState *st, int until_eof)
         if (res < 0)
             return res;
     }
+}
+
+/* Writes every packet the session has ready, video then the audio up to it; 0 when it wants
+ * more frames (or EOF). */
+static int drain(RenderState *st, int until_eof)
+{
+    int res = drain_video(st, until_eof);
+    return res < 0 ? res : drain_audio(st, until_eof);
 }
 
 static void show_progress(RenderState *st, int final)
@@ -439,6 +483,82 @@ static int64_t frame_count(int64_t end_ms, int fps_num, int fps_den)
     int64_t ms = end_ms + 1000;
     int64_t div = 1000 * (int64_t)fps_den;
     return (ms * fps_num + div - 1) / div;
+}
+
+/*
+ * The library's log: printed as the library prints it, except that while a turn is being
+ * said an error is kept instead, to become the one line that names the conversation's line.
+ */
+typedef struct CliLog {
+    int capture;
+    char last[512];
+} CliLog;
+
+static void cli_log(void *opaque, TalkieLogLevel level, const char *msg)
+{
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    CliLog *l = opaque;
+    if (l->capture && level == TALKIE_LOG_ERROR) {
+        snprintf(l->last, sizeof(l->last), "%s", msg);
+        return;
+    }
+    fprintf(stderr, "talkie %s: %s\n", level <= TALKIE_LOG_DEBUG ? names[level] : "log", msg);
+}
+
+/* The turn's "audio" file: as written when absolute or read from stdin, else relative to
+ * the conversation's folder. NULL when out of memory. */
+static char *audio_path(const char *audio, const char *input, int from_stdin)
+{
+    const char *slash = strrchr(input, '/');
+    if (audio[0] == '/' || from_stdin || !slash)
+        return strdup(audio);
+    size_t dir = (size_t)(slash - input) + 1, len = strlen(audio);
+    char *p = malloc(dir + len + 1);
+    if (p) {
+        memcpy(p, input, dir);
+        memcpy(p + dir, audio, len + 1);
+    }
+    return p;
+}
+
+/* The library's pause before a turn that starts "right after the previous one". */
+enum { VOICE_GAP_MS = 300 };
+
+/* Says one turn, with its audio file or its speech; a failure is reported in one line that
+ * names the conversation's line, and the file (the library's message names it). */
+static int say_turn(TalkieSession *s, const CliTurn *t, const RenderOptions *o,
+                    const char *name, CliLog *log)
+{
+    TalkieTurn turn = { .speaker = t->speaker, .text = t->text, .start_ms = t->start_ms,
+                        .duration_ms = t->duration_ms };
+    int res;
+    char what[64] = "";
+    /* A voice lasts as long as it does, whatever "start" the next line says: a voiced line
+     * that would start before the previous one ends follows it instead, after the library's
+     * pause (start -1), so that two voices never talk over each other. */
+    if ((t->audio || o->tts) && turn.start_ms >= 0 && talkie_session_end_ms(s) > 0 &&
+        turn.start_ms < talkie_session_end_ms(s) + VOICE_GAP_MS)
+        turn.start_ms = -1;
+    log->capture = 1;
+    log->last[0] = 0;
+    if (t->audio) {
+        char *path = audio_path(t->audio, o->input, !strcmp(o->input, "-"));
+        res = path ? talkie_session_say_file(s, &turn, path, NULL) : TALKIE_ERR(ENOMEM);
+        if (res < 0 && !log->last[0])
+            snprintf(log->last, sizeof(log->last), "audio file %s: %s", path ? path : t->audio,
+                     talkie_strerror(res));
+        free(path);
+    } else if (o->tts) {
+        res = talkie_session_say_tts(s, &turn, TALKIE_TTS_ESPEAK, NULL);
+        snprintf(what, sizeof(what), "speech synthesis (espeak-ng): ");
+    } else {
+        res = talkie_session_say(s, &turn);
+    }
+    log->capture = 0;
+    if (res < 0)
+        fprintf(stderr, "talkie: %s:%ld: %s%s\n", name, t->line, what,
+                log->last[0] ? log->last : talkie_strerror(res));
+    return res;
 }
 
 static int cmd_render(int argc, char **argv)
@@ -475,20 +595,17 @@ static int cmd_render(int argc, char **argv)
 
     RenderState st = { .t0 = now_s() };
     int status = 1;
+    CliLog log = { 0 };
+    o.settings.log_callback = cli_log;
+    o.settings.log_opaque = &log;
     res = talkie_session_open(&st.session, &o.settings);
     if (res < 0) {
         fprintf(stderr, "talkie: cannot start rendering: %s\n", talkie_strerror(res));
         goto done;
     }
     for (size_t i = 0; i < conv.n; i++) {
-        const CliTurn *t = &conv.turns[i];
-        TalkieTurn turn = { .speaker = t->speaker, .text = t->text, .start_ms = t->start_ms,
-                            .duration_ms = t->duration_ms };
-        res = talkie_session_say(st.session, &turn);
-        if (res < 0) {
-            fprintf(stderr, "talkie: %s:%ld: %s\n", name, t->line, talkie_strerror(res));
+        if ((res = say_turn(st.session, &conv.turns[i], &o, name, &log)) < 0)
             goto done;
-        }
     }
     expect_partial_file(o.output);
     res = talkie_output_open(&st.output, st.session, o.output, o.format);
@@ -589,6 +706,10 @@ static int cmd_devices(void)
         printf("   compute: %s, video encode: %s, video decode: %s\n",
                d->can_compute ? "yes" : "no", d->can_encode_h264 ? "h264" : "none",
                decode[0] ? decode : "none");
+        printf("   --encoder auto: %s (%s)\n",
+               d->auto_encoder == TALKIE_ENCODER_AUTO ? "none"
+                                                      : talkie_encoder_name(d->auto_encoder),
+               d->auto_reason);
     }
     free(infos);
     return 0;

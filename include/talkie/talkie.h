@@ -95,15 +95,18 @@ const char *talkie_error_name(int err);
  * - A TalkieContext may be used from any thread; its sessions may be opened and closed on
  *   different threads at once. talkie_context_close() may come before or after the close of
  *   its sessions: the context lives until its last session is closed.
- * - talkie_session_say(), talkie_session_request_keyframe(), talkie_session_set_bitrate()
+ * - talkie_session_say() and its audio variants (say_audio, say_file, say_tts, turn_audio,
+ *   turn_audio_end, cut), talkie_session_request_keyframe(), talkie_session_set_bitrate()
  *   and the getters are safe from any thread at any time, also while frames are produced.
- * - talkie_session_send_frame(), talkie_session_flush() and talkie_session_get_packet() may
- *   be called from any thread, but not concurrently for one session (the caller serialises
- *   them, as one producer/consumer loop does naturally).
+ * - talkie_session_send_frame(), talkie_session_flush(), talkie_session_get_packet() and
+ *   talkie_session_get_audio_packet() may be called from any thread, but not concurrently
+ *   for one session (the caller serialises them, as one producer/consumer loop does
+ *   naturally).
  * - talkie_session_close() must not race with any other call on the same session.
- * - TalkieSettings.packet_callback runs on a talkie thread (never the caller's); it may call
- *   get_packet, send_frame and say of any session, and must return quickly (it delays the
- *   other sessions of the context while it runs).
+ * - TalkieSettings.packet_callback runs on a talkie thread (the context's completion thread,
+ *   never the caller's); it may call get_packet, send_frame and say of any session, must not
+ *   close a session or a context (close waits for that thread), and must return quickly (it
+ *   delays the other sessions of the context while it runs).
  * - TalkieOutput objects are used from one thread at a time.
  */
 
@@ -116,6 +119,15 @@ typedef enum TalkieEncoder {
     TALKIE_ENCODER_VKVIDEO = 2,  ///< Vulkan Video encode (VK_KHR_video_encode_h264)
     TALKIE_ENCODER_LAVC = 3,     ///< libavcodec (libx264 on the CPU)
 } TalkieEncoder;
+
+/** The audio codec of a session (see "Audio" below). */
+typedef enum TalkieAudioCodec {
+    TALKIE_AUDIO_AUTO = 0,    ///< AAC if a turn with audio was said before the session's
+                              ///< streams were fixed, else no audio stream
+    TALKIE_AUDIO_NONE = 1,    ///< video only, whatever the turns carry
+    TALKIE_AUDIO_AAC = 2,     ///< AAC-LC (FFmpeg's native encoder): MP4, MPEG-TS, RTMP
+    TALKIE_AUDIO_OPUS = 3,    ///< Opus (libopus), 48 kHz only: WebM, WebRTC
+} TalkieAudioCodec;
 
 typedef enum TalkieLogLevel {
     TALKIE_LOG_ERROR = 0,
@@ -158,7 +170,16 @@ typedef struct TalkieSettings {
     TalkieLogLevel log_level; ///< most verbose level passed to log_callback (default WARNING)
     TalkieLogCallback log_callback; ///< NULL: log to stderr (default NULL)
     void *log_opaque;         ///< passed to log_callback (default NULL)
-    uint8_t reserved[64];     ///< zero; room to grow without breaking the ABI
+    TalkieAudioCodec audio_codec; ///< see "Audio" (default TALKIE_AUDIO_AUTO)
+    int audio_sample_rate;    ///< Hz of the audio stream: 8000..96000 for AAC, 48000 for Opus
+                              ///< (default 48000)
+    int audio_channels;       ///< 1 or 2 (default 1)
+    int64_t audio_bitrate_bps;///< 0: 64 kbit/s per channel for AAC, 32 for Opus; else
+                              ///< 8000..512000 (default 0)
+    int audio_live;           ///< 0: audio waits for streamed turns (offline: deterministic);
+                              ///< 1: audio follows the frames sent, what has not arrived by
+                              ///< then is silence and dropped when it comes (default 0)
+    uint8_t reserved[36];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
 
 /** Fills `s` with the library's defaults. Call it before setting any field. NULL is
@@ -228,6 +249,9 @@ typedef struct TalkieDeviceInfo {
     int can_decode_h265;      ///< exposes VK_KHR_video_decode_h265
     uint32_t subgroup_size;
     uint32_t max_shared_memory_bytes;
+    TalkieEncoder auto_encoder; ///< what TALKIE_ENCODER_AUTO picks on this device, or
+                              ///< TALKIE_ENCODER_AUTO when no encoder can run there
+    char auto_reason[128];    ///< why, in a few words
 } TalkieDeviceInfo;
 
 /**
@@ -279,7 +303,8 @@ typedef struct TalkieTurn {
 
 /**
  * Adds a turn. Turns may arrive while frames are being produced (live use); a turn that
- * starts before the last frame already sent is shown from the next frame on.
+ * starts before the last frame already sent is shown from the next frame on. Returns 0, not
+ * the turn's id: ids count every turn said from 0 (talkie_session_say_audio() tells it).
  * Errors: TALKIE_ERR(EINVAL) for empty or invalid UTF-8 text, names or times out of range.
  */
 int talkie_session_say(TalkieSession *s, const TalkieTurn *turn);
@@ -390,6 +415,162 @@ int talkie_session_get_packet(TalkieSession *s, TalkiePacket *pkt);
 void talkie_packet_unref(TalkiePacket *pkt);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Audio
+ *
+ * A turn can carry its voice: PCM that the session places at the turn's start on one
+ * timeline (resampled with libswresample to audio_sample_rate and audio_channels; silence
+ * where nobody speaks; overlapping turns mixed), encodes (AAC or Opus, libavcodec) and hands
+ * out with talkie_session_get_audio_packet(), in sync with the video: audio sample k is
+ * session time k / audio_sample_rate, the same origin as frame 0.
+ *
+ * - A turn with audio lasts as long as its audio: its duration_ms is only the estimate used
+ *   until the audio has ended (talkie_session_turn_audio_end()), then the audio's duration
+ *   replaces it. A turn said with start_ms == -1 starts after the previous turn's end as known
+ *   at that moment, so say the next turn after the previous one's audio ended.
+ * - The speaking avatar's mouth opens with the voice's short-term energy (closed in pauses);
+ *   where a turn's audio has not arrived yet, or a turn has none, it keeps the text-timed
+ *   movement.
+ * - The session's streams are fixed by the first of talkie_output_open(),
+ *   talkie_session_audio_info() and talkie_session_send_frame(). With TALKIE_AUDIO_AUTO the
+ *   session has an audio stream (AAC) only if a turn with audio was said before then; a
+ *   session that never gets audio produces the same video stream and files as one opened
+ *   with TALKIE_AUDIO_NONE. Audio for a session without an audio stream is refused
+ *   (TALKIE_ERROR_UNSUPPORTED): set audio_codec explicitly for live sessions whose first
+ *   turn comes later.
+ * - Audio up to the end of the last frame sent is encoded inside
+ *   talkie_session_get_audio_packet(), on the caller's thread: about 12-20 ms of CPU per
+ *   second of AAC at 48 kHz mono (0.4-0.6 ms per frame at 30 frames/s). It waits
+ *   (TALKIE_ERR(EAGAIN)) for a streamed turn whose audio has not reached the frame yet, so an
+ *   offline render is deterministic: the same audio in any chunking gives the same packets.
+ *   With audio_live = 1 it never waits: a live output's audio keeps pace with its frames, and
+ *   audio that comes too late is silence (then dropped), the turn staying in place.
+ * - After talkie_session_flush(), streamed turns still open are ended, and the audio stream
+ *   ends exactly with the last frame sent (its last packet may be shorter than a frame).
+ */
+
+/** Audio for a turn: interleaved signed 16-bit samples in native byte order (s16le on every
+ *  machine talkie runs on). The library copies it. */
+typedef struct TalkieAudio {
+    const int16_t *samples;   ///< frames * channels values; may be NULL when frames is 0
+    size_t frames;            ///< samples per channel
+    int sample_rate;          ///< 8000..192000 Hz (TTS rates: 16, 22.05, 24, 44.1, 48 kHz)
+    int channels;             ///< 1 or 2
+} TalkieAudio;
+
+/**
+ * talkie_session_say() with the turn's audio, telling the turn's id (for talkie_session_cut()
+ * and the streaming calls; ids count the session's turns from 0, every say variant included).
+ * `audio`:
+ *   - NULL: a turn without audio;
+ *   - frames > 0: the whole audio of the turn; the turn lasts as long as it;
+ *   - frames == 0: the audio follows in chunks of this rate and channel count
+ *     (talkie_session_turn_audio(), then talkie_session_turn_audio_end()); until it ends the
+ *     turn is timed by duration_ms (or the estimate), and the audio stream waits for it.
+ * `turn_id` may be NULL (it is -1 after an error). On error no turn is shown (one whose
+ * audio failed to start, out of memory, keeps its id, hidden).
+ * Errors: TALKIE_ERR(EINVAL) (a bad turn, as say(), or a bad format: the log says which),
+ * TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED (audio, and the session has no audio
+ * stream: see above).
+ */
+int talkie_session_say_audio(TalkieSession *s, const TalkieTurn *turn, const TalkieAudio *audio,
+                             int64_t *turn_id);
+
+/**
+ * The next chunk of a streamed turn's audio (said with audio->frames == 0), in the format
+ * given there. Chunks may be of any size, also while frames are produced (live TTS): the
+ * result depends only on the samples, never on how they were cut into chunks. Audio that
+ * arrives after the frames it belongs to were encoded is dropped (see above: an offline
+ * render waits instead). Errors: TALKIE_ERR(EINVAL) (unknown id, a turn not streamed, its
+ * audio already ended, another format, frames 0 or samples NULL, after flush),
+ * TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED (resampling failed).
+ */
+int talkie_session_turn_audio(TalkieSession *s, int64_t turn_id, const TalkieAudio *chunk);
+
+/** No more audio for a streamed turn: its duration becomes its audio's. Idempotent.
+ *  Errors: TALKIE_ERR(EINVAL) (unknown id or a turn not streamed). */
+int talkie_session_turn_audio_end(TalkieSession *s, int64_t turn_id);
+
+/**
+ * Barge-in: turn `turn_id` stops at session time at_ms (clamped to its start): from the
+ * frame at at_ms on, its subtitle is gone, its avatar stops talking and its audio is silent
+ * (with a 5 ms fade where that audio was not encoded yet). Before at_ms nothing changes: the
+ * line is revealed at the pace of the uncut turn. Cutting again only moves the cut earlier.
+ * A streamed turn's audio before the cut is still awaited: end it (turn_audio_end) when the
+ * TTS stream is cancelled. Errors: TALKIE_ERR(EINVAL) (unknown id, at_ms < 0).
+ */
+int talkie_session_cut(TalkieSession *s, int64_t turn_id, int64_t at_ms);
+
+/**
+ * talkie_session_say_audio() with the audio of a file (anything libavformat reads: WAV, MP3,
+ * AAC/M4A, FLAC, Ogg...). Policy for long files: a turn with duration_ms == -1 lasts as long
+ * as its file, up to 10 minutes (a longer file is refused); a turn with a duration keeps the
+ * first duration_ms of the file (a warning is logged when more than a second is dropped) and
+ * then lasts as long as that audio. Errors (the log names the file): TALKIE_ERR(ENOENT),
+ * TALKIE_ERR(EACCES) / EISDIR / EIO (cannot be read), TALKIE_ERR(EINVAL) (not a media file,
+ * or a bad turn), TALKIE_ERR(ENOMSG) (no audio stream), TALKIE_ERR(ENODATA) (no samples),
+ * TALKIE_ERR(EFBIG) (longer than 10 minutes), TALKIE_ERROR_UNSUPPORTED (codec, sample format,
+ * rate or layout not convertible; or no audio stream in the session), TALKIE_ERR(ENOMEM).
+ */
+int talkie_session_say_file(TalkieSession *s, const TalkieTurn *turn, const char *path,
+                            int64_t *turn_id);
+
+typedef enum TalkieTts {
+    TALKIE_TTS_ESPEAK = 1,    ///< espeak-ng, linked as a library (22.05 kHz mono)
+} TalkieTts;
+
+/**
+ * talkie_session_say_audio() with the turn's text spoken by a speech synthesizer, in the
+ * voice of its speaker (one voice per speaker, by order of first appearance: the same text
+ * and speaker always give the same samples). Synthesis runs on the caller's thread (espeak-ng
+ * allows one utterance at a time per process: calls from several threads take turns). A text
+ * with nothing to say (only punctuation) becomes a turn without audio.
+ * Errors: as say_audio(), and TALKIE_ERROR_UNSUPPORTED (espeak-ng or its voice data is
+ * missing), TALKIE_ERR(EINVAL) for an unknown engine.
+ */
+int talkie_session_say_tts(TalkieSession *s, const TalkieTurn *turn, TalkieTts engine,
+                           int64_t *turn_id);
+
+/** What a muxer needs to know about the audio stream. */
+typedef struct TalkieAudioInfo {
+    TalkieAudioCodec codec;   ///< TALKIE_AUDIO_AAC or _OPUS; TALKIE_AUDIO_NONE: no audio
+    int sample_rate;          ///< Hz; packet timestamps count samples at this rate
+    int channels;
+    int64_t bitrate_bps;
+    int frame_size;           ///< samples per channel in a packet (AAC 1024, Opus 960)
+    int initial_padding;      ///< encoder priming: the first packet's pts is -initial_padding
+    char codec_string[32];    ///< RFC 6381: "mp4a.40.2", "opus"
+    uint8_t extradata[64];    ///< AudioSpecificConfig (AAC) or OpusHead (Opus)
+    size_t extradata_size;
+    uint8_t reserved[64];
+} TalkieAudioInfo;
+
+/** Fills `info`, fixing the session's streams (see above). Errors: TALKIE_ERR(EINVAL) for
+ *  NULL, or the error that opening the audio encoder gave (TALKIE_ERROR_UNSUPPORTED,
+ *  TALKIE_ERROR_ENCODER, TALKIE_ERR(ENOMEM)). */
+int talkie_session_audio_info(TalkieSession *s, TalkieAudioInfo *info);
+
+typedef struct TalkieAudioPacket {
+    uint8_t *data;            ///< one AAC or Opus frame (raw, no ADTS header)
+    size_t size;
+    int64_t pts;              ///< in samples from session time 0 (negative: encoder priming)
+    int64_t duration;         ///< in samples (the last packet may be short)
+    void *priv;               ///< owned by the library
+} TalkieAudioPacket;
+
+/**
+ * The next audio packet. On 0 the caller owns *pkt and releases it with
+ * talkie_audio_packet_unref(). Call it after each send_frame / get_packet (it does not wake
+ * the event fd or the callback): it encodes the audio up to the end of the last frame sent.
+ * TALKIE_ERR(EAGAIN): no packet until more frames are sent or a streamed turn's audio
+ * arrives; TALKIE_EOF: flushed and drained, or the session has no audio stream. Other
+ * negative values: TALKIE_ERROR_ENCODER, TALKIE_ERR(ENOMEM) (sticky).
+ */
+int talkie_session_get_audio_packet(TalkieSession *s, TalkieAudioPacket *pkt);
+
+/** Frees what an audio packet owns and zeroes it; safe on a zeroed packet. */
+void talkie_audio_packet_unref(TalkieAudioPacket *pkt);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Output: writes a session's packets to a file, stdout or (later) a live destination. */
 
 typedef struct TalkieOutput TalkieOutput;
@@ -421,6 +602,16 @@ int talkie_output_open(TalkieOutput **out, const TalkieSession *s, const char *p
 
 /** Writes one packet; the caller keeps ownership of pkt. */
 int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt);
+
+/**
+ * Writes one audio packet (from talkie_session_get_audio_packet()); the caller keeps
+ * ownership of pkt. MP4 and MPEG-TS carry the session's audio stream next to the video when
+ * the session had one when the output was opened (see "Audio"); packets of both streams are
+ * then interleaved by time, so write each as it comes. Annex B outputs are video only: audio
+ * packets are ignored there (0). Errors: TALKIE_ERR(EINVAL) (NULL, empty packet, or the
+ * output has no audio stream), the I/O error, TALKIE_ERROR_MUXER.
+ */
+int talkie_output_write_audio(TalkieOutput *out, const TalkieAudioPacket *pkt);
 
 /**
  * Finishes the container (trailer, faststart), renames the file into place, frees *out and

@@ -9,6 +9,7 @@
 #include <libswresample/swresample.h>
 
 #include "audio/decode_file.h"
+#include "common/av_log.h"
 
 /* Everything one decode holds; reader_free() releases any partly built state. */
 typedef struct Reader {
@@ -34,7 +35,9 @@ static void reader_free(Reader *r)
     swr_free(&r->swr);
     av_frame_free(&r->frame);
     av_packet_free(&r->pkt);
+    tk_av_log_detach(r->dec);
     avcodec_free_context(&r->dec);
+    tk_av_log_detach(r->fmt);
     avformat_close_input(&r->fmt);
 }
 
@@ -76,9 +79,17 @@ static int check_path(const Reader *r)
 
 static int open_decoder(Reader *r)
 {
+    /* FFmpeg's messages about the file ("Cannot check for SPDIF") go to the session's log,
+     * at its level, not straight to stderr */
+    r->fmt = avformat_alloc_context();
+    if (!r->fmt || tk_av_log_attach(r->fmt, r->log) < 0)
+        return TALKIE_ERR(ENOMEM);
+    AVFormatContext *fmt = r->fmt;
     int err = avformat_open_input(&r->fmt, r->path, NULL, NULL);
-    if (err < 0)
+    if (err < 0) {
+        tk_av_log_detach(fmt);  /* freed by the failed open */
         return file_error(r, err, "not a media file libavformat can read");
+    }
     err = avformat_find_stream_info(r->fmt, NULL);
     if (err < 0)
         return file_error(r, err, "cannot read its streams");
@@ -103,7 +114,7 @@ static int open_decoder(Reader *r)
         return TALKIE_ERROR_UNSUPPORTED;
     }
     r->dec = avcodec_alloc_context3(codec);
-    if (!r->dec)
+    if (!r->dec || tk_av_log_attach(r->dec, r->log) < 0)
         return TALKIE_ERR(ENOMEM);
     err = avcodec_parameters_to_context(r->dec, par);
     if (err >= 0)

@@ -7,6 +7,7 @@
 #include <libavutil/frame.h>
 
 #include "audio/encoder.h"
+#include "common/av_log.h"
 #include "audio/pcm.h"
 
 struct TkAudioEncoder {
@@ -40,6 +41,9 @@ void tk_audio_encoder_close(TkAudioEncoder **ep)
         av_packet_free(&e->queue[i]);
     free(e->queue);
     av_frame_free(&e->frame);
+    /* detached before the free, which another thread's new context could reuse the address
+     * of: an encoder closed unflushed says "frames left in the queue" on stderr */
+    tk_av_log_detach(e->ctx);
     avcodec_free_context(&e->ctx);
     free(e);
     *ep = NULL;
@@ -110,7 +114,8 @@ int tk_audio_encoder_open(TkAudioEncoder **out, const TkAudioEncoderSettings *s,
     e->log = log;
     e->ctx = avcodec_alloc_context3(codec);
     e->frame = av_frame_alloc();
-    if (!e->ctx || !e->frame) {
+    /* the encoder's messages ("Qavg", frames left at close) go to the session's log */
+    if (!e->ctx || !e->frame || tk_av_log_attach(e->ctx, log) < 0) {
         tk_audio_encoder_close(&e);
         return TALKIE_ERR(ENOMEM);
     }

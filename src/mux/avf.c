@@ -13,6 +13,7 @@
 #include <libavutil/error.h>
 
 #include "common/av_log.h"
+#include "mux/audio_stream.h"
 #include "mux/avf.h"
 
 struct TkAvfWriter {
@@ -21,6 +22,8 @@ struct TkAvfWriter {
     AVPacket *pkt;
     AVRational frame_tb;      /* one frame */
     const TkLog *log;
+    const TkAudioEncoder *audio; /* NULL: video only */
+    AVStream *ast;
 };
 
 static int muxer_error(const TkAvfWriter *w, int err, const char *what)
@@ -161,6 +164,11 @@ int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
         tk_avf_free(&w);
         return res;
     }
+    w->audio = info->audio;
+    if (w->audio && (res = tk_mux_audio_add_stream(w->fmt, w->audio, &w->ast, log)) < 0) {
+        tk_avf_free(&w);
+        return res;
+    }
 
     err = avio_open(&w->fmt->pb, url, AVIO_FLAG_WRITE);
     if (err < 0) {
@@ -198,11 +206,28 @@ int tk_avf_write(TkAvfWriter *w, const TalkiePacket *pkt)
     w->pkt->flags = pkt->keyframe ? AV_PKT_FLAG_KEY : 0;
     w->pkt->stream_index = w->st->index;
     av_packet_rescale_ts(w->pkt, w->frame_tb, w->st->time_base);
-    int err = av_write_frame(w->fmt, w->pkt);
+    int err = w->ast ? av_interleaved_write_frame(w->fmt, w->pkt)
+                     : av_write_frame(w->fmt, w->pkt);
     w->pkt->data = NULL;
     w->pkt->size = 0;
     av_packet_unref(w->pkt);
     return err < 0 ? muxer_error(w, err, "writing a packet") : 0;
+}
+
+int tk_avf_write_audio(TkAvfWriter *w, const TalkieAudioPacket *pkt)
+{
+    if (!w->ast)
+        return TALKIE_ERR(EINVAL);
+    /* a reference-counted copy: the interleaver keeps packets until the video catches up */
+    int err = av_new_packet(w->pkt, (int)pkt->size);
+    if (err < 0)
+        return TALKIE_ERR(ENOMEM);
+    memcpy(w->pkt->data, pkt->data, pkt->size);
+    w->pkt->pts = w->pkt->dts = pkt->pts;
+    w->pkt->duration = pkt->duration;
+    w->pkt->flags = AV_PKT_FLAG_KEY;
+    return tk_mux_audio_write(w->fmt, w->ast, tk_audio_encoder_time_base(w->audio), w->pkt,
+                              w->log);
 }
 
 int tk_avf_finish(TkAvfWriter *w)

@@ -1,6 +1,9 @@
 /*
  * A container written with libavformat (MP4, MPEG-TS) holding one H.264 stream whose packets
- * are Annex B access units with frame-index timestamps.
+ * are Annex B access units with frame-index timestamps, and, when the session has one, its
+ * audio stream (info->audio; packets timed in samples, see audio/encoder.h). With two streams
+ * every packet goes through av_interleaved_write_frame(), which orders them by time; a
+ * video-only file is written exactly as before audio existed (av_write_frame()).
  *
  * It is opened on the first packet, because MP4 needs the SPS and PPS (taken from that
  * keyframe) as codec extradata before its header can be written.
@@ -19,6 +22,8 @@ typedef struct TkAvfWriter TkAvfWriter;
 int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
                 const TkStreamInfo *info, const TalkiePacket *first, const TkLog *log);
 int tk_avf_write(TkAvfWriter *w, const TalkiePacket *pkt);
+/* One audio packet (copied); TALKIE_ERR(EINVAL) when the file has no audio stream. */
+int tk_avf_write_audio(TkAvfWriter *w, const TalkieAudioPacket *pkt);
 /* Writes the trailer (and, for MP4, moves the index to the front) and closes the file. */
 int tk_avf_finish(TkAvfWriter *w);
 /* Frees the writer, closing the file if still open; sets *w to NULL. */

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/array.h"
 #include "mux/avf.h"
 #include "mux/output.h"
 
@@ -44,6 +45,9 @@ struct TalkieOutput {
     int fd;             /* the open file, device or stdout (1); -1 when none */
     int own_fd;         /* fd is ours to close (not stdout) */
     TkAvfWriter *avf;   /* MP4/TS: opened on the first packet */
+    /* audio packets that came before the first video packet opened avf (copies) */
+    TalkieAudioPacket *early;
+    int n_early, cap_early;
     int64_t packets;
     int error;          /* the first write error: the output can no longer be completed */
 };
@@ -83,6 +87,9 @@ static void output_free(TalkieOutput **outp, int remove_tmp)
     if (!out)
         return;
     tk_avf_free(&out->avf);
+    for (int i = 0; i < out->n_early; i++)
+        talkie_audio_packet_unref(&out->early[i]);
+    free(out->early);
     if (out->own_fd)
         close(out->fd);
     if (remove_tmp && out->tmp_path)
@@ -272,10 +279,13 @@ int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt)
             tk_log_error(out->log, "output: %s: %s", out->name, talkie_strerror(res));
     } else {
         res = 0;
-        if (!out->avf)
+        if (!out->avf) {
             res = tk_avf_open(&out->avf, out->container == TK_CONTAINER_MP4 ? "mp4" : "mpegts",
                               out->url[0] ? out->url : out->tmp_path, &out->info, pkt,
                               out->log);
+            for (int i = 0; i < out->n_early && res >= 0; i++)
+                res = tk_avf_write_audio(out->avf, &out->early[i]);
+        }
         if (res >= 0)
             res = tk_avf_write(out->avf, pkt);
     }
@@ -285,6 +295,43 @@ int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt)
     }
     out->packets++;
     return 0;
+}
+
+/* Keeps a copy of an audio packet that came before the file could be opened. */
+static int keep_early(TalkieOutput *out, const TalkieAudioPacket *pkt)
+{
+    int res = tk_array_grow((void **)&out->early, &out->cap_early, out->n_early + 1,
+                            sizeof(*out->early), 16);
+    if (res < 0)
+        return res;
+    TalkieAudioPacket *copy = &out->early[out->n_early];
+    *copy = (TalkieAudioPacket){ .data = malloc(pkt->size), .size = pkt->size, .pts = pkt->pts,
+                                 .duration = pkt->duration };
+    if (!copy->data)
+        return TALKIE_ERR(ENOMEM);
+    memcpy(copy->data, pkt->data, pkt->size);
+    out->n_early++;
+    return 0;
+}
+
+int talkie_output_write_audio(TalkieOutput *out, const TalkieAudioPacket *pkt)
+{
+    if (!out || !pkt || !pkt->data || !pkt->size || pkt->size > INT32_MAX)
+        return TALKIE_ERR(EINVAL);
+    if (out->error)
+        return out->error;
+    if (out->container == TK_CONTAINER_ANNEXB)
+        return 0; /* video only (talkie.h) */
+    if (!out->info.audio) {
+        tk_log_error(out->log, "output: %s has no audio stream (the session had no audio when "
+                               "it was opened)", out->name);
+        return TALKIE_ERR(EINVAL);
+    }
+    /* the container is written from the first video packet on (avf.h) */
+    int res = out->avf ? tk_avf_write_audio(out->avf, pkt) : keep_early(out, pkt);
+    if (res < 0)
+        out->error = res;
+    return res;
 }
 
 int talkie_output_close(TalkieOutput **outp)

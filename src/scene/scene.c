@@ -147,8 +147,10 @@ int tk_scene_add_turn_info(TkScene *s, const TalkieTurn *turn, TkSceneTurnInfo *
     memmove(at + 1, at, (size_t)(s->n_turns - pos) * sizeof(TkSceneTurn));
     *at = (TkSceneTurn){
         .text = text, .text_bytes = (int)text_bytes, .text_codepoints = text_cps,
-        .speaker = speaker, .start_ms = start, .duration_ms = duration, .seq = s->n_added,
+        .speaker = speaker, .start_ms = start, .duration_ms = duration, .cut_ms = INT64_MAX,
+        .seq = s->n_added,
     };
+    int64_t id = (int64_t)s->n_added;
     s->n_turns++;
     s->n_added++;
     if (start + duration > s->end_ms)
@@ -158,7 +160,7 @@ int tk_scene_add_turn_info(TkScene *s, const TalkieTurn *turn, TkSceneTurnInfo *
         s->stale = 1;
     pthread_mutex_unlock(&s->lock);
     if (info)
-        *info = (TkSceneTurnInfo){ .start_ms = start, .duration_ms = duration,
+        *info = (TkSceneTurnInfo){ .id = id, .start_ms = start, .duration_ms = duration,
                                    .speaker_index = speaker, .text_codepoints = text_cps };
     return 0;
 }
@@ -202,4 +204,82 @@ int tk_scene_kept_turn_count(const TkScene *s)
     int n = s->n_turns;
     pthread_mutex_unlock(lock_of(s));
     return n;
+}
+
+/* The kept turn with this id, or NULL. Ids grow with the order of adding, and turns are
+ * almost always added in order of start, so the search runs from the newest. */
+static TkSceneTurn *find_turn(TkScene *s, int64_t id)
+{
+    for (int i = s->n_turns - 1; i >= 0; i--)
+        if ((int64_t)s->turns[s->head + i].seq == id)
+            return &s->turns[s->head + i];
+    return NULL;
+}
+
+/* The latest end over the kept turns, after one of them ended earlier than before. Dropped
+ * turns ended before every kept one started to matter (scene.h, "Memory"). */
+static void recompute_end(TkScene *s)
+{
+    int64_t end = 0;
+    for (int i = 0; i < s->n_turns; i++) {
+        int64_t e = tk_scene_turn_end(&s->turns[s->head + i]);
+        if (e > end)
+            end = e;
+    }
+    for (int i = 0; i < s->n_lingering; i++)
+        if (s->lingering[i].end_ms > end)
+            end = s->lingering[i].end_ms;
+    s->end_ms = end;
+}
+
+int tk_scene_set_duration(TkScene *s, int64_t id, int64_t duration_ms)
+{
+    if (!s || id < 0 || duration_ms < 1 || duration_ms > TK_SCENE_MAX_DURATION_MS)
+        return TALKIE_ERR(EINVAL);
+    pthread_mutex_lock(&s->lock);
+    TkSceneTurn *t = find_turn(s, id);
+    if (t && t->duration_ms != duration_ms) {
+        t->duration_ms = duration_ms;
+        recompute_end(s);
+        s->stale = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return t ? 0 : TALKIE_ERR(ENOENT);
+}
+
+int tk_scene_cut(TkScene *s, int64_t id, int64_t at_ms)
+{
+    if (!s || id < 0 || at_ms < 0)
+        return TALKIE_ERR(EINVAL);
+    pthread_mutex_lock(&s->lock);
+    TkSceneTurn *t = find_turn(s, id);
+    if (t) {
+        if (at_ms < t->start_ms)
+            at_ms = t->start_ms;
+        if (at_ms < t->cut_ms) {
+            t->cut_ms = at_ms;
+            recompute_end(s);
+            s->stale = 1;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return t ? 0 : TALKIE_ERR(ENOENT);
+}
+
+void tk_scene_set_mouth_source(TkScene *s, TkSceneMouthFn fn, void *opaque)
+{
+    pthread_mutex_lock(&s->lock);
+    s->mouth_fn = fn;
+    s->mouth_opaque = opaque;
+    pthread_mutex_unlock(&s->lock);
+}
+
+int tk_scene_speaker_index(const TkScene *s, const char *speaker)
+{
+    pthread_mutex_lock(lock_of(s));
+    int i = tk_speakers_find(&s->speakers, speaker, strlen(speaker));
+    if (i < 0)
+        i = s->speakers.count;
+    pthread_mutex_unlock(lock_of(s));
+    return i;
 }

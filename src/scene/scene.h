@@ -89,6 +89,7 @@ typedef struct TkSceneSnapshot {
 
 /* A turn as the scene resolved it. */
 typedef struct TkSceneTurnInfo {
+    int64_t id;              /* the turn's number: turns added before it (the public turn id) */
     int64_t start_ms;        /* never -1 */
     int64_t duration_ms;     /* never -1, >= 1 */
     int speaker_index;       /* order of first appearance */
@@ -109,6 +110,32 @@ void tk_scene_destroy(TkScene **scene);
 int tk_scene_add_turn(TkScene *scene, const TalkieTurn *turn);
 /* The same, and tells how the turn was resolved (`info` may be NULL). */
 int tk_scene_add_turn_info(TkScene *scene, const TalkieTurn *turn, TkSceneTurnInfo *info);
+
+/*
+ * Later changes to a turn, found by id (turns dropped from memory are not found:
+ * TALKIE_ERR(ENOENT)). Both make the next snapshot replay the kept turns once.
+ *   set_duration: the turn's duration becomes duration_ms (1..TK_SCENE_MAX_DURATION_MS):
+ *     its audio's, once known. The subtitle is revealed over the new duration.
+ *   cut: the turn stops at at_ms (clamped to its start; a later cut than one already made
+ *     changes nothing): from then on it is not spoken and its line is gone (no hold); before
+ *     it, everything is as without the cut.
+ * Errors: TALKIE_ERR(EINVAL), TALKIE_ERR(ENOENT).
+ */
+int tk_scene_set_duration(TkScene *scene, int64_t id, int64_t duration_ms);
+int tk_scene_cut(TkScene *scene, int64_t id, int64_t at_ms);
+
+/*
+ * Where the mouth of a speaking turn comes from: fn(opaque, turn id, t_ms) returns the
+ * openness 0..TK_SCENE_MOUTH_MAX (the voice's), or TALKIE_ERR(EAGAIN) to keep the text-timed
+ * mouth (no audio, or not arrived yet). It runs inside tk_scene_snapshot() under the scene's
+ * lock, so it must not call back into the scene. Set it before the first snapshot; NULL: text
+ * timing only.
+ */
+typedef int (*TkSceneMouthFn)(void *opaque, int64_t turn_id, int64_t t_ms);
+void tk_scene_set_mouth_source(TkScene *scene, TkSceneMouthFn fn, void *opaque);
+
+/* The number `speaker` has, or would get if it spoke now (the speakers so far). */
+int tk_scene_speaker_index(const TkScene *scene, const char *speaker);
 
 /* When the last turn ends; 0 if there is none. */
 int64_t tk_scene_end_ms(const TkScene *scene);

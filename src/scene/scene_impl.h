@@ -18,8 +18,16 @@ typedef struct TkSceneTurn {
     int speaker;             /* number in TkScene.speakers */
     int64_t start_ms;        /* resolved: never -1 */
     int64_t duration_ms;     /* resolved: never -1, >= 1 */
-    uint64_t seq;            /* order of adding: breaks ties between equal starts */
+    int64_t cut_ms;          /* barge-in: not shown from then on; INT64_MAX: not cut */
+    uint64_t seq;            /* order of adding: breaks ties between equal starts; the id */
 } TkSceneTurn;
+
+/* When a turn stops being spoken: its end, or its cut when earlier. */
+static inline int64_t tk_scene_turn_end(const TkSceneTurn *t)
+{
+    int64_t end = t->start_ms + t->duration_ms;
+    return t->cut_ms < end ? t->cut_ms : end;
+}
 
 /* A turn being spoken at the cursor's time (a copy: turns move when one is inserted). */
 typedef struct TkSceneActive {
@@ -63,6 +71,8 @@ struct TkScene {
     TkSceneActive *lingering;
     int n_lingering, cap_lingering;
     int64_t latest_ms;       /* latest snapshot time so far: what dropping is relative to */
+    TkSceneMouthFn mouth_fn; /* the voice's mouth; NULL: text timing */
+    void *mouth_opaque;
 };
 
 /* Puts `speaker` first in `r` (it spoke most recently). */

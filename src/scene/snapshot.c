@@ -50,7 +50,7 @@ static int advance_cursor(TkScene *s, int64_t t_ms)
     const TkSceneTurn *kept = s->turns + s->head;
     while (s->passed < s->n_turns && kept[s->passed].start_ms <= t_ms) {
         const TkSceneTurn *turn = &kept[s->passed];
-        int64_t end = turn->start_ms + turn->duration_ms;
+        int64_t end = tk_scene_turn_end(turn);
         if (end > t_ms) {
             int res = tk_array_grow((void **)&s->active, &s->cap_active, s->n_active + 1,
                                     sizeof(TkSceneActive), 16);
@@ -85,7 +85,7 @@ static void drop_old_turns(TkScene *s, int64_t cutoff_ms)
         TkSceneTurn *first = &s->turns[s->head];
         if (first[1].start_ms > cutoff_ms)
             break;
-        int64_t end = first->start_ms + first->duration_ms;
+        int64_t end = tk_scene_turn_end(first);
         if (end > cutoff_ms) {
             if (tk_array_grow((void **)&s->lingering, &s->cap_lingering, s->n_lingering + 1,
                               sizeof(TkSceneActive), 4) < 0)
@@ -167,7 +167,12 @@ static void fill_speakers(const TkScene *s, int64_t t_ms, TkSceneSnapshot *out)
                 found = a;
         }
         v->speaking = found != NULL;
-        v->mouth = found ? mouth_at(t_ms - found->start_ms) : 0;
+        v->mouth = 0;
+        if (found) {
+            int voice = s->mouth_fn ? s->mouth_fn(s->mouth_opaque, (int64_t)found->seq, t_ms)
+                                    : TALKIE_ERR(EAGAIN);
+            v->mouth = voice >= 0 ? voice : mouth_at(t_ms - found->start_ms);
+        }
     }
 }
 
@@ -177,7 +182,8 @@ static void fill_subtitle(const TkScene *s, int64_t t_ms, TkSceneSnapshot *out)
         return;
     const TkSceneTurn *t = &s->turns[s->head + s->passed - 1];
     int64_t elapsed = t_ms - t->start_ms;
-    if (elapsed >= t->duration_ms + TK_SCENE_HOLD_MS)
+    /* a cut line goes at once: someone else has the floor */
+    if (elapsed >= t->duration_ms + TK_SCENE_HOLD_MS || t_ms >= t->cut_ms)
         return;
     out->has_subtitle = 1;
     out->subtitle_speaker = t->speaker;

@@ -72,6 +72,13 @@ int tk_speakers_intern(TkSpeakers *sp, const char *name, size_t bytes)
     return sp->count++;
 }
 
+int tk_speakers_find(const TkSpeakers *sp, const char *name, size_t bytes)
+{
+    if (sp->n_slots == 0)
+        return -1;
+    return sp->slots[find_slot(sp, name, bytes)];
+}
+
 void tk_speakers_free(TkSpeakers *sp)
 {
     for (int i = 0; i < sp->count; i++)

@@ -18,6 +18,8 @@ typedef struct TkSpeakers {
 
 /* The number of `name` (`bytes` long), adding it when new; TALKIE_ERR(ENOMEM) on failure. */
 int tk_speakers_intern(TkSpeakers *sp, const char *name, size_t bytes);
+/* The number of `name`, or -1 when it is not in the table. */
+int tk_speakers_find(const TkSpeakers *sp, const char *name, size_t bytes);
 /* Frees everything; the table is then empty and may be used again. */
 void tk_speakers_free(TkSpeakers *sp);
 

@@ -109,6 +109,8 @@ int talkie_session_open(TalkieSession **out, const TalkieSettings *settings)
         .max_level = settings->log_level,
     };
     int err = validate_settings(settings, &early_log);
+    if (err >= 0)
+        err = tk_session_audio_validate(settings, &early_log);
     if (err < 0)
         return err;
 
@@ -133,6 +135,12 @@ int talkie_session_open(TalkieSession **out, const TalkieSettings *settings)
         goto error;
     if ((err = tk_scene_create(&s->scene, &s->log)) < 0)
         goto error;
+    if ((err = tk_session_audio_init(&s->audio, settings, &s->log)) < 0)
+        goto error;
+    s->audio_ready = 1;
+    /* a session that can never have audio keeps the scene exactly as it was */
+    if (settings->audio_codec != TALKIE_AUDIO_NONE)
+        tk_scene_set_mouth_source(s->scene, tk_session_audio_mouth, &s->audio);
     if ((err = tk_renderer_create(&s->renderer, s->vk, &s->layout, settings->font_path,
                                   &s->log)) < 0)
         goto error;
@@ -170,6 +178,8 @@ void talkie_session_close(TalkieSession **ps)
     }
     tk_renderer_destroy(&s->renderer);
     tk_scene_destroy(&s->scene);
+    if (s->audio_ready)
+        tk_session_audio_free(&s->audio);
     if (s->event_fd >= 0)
         close(s->event_fd);
     tk_context_unref(&s->ctx);
@@ -198,6 +208,9 @@ void tk_session_stream_info(const TalkieSession *s, TkStreamInfo *info)
     info->height = s->settings.height;
     info->fps_num = s->settings.fps_num;
     info->fps_den = s->settings.fps_den;
+    /* deciding only fixes what is already determined; the audio has its own lock */
+    TkSessionAudio *a = (TkSessionAudio *)&s->audio;
+    info->audio = tk_session_audio_decide(a) > 0 ? tk_session_audio_encoder(a) : NULL;
 }
 
 int talkie_session_stream_info(const TalkieSession *s, TalkieStreamInfo *info)
@@ -229,6 +242,19 @@ int64_t talkie_session_end_ms(const TalkieSession *s)
     return s ? tk_scene_end_ms(s->scene) : 0;
 }
 
+/* Queues a frame (rendered, or the caller's `image`, which moves to the engine on success);
+ * the first frame fixes the session's streams (audio or not). */
+static int send_frame(TalkieSession *s, int64_t frame_index, void *user_data, uint8_t *image)
+{
+    int res = tk_session_audio_decide(&s->audio);
+    if (res < 0)
+        return res;
+    res = tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data, image);
+    if (res >= 0)
+        tk_session_audio_frame_sent(&s->audio, frame_index);
+    return res;
+}
+
 int talkie_session_send_frame_user(TalkieSession *s, int64_t frame_index, void *user_data)
 {
     if (!s)
@@ -237,7 +263,7 @@ int talkie_session_send_frame_user(TalkieSession *s, int64_t frame_index, void *
         tk_log_error(&s->log, "frame %lld is out of range", (long long)frame_index);
         return TALKIE_ERR(EINVAL);
     }
-    return tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data, NULL);
+    return send_frame(s, frame_index, user_data, NULL);
 }
 
 /* The caller's picture in the session's frame layout (NV12, macroblock-aligned): the
@@ -303,7 +329,7 @@ int talkie_session_send_image(TalkieSession *s, int64_t frame_index, const Talki
     uint8_t *copy = copy_image(&s->layout, image);
     if (!copy)
         return TALKIE_ERR(ENOMEM);
-    int err = tk_engine_send_frame(s->ctx->engine, s, frame_index, user_data, copy);
+    int err = send_frame(s, frame_index, user_data, copy);
     if (err < 0)
         free(copy);
     return err;
@@ -318,6 +344,7 @@ int talkie_session_flush(TalkieSession *s)
 {
     if (!s)
         return TALKIE_ERR(EINVAL);
+    tk_session_audio_flush(&s->audio);
     return tk_engine_flush(s->ctx->engine, s);
 }
 

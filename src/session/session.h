@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "render/render.h"
 #include "scene/scene.h"
+#include "session/audio.h"
 #include "talkie/talkie.h"
 #include "vk/vk.h"
 
@@ -31,6 +32,8 @@ struct TalkieSession {
                                   first send_image; used by the engine while busy) */
     int event_fd;              /* readable while get_packet has something */
     int in_engine;             /* added to the context's engine */
+    TkSessionAudio audio;      /* its own lock: producers and the consumer (audio.h) */
+    int audio_ready;           /* audio initialised (for close) */
     TkEngineSlot slot;
 };
 

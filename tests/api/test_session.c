@@ -203,12 +203,32 @@ static void check_render(TalkieEncoder encoder)
     unlink(path);
 }
 
+/* talkie_list_devices says what "auto" picks, and a session opened with auto on the first
+ * device (the one the tests' environment makes the best) picks just that. */
+static void check_auto_choice(const TalkieDeviceInfo *d)
+{
+    CHECK(d->auto_reason[0] != 0);
+    CHECK_EQ(d->auto_encoder, d->type == 4 ? TALKIE_ENCODER_LAVC : TALKIE_ENCODER_COMPUTE);
+    TalkieSettings s;
+    talkie_default_settings(&s);
+    s.width = 64;
+    s.height = 48;
+    s.device_index = 0;
+    s.validation = 1;
+    s.font_path = getenv("TALKIE_FONT");
+    TalkieSession *ts;
+    CHECK_EQ(talkie_session_open(&ts, &s), 0);
+    CHECK_EQ(talkie_session_encoder(ts), d->auto_encoder);
+    talkie_session_close(&ts);
+}
+
 int main(void)
 {
     check_settings_validation();
     TalkieDeviceInfo info[4];
     if (talkie_list_devices(info, 4) <= 0)
         tk_check_skip("no Vulkan device");
+    check_auto_choice(&info[0]);
     check_render(TALKIE_ENCODER_LAVC);
     check_render(TALKIE_ENCODER_COMPUTE);
     return tk_check_finish();
