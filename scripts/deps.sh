@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what talkie needs to build, run and test on Debian 12 (as root, or through sudo).
-# Does nothing when everything is already there.
+# Does nothing when everything is already there. Node.js (for the npm package in node/) is not
+# installed here: the addon is built when node_api.h is found (nodesource's nodejs, or
+# `npm ci` in node/ for node-api-headers); chromium is for its WebRTC test.
 set -euo pipefail
 packages=(
   build-essential clang pkg-config meson ninja-build python3

@@ -56,6 +56,12 @@ print(p, f, s)' "$log")
 }
 
 export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}
+# The npm package's test dependencies (werift, playwright-core), from the committed lockfile.
+# Without them (no npm, no registry) the WebRTC test skips.
+if command -v npm >/dev/null && [ -f node/package-lock.json ]; then
+  (cd node && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "test.sh: npm ci failed in node/: the tests that need werift/playwright-core skip" >&2
+fi
 run_suite build-test --buildtype=debugoptimized
 run_suite build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 run_threads_suite build-tsan --buildtype=debug -Db_sanitize=thread -Db_lundef=false

@@ -1,0 +1,196 @@
+// Types of the talkie package (lib/index.js).
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+
+export type Encoder = 'auto' | 'compute' | 'vkvideo' | 'lavc';
+export type LogLevel = 'error' | 'warning' | 'info' | 'debug';
+export type SessionState = 'idle' | 'live' | 'ending' | 'ended' | 'closed';
+/** A frame rate: a number (29.97 means 30000/1001) or a fraction. */
+export type Fps = number | { num: number; den: number };
+
+export interface ContextOptions {
+  /** Vulkan device index, or part of its name. Default: the best device. */
+  device?: number | string;
+  validation?: boolean;
+  pipelineCachePath?: string;
+  /** Frames (of all sessions) per GPU submission, 1..1024 (default 64). */
+  maxBatchFrames?: number;
+  /** Threads for CPU encoders; 0: one per core (default 0). */
+  cpuThreads?: number;
+  logLevel?: LogLevel;
+}
+
+export interface ContextStats {
+  sessionsOpened: number;
+  kernelsCompiled: number;
+  pipelineCacheLoaded: number;
+  submissions: number;
+  frames: number;
+}
+
+/** The device and engine that many sessions share. */
+export class Context {
+  constructor(options?: ContextOptions);
+  readonly closed: boolean;
+  stats(): ContextStats;
+  /** Idempotent; the device lives until the last session on it closes. */
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface SessionOptions {
+  /** Even, 16..4096 (default 320x240). */
+  width?: number;
+  height?: number;
+  /** Default 30. */
+  fps?: Fps;
+  encoder?: Encoder;
+  /** Constant QP 0..51 (default 26); or bitrate. */
+  qp?: number;
+  /** Target bits/s, 8000..200000000, instead of qp. */
+  bitrate?: number;
+  /** Frames between IDR frames; 0: two seconds (default). */
+  keyint?: number;
+  context?: Context;
+  device?: number | string;
+  validation?: boolean;
+  /** A font file; default: fontconfig's DejaVu Sans. */
+  font?: string;
+  /** Frames queued on the GPU before the pacer skips one, 1..63 (default 4). */
+  maxFramesInFlight?: number;
+  logLevel?: LogLevel;
+  /** Aborting it closes the session. */
+  signal?: AbortSignal;
+}
+
+export interface Turn {
+  speaker: string;
+  text: string;
+  /** When the line starts (ms). Live: default now, or when the current line ends. */
+  startMs?: number;
+  /** How long it is spoken (ms); default: estimated from the text. */
+  durationMs?: number;
+  /** The JSONL form, in seconds, instead of startMs / durationMs. */
+  start?: number;
+  duration?: number;
+}
+
+/** An H.264 access unit (Annex B, SPS/PPS on keyframes). */
+export interface AccessUnit {
+  data: Buffer;
+  /** Presentation time in frames (the frame index). */
+  pts: number;
+  dts: number;
+  keyframe: boolean;
+  /** pts in microseconds. */
+  timestampUs: number;
+}
+
+export interface StreamInfo {
+  width: number;
+  height: number;
+  fpsNum: number;
+  fpsDen: number;
+  profileIdc: number;
+  constraintFlags: number;
+  levelIdc: number;
+  /** RFC 6381, e.g. "avc1.42C01E". */
+  codec: string;
+  encoder: Encoder;
+  sps: Buffer;
+  pps: Buffer;
+}
+
+export interface StartOptions {
+  /** true (default): paced at fps on the wall clock, slow consumers drop until a keyframe.
+   *  false: as fast as the encoder goes, slow consumers slow the session down. */
+  realtime?: boolean;
+  /** Stop (as end()) after this many frames. */
+  frames?: number;
+}
+
+/** A live output (stream(), fmp4()). */
+export interface SessionOutput<T> extends Readable {
+  /** Access units this output dropped under the back-pressure policy. */
+  readonly dropped: number;
+  [Symbol.asyncIterator](): AsyncIterableIterator<T>;
+}
+
+export class Session extends EventEmitter {
+  constructor(options?: SessionOptions);
+  readonly state: SessionState;
+  readonly streamInfo: StreamInfo;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: { num: number; den: number };
+  readonly encoder: Encoder;
+  readonly realtime: boolean;
+  readonly framesSent: number;
+  readonly framesDropped: number;
+  readonly packetsOut: number;
+  /** The live clock (ms). */
+  readonly timeMs: number;
+  /** When the last line said so far ends (ms). */
+  readonly endMs: number;
+  /** Queues a line; returns at once. */
+  say(turn: Turn): { startMs: number; endMs: number };
+  start(options?: StartOptions): this;
+  /** Access units, object mode. highWaterMark in access units (default 30). */
+  stream(options?: { highWaterMark?: number }): SessionOutput<AccessUnit>;
+  /** Fragmented MP4 bytes: init segment, then a fragment per frame. highWaterMark in bytes
+   *  (default 1 MiB). */
+  fmp4(options?: { highWaterMark?: number }): SessionOutput<Buffer>;
+  requestKeyframe(): void;
+  setBitrate(bitsPerSecond: number): void;
+  /** Stops producing; resolves when every frame sent came out and the outputs ended. */
+  end(): Promise<void>;
+  /** Frees the session at once; idempotent. */
+  close(): void;
+  [Symbol.asyncDispose](): Promise<void>;
+  [Symbol.dispose](): void;
+
+  on(event: 'state', listener: (state: SessionState, previous: SessionState) => void): this;
+  on(event: 'packet', listener: (au: AccessUnit) => void): this;
+  on(event: 'drop', listener: (frameIndex: number) => void): this;
+  on(event: 'error', listener: (err: TalkieError) => void): this;
+  on(event: 'close', listener: () => void): this;
+}
+
+/** Errors from the library: .code is talkie's error name ("EINVAL", "TALKIE_ERROR_VULKAN"). */
+export interface TalkieError extends Error {
+  code: string;
+  errno?: number;
+}
+
+export interface RenderOptions extends Omit<SessionOptions, 'signal'> {
+  /** .mp4, .h264/.264 or .ts (or format). */
+  output: string;
+  format?: 'mp4' | 'h264' | 'mpegts';
+  signal?: AbortSignal;
+  onProgress?: (progress: { frames: number; totalFrames: number }) => void;
+  /** Video after the last line ends (ms, default 1000). */
+  tailMs?: number;
+}
+
+/** Renders a whole conversation to a file on a worker thread. Rejects with an AbortError
+ *  (name 'AbortError', code 'ABORT_ERR') when signal aborts; no partial file stays. */
+export function render(conversation: Turn[], options: RenderOptions): Promise<{ output: string; frames: number }>;
+
+export interface DeviceInfo {
+  index: number;
+  name: string;
+  driver: string;
+  /** 0 other, 1 integrated, 2 discrete, 3 virtual, 4 cpu */
+  type: number;
+  canEncodeH264: number;
+}
+export function devices(): DeviceInfo[];
+export const version: string;
+export const ENCODERS: Encoder[];
+export const STATES: SessionState[];
+
+export class Fmp4Writer {
+  constructor(info: StreamInfo);
+  init(): Buffer;
+  fragment(au: { data: Buffer; pts: number; keyframe: boolean }): Buffer;
+}
