@@ -97,7 +97,7 @@ void tk_avf_free(TkAvfWriter **wp)
     *wp = NULL;
 }
 
-static int set_extradata(TkAvfWriter *w, AVCodecParameters *par, const TalkiePacket *first)
+int tk_avf_set_extradata(AVCodecParameters *par, const TalkiePacket *first, const TkLog *log)
 {
     size_t cap = first->size + 64;
     uint8_t *extra = av_mallocz(cap + AV_INPUT_BUFFER_PADDING_SIZE);
@@ -106,7 +106,7 @@ static int set_extradata(TkAvfWriter *w, AVCodecParameters *par, const TalkiePac
     long n = tk_annexb_parameter_sets(first->data, first->size, extra, cap);
     if (n <= 0) {
         av_free(extra);
-        tk_log_error(w->log, "output: the first packet has no SPS/PPS (it must be a keyframe)");
+        tk_log_error(log, "output: the first packet has no SPS/PPS (it must be a keyframe)");
         return TALKIE_ERR(EINVAL);
     }
     par->extradata = extra;
@@ -159,7 +159,7 @@ int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
     w->st->time_base = w->frame_tb;
     w->st->avg_frame_rate = (AVRational){ info->fps_num, info->fps_den };
     w->st->r_frame_rate = w->st->avg_frame_rate;
-    res = set_extradata(w, par, first);
+    res = tk_avf_set_extradata(par, first, w->log);
     if (res < 0) {
         tk_avf_free(&w);
         return res;

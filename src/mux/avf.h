@@ -22,6 +22,11 @@ typedef struct TkAvfWriter TkAvfWriter;
 int tk_avf_open(TkAvfWriter **out, const char *format, const char *url,
                 const TkStreamInfo *info, const TalkiePacket *first, const TkLog *log);
 int tk_avf_write(TkAvfWriter *w, const TalkiePacket *pkt);
+/* The H.264 stream's extradata (SPS and PPS, Annex B) from its first packet, a keyframe.
+ * Errors: TALKIE_ERR(ENOMEM), TALKIE_ERR(EINVAL) (no parameter sets: not a keyframe). */
+struct AVCodecParameters;
+int tk_avf_set_extradata(struct AVCodecParameters *par, const TalkiePacket *first,
+                         const TkLog *log);
 /* One audio packet (copied); TALKIE_ERR(EINVAL) when the file has no audio stream. */
 int tk_avf_write_audio(TkAvfWriter *w, const TalkieAudioPacket *pkt);
 /* Writes the trailer (and, for MP4, moves the index to the front) and closes the file. */

@@ -130,18 +130,8 @@ static int cb_start(CbSink *c, const TalkiePacket *first)
     par->format = AV_PIX_FMT_YUV420P;
     par->profile = FF_PROFILE_H264_CONSTRAINED_BASELINE;
     par->sample_aspect_ratio = (AVRational){ 1, 1 };
-    size_t cap = first->size + 64;
-    uint8_t *extra = av_mallocz(cap + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (!extra)
-        return TALKIE_ERR(ENOMEM);
-    long n = tk_annexb_parameter_sets(first->data, first->size, extra, cap);
-    if (n <= 0) {
-        av_free(extra);
-        tk_log_error(c->log, "output: the first packet has no SPS/PPS (it must be a keyframe)");
-        return TALKIE_ERR(EINVAL);
-    }
-    par->extradata = extra;
-    par->extradata_size = (int)n;
+    if ((res = tk_avf_set_extradata(par, first, c->log)) < 0)
+        return res;
     c->st->time_base = c->frame_tb;
     c->st->avg_frame_rate = (AVRational){ c->info.fps_num, c->info.fps_den };
 
