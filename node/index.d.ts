@@ -189,8 +189,3 @@ export const version: string;
 export const ENCODERS: Encoder[];
 export const STATES: SessionState[];
 
-export class Fmp4Writer {
-  constructor(info: StreamInfo);
-  init(): Buffer;
-  fragment(au: { data: Buffer; pts: number; keyframe: boolean }): Buffer;
-}

@@ -19,7 +19,6 @@
 const { EventEmitter } = require('node:events');
 const { Readable } = require('node:stream');
 const native = require('./native.js');
-const { Fmp4Writer } = require('./fmp4.js');
 
 const ENCODERS = { auto: 0, compute: 1, vkvideo: 2, lavc: 3 };
 const LOG_LEVELS = { error: 0, warning: 1, info: 2, debug: 3 };
@@ -189,10 +188,11 @@ function nativeSessionOptions(o) {
  * `map` turns an access unit into what is pushed (the access unit itself, or fMP4 bytes).
  */
 class SessionOutput extends Readable {
-  constructor(session, options, map, first) {
+  constructor(session, options, map, first, onEnd) {
     super(options);
     this._session = session;
     this._map = map;
+    this._onEnd = onEnd;       // called once when the output ends or is destroyed
     this._blocked = false;     // the consumer is highWaterMark behind
     this._needKeyframe = true; // drop until a keyframe (start, or after a drop)
     this.dropped = 0;          // access units this output dropped
@@ -237,13 +237,20 @@ class SessionOutput extends Readable {
     this._session._fill();
   }
 
+  _finish() {
+    if (this._onEnd) this._onEnd();
+    this._onEnd = null;
+  }
+
   _end() {
     this._session._outputs.delete(this);
+    this._finish();
     this.push(null);
   }
 
   _destroy(err, cb) {
     this._session._outputs.delete(this);
+    this._finish();
     if (this._blocked && !this._session.realtime) {
       this._blocked = false;
       this._session._fill();
@@ -444,14 +451,15 @@ class Session extends EventEmitter {
     return new SessionOutput(this, { objectMode: true, highWaterMark: hwm }, (au) => au);
   }
 
-  /** A Readable of fragmented MP4 bytes: the init segment, then one fragment per frame. */
+  /** A Readable of fragmented MP4 bytes: the init segment, then one fragment per frame,
+   *  written by libavformat in the addon (talkie_output_open_cb). */
   fmp4(options) {
     const o = checkObject(options, 'options');
     this._checkOpen('fmp4');
     const hwm = checkInt(o.highWaterMark, 'highWaterMark', 1024, 1 << 30, 1 << 20);
-    const writer = new Fmp4Writer(this.streamInfo);
-    return new SessionOutput(this, { highWaterMark: hwm }, (au) => writer.fragment(au),
-      writer.init());
+    const mux = new native.NativeFmp4(this._native);
+    return new SessionOutput(this, { highWaterMark: hwm },
+      (au) => mux.write(au.data, au.pts, au.keyframe), null, () => mux.close());
   }
 
   /** The next frame is an IDR access unit (with SPS and PPS). */
@@ -547,6 +555,6 @@ function render(conversation, options) {
 function devices() { return native.devices(); }
 
 module.exports = {
-  Context, Session, render, devices, version: native.version(), Fmp4Writer,
+  Context, Session, render, devices, version: native.version(),
   ENCODERS: Object.keys(ENCODERS), STATES,
 };

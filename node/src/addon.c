@@ -190,6 +190,19 @@ static bool set_bytes(napi_env env, napi_value obj, const char *name, const void
  * or as options.context is refused instead of being misread. */
 static const napi_type_tag context_tag = { 0x74616c6b69650001ULL, 0x636f6e7465787431ULL };
 static const napi_type_tag session_tag = { 0x74616c6b69650002ULL, 0x73657373696f6e31ULL };
+static const napi_type_tag fmp4_tag = { 0x74616c6b69650003ULL, 0x666d703477726974ULL };
+
+struct NodeSession;
+
+/* Fragmented MP4 of a session's access units, written by libavformat through
+ * talkie_output_open_cb(): the bytes one write() produced are handed back to JS. */
+typedef struct NodeFmp4 {
+    struct NodeFmp4 *next;         /* the session's open ones */
+    struct NodeSession *ns;        /* holds a reference */
+    TalkieOutput *out;             /* NULL once closed (or the session closed) */
+    uint8_t *bytes;                /* what the muxer wrote during the current call */
+    size_t n, cap;
+} NodeFmp4;
 
 typedef struct NodeContext {
     TalkieContext *context;
@@ -216,6 +229,7 @@ typedef struct NodeSession {
     char *render_path, *render_format;
     int render_result;
     const char *render_stage;
+    NodeFmp4 *fmp4s;               /* open fragmented MP4 outputs (closed before the session) */
 } NodeSession;
 
 static void session_unref(NodeSession *ns)
@@ -442,6 +456,9 @@ static void tsfn_finalize(napi_env env, void *data, void *hint)
 /* Closes the session and releases the thread-safe function; safe to call twice. */
 static void session_close_native(NodeSession *ns)
 {
+    /* an output must end before its session (talkie.h) */
+    for (NodeFmp4 *f = ns->fmp4s; f; f = f->next)
+        talkie_output_abort(&f->out);
     talkie_session_close(&ns->session); /* no packet callback runs after this */
     if (ns->tsfn) {
         napi_threadsafe_function tsfn = ns->tsfn;
@@ -1038,6 +1055,158 @@ static napi_value module_error_name(napi_env env, napi_callback_info info)
     return v;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* NativeFmp4 */
+
+static int fmp4_collect(void *opaque, const uint8_t *data, size_t size)
+{
+    NodeFmp4 *f = opaque;
+    if (f->n + size > f->cap) {
+        size_t cap = f->cap ? f->cap : 4096;
+        while (cap < f->n + size)
+            cap *= 2;
+        uint8_t *grown = realloc(f->bytes, cap);
+        if (!grown)
+            return TALKIE_ERR(ENOMEM);
+        f->bytes = grown;
+        f->cap = cap;
+    }
+    memcpy(f->bytes + f->n, data, size);
+    f->n += size;
+    return 0;
+}
+
+static void fmp4_detach(NodeFmp4 *f)
+{
+    talkie_output_abort(&f->out);
+    if (!f->ns)
+        return;
+    for (NodeFmp4 **p = &f->ns->fmp4s; *p; p = &(*p)->next)
+        if (*p == f) {
+            *p = f->next;
+            break;
+        }
+    session_unref(f->ns);
+    f->ns = NULL;
+}
+
+static void fmp4_finalize(napi_env env, void *data, void *hint)
+{
+    (void)env;
+    (void)hint;
+    NodeFmp4 *f = data;
+    fmp4_detach(f);
+    free(f->bytes);
+    free(f);
+}
+
+/* new NativeFmp4(nativeSession) */
+static napi_value fmp4_new(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1], self;
+    void *ptr = NULL;
+    if (!napi_call(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL)))
+        return NULL;
+    if (argc < 1 || !unwrap_tagged(env, argv[0], &session_tag, "NativeSession", &ptr))
+        return NULL;
+    NodeSession *ns = ptr;
+    if (!ns->session) {
+        throw_talkie(env, TALKIE_ERR(EINVAL), "the session is closed");
+        return NULL;
+    }
+    NodeFmp4 *f = calloc(1, sizeof(*f));
+    if (!f) {
+        throw_talkie(env, TALKIE_ERR(ENOMEM), "fmp4");
+        return NULL;
+    }
+    int res = talkie_output_open_cb(&f->out, ns->session, "fmp4", fmp4_collect, f);
+    if (res < 0) {
+        free(f);
+        throw_talkie(env, res, "fmp4");
+        return NULL;
+    }
+    if (!napi_call(env, napi_wrap(env, self, f, fmp4_finalize, NULL, NULL))) {
+        talkie_output_abort(&f->out);
+        free(f);
+        return NULL;
+    }
+    napi_type_tag_object(env, self, &fmp4_tag);
+    f->ns = ns;
+    ns->refs++;
+    f->next = ns->fmp4s;
+    ns->fmp4s = f;
+    return self;
+}
+
+/* The bytes collected since the last call, as a Buffer (empty when none). */
+static napi_value fmp4_take(napi_env env, NodeFmp4 *f)
+{
+    napi_value buf;
+    void *dst = NULL;
+    if (!napi_call(env, napi_create_buffer_copy(env, f->n, f->n ? f->bytes : (const void *)"",
+                                                &dst, &buf)))
+        return NULL;
+    f->n = 0;
+    return buf;
+}
+
+/* write(data: Buffer, pts: number, keyframe: boolean) -> Buffer: the init segment (first
+ * call) and the fragment of this access unit. */
+static napi_value fmp4_write(napi_env env, napi_callback_info info)
+{
+    size_t argc = 3;
+    napi_value argv[3], self;
+    void *ptr = NULL;
+    if (!napi_call(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL)) ||
+        !unwrap_tagged(env, self, &fmp4_tag, "NativeFmp4", &ptr))
+        return NULL;
+    NodeFmp4 *f = ptr;
+    if (!f->out) {
+        throw_talkie(env, TALKIE_ERR(EINVAL), "the fragmented MP4 output is closed");
+        return NULL;
+    }
+    bool is_buffer = false, keyframe = false;
+    void *data = NULL;
+    size_t size = 0;
+    int64_t pts = 0;
+    if (argc < 3 || !napi_call(env, napi_is_buffer(env, argv[0], &is_buffer)))
+        return NULL;
+    if (!is_buffer) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "write(data: Buffer, pts, keyframe)");
+        return NULL;
+    }
+    if (!napi_call(env, napi_get_buffer_info(env, argv[0], &data, &size)) ||
+        !napi_call(env, napi_get_value_int64(env, argv[1], &pts)) ||
+        !napi_call(env, napi_get_value_bool(env, argv[2], &keyframe)))
+        return NULL;
+    TalkiePacket pkt = { .data = data, .size = size, .pts = pts, .dts = pts,
+                         .keyframe = keyframe };
+    f->n = 0;
+    int res = talkie_output_write(f->out, &pkt);
+    if (res < 0) {
+        throw_talkie(env, res, "fmp4 write");
+        return NULL;
+    }
+    return fmp4_take(env, f);
+}
+
+/* close(): ends the output (idempotent). */
+static napi_value fmp4_close(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0;
+    napi_value self;
+    void *ptr = NULL;
+    if (!napi_call(env, napi_get_cb_info(env, info, &argc, NULL, &self, NULL)) ||
+        !unwrap_tagged(env, self, &fmp4_tag, "NativeFmp4", &ptr))
+        return NULL;
+    NodeFmp4 *f = ptr;
+    if (f->out)
+        talkie_output_close(&f->out);
+    fmp4_detach(f);
+    return NULL;
+}
+
 static bool define_class(napi_env env, napi_value exports, const char *name,
                          napi_callback ctor, const napi_property_descriptor *props, size_t n)
 {
@@ -1067,6 +1236,10 @@ static napi_value module_init(napi_env env, napi_value exports)
         METHOD("renderFile", session_render_file),
         METHOD("abortRender", session_abort_render),
     };
+    static const napi_property_descriptor fmp4_props[] = {
+        METHOD("write", fmp4_write),
+        METHOD("close", fmp4_close),
+    };
     static const napi_property_descriptor functions[] = {
         METHOD("version", module_version),
         METHOD("devices", module_devices),
@@ -1076,6 +1249,8 @@ static napi_value module_init(napi_env env, napi_value exports)
                       sizeof(context_props) / sizeof(context_props[0])) ||
         !define_class(env, exports, "NativeSession", session_new, session_props,
                       sizeof(session_props) / sizeof(session_props[0])) ||
+        !define_class(env, exports, "NativeFmp4", fmp4_new, fmp4_props,
+                      sizeof(fmp4_props) / sizeof(fmp4_props[0])) ||
         !napi_call(env, napi_define_properties(env, exports,
                                              sizeof(functions) / sizeof(functions[0]),
                                              functions)))
