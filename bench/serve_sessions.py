@@ -31,7 +31,8 @@ def stats(srv, ids):
 print('| sessions | frames sent | skipped | on time |\n|---|---|---|---|')
 n = 1
 while n <= MAX_N:
-    srv = Server(EXE, '--size', '320x240', '--encoder', ENCODER, '--session', 's0')
+    srv = Server(EXE, '--size', '320x240', '--encoder', ENCODER, '--session', 's0',
+                 '--max-sessions', str(MAX_N))
     try:
         ids = ['s0']
         for i in range(1, n):
