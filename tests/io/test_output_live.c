@@ -28,35 +28,7 @@ typedef struct Packets {
 
 static void encode(Packets *p)
 {
-    TkEncoderParams params = {
-        .layout = tk_frame_layout(WIDTH, HEIGHT), .fps_num = FPS_NUM, .fps_den = FPS_DEN,
-        .qp = 26, .keyint = 10,
-    };
-    memset(p, 0, sizeof(*p));
-    if (tk_encoder_lavc.probe(&params) < 0)
-        tk_check_skip("libx264 not available");
-    void *ctx = NULL;
-    uint8_t *img = malloc(params.layout.size);
-    if (!img || tk_encoder_lavc.open(&ctx, &params) < 0) {
-        CHECK(0);
-        free(img);
-        return;
-    }
-    for (int i = 0; i <= N_FRAMES; i++) {
-        if (i < N_FRAMES) {
-            tk_synth_frame(img, &params.layout, i);
-            TkEncoderFrame f = { .host = img, .pts = i };
-            CHECK_EQ(tk_encoder_lavc.submit(ctx, &f), 0);
-        } else {
-            CHECK_EQ(tk_encoder_lavc.flush(ctx), 0);
-        }
-        TalkiePacket pkt;
-        while (tk_encoder_lavc.receive(ctx, &pkt) == 0 && p->n < N_FRAMES)
-            p->pkts[p->n++] = pkt;
-    }
-    CHECK_EQ(p->n, N_FRAMES);
-    tk_encoder_lavc.close(&ctx);
-    free(img);
+    p->n = tk_synth_packets(p->pkts, N_FRAMES, WIDTH, HEIGHT, FPS_NUM, FPS_DEN);
 }
 
 typedef struct Units {
