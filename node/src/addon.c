@@ -674,6 +674,21 @@ done:
     return NULL;
 }
 
+/* argv[i] (of argc) as an integer; false with a TypeError "<what> must be a number" when it
+ * is missing or not a number. */
+static bool arg_int64(napi_env env, size_t argc, const napi_value *argv, size_t i,
+                      const char *what, int64_t *out)
+{
+    napi_valuetype t = napi_undefined;
+    if (argc <= i || !napi_call(env, napi_typeof(env, argv[i], &t)) || t != napi_number) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "%s must be a number", what);
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+        return false;
+    }
+    return napi_call(env, napi_get_value_int64(env, argv[i], out));
+}
+
 /* sendFrame(index) -> true when taken, false when busy (the frame was not taken). */
 static napi_value session_send_frame(napi_env env, napi_callback_info info)
 {
@@ -682,13 +697,8 @@ static napi_value session_send_frame(napi_env env, napi_callback_info info)
     NodeSession *ns = this_session(env, info, &argc, argv, false);
     if (!ns)
         return NULL;
-    napi_valuetype t = napi_undefined;
     int64_t index;
-    if (argc < 1 || !napi_call(env, napi_typeof(env, argv[0], &t)) || t != napi_number) {
-        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "frame index must be a number");
-        return NULL;
-    }
-    if (!napi_call(env, napi_get_value_int64(env, argv[0], &index)))
+    if (!arg_int64(env, argc, argv, 0, "frame index", &index))
         return NULL;
     if (!ns->tsfn) {
         throw_talkie(env, TALKIE_ERR(EINVAL), "sendFrame needs a session opened with onPackets");
@@ -731,13 +741,8 @@ static napi_value session_set_bitrate(napi_env env, napi_callback_info info)
     NodeSession *ns = this_session(env, info, &argc, argv, false);
     if (!ns)
         return NULL;
-    napi_valuetype t = napi_undefined;
     int64_t bps;
-    if (argc < 1 || !napi_call(env, napi_typeof(env, argv[0], &t)) || t != napi_number) {
-        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bitrate must be a number");
-        return NULL;
-    }
-    if (!napi_call(env, napi_get_value_int64(env, argv[0], &bps)))
+    if (!arg_int64(env, argc, argv, 0, "bitrate", &bps))
         return NULL;
     int res = talkie_session_set_bitrate(ns->session, bps);
     if (res < 0)
