@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "encode/backend.h"
+#include "encode/h264/nal.h"
 
 /* Preference order for TALKIE_ENCODER_AUTO: the GPU's own encoder, then ours, then the CPU. */
 static const TkEncoderBackend *const backends[] = {
@@ -74,20 +75,9 @@ int tk_encoder_stream_info_from_annexb(TalkieStreamInfo *info, const uint8_t *da
                                        size_t size)
 {
     info->sps_size = info->pps_size = 0;
-    size_t i = 0;
-    while (i + 3 <= size) {
-        /* a start code 00 00 01 (a leading zero of 00 00 00 01 ends the previous unit) */
-        if (!(data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)) {
-            i++;
-            continue;
-        }
-        size_t start = i + 3, end = start;
-        while (end + 3 <= size && !(data[end] == 0 && data[end + 1] == 0 &&
-                                    (data[end + 2] == 1 ||
-                                     (data[end + 2] == 0 && end + 3 < size && data[end + 3] == 1))))
-            end++;
-        if (end + 3 > size)
-            end = size;
+    size_t start, end, pos = 0;
+    while (tk_nal_next(data, size, pos, &start, &end)) {
+        pos = end;
         size_t n = end - start;
         int type = n > 0 ? data[start] & 0x1f : 0;
         if (type == 7 && n <= sizeof(info->sps)) {
@@ -97,7 +87,6 @@ int tk_encoder_stream_info_from_annexb(TalkieStreamInfo *info, const uint8_t *da
             memcpy(info->pps, data + start, n);
             info->pps_size = n;
         }
-        i = end;
     }
     if (!info->sps_size || !info->pps_size)
         return TALKIE_ERROR_ENCODER;

@@ -13,6 +13,7 @@
 #include <libavutil/error.h>
 
 #include "common/av_log.h"
+#include "encode/h264/nal.h"
 #include "mux/audio_stream.h"
 #include "mux/avf.h"
 
@@ -39,43 +40,24 @@ static int muxer_error(const TkAvfWriter *w, int err, const char *what)
     return TALKIE_ERROR_MUXER;
 }
 
-/* Finds the next start code (00 00 01) at or after `i`; returns its offset or `size`. */
-static size_t next_start_code(const uint8_t *p, size_t size, size_t i)
-{
-    for (; i + 2 < size; i++)
-        if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1)
-            return i;
-    return size;
-}
-
 long tk_annexb_parameter_sets(const uint8_t *data, size_t size, uint8_t *dst, size_t cap)
 {
-    size_t n = 0;
+    size_t n = 0, nal, nal_end, pos = 0;
     int have_sps = 0, have_pps = 0;
-    size_t sc = next_start_code(data, size, 0);
-    while (sc < size) {
-        size_t nal = sc + 3;
-        size_t end = next_start_code(data, size, nal);
-        size_t nal_end = end;
-        /* the zero bytes before the next start code belong to it (4-byte start codes,
-         * trailing_zero_8bits), not to this NAL unit */
-        while (nal_end > nal && data[nal_end - 1] == 0)
-            nal_end--;
-        if (nal < nal_end) {
-            int type = data[nal] & 0x1f;
-            if (type == 7 || type == 8) {
-                size_t len = nal_end - nal;
-                if (n + 4 + len > cap)
-                    return TALKIE_ERR(ENOSPC);
-                static const uint8_t start_code[4] = { 0, 0, 0, 1 };
-                memcpy(dst + n, start_code, 4);
-                memcpy(dst + n + 4, data + nal, len);
-                n += 4 + len;
-                have_sps |= type == 7;
-                have_pps |= type == 8;
-            }
+    while (tk_nal_next(data, size, pos, &nal, &nal_end)) {
+        pos = nal_end;
+        int type = nal < nal_end ? data[nal] & 0x1f : 0;
+        if (type == 7 || type == 8) {
+            size_t len = nal_end - nal;
+            if (n + 4 + len > cap)
+                return TALKIE_ERR(ENOSPC);
+            static const uint8_t start_code[4] = { 0, 0, 0, 1 };
+            memcpy(dst + n, start_code, 4);
+            memcpy(dst + n + 4, data + nal, len);
+            n += 4 + len;
+            have_sps |= type == 7;
+            have_pps |= type == 8;
         }
-        sc = end;
     }
     return have_sps && have_pps ? (long)n : 0;
 }

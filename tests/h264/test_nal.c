@@ -25,8 +25,30 @@ static void check_escape(const uint8_t *in, size_t n, const uint8_t *want, size_
 #define ESC(in, want) check_escape(in, sizeof(in), want, sizeof(want))
 
 
+/* Annex B reading: 4- and 3-byte start codes, trailing zeros that belong to the next start
+ * code, an empty unit, and bytes before the first start code. */
+static void test_next(void)
+{
+    static const uint8_t s[] = { 0xaa, 0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0,
+                                 0, 1, 0, 0, 1, 0x65, 0, 0, 3, 1 };
+    static const size_t want[][2] = { { 5, 8 }, { 11, 13 }, { 17, 17 }, { 20, 25 } };
+    size_t pos = 0, start, end, n = 0;
+    while (tk_nal_next(s, sizeof(s), pos, &start, &end) && n < 5) {
+        CHECK(n < 4);
+        if (n < 4) {
+            CHECK_EQ(start, want[n][0]);
+            CHECK_EQ(end, want[n][1]);
+        }
+        pos = end;
+        n++;
+    }
+    CHECK_EQ(n, 4);
+    CHECK_EQ(tk_nal_next(s, 4, 0, &start, &end), 0);   /* no start code */
+}
+
 int main(void)
 {
+    test_next();
     static const uint8_t a_in[] = { 0, 0, 0 }, a_out[] = { 0, 0, 3, 0, 3 };
     static const uint8_t b_in[] = { 0, 0, 1 }, b_out[] = { 0, 0, 3, 1 };
     static const uint8_t c_in[] = { 0, 0, 2 }, c_out[] = { 0, 0, 3, 2 };

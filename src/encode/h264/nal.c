@@ -54,3 +54,29 @@ int64_t tk_nal_write(uint8_t *dst, size_t cap, int nal_ref_idc, int nal_unit_typ
     dst[4] = (uint8_t)(((nal_ref_idc & 3) << 5) | (nal_unit_type & 31));
     return (int64_t)(5 + tk_nal_escape(dst + 5, rbsp, n));
 }
+
+/* The first start code (00 00 01) at or after `i`, or `size`. */
+static size_t next_start_code(const uint8_t *p, size_t size, size_t i)
+{
+    const uint8_t *q;
+    while (i + 2 < size && (q = memchr(p + i, 0, size - i - 2)) != NULL) {
+        i = (size_t)(q - p);
+        if (p[i + 1] == 0 && p[i + 2] == 1)
+            return i;
+        i++;
+    }
+    return size;
+}
+
+int tk_nal_next(const uint8_t *data, size_t size, size_t pos, size_t *start, size_t *end)
+{
+    size_t sc = next_start_code(data, size, pos);
+    if (sc >= size)
+        return 0;
+    size_t nal = sc + 3, stop = next_start_code(data, size, nal);
+    while (stop > nal && data[stop - 1] == 0)
+        stop--;
+    *start = nal;
+    *end = stop;
+    return 1;
+}

@@ -48,4 +48,10 @@ size_t tk_nal_escape(uint8_t *dst, const uint8_t *src, size_t n);
 int64_t tk_nal_write(uint8_t *dst, size_t cap, int nal_ref_idc, int nal_unit_type,
                      const uint8_t *rbsp, size_t n);
 
+/* Annex B reading: finds the NAL unit that follows the first start code (00 00 01) at or after
+ * `pos`. Returns 1 and its bytes data[*start, *end) without the start code and without the
+ * zero bytes before the next start code (4-byte start codes, trailing_zero_8bits), or 0 when
+ * there is none; the next call takes pos = *end. */
+int tk_nal_next(const uint8_t *data, size_t size, size_t pos, size_t *start, size_t *end);
+
 #endif
