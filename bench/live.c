@@ -416,21 +416,22 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
         /* one frame at a time: send, wait for its packet */
         double *lat = malloc((size_t)frames * sizeof(double));
         double t0 = tk_bench_now_ms();
-        for (int f = 0; f < frames; f++) {
+        int done = 0;   /* frames that came back: a failure stops the run there */
+        for (; done < frames; done++) {
             double a = tk_bench_now_ms();
             TalkiePacket pkt;
-            if (talkie_session_send_frame(s[0], f) < 0)
+            if (talkie_session_send_frame(s[0], done) < 0)
                 break;
             /* max_frames_in_flight 1: get_packet waits for the frame's packet */
             if (talkie_session_get_packet(s[0], &pkt) < 0)
                 break;
-            lat[f] = tk_bench_now_ms() - a;
+            lat[done] = tk_bench_now_ms() - a;
             talkie_packet_unref(&pkt);
         }
-        fps = frames * 1e3 / (tk_bench_now_ms() - t0);
-        qsort(lat, (size_t)frames, sizeof(double), cmp_double);
-        *lat_p50 = lat[frames / 2];
-        *lat_p99 = lat[(int)(frames * 0.99)];
+        fps = done * 1e3 / (tk_bench_now_ms() - t0);
+        qsort(lat, (size_t)done, sizeof(double), cmp_double);
+        *lat_p50 = done ? lat[done / 2] : 0;
+        *lat_p99 = done ? lat[(int)(done * 0.99)] : 0;
         free(lat);
     } else {
         int n_drivers = n < 4 ? n : 4;
