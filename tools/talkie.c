@@ -20,6 +20,7 @@
 
 #include "cli_opts.h"
 #include "conversation.h"
+#include "encode.h"
 #include "safe_output.h"
 #include "talkie/talkie.h"
 #ifdef TALKIE_HAVE_SERVE
@@ -47,6 +48,7 @@ static void usage_main(FILE *f)
 #endif
     fprintf(f,
             "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
+            "       talkie encode INPUT.y4m|INPUT.yuv|- -o OUTPUT [options]\n"
             "%s"
             "       talkie devices\n"
             "       talkie --help | --version\n"
@@ -54,7 +56,8 @@ static void usage_main(FILE *f)
             "Renders a conversation (JSON Lines: {\"speaker\": ..., \"text\": ..., \"start\": s,\n"
             "\"duration\": s, \"audio\": file}) into H.264 video (with AAC audio when turns\n"
             "have a voice) on the GPU with Vulkan.\n"
-            "Run 'talkie render --help' for the render options.\n",
+            "'talkie encode' encodes any video (Y4M or raw YUV 4:2:0) with the same encoders.\n"
+            "Run 'talkie render --help' or 'talkie encode --help' for their options.\n",
             serve_usage_line);
 }
 
@@ -551,6 +554,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "render"))
         return cmd_render(argc - 1, argv + 1);
+    if (!strcmp(cmd, "encode"))
+        return cmd_encode(argc - 1, argv + 1);
 #ifdef TALKIE_HAVE_SERVE
     if (!strcmp(cmd, "serve"))
         return cmd_serve(argc - 1, argv + 1);
