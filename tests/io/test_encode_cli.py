@@ -137,11 +137,15 @@ def test_good(tmp):
         for enc in ["lavc", "compute"]:
             out = os.path.join(tmp, "out_%s_%dx%d.mp4" % (enc, w, h))
             t = time.monotonic()
-            r = run(["encode", src, "-o", out, "--encoder", enc, "--qp", QP])
+            r = run(["encode", src, "-o", out, "--encoder", enc, "--qp", QP, "--progress"])
             secs = time.monotonic() - t
             err = r.stderr.decode("utf-8", "replace")
             check(r.returncode == 0, "%s %dx%d: exit %d: %s" % (enc, w, h, r.returncode, err))
             check("encoder %s" % enc in err, "%s %dx%d: summary: %r" % (enc, w, h, err))
+            # progress appears after the first second: "frame N/32 (...%), ... fps, ETA"
+            if secs > 1.5:
+                check("\rframe " in err and "/%d (" % FRAMES in err,
+                      "%s %dx%d: no progress line with --progress: %r" % (enc, w, h, err))
             if r.returncode:
                 continue
             check(probe(out) == (w, h, rate_str, FRAMES),
