@@ -11,7 +11,8 @@
   header, a final partial frame in a file and in a pipe, raw without --size, a size that does
   not match) is refused with its message, exit 1 (2 for usage) and no output file; an existing
   output file keeps its contents when an encode fails; -o onto the input is refused;
-- Ctrl-C while waiting for stdin exits 130 and leaves nothing.
+- --progress shows frames on stderr; Ctrl-C while waiting for stdin exits 130 and leaves
+  nothing.
 
 Usage: test_encode_cli.py TALKIE_BINARY   (stdlib + ffmpeg/ffprobe)
 """
@@ -304,6 +305,27 @@ def test_no_clobber(tmp):
         os.unlink(p)
 
 
+def test_progress(tmp):
+    """--progress from a pipe that takes 1.5 s: "frame N, F fps" (no total is known)."""
+    w, h = 96, 64
+    pics = frames(w, h, 15)
+    out = os.path.join(tmp, "slow.h264")
+    p = subprocess.Popen([TALKIE, "encode", "-", "-o", out, "--size", "96x64", "--encoder",
+                          "lavc", "--progress"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    for pic in pics:
+        p.stdin.write(b"".join(pic))
+        p.stdin.flush()
+        time.sleep(0.1)
+    p.stdin.close()
+    err = p.stderr.read().decode("utf-8", "replace")
+    p.wait(timeout=60)
+    check(p.returncode == 0, "progress: exit %d: %r" % (p.returncode, err))
+    check("\rframe " in err and " fps" in err and "15 frames" in err,
+          "progress: no progress line: %r" % err)
+    os.unlink(out)
+
+
 def test_interrupt(tmp):
     """Ctrl-C while the encoder waits for more of stdin: 130, nothing left behind."""
     w, h = 96, 64
@@ -328,7 +350,8 @@ def test_interrupt(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_good(tmp)
-    for t in (test_raw_and_pipes, test_bad_inputs, test_no_clobber, test_interrupt):
+    for t in (test_raw_and_pipes, test_bad_inputs, test_no_clobber, test_progress,
+              test_interrupt):
         with tempfile.TemporaryDirectory() as tmp:
             t(tmp)
     if failures:
