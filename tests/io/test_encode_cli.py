@@ -11,13 +11,15 @@
   header, a final partial frame in a file and in a pipe, raw without --size, a size that does
   not match) is refused with its message, exit 1 (2 for usage) and no output file; an existing
   output file keeps its contents when an encode fails; -o onto the input is refused;
-- --progress shows frames on stderr; Ctrl-C while waiting for stdin exits 130 and leaves
+- `talkie devices` names the measured figures behind --encoder auto on a CPU device and the
+  choice follows from them; --progress shows frames on stderr; Ctrl-C while waiting for stdin exits 130 and leaves
   nothing.
 
 Usage: test_encode_cli.py TALKIE_BINARY   (stdlib + ffmpeg/ffprobe)
 """
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -326,6 +328,38 @@ def test_progress(tmp):
     os.unlink(out)
 
 
+def test_auto(tmp):
+    """--encoder auto: on a CPU device `talkie devices` names both measured figures and the
+    choice follows from them (compute only under 0.8x lavc's time per frame, auto_probe.h),
+    whichever wins here; an encode with auto works and names what it used."""
+    r = run(["devices"])
+    out = r.stdout.decode("utf-8", "replace")
+    check(r.returncode == 0, "devices: exit %d: %r" % (r.returncode, r.stderr))
+    cpu = False
+    for line in out.splitlines():
+        if line[:1].isdigit():
+            cpu = line.rstrip().endswith("[cpu]")
+        m = re.match(r"\s*--encoder auto: (\w+) \((.*)\)$", line)
+        if not m or not cpu:
+            continue
+        print("devices: " + line.strip())
+        f = re.search(r"lavc ([0-9.]+) ms/frame, compute ([0-9.]+) ms/frame", m.group(2))
+        check(f is not None, "devices: no measured figures: %r" % line)
+        if f:
+            lavc, compute = float(f.group(1)), float(f.group(2))
+            want = "compute" if compute < 0.8 * lavc else "lavc"
+            check(m.group(1) == want, "devices: auto %s, but the figures say %s: %r" % (
+                m.group(1), want, line))
+    w, h = 96, 64
+    src = os.path.join(tmp, "auto.y4m")
+    write(src, y4m(w, h, frames(w, h, 4)))
+    dst = os.path.join(tmp, "auto.mp4")
+    r = run(["encode", src, "-o", dst])
+    err = r.stderr.decode("utf-8", "replace")
+    check(r.returncode == 0 and re.search(r"encoder (lavc|compute)", err) is not None,
+          "encode auto: exit %d: %r" % (r.returncode, err))
+
+
 def test_interrupt(tmp):
     """Ctrl-C while the encoder waits for more of stdin: 130, nothing left behind."""
     w, h = 96, 64
@@ -350,7 +384,7 @@ def test_interrupt(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_good(tmp)
-    for t in (test_raw_and_pipes, test_bad_inputs, test_no_clobber, test_progress,
+    for t in (test_raw_and_pipes, test_bad_inputs, test_no_clobber, test_progress, test_auto,
               test_interrupt):
         with tempfile.TemporaryDirectory() as tmp:
             t(tmp)
