@@ -306,6 +306,12 @@ int cmd_encode(int argc, char **argv)
         return 1;
     }
 
+    /* talkie's streams say BT.709 limited range (what it draws), and send_image takes the
+     * samples as they are: a full-range picture is not squeezed, so say what that means */
+    if (info.full_range && !o.quiet)
+        fprintf(stderr, "talkie: warning: %s: full-range input is encoded as it is, but the "
+                        "stream says limited range: players will show more contrast\n", in_name);
+
     EncodeState st = { .t0 = cli_now_s(), .frames_expected = info.frames_expected };
     int status = 1;
     o.settings.width = info.width;

@@ -156,6 +156,8 @@ static int check_stream(CliVideoIn *v, const CliVideoInArgs *a, CliVideoInfo *in
         return -1;
     }
     av_reduce(&r.num, &r.den, r.num, r.den, INT32_MAX);
+    info->full_range =
+        par->format == AV_PIX_FMT_YUVJ420P || par->color_range == AVCOL_RANGE_JPEG;
     v->width = info->width = w;
     v->height = info->height = h;
     info->fps_num = r.num;

@@ -29,6 +29,7 @@ typedef struct CliVideoInfo {
     int width, height;
     int fps_num, fps_den;
     int64_t frames_expected;  /* from a regular file's size; -1 when unknown (a pipe) */
+    int full_range;           /* the input says full range (Y4M XCOLORRANGE=FULL) */
     char description[96];     /* "Y4M 200x120 yuv420p 30/1", for messages */
 } CliVideoInfo;
 

@@ -192,13 +192,16 @@ def test_raw_and_pipes(tmp):
     st = probe(ts)
     check(st is not None and st[:2] == (w, h) and st[3] == 12, "y4m stdin .ts: %s" % (st,))
     # 4:2:0 variants with other chroma siting are taken as they are
-    for colour in ["C420", "C420paldv", "C420mpeg2"]:
+    # (full range is encoded as it is, with a warning: the stream says limited range)
+    for colour in ["C420", "C420paldv", "C420mpeg2", "C420jpeg XCOLORRANGE=FULL"]:
         src = os.path.join(tmp, "v.y4m")
         write(src, y4m(w, h, pics[:3], "25:1", colour))
         out = os.path.join(tmp, "v.mp4")
-        r = run(["encode", src, "-o", out, "--encoder", "lavc", "-q"])
+        r = run(["encode", src, "-o", out, "--encoder", "lavc"])
         check(r.returncode == 0 and os.path.exists(out), "%s: exit %d: %r" % (
             colour, r.returncode, r.stderr))
+        check((b"full-range input" in r.stderr) == ("FULL" in colour), "%s: warning: %r" % (
+            colour, r.stderr))
         for p in (src, out):
             if os.path.exists(p):
                 os.unlink(p)
