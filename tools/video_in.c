@@ -109,8 +109,8 @@ static void explain_bad_header(const CliVideoIn *v, int averr, char *err, size_t
 
 /* 4:2:0, 8 bits, planar: what talkie_session_send_image() takes as TALKIE_PIXEL_YUV420P.
  * The Y4M 4:2:0 variants (420jpeg, 420paldv, 420mpeg2) differ only in chroma siting and all
- * come as yuv420p; a full-range stream comes as yuvj420p: its samples are encoded as they are
- * (talkie's SPS says nothing about range). */
+ * come as yuv420p; full range (yuvj420p, or a colour_range) is taken too: its samples are
+ * encoded as they are, under the VUI's limited range, and encode.c warns about it. */
 static int pix_fmt_ok(int format)
 {
     return format == AV_PIX_FMT_YUV420P || format == AV_PIX_FMT_YUVJ420P;
@@ -119,7 +119,8 @@ static int pix_fmt_ok(int format)
 static int check_stream(CliVideoIn *v, const CliVideoInArgs *a, CliVideoInfo *info,
                         char *err, size_t size)
 {
-    if (v->fmt->nb_streams != 1 || v->fmt->streams[0]->codecpar->codec_id != AV_CODEC_ID_RAWVIDEO) {
+    if (v->fmt->nb_streams != 1 ||
+        v->fmt->streams[0]->codecpar->codec_id != AV_CODEC_ID_RAWVIDEO) {
         set_err(err, size, "not an uncompressed video stream");
         return -1;
     }
