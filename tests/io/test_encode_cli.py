@@ -297,6 +297,11 @@ def test_no_clobber(tmp):
         r.returncode, r.stderr))
     check(leftovers(tmp, ["keep.mp4", "trunc.y4m"]) == [], "no-clobber left %s" % leftovers(
         tmp, ["keep.mp4", "trunc.y4m"]))
+    # a device is written in place and stays a device
+    write(src, good)
+    r = run(["encode", src, "-o", "/dev/null", "--format", "h264", "--encoder", "lavc", "-q"])
+    check(r.returncode == 0 and os.path.exists("/dev/null") and
+          not os.path.isfile("/dev/null"), "-o /dev/null: %d %r" % (r.returncode, r.stderr))
     # the input itself, by another name too
     write(src, good)
     link = os.path.join(tmp, "hard.y4m")
