@@ -1124,6 +1124,12 @@ static napi_value fmp4_new(napi_env env, napi_callback_info info)
         throw_talkie(env, TALKIE_ERR(EINVAL), "the session is closed");
         return NULL;
     }
+    /* the render's worker closes the session when it ends, and an output must end before its
+     * session (it logs through the session's logger): none while rendering */
+    if (ns->render_work) {
+        throw_talkie(env, TALKIE_ERR(EBUSY), "the session is rendering to a file");
+        return NULL;
+    }
     NodeFmp4 *f = calloc(1, sizeof(*f));
     if (!f) {
         throw_talkie(env, TALKIE_ERR(ENOMEM), "fmp4");

@@ -276,3 +276,28 @@ test('every exported function takes random arguments without crashing', async (t
   assert.deepEqual(failures.map((f) => `${f.input}: ${f.key}`), [],
     `${failures.length} kinds of call broke the contract`);
 });
+
+// What the fuzzing found, one input each.
+test('regressions', async () => {
+  // a wrong type reached napi_get_value_*: a generic Error with an empty message
+  assert.throws(() => native.errorName({}), TypeError);
+  assert.throws(() => native.errorName(), TypeError);
+  assert.equal(native.errorName(2 ** 40), native.errorName(-1e9));
+  const s = new native.NativeSession({ width: 64, height: 48, encoder: 3, logLevel: 0 }, () => {});
+  const f = new native.NativeFmp4(s);
+  assert.throws(() => f.write(Buffer.alloc(4), 'x', true), TypeError);
+  assert.throws(() => f.write(Buffer.alloc(4), 0, () => {}), TypeError);
+  assert.throws(() => f.write(Buffer.alloc(4), 0), TypeError);
+  f.close();
+  s.close();
+  // an fMP4 output opened while the session renders outlived the session the worker closed
+  // (a use after free through the session's logger)
+  const r = new native.NativeSession({ width: 64, height: 48, encoder: 3, logLevel: 0 });
+  r.say('Ada', 'Hi', 0, 500);
+  const done = r.renderFile(path.join(os.tmpdir(), `talkie-fuzz-${process.pid}.mp4`), 'mp4', 3,
+    undefined);
+  assert.throws(() => new native.NativeFmp4(r), { code: 'EBUSY' });
+  assert.equal(await done, 3);
+  fs.rmSync(path.join(os.tmpdir(), `talkie-fuzz-${process.pid}.mp4`), { force: true });
+  r.close();
+});
