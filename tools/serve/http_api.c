@@ -30,6 +30,8 @@ typedef struct HttpReq {
     char *body;
     size_t len;
 } HttpReq;
+/* libwebsockets allocates it, SERVE_HTTP_USER_BYTES large (it was once too small) */
+_Static_assert(sizeof(HttpReq) <= SERVE_HTTP_USER_BYTES, "HttpReq outgrew its allocation");
 
 int serve_url_arg(struct lws *wsi, const char *name, char *buf, size_t size)
 {

@@ -110,6 +110,9 @@ void viewer_push(Viewer *v, ServeMsg *m);
 void viewer_free_queue(Viewer *v);
 
 /* http_api.c */
+/* The per-connection data of the "http" protocol (serve_main.c's table): http_api.c checks at
+ * compile time that its request state fits. */
+#define SERVE_HTTP_USER_BYTES 128
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                   size_t len);
 /* 1 when the request carries the server's token (or none is needed). */

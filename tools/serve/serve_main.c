@@ -207,7 +207,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
 
 static const struct lws_protocols serve_protocols[] = {
     /* first: plain HTTP (and the loop's wake-ups) */
-    { "http", http_callback, 64, 0, 0, NULL, 0 },
+    { "http", http_callback, SERVE_HTTP_USER_BYTES, 0, 0, NULL, 0 },
     { "talkie-stream", stream_ws_callback, sizeof(Viewer), 4096, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
