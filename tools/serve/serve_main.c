@@ -257,6 +257,9 @@ int cmd_serve(int argc, char **argv)
     if (!strchr(o.host, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6; /* an IPv4 address: listen on it only */
     info.max_http_header_data = 4096;
+    /* a viewer's text message that is not UTF-8 closes its WebSocket (RFC 6455 8.1); without
+     * this libwebsockets passes it on (found by tests/web/test_serve_fuzz.py) */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     srv.lws = lws_create_context(&info);
     if (!srv.lws) {
         fprintf(stderr, "talkie serve: cannot listen on %s port %d\n", o.host, o.port);
