@@ -503,10 +503,11 @@ def run_server(token, seed, requests, seconds):
                         body={'speaker': 'Ada', 'text': 'Still here.'}, headers=auth)
         check(st == 201, 'a normal line after the fuzzing is taken (%d %s)' % (st, body))
         before = len(viewer.times)
-        time.sleep(1.5)
+        time.sleep(2.0)
         got = len(viewer.times) - before
+        # 30 due; a third is plenty on 2 busy cores under ASan, and none is the failure
         check(viewer.error is None and got >= 10,
-              'the viewer still gets frames (%d in 1.5 s at 15 fps; %s)' % (got, viewer.error))
+              'the viewer still gets frames (%d in 2 s at 15 fps; %s)' % (got, viewer.error))
         gaps = [b - a for a, b in zip(viewer.times, viewer.times[1:])]
         check(gaps and max(gaps) < 3.0,
               'the viewer never waited long for a frame (longest %.2f s)' % max(gaps or [0]))
