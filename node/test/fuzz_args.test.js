@@ -12,6 +12,12 @@
 //
 //   TALKIE_FUZZ_SEED=1234 TALKIE_FUZZ_CALLS=5000 node --test test/fuzz_args.test.js
 //   TALKIE_FUZZ_VERBOSE=1 ... prints every call before making it (to find the one that crashes)
+//
+// The sanitizer builds do not build the addon (node is not instrumented); to run this under
+// ASan anyway, link addon.c with an ASan build's libtalkie.a (gcc -shared -fPIC
+// -fsanitize=address,undefined ... build-asan/libtalkie.a $(pkg-config --libs ...)) and run
+//   LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
+//   ASAN_OPTIONS=detect_leaks=0 TALKIE_NODE_ADDON=/path/talkie.node node --test test/fuzz_args.test.js
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
