@@ -156,7 +156,9 @@ typedef struct TalkieSettings {
     TalkieEncoder encoder;    ///< which backend encodes (default TALKIE_ENCODER_AUTO)
     int qp;                   ///< constant QP 0..51, or -1 to use bitrate_bps (default 26)
     int64_t bitrate_bps;      ///< target bitrate when qp is -1 (default 0: unused)
-    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0)
+    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
+                              ///< 1: every frame an IDR (the compute encoder's lowest
+                              ///< latency, at many times the bytes)
     int device_index;         ///< Vulkan device to use, -1 = pick the best (default -1)
     const char *device_name;  ///< or: first device whose name contains this (default NULL)
     int validation;           ///< 1: enable the Vulkan validation layer; env
