@@ -89,6 +89,8 @@ static void usage_render(FILE *f)
             "      --qp N               constant quantizer 0..51 (default 26)\n"
             "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
             "      --keyint N           frames between keyframes (default 2 seconds)\n"
+            "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"
+            "                           many times the bytes; the default codes P frames on GPUs)\n"
             "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
             "      --device N|NAME      Vulkan device index or part of its name\n"
             "      --validation         enable the Vulkan validation layer\n"
@@ -103,7 +105,8 @@ static void usage_render(FILE *f)
 /* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
-    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
+    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_INTRA_ONLY,
+           OPT_ENCODER,
            OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
@@ -113,6 +116,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "qp", required_argument, NULL, OPT_QP },
         { "bitrate", required_argument, NULL, OPT_BITRATE },
         { "keyint", required_argument, NULL, OPT_KEYINT },
+        { "intra-only", no_argument, NULL, OPT_INTRA_ONLY },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "device", required_argument, NULL, OPT_DEVICE },
         { "validation", no_argument, NULL, OPT_VALIDATION },
@@ -156,6 +160,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
                 res = cli_usage_error(cmd, "--keyint '%s': expected 1..100000 frames", optarg);
             s->keyint = (int)v;
             break;
+        case OPT_INTRA_ONLY: s->compute_p_frames = 0; break;
         case OPT_ENCODER: res = cli_parse_encoder(cmd, optarg, &s->encoder); break;
         case OPT_DEVICE:
             if (cli_parse_int(optarg, 0, 1000, &v) == 0)
@@ -364,6 +369,8 @@ static int cmd_render(int argc, char **argv)
 {
     RenderOptions o = { 0 };
     talkie_default_settings(&o.settings);
+    /* a file: bytes matter more than latency, so P frames unless --intra-only */
+    o.settings.compute_p_frames = 1;
     int res;
     if (parse_render_args(argc, argv, &o, &res))
         return res;

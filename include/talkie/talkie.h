@@ -157,8 +157,13 @@ typedef struct TalkieSettings {
     int qp;                   ///< constant QP 0..51, or -1 to use bitrate_bps (default 26)
     int64_t bitrate_bps;      ///< target bitrate when qp is -1 (default 0: unused)
     int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
-                              ///< 1: every frame an IDR (the compute encoder's lowest
-                              ///< latency, at many times the bytes)
+                              ///< 1: every frame an IDR
+    int compute_p_frames;     ///< compute encoder on a GPU: 1 codes P frames between the IDRs
+                              ///< (about 17x fewer bytes on a conversation, about 10x the
+                              ///< GPU latency and far fewer live sessions per GPU today:
+                              ///< bench/RESULTS.md), 0 codes every frame as an IDR (default
+                              ///< 0). CPU Vulkan devices (lavapipe) code IDRs either way. lavc
+                              ///< always codes P frames.
     int device_index;         ///< Vulkan device to use, -1 = pick the best (default -1)
     const char *device_name;  ///< or: first device whose name contains this (default NULL)
     int validation;           ///< 1: enable the Vulkan validation layer; env

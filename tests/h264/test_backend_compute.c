@@ -34,7 +34,7 @@ int main(void)
     CHECK(b != NULL);
     TkEncoderParams p = {
         .layout = tk_frame_layout(96, 64), .fps_num = 25, .fps_den = 1, .qp = 30,
-        .keyint = 2, .vk = dev, .log = &log,
+        .keyint = 2, .p_frames = 1, .vk = dev, .log = &log,
     };
     TkEncoderParams no_dev = p;
     no_dev.vk = NULL;

@@ -53,6 +53,8 @@ static void usage(FILE *f)
         "  --fps N                 frame rate, 1..120 (default 30)\n"
         "  --qp N                  constant quantizer 0..51 (default 26)\n"
         "  --keyint N              frames between keyframes (default 2 seconds)\n"
+        "  --p-frames              compute encoder on a GPU: P frames (far fewer bytes, about\n"
+        "                          10x the latency, fewer sessions; default: all keyframes)\n"
         "  --encoder E             auto, compute or lavc (default auto)\n"
         "  --font PATH             font file (default: fontconfig's DejaVu Sans)\n"
         "  -q, --quiet             errors only\n"
@@ -90,7 +92,8 @@ static int is_loopback(const char *host)
 static int parse_args(int argc, char **argv, ServeOptions *o)
 {
     enum { OPT_HOST = 256, OPT_PORT, OPT_REMOTE, OPT_TOKEN, OPT_SESSION, OPT_PUSH, OPT_MAXS,
-           OPT_MAXV, OPT_SIZE, OPT_FPS, OPT_QP, OPT_KEYINT, OPT_ENCODER, OPT_FONT };
+           OPT_MAXV, OPT_SIZE, OPT_FPS, OPT_QP, OPT_KEYINT, OPT_P_FRAMES, OPT_ENCODER,
+           OPT_FONT };
     static const struct option opts[] = {
         { "host", required_argument, NULL, OPT_HOST },
         { "port", required_argument, NULL, OPT_PORT },
@@ -104,6 +107,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
         { "fps", required_argument, NULL, OPT_FPS },
         { "qp", required_argument, NULL, OPT_QP },
         { "keyint", required_argument, NULL, OPT_KEYINT },
+        { "p-frames", no_argument, NULL, OPT_P_FRAMES },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "font", required_argument, NULL, OPT_FONT },
         { "quiet", no_argument, NULL, 'q' },
@@ -166,6 +170,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
                 return bad_usage("--keyint: expected 1..100000, got", optarg);
             o->settings.keyint = (int)v;
             break;
+        case OPT_P_FRAMES: o->settings.compute_p_frames = 1; break;
         case OPT_ENCODER:
             if (!strcmp(optarg, "auto"))
                 o->settings.encoder = TALKIE_ENCODER_AUTO;

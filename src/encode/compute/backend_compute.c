@@ -37,11 +37,13 @@ typedef struct TkComputeEncoder {
     int flushed;
 } TkComputeEncoder;
 
-/* P pictures on every device but a CPU implementation. On an NVIDIA H100 the GPU P path
- * equals the C reference byte for byte and run after run (bench/RESULTS.md, "P frames on
- * the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs give P streams that differ from
- * run to run and that libavcodec decodes to something else than the encoder's reference, so
- * there the backend codes every picture as an IDR until that is understood. */
+/* P pictures when asked for (params->p_frames), on every device but a CPU implementation.
+ * On an NVIDIA H100 the GPU P path equals the C reference byte for byte and run after run
+ * (bench/RESULTS.md, "P frames on the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs
+ * give P streams that differ from run to run and that libavcodec decodes to something else
+ * than the encoder's reference, so there the backend codes every picture as an IDR until
+ * that is understood. Not the default: the P path's latency (a wavefront of dispatches per
+ * picture) costs most of the live sessions a GPU carries all-intra. */
 static int p_frames_work(const TkVkDevice *vk)
 {
     return vk->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
@@ -62,7 +64,7 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->aud = 0;
     /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
      * reference) */
-    p->p_frames = params->vk && p_frames_work(params->vk);
+    p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
     p->deblock = TK_DEBLOCK_AUTO;
     return 0;
 }
