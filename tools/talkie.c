@@ -443,8 +443,9 @@ static int drain_audio(RenderState *st, int until_eof)
             return 0;
         if (res < 0)
             return res;
-        /* the file gets the audio; a --push stream is video only for now */
         res = st->output ? talkie_output_write_audio(st->output, &pkt) : 0;
+        if (res >= 0 && st->push)
+            res = talkie_output_write_audio(st->push, &pkt); /* queues; never waits */
         st->bytes += (int64_t)pkt.size;
         talkie_audio_packet_unref(&pkt);
         if (res < 0)

@@ -6,7 +6,8 @@
  *   GET  /api/sessions              {"sessions": [...]}
  *   POST /api/sessions              {"id"?: "name"} -> 201 {"id", "page", "stream"}
  *   GET  /api/sessions/<id>         the session, its statistics and transcript
- *   POST /api/sessions/<id>/lines   {"speaker", "text"} -> 201 {"id", "start_ms"}
+ *   POST /api/sessions/<id>/lines   {"speaker", "text", "audio"?} -> 201 {"id"}
+ *                                   (audio: line_audio.c; body up to SERVE_MAX_LINE_BODY_BYTES)
  *   POST /api/sessions/<id>/close   -> 200 {"closed": id}
  *
  * Errors are 4xx with {"error": message, "code": name}. Bodies are read up to
@@ -32,7 +33,7 @@ typedef struct HttpReq {
     Route route;
     char id[SERVE_ID_MAX + 1];
     char *body;
-    size_t len;
+    size_t len, limit;
 } HttpReq;
 
 int serve_id_valid(const char *id)
@@ -178,7 +179,14 @@ static int post_line(struct lws *wsi, LiveSession *ls, const json_t *body)
         return fail(wsi, 400, "bad_request", "NUL characters are not allowed", 0);
     if (!*speaker || strlen(speaker) > 64 || !*text || strlen(text) > 4096)
         return fail(wsi, 400, "bad_request", "speaker: 1..64 bytes, text: 1..4096 bytes", 0);
-    int64_t id = live_session_say(ls, speaker, text);
+    TalkieAudio audio;
+    int16_t *pcm;
+    char err[160];
+    int status = line_audio_parse(body, &audio, &pcm, err, sizeof(err));
+    if (status)
+        return fail(wsi, (unsigned)status, status == 413 ? "too_large" : "bad_audio", err, 0);
+    int64_t id = live_session_say(ls, speaker, text, audio.frames ? &audio : NULL);
+    free(pcm);
     if (id < 0)
         return fail(wsi, 400, "bad_line", talkie_strerror((int)id), 0);
     return respond_json(wsi, 201, json_pack("{s:I}", "id", (json_int_t)id), 0);
@@ -282,11 +290,13 @@ static int on_request(struct lws *wsi, Server *srv, HttpReq *r, const char *uri)
     unsigned long long n = strtoull(cl, &endp, 10);
     if (*endp || endp == cl)
         return fail(wsi, 400, "bad_request", "bad Content-Length", 1);
-    if (n > SERVE_MAX_BODY_BYTES)
-        return fail(wsi, 413, "too_large", "the body is larger than 8192 bytes", 1);
+    r->limit = r->route == ROUTE_LINES ? SERVE_MAX_LINE_BODY_BYTES : SERVE_MAX_BODY_BYTES;
+    if (n > r->limit)
+        return fail(wsi, 413, "too_large", "the body is larger than the limit (8 KiB, lines "
+                    "with audio 4 MiB)", 1);
     if (n == 0)
         return handle_body(wsi, srv, r, NULL);
-    r->body = malloc(SERVE_MAX_BODY_BYTES);
+    r->body = malloc(r->limit);
     if (!r->body)
         return fail(wsi, 500, "no_memory", "out of memory", 1);
     return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
@@ -312,8 +322,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_HTTP_BODY:
         if (!r->body)
             return -1;
-        if (r->len + len > SERVE_MAX_BODY_BYTES)
-            return fail(wsi, 413, "too_large", "the body is larger than 8192 bytes", 1);
+        if (r->len + len > r->limit)
+            return fail(wsi, 413, "too_large", "the body is larger than its limit", 1);
         memcpy(r->body + r->len, in, len);
         r->len += len;
         return 0;

@@ -22,6 +22,8 @@
 
 #define SERVE_ID_MAX 32            /* session ids: [A-Za-z0-9_-]{1,32} */
 #define SERVE_MAX_BODY_BYTES 8192  /* a JSON request body; larger gets 413 */
+/* A line with its voice (base64 PCM, line_audio.c): 4 MiB of JSON, about 3 MiB of samples */
+#define SERVE_MAX_LINE_BODY_BYTES (4 * 1024 * 1024)
 #define SERVE_WS_HEADER_BYTES 32   /* the binary header of every media message (page.html) */
 
 typedef struct Server Server;
@@ -32,7 +34,7 @@ typedef struct LiveSession LiveSession;
 typedef struct ServeMsg {
     int refs;
     int text;          /* 1: a JSON text message, 0: binary media */
-    int keyframe;      /* media a viewer may start with */
+    int keyframe;      /* media a viewer may start with (video only: audio follows it) */
     int always;        /* not media (text, the MP4 init segment): never skipped */
     size_t len;
     unsigned char buf[];
@@ -71,7 +73,9 @@ typedef struct ServeOptions {
     int max_sessions;
     int max_viewers;
     int quiet;
-    TalkieSettings settings;   /* size, rate, encoder, qp, font for every session */
+    int tts;                   /* 1: lines posted without audio are spoken by espeak-ng */
+    TalkieSettings settings;   /* size, rate, encoder, qp, font, audio codec for every
+                                  session */
 } ServeOptions;
 
 struct Server {
@@ -93,8 +97,12 @@ const char *live_session_id(const LiveSession *ls);
 LiveSession *live_session_next(const LiveSession *ls);  /* the server's list */
 /* Takes every packet the session has ready and sends it on (to viewers, push, MSE). */
 void live_session_drain(LiveSession *ls);
-/* Adds a line said now; returns its id (> 0) or a negative talkie error. */
-int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text);
+/* Adds a line said now, with its voice (`audio` NULL: none, or speech with --tts); returns
+ * its id (> 0) or a negative talkie error. */
+int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text,
+                         const TalkieAudio *audio);
+/* Media messages a viewer may queue per second (video and audio). */
+int live_session_msgs_per_second(const Server *srv);
 /* The session as JSON (a jansson json_t *, returned as void * to keep jansson out of here). */
 void *live_session_json(const LiveSession *ls, int with_transcript);
 int live_session_add_viewer(LiveSession *ls, Viewer *v);
@@ -118,6 +126,14 @@ int serve_token_ok(struct lws *wsi, const Server *srv);
 int serve_url_arg(struct lws *wsi, const char *name, char *buf, size_t size);
 /* 1 for a valid session id. */
 int serve_id_valid(const char *id);
+
+/* line_audio.c: the "audio" member of a posted line, {"pcm": base64 s16le, "sample_rate": Hz,
+ * "channels": 1|2}. On success *pcm holds the samples (the caller frees it) and `audio`
+ * points at them; without the member audio->frames is 0 and *pcm NULL. Otherwise an HTTP
+ * status (400 or 413) and a message in `err`. */
+typedef struct json_t json_t;
+int line_audio_parse(const json_t *body, TalkieAudio *audio, int16_t **pcm, char *err,
+                     size_t err_size);
 
 /* page.c (generated from page.html) */
 extern const char serve_page_html[];
