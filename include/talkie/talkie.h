@@ -632,6 +632,13 @@ typedef int (*TalkieWriteCallback)(void *opaque, const uint8_t *data, size_t siz
  *   that joins later needs the initialization segment and then fragments from a keyframe
  *   on (the caller knows which packet it wrote). Timestamps are the packets' frame
  *   indices in a time base of the session's fps_den / fps_num (tfdt = pts).
+ *   When the session had an audio stream at open (see "Audio"), the MP4 has a second track
+ *   (AAC, or Opus) and each talkie_output_write_audio() makes one fragment too, holding that
+ *   audio packet, so the caller interleaves them by writing each packet as it comes. Audio
+ *   starts with the first video packet: earlier audio packets are dropped, and the encoder's
+ *   priming before it is trimmed (MP4 fragments cannot start before 0 and MSE ignores edit
+ *   lists; Opus keeps its pre-skip in the OpusHead), so audio sample k plays at k / rate
+ *   next to video frame 0.
  * The first packet written must be a keyframe (its SPS/PPS make the avcC).
  * talkie_output_close() makes no further call and returns 0 (fragmented MP4 needs no
  * trailer); talkie_output_abort() frees it the same way.
@@ -647,11 +654,13 @@ int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt);
 
 /**
  * Writes one audio packet (from talkie_session_get_audio_packet()); the caller keeps
- * ownership of pkt. MP4 and MPEG-TS carry the session's audio stream next to the video when
- * the session had one when the output was opened (see "Audio"); packets of both streams are
- * then interleaved by time, so write each as it comes. Annex B outputs are video only: audio
- * packets are ignored there (0). Errors: TALKIE_ERR(EINVAL) (NULL, empty packet, or the
- * output has no audio stream), the I/O error, TALKIE_ERROR_MUXER.
+ * ownership of pkt. MP4, MPEG-TS, push outputs (RTMP/FLV, SRT/UDP MPEG-TS: AAC only) and
+ * callback outputs carry the session's audio stream next to the video when the session had
+ * one when the output was opened (see "Audio"); packets of both streams are then interleaved
+ * by time, so write each as it comes. A push output queues audio with the video and drops
+ * it with the video while it reconnects. Annex B outputs are video only: audio packets are
+ * ignored there (0). Errors: TALKIE_ERR(EINVAL) (NULL, empty packet, or the output has no
+ * audio stream), the I/O error, TALKIE_ERROR_MUXER.
  */
 int talkie_output_write_audio(TalkieOutput *out, const TalkieAudioPacket *pkt);
 
