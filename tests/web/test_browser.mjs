@@ -3,6 +3,9 @@
 // decoded, the right size), lines typed into the page appear in the picture (the subtitle
 // region changes), and the latency from posting a line to its first frame on screen is
 // measured (p50/p99, printed and written to latency.json). Screenshots go to ARTIFACTS.
+// The server speaks the lines (--tts espeak): the page decodes the audio (WebCodecs
+// AudioDecoder, or the MP4's audio track with MSE) and plays it through WebAudio; decoded
+// audio keeps pace with the video and is voiced for about as long as the lines are spoken.
 //
 // usage: node test_browser.mjs TALKIE_EXE ARTIFACTS_DIR NODE_MODULES_DIR (run_browser.py)
 import { spawn } from 'node:child_process';
@@ -34,7 +37,8 @@ function startServer() {
   const env = { ...process.env };
   if (env.TALKIE_LD_PRELOAD) env.LD_PRELOAD = env.TALKIE_LD_PRELOAD; // see run_browser.py
   const proc = spawn(exe, ['serve', '--port', '0', '--size', '256x144', '--encoder', 'lavc',
-                           '--session', 'web'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+                           '--session', 'web', '--tts', 'espeak'],
+                     { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -112,13 +116,32 @@ async function run(browser, base, mode) {
     }
     await sleep(400);
   }
+  await sleep(1500); // the last line is spoken to its end
   st = await page.evaluate(() => window.talkieStats);
   await page.screenshot({ path: path.join(artifacts, `${mode}-page.png`) });
+  const au = st.audio;
+  const videoSeconds = st.frames / 30;
+  console.log(`${mode}: audio ${au.codec}: ${au.frames} frames, ${au.seconds.toFixed(2)} s ` +
+              `decoded (video ${videoSeconds.toFixed(2)} s), ${au.loudSeconds.toFixed(2)} s ` +
+              `voiced, ${au.decodedBytes} bytes decoded by the media element`);
+  check(au.codec === 'mp4a.40.2', `${mode}: the stream has AAC audio (${au.codec})`);
+  if (mode === 'webcodecs')
+    check(au.frames > 0 && Math.abs(au.seconds - videoSeconds) < 1.5,
+          `${mode}: audio frames decoded (${au.frames}), ${au.seconds.toFixed(2)} s next to ` +
+          `${videoSeconds.toFixed(2)} s of video`);
+  else
+    check(au.decodedBytes > 0 && Math.abs(au.seconds - videoSeconds) < 2.5,
+          `${mode}: the media element decodes the audio track (${au.decodedBytes} bytes) and ` +
+          `plays ${au.seconds.toFixed(2)} s next to ${videoSeconds.toFixed(2)} s of video`);
+  // each spoken line (about 1.5 s of espeak-ng) sounds while it is on: at least a second in
+  // all, no more than the time played
+  check(au.loudSeconds > 1.0 && au.loudSeconds <= au.seconds + 0.1,
+        `${mode}: voiced audio played: ${au.loudSeconds.toFixed(2)} s`);
   check(st.lineLatency.length >= LINES - 1,
         `${mode}: ${st.lineLatency.length} of ${LINES} lines seen on screen`);
   check(st.lines.length >= LINES, `${mode}: the transcript has ${st.lines.length} lines`);
   const r = {
-    mode, frames: st.frames,
+    mode, frames: st.frames, audio: st.audio,
     line_to_screen_ms: { p50: pct(st.lineLatency, 0.5), p99: pct(st.lineLatency, 0.99),
                          n: st.lineLatency.length },
     frame_ms: { p50: pct(st.frameLatency, 0.5), p99: pct(st.frameLatency, 0.99),
