@@ -437,13 +437,16 @@ void talkie_packet_unref(TalkiePacket *pkt);
  *   with TALKIE_AUDIO_NONE. Audio for a session without an audio stream is refused
  *   (TALKIE_ERROR_UNSUPPORTED): set audio_codec explicitly for live sessions whose first
  *   turn comes later.
- * - Audio up to the end of the last frame sent is encoded inside
- *   talkie_session_get_audio_packet(), on the caller's thread: about 12-20 ms of CPU per
- *   second of AAC at 48 kHz mono (0.4-0.6 ms per frame at 30 frames/s). It waits
- *   (TALKIE_ERR(EAGAIN)) for a streamed turn whose audio has not reached the frame yet, so an
- *   offline render is deterministic: the same audio in any chunking gives the same packets.
- *   With audio_live = 1 it never waits: a live output's audio keeps pace with its frames, and
- *   audio that comes too late is silence (then dropped), the turn staying in place.
+ * - Audio up to the end of the last frame sent is encoded by a thread of the session's own
+ *   (started when the streams are fixed with audio), never on the caller's thread: about
+ *   12-20 ms of CPU per second of AAC at 48 kHz mono. Its packets queue up in order (about
+ *   ten seconds of them at most: then it waits for the caller) for
+ *   talkie_session_get_audio_packet(), so a packet may come a little after the frame that
+ *   let it be encoded. The encoding waits for a streamed turn whose audio has not reached
+ *   the frame yet, so an offline render is deterministic: the same audio in any chunking,
+ *   from any thread, gives the same packets. With audio_live = 1 it never waits: a live
+ *   output's audio keeps pace with its frames, and audio that comes too late is silence
+ *   (then dropped), the turn staying in place.
  * - After talkie_session_flush(), streamed turns still open are ended, and the audio stream
  *   ends exactly with the last frame sent (its last packet may be shorter than a frame).
  */
@@ -560,10 +563,12 @@ typedef struct TalkieAudioPacket {
 /**
  * The next audio packet. On 0 the caller owns *pkt and releases it with
  * talkie_audio_packet_unref(). Call it after each send_frame / get_packet (it does not wake
- * the event fd or the callback): it encodes the audio up to the end of the last frame sent.
- * TALKIE_ERR(EAGAIN): no packet until more frames are sent or a streamed turn's audio
- * arrives; TALKIE_EOF: flushed and drained, or the session has no audio stream. Other
- * negative values: TALKIE_ERROR_ENCODER, TALKIE_ERR(ENOMEM) (sticky).
+ * the event fd or the callback): it takes what the session's audio thread has encoded up
+ * to the end of the last frame sent, and never waits for it before talkie_session_flush().
+ * TALKIE_ERR(EAGAIN): no packet yet (more frames, a streamed turn's audio, or a moment for
+ * the audio thread); after flush it waits for the audio thread instead, until TALKIE_EOF:
+ * flushed and drained, or the session has no audio stream. Other negative values:
+ * TALKIE_ERROR_ENCODER, TALKIE_ERR(ENOMEM) (sticky).
  */
 int talkie_session_get_audio_packet(TalkieSession *s, TalkieAudioPacket *pkt);
 
