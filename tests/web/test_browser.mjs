@@ -22,6 +22,9 @@ fs.mkdirSync(artifacts, { recursive: true });
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // TALKIE_WEB_LINES: more lines for a latency benchmark (bench/RESULTS.md)
 const LINES = Number(process.env.TALKIE_WEB_LINES) || 6;
+// TALKIE_WEB_AUDIO=opus: the sessions' audio in Opus instead of AAC
+const AUDIO = process.env.TALKIE_WEB_AUDIO === 'opus' ? 'opus' : 'aac';
+const AUDIO_CODEC = AUDIO === 'opus' ? 'opus' : 'mp4a.40.2';
 let failed = 0;
 function check(cond, what) {
   console.log((cond ? 'ok   ' : 'FAIL ') + what);
@@ -37,7 +40,7 @@ function startServer() {
   const env = { ...process.env };
   if (env.TALKIE_LD_PRELOAD) env.LD_PRELOAD = env.TALKIE_LD_PRELOAD; // see run_browser.py
   const proc = spawn(exe, ['serve', '--port', '0', '--size', '256x144', '--encoder', 'lavc',
-                           '--session', 'web', '--tts', 'espeak'],
+                           '--session', 'web', '--tts', 'espeak', '--audio', AUDIO],
                      { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -124,7 +127,7 @@ async function run(browser, base, mode) {
   console.log(`${mode}: audio ${au.codec}: ${au.frames} frames, ${au.seconds.toFixed(2)} s ` +
               `decoded (video ${videoSeconds.toFixed(2)} s), ${au.loudSeconds.toFixed(2)} s ` +
               `voiced, ${au.decodedBytes} bytes decoded by the media element`);
-  check(au.codec === 'mp4a.40.2', `${mode}: the stream has AAC audio (${au.codec})`);
+  check(au.codec === AUDIO_CODEC, `${mode}: the stream has ${AUDIO} audio (${au.codec})`);
   if (mode === 'webcodecs')
     check(au.frames > 0 && Math.abs(au.seconds - videoSeconds) < 1.5,
           `${mode}: audio frames decoded (${au.frames}), ${au.seconds.toFixed(2)} s next to ` +
