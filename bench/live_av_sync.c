@@ -216,45 +216,49 @@ int main(int argc, char **argv)
         fprintf(stderr, "output: %s\n", f ? talkie_strerror(res) : path);
         return 1;
     }
-    static Tts tts;
-    tts.ts = ts;
-    tts.lines = (seconds - FIRST_LINE_S - 1) / LINE_EVERY_S + 1;
-    if (tts.lines > MAX_LINES)
-        tts.lines = MAX_LINES;
+    Tts *tp = calloc(1, sizeof(*tp));  /* the voice buffer is large for a stack */
+    if (!tp)
+        return 1;
+    tp->ts = ts;
+    tp->lines = (seconds - FIRST_LINE_S - 1) / LINE_EVERY_S + 1;
+    if (tp->lines > MAX_LINES)
+        tp->lines = MAX_LINES;
     for (int i = 0; i < RATE * TONE_MS / 1000; i++)
-        tts.voice[i] = (int16_t)lrint(12000 * sin(2 * M_PI * 440.0 * i / RATE));
+        tp->voice[i] = (int16_t)lrint(12000 * sin(2 * M_PI * 440.0 * i / RATE));
     int64_t frames = (int64_t)seconds * FPS, late_max_ns = 0, late_audio_max_ms = 0;
-    tts.t0_ns = now_ns();
+    tp->t0_ns = now_ns();
     pthread_t th;
-    pthread_create(&th, NULL, tts_main, &tts);
+    pthread_create(&th, NULL, tts_main, tp);
     for (int64_t n = 0; n < frames && res >= 0; n++) {
-        int64_t due = tts.t0_ns + n * 1000000000LL / FPS;
+        int64_t due = tp->t0_ns + n * 1000000000LL / FPS;
         sleep_until(due);
         if (now_ns() - due > late_max_ns)
             late_max_ns = now_ns() - due;
         while ((res = talkie_session_send_frame(ts, n)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain(ts, out, 0, &late_audio_max_ms, tts.t0_ns)) < 0)
+            if ((res = drain(ts, out, 0, &late_audio_max_ms, tp->t0_ns)) < 0)
                 break;
         if (res >= 0)
-            res = drain(ts, out, 0, &late_audio_max_ms, tts.t0_ns);
+            res = drain(ts, out, 0, &late_audio_max_ms, tp->t0_ns);
     }
     pthread_join(th, NULL);
     if (res >= 0 && (res = talkie_session_flush(ts)) >= 0)
-        res = drain(ts, out, 1, &late_audio_max_ms, tts.t0_ns);
+        res = drain(ts, out, 1, &late_audio_max_ms, tp->t0_ns);
     int close_res = talkie_output_close(&out);
     talkie_session_close(&ts);
     fclose(f);
-    if (res < 0 || close_res < 0 || tts.errors) {
+    if (res < 0 || close_res < 0 || tp->errors) {
         fprintf(stderr, "failed: %s / %s, %d TTS errors\n", talkie_strerror(res),
-                talkie_strerror(close_res), tts.errors);
+                talkie_strerror(close_res), tp->errors);
         return 1;
     }
 
-    static double onsets[MAX_LINES];
+    double onsets[MAX_LINES];
     double audio_s = 0, video_s = 0;
     int n = find_onsets(path, onsets, MAX_LINES, &audio_s, &video_s);
-    if (n != tts.lines) {
-        fprintf(stderr, "found %d line onsets, want %d\n", n, tts.lines);
+    int want_lines = tp->lines;
+    free(tp);
+    if (n != want_lines) {
+        fprintf(stderr, "found %d line onsets, want %d\n", n, want_lines);
         return 1;
     }
     double max_abs = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;

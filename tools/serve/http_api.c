@@ -296,6 +296,7 @@ static int on_request(struct lws *wsi, Server *srv, HttpReq *r, const char *uri)
                     "with audio 4 MiB)", 1);
     if (n == 0)
         return handle_body(wsi, srv, r, NULL);
+    r->limit = (size_t)n; /* no more than it said: a small line does not take 4 MiB */
     r->body = malloc(r->limit);
     if (!r->body)
         return fail(wsi, 500, "no_memory", "out of memory", 1);
