@@ -30,7 +30,7 @@
 
 /* A queued copy of a video or an audio packet (data malloc'ed). */
 typedef struct PushItem {
-    TalkiePacket video;          /* data, size, pts for both; the rest for video only */
+    TalkiePacket pkt;            /* data, size, pts for both; dts, keyframe for video */
     int64_t audio_duration;      /* in samples, for audio */
     int audio;
 } PushItem;
@@ -90,7 +90,7 @@ static void queue_clear(PushSink *p)
     while (p->count > 0) {
         PushItem it;
         queue_pop(p, &it);
-        free(it.video.data);
+        free(it.pkt.data);
     }
 }
 
@@ -128,7 +128,7 @@ static void *push_thread(void *arg)
         queue_pop(p, &it);
         pthread_mutex_unlock(&p->lock);
 
-        const TalkiePacket pkt = it.video;
+        const TalkiePacket pkt = it.pkt;
         int res = 0;
         if (it.audio) {
             TalkieAudioPacket apkt = { .data = pkt.data, .size = pkt.size, .pts = pkt.pts,
@@ -178,10 +178,10 @@ static void *push_thread(void *arg)
 /* Queues a copy of `it` (its data is the caller's). */
 static int push_queue(PushSink *p, const PushItem *it)
 {
-    uint8_t *copy = malloc(it->video.size);
+    uint8_t *copy = malloc(it->pkt.size);
     if (!copy)
         return TALKIE_ERR(ENOMEM);
-    memcpy(copy, it->video.data, it->video.size);
+    memcpy(copy, it->pkt.data, it->pkt.size);
     pthread_mutex_lock(&p->lock);
     if (p->count == p->cap) {
         /* the server takes less than the stream: start again at the next keyframe */
@@ -189,16 +189,16 @@ static int push_queue(PushSink *p, const PushItem *it)
         p->skip_to_key = 1;
         p->drops++;
     }
-    if (p->skip_to_key && !it->audio && it->video.keyframe)
+    if (p->skip_to_key && !it->audio && it->pkt.keyframe)
         p->skip_to_key = 0;
     if (p->skip_to_key) {
         free(copy);
     } else {
         PushItem *q = &p->queue[(p->head + p->count) % p->cap];
         *q = *it;
-        q->video.data = copy;
-        q->video.priv = NULL;
-        q->video.user_data = NULL;
+        q->pkt.data = copy;
+        q->pkt.priv = NULL;
+        q->pkt.user_data = NULL;
         p->count++;
         pthread_cond_signal(&p->cond);
     }
@@ -208,7 +208,7 @@ static int push_queue(PushSink *p, const PushItem *it)
 
 static int push_write(TkOutputSink *sink, const TalkiePacket *pkt)
 {
-    PushItem it = { .video = *pkt };
+    PushItem it = { .pkt = *pkt };
     return push_queue((PushSink *)sink, &it);
 }
 
@@ -217,7 +217,7 @@ static int push_write_audio(TkOutputSink *sink, const TalkieAudioPacket *pkt)
     PushSink *p = (PushSink *)sink;
     if (!p->info.audio)
         return TALKIE_ERR(EINVAL);
-    PushItem it = { .video = { .data = pkt->data, .size = pkt->size, .pts = pkt->pts,
+    PushItem it = { .pkt = { .data = pkt->data, .size = pkt->size, .pts = pkt->pts,
                                .dts = pkt->pts },
                     .audio_duration = pkt->duration, .audio = 1 };
     return push_queue(p, &it);

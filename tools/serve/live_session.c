@@ -52,6 +52,7 @@ struct LiveSession {
     ServeMsg *fmp4_init;          /* the initialization segment, for MSE viewers who join */
     unsigned char cur_header[SERVE_WS_HEADER_BYTES]; /* of the packet being muxed */
     int cur_key;
+    int cur_audio;                /* the packet being muxed is audio (its fragment: type 5) */
     int64_t t0_ns, period_ns, next_frame;
     int64_t frames_sent, frames_skipped, packets, bytes;
     int64_t late_max_ns;          /* the timer's worst lateness */
@@ -176,7 +177,7 @@ static int on_fmp4(void *opaque, const uint8_t *data, size_t size)
 {
     LiveSession *ls = opaque;
     int init = !ls->fmp4_init;
-    int type = init ? 2 : ls->cur_header[0] == 5 ? 5 : 3;
+    int type = init ? 2 : ls->cur_audio ? 5 : 3;
     ServeMsg *m = media_msg(ls->cur_header, type, data, size, init || ls->cur_key);
     if (!m)
         return TALKIE_ERR(ENOMEM);
@@ -211,6 +212,7 @@ static void send_packet(LiveSession *ls, TalkiePacket *pkt)
         serve_msg_unref(m);
     }
     ls->cur_key = pkt->keyframe;
+    ls->cur_audio = 0;
     if (ls->fmp4 && talkie_output_write(ls->fmp4, pkt) < 0) {
         lwsl_err("session %s: the MP4 fragments failed; MSE viewers get no more\n", ls->id);
         talkie_output_abort(&ls->fmp4);
@@ -230,7 +232,7 @@ static void send_audio(LiveSession *ls, const TalkieAudioPacket *pkt)
         serve_msg_unref(m);
     }
     ls->cur_key = 0;
-    ls->cur_header[0] = 5; /* what on_fmp4 sends */
+    ls->cur_audio = 1;
     if (ls->fmp4 && talkie_output_write_audio(ls->fmp4, pkt) < 0) {
         lwsl_err("session %s: the MP4 fragments failed; MSE viewers get no more\n", ls->id);
         talkie_output_abort(&ls->fmp4);
