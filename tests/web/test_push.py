@@ -4,7 +4,8 @@ serve --push and talkie render --push stream to it, ffprobe reads the stream bac
 (H.264 video and AAC audio); nginx is restarted mid-stream and talkie reconnects without ending
 the session. A render with a voice (a tone one second into the turn) is recorded by nginx: the
 recording has one video and one audio stream whose durations agree, and the tone starts at its
-time next to the video.
+time next to the video. The same render pushed as MPEG-TS over UDP, recorded by ffmpeg: the
+same checks.
 
 usage: test_push.py TALKIE_EXE"""
 import json
@@ -242,6 +243,34 @@ def main():
             check(onset is not None and abs(onset - want) < 0.01,
                   'the tone starts %.3f s after the first frame, as in the MP4: %s' %
                   (ref_onset, onset))
+
+        # MPEG-TS over UDP: ffmpeg listens and copies what arrives into a file
+        uport = free_port()
+        ts_file = os.path.join(work, 'udp.ts')
+        rec_udp = subprocess.Popen(['timeout', '30', 'ffmpeg', '-v', 'error', '-y', '-i',
+                                    'udp://127.0.0.1:%d?timeout=3000000' % uport, '-map', '0',
+                                    '-c', 'copy', '-f', 'mpegts', ts_file])
+        time.sleep(0.5)
+        code = subprocess.run([EXE, 'render', conv, '--push', 'udp://127.0.0.1:%d' % uport,
+                               '--size', '160x120', '--encoder', 'lavc', '--keyint', '15',
+                               '-q'], timeout=30).returncode
+        check(code == 0, 'render --push udp:// ends cleanly (%s)' % code)
+        rec_udp.wait(timeout=30)  # ends 3 s after the last datagram
+        times = stream_times(ts_file) if os.path.exists(ts_file) else {}
+        print('MPEG-TS over UDP stream times (start, end):', times)
+        v, a = times.get('video'), times.get('audio')
+        check(v is not None and a is not None, 'UDP: one video and one audio stream')
+        if v and a:
+            want = ref_v[1] - ref_v[0]
+            check(abs((v[1] - v[0]) - want) < 0.04, 'UDP: the video lasts %.3f s: %.3f' %
+                  (want, v[1] - v[0]))
+            check(abs(a[1] - v[1]) < 0.025 and abs(a[0] - v[0]) < 0.07,
+                  'UDP: the audio and video durations agree: audio %.3f..%.3f, video '
+                  '%.3f..%.3f' % (a[0], a[1], v[0], v[1]))
+            onset = tone_onset(ts_file)
+            want = v[0] + ref_onset
+            check(onset is not None and abs(onset - want) < 0.01,
+                  'UDP: the tone starts %.3f s after the first frame: %s' % (ref_onset, onset))
     finally:
         if srv:
             srv.stop()
