@@ -619,7 +619,9 @@ function frameCount(endMs, fps, tailMs) {
 function render(conversation, options) {
   return new Promise((resolve, reject) => {
     if (!Array.isArray(conversation)) throw typeError('conversation must be an array of turns');
-    const turns = conversation.map((t, i) => checkTurn(t, `conversation[${i}]`));
+    const turns = conversation.map((t, i) => ({ ...checkTurn(t, `conversation[${i}]`),
+      audio: t.audio === undefined ? undefined :
+        checkAudio(t.audio, `conversation[${i}].audio`, true) }));
     const o = checkObject(options, 'options');
     const output = checkString(o.output, 'output');
     if (!output) throw typeError('output must be a file name');
@@ -632,7 +634,11 @@ function render(conversation, options) {
     const s = new native.NativeSession(nativeOptions);
     let frames;
     try {
-      for (const t of turns) s.say(t.speaker, t.text, t.startMs, t.durationMs);
+      for (const t of turns) {
+        if (t.audio) s.sayAudio(t.speaker, t.text, t.startMs, t.durationMs, t.audio.pcm,
+          t.audio.sampleRate, t.audio.channels);
+        else s.say(t.speaker, t.text, t.startMs, t.durationMs);
+      }
       frames = frameCount(s.endMs(), { num: nativeOptions.fpsNum, den: nativeOptions.fpsDen }, tailMs);
     } catch (err) {
       s.close();

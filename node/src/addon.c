@@ -1085,16 +1085,32 @@ static void call_progress(napi_env env, napi_value js_cb, void *context, void *d
     napi_call_function(env, undefined, js_cb, 2, argv, NULL);
 }
 
-/* Writes every ready packet; with until_eof, waits for the rest after flush. */
+/* Writes every ready audio packet (all of them with until_eof, after flush). */
+static int render_drain_audio(NodeSession *ns, TalkieOutput *out, int until_eof)
+{
+    for (;;) {
+        TalkieAudioPacket pkt;
+        int res = talkie_session_get_audio_packet(ns->session, &pkt);
+        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !until_eof))
+            return 0;
+        if (res < 0)
+            return res;
+        res = talkie_output_write_audio(out, &pkt);
+        talkie_audio_packet_unref(&pkt);
+        if (res < 0)
+            return res;
+    }
+}
+
+/* Writes every ready packet, video then the audio up to it; with until_eof, waits for the
+ * rest after flush. */
 static int render_drain(NodeSession *ns, TalkieOutput *out, int until_eof)
 {
     for (;;) {
         TalkiePacket pkt;
         int res = talkie_session_get_packet(ns->session, &pkt);
-        if (res == TALKIE_ERR(EAGAIN) && !until_eof)
-            return 0;
-        if (res == TALKIE_EOF && until_eof)
-            return 0;
+        if ((res == TALKIE_ERR(EAGAIN) && !until_eof) || (res == TALKIE_EOF && until_eof))
+            return render_drain_audio(ns, out, until_eof);
         if (res < 0)
             return res;
         res = talkie_output_write(out, &pkt);

@@ -133,3 +133,22 @@ test('bad audio arguments throw', (t) => {
   assert.throws(() => video.say({ speaker: 'Ada', text: 'x',
     audio: { pcm: new Int16Array(8), sampleRate: RATE } }), { code: 'TALKIE_ERROR_UNSUPPORTED' });
 });
+
+test('render() writes a voiced turn into the file, in sync', async (t) => {
+  const dir = tmpdir(t);
+  const output = path.join(dir, 'render.mp4');
+  await talkie.render([
+    { speaker: 'Ada', text: 'Silent first.', startMs: 0, durationMs: 1000 },
+    { speaker: 'Grace', text: 'Then a voice.', startMs: 1000,
+      audio: { pcm: bursts(1.5, [500]), sampleRate: RATE } },
+  ], { ...SMALL, fps: 25, output, tailMs: 0 });
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries',
+    'stream=codec_name,duration', '-of', 'json', output])).streams;
+  assert.deepEqual(probe.map((st) => st.codec_name), ['h264', 'aac']);
+  const got = onsets(output);
+  assert.equal(got.onsets.length, 1);
+  assert.ok(Math.abs(got.onsets[0] - 1.5) < 0.01, `the burst at ${got.onsets[0]} s (1.5)`);
+  // the video: ceil(2.5 s * 25) = 63 frames, 2.52 s; the audio to its end within an AAC frame
+  assert.ok(Math.abs(got.seconds - 2.52) <= 1024 / 48000 + 1e-6,
+    `audio lasts ${got.seconds} s (2.52)`);
+});
