@@ -108,6 +108,9 @@ const char *talkie_error_name(int err);
  *   close a session or a context (close waits for that thread), and must return quickly (it
  *   delays the other sessions of the context while it runs).
  * - TalkieOutput objects are used from one thread at a time.
+ * - A session with an audio stream has one more thread of its own, which encodes its audio
+ *   (see "Audio"); it calls nothing of the caller's (no callback), and
+ *   talkie_session_close() ends it.
  */
 
 /* ---------------------------------------------------------------------------------------- */
