@@ -261,6 +261,12 @@ def tokens():
     r = subprocess.run([EXE, 'serve', '--host', '0.0.0.0', '--allow-remote'],
                        capture_output=True, text=True)
     check(r.returncode == 2 and 'token' in r.stderr, '... and a token')
+    for args, what in ((['--audio', 'mp3'], 'an unknown audio codec'),
+                       (['--tts', 'festival'], 'an unknown speech engine'),
+                       (['--audio', 'opus', '--push', 'rtmp://127.0.0.1:1/x'],
+                        'Opus with --push (RTMP and MPEG-TS carry AAC)')):
+        r = subprocess.run([EXE, 'serve', *args], capture_output=True, text=True)
+        check(r.returncode == 2 and args[1] in r.stderr, '%s is a usage error' % what)
 
 
 def main():
