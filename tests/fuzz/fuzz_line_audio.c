@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "serve/serve.h"
+#include "serve/line_audio.h"
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -1,8 +1,8 @@
 /*
  * The compute backend through its TkEncoderBackend interface: probe, open, the
  * submit / receive / flush contract (EAGAIN while a packet waits, EOF after flush), packets
- * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, keyframe
- * flags, pts), and the bitrate mode (qp -1) producing a stream whose QP moves with the
+ * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, P pictures
+ * between them on GPUs, keyframe flags, pts), and the bitrate mode (qp -1) producing a stream whose QP moves with the
  * target. Validation on; skipped (77) without a Vulkan device.
  */
 #include <stdlib.h>
@@ -41,10 +41,13 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: one row per slice, intra pictures only for now (see
-     * backend_compute.c: the P path is off in the product until a race is found) */
-    TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO, .p_frames = 0 };
+    /* the backend's choices: one row per slice, P pictures except on CPU implementations
+     * (backend_compute.c) */
+    TkEncoderRefParams rp = {
+        .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2, .slice_mb_rows = 1,
+        .deblock = TK_DEBLOCK_AUTO,
+        .p_frames = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU,
+    };
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
     void *ctx = NULL;

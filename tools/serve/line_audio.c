@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve.h"
+#include "line_audio.h"
 
 #define LINE_AUDIO_MAX_SECONDS 60
 
