@@ -7,6 +7,7 @@ more than 0.1% of the frames are skipped.
 
 usage: serve_sessions.py TALKIE_EXE MAX_N [--encoder lavc|compute]
 (TALKIE_FONT in the environment: the font file to pass with --font)"""
+env TALKIE_SERVE_ARGS: more options for talkie serve (e.g. "--audio none")"""
 import os
 import sys
 import time
@@ -34,7 +35,8 @@ n = 1
 while n <= MAX_N:
     font = ['--font', os.environ['TALKIE_FONT']] if os.environ.get('TALKIE_FONT') else []
     srv = Server(EXE, '--size', '320x240', '--encoder', ENCODER, '--session', 's0',
-                 '--max-sessions', str(MAX_N), *font)
+                 '--max-sessions', str(MAX_N), *font,
+                 *os.environ.get('TALKIE_SERVE_ARGS', '').split())
     try:
         ids = ['s0']
         for i in range(1, n):

@@ -81,8 +81,9 @@ static void usage_render(FILE *f)
             "Options:\n"
             "  -o, --output PATH        where to write the video (required unless --push)\n"
             "      --push URL           also send it live, at its frame rate, to a media server:\n"
-            "                           rtmp:// (FLV), srt:// or udp:// (MPEG-TS); reconnects\n"
-            "                           with back-off when the server goes away\n"
+            "                           rtmp:// (FLV), srt:// or udp:// (MPEG-TS), with the\n"
+            "                           audio (AAC); reconnects with back-off when the server\n"
+            "                           goes away\n"
             "      --format F           mp4, h264 or mpegts instead of guessing from the name\n"
             "      --size WxH           frame size, even, 16..4096 (default 320x240)\n"
             "      --fps N[/D]          frame rate (default 30)\n"
@@ -223,8 +224,9 @@ static int drain_audio(RenderState *st, int until_eof)
             return 0;
         if (res < 0)
             return res;
-        /* the file gets the audio; a --push stream is video only for now */
         res = st->output ? talkie_output_write_audio(st->output, &pkt) : 0;
+        if (res >= 0 && st->push)
+            res = talkie_output_write_audio(st->push, &pkt); /* queues; never waits */
         st->bytes += (int64_t)pkt.size;
         talkie_audio_packet_unref(&pkt);
         if (res < 0)
