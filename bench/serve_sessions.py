@@ -6,7 +6,7 @@ still busy at their time (a skipped frame is a late frame). A row per N, doublin
 more than 0.1% of the frames are skipped.
 
 usage: serve_sessions.py TALKIE_EXE MAX_N [--encoder lavc|compute]
-(TALKIE_FONT in the environment: the font file to pass with --font)"""
+(TALKIE_FONT in the environment: the font file to pass with --font)
 env TALKIE_SERVE_ARGS: more options for talkie serve (e.g. "--audio none")"""
 import os
 import sys
