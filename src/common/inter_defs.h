@@ -37,6 +37,10 @@
 /* Per-macroblock skip map values (the renderer's "unchanged since the last frame"). */
 #define TK_SKIP_MAP_CHANGED 0
 #define TK_SKIP_MAP_STATIC 1
+/* A skip map is a byte per macroblock stored 4 to a 32-bit word, so the encoder's own change
+ * map (change_map.comp) gives each workgroup the macroblocks of one word: one invocation
+ * then writes the whole word, where 4 workgroups sharing it would need atomics. */
+#define TK_CHANGE_MAP_MBS_PER_GROUP 4
 
 /* Extra cost (in lambda units, i.e. bits) an intra macroblock in a P slice pays over its
  * intra-picture cost: its mb_type is 5 higher (Table 7-13) and it refers to nothing. */
