@@ -7,9 +7,11 @@
  * time: ms/frame of
  * one frame per submission (upload excluded, submit + wait included) and of a batch of
  * TK_BENCH_SESSIONS (default 16) sessions encoding the same frames in one submission.
+ * Each P encoder runs without a skip map, with the renderer's map (computed here, outside
+ * the timing), and with its own (auto_skip_map: found by the encoder, inside the timing).
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
- *                          [--deblock auto|on|off]
+ *                          [--deblock auto|on|off] [--gpu on|off]
  *
  * (auto: the intra stream filters from QP 32 up, the P streams always, as encoder_ref.h says)
  *
@@ -167,13 +169,14 @@ static void skip_map(const TkFrameLayout *l, uint8_t *const *frames, int i, uint
         }
 }
 
-/* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map. */
+/* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map,
+ * 3 P with the encoder's own map. */
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
                    int slice_rows, int deblock, int mode, Stream *s)
 {
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
                              .slice_mb_rows = slice_rows, .deblock = deblock,
-                             .p_frames = mode > 0 };
+                             .p_frames = mode > 0, .auto_skip_map = mode == 3 };
     TkEncoderRef *e = NULL;
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
     int err = map ? tk_encoder_ref_open(&e, &p) : -1;
@@ -199,13 +202,15 @@ static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int 
     return err;
 }
 
-/* The GPU encoder with P frames (mode 1, or 2 with the skip map) on `sessions` encoders
- * fed the same frames in one submission per frame; the stream of the first goes to s. */
+/* The GPU encoder with P frames (mode 1, 2 with the skip map, 3 with its own) on `sessions`
+ * encoders fed the same frames in one submission per frame; the stream of the first goes
+ * to s. */
 static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, int n, int qp,
                    int keyint, int slice_rows, int deblock, int mode, int sessions, Stream *s)
 {
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
-                             .slice_mb_rows = slice_rows, .deblock = deblock, .p_frames = 1 };
+                             .slice_mb_rows = slice_rows, .deblock = deblock, .p_frames = 1,
+                             .auto_skip_map = mode == 3 };
     TkEncoderGpu **enc = calloc((size_t)sessions, sizeof(*enc));
     TkEncoderGpuFrame *f = calloc((size_t)sessions, sizeof(*f));
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
@@ -275,7 +280,7 @@ static int run_x264(const TkFrameLayout *l, uint8_t **frames, int n, int qp, con
 int main(int argc, char **argv)
 {
     int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
-    int deblock = TK_DEBLOCK_AUTO;
+    int deblock = TK_DEBLOCK_AUTO, gpu = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--frames"))
             n = atoi(argv[i + 1]);
@@ -288,12 +293,14 @@ int main(int argc, char **argv)
             slice_rows = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--keyint"))
             keyint = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--gpu"))
+            gpu = strcmp(argv[i + 1], "off") != 0;
         else if (!strcmp(argv[i], "--size") && sscanf(argv[i + 1], "%dx%d", &w, &h) == 2)
             ;
         else {
             fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
                             "[--slice-rows R] "
-                    "[--deblock auto|on|off]\n",
+                    "[--deblock auto|on|off] [--gpu on|off]\n",
                     argv[0]);
             return 2;
         }
@@ -324,23 +331,25 @@ int main(int argc, char **argv)
            "---------", "-------", "--------", "---------");
     static const char *const names[] = {
         "talkie C reference, all intra", "talkie C reference, P frames",
-        "talkie C reference, P + skip map", "x264 ultrafast", "x264 veryfast",
+        "talkie C reference, P + skip map", "talkie C reference, P + own map",
+        "x264 ultrafast", "x264 veryfast",
     };
-    size_t intra_bytes = 1, ref_bytes[3] = { 0, 0, 0 };
-    double ref_sse[3] = { 0, 0, 0 };
-    for (int k = 0; k < 5 && err >= 0; k++) {
+    enum { REF_ROWS = 4 };
+    size_t intra_bytes = 1, ref_bytes[REF_ROWS] = { 0 };
+    double ref_sse[REF_ROWS] = { 0 };
+    for (int k = 0; k < REF_ROWS + 2 && err >= 0; k++) {
         Stream s;
         if ((err = stream_open(&s)) < 0)
             break;
-        if (k < 3)
+        if (k < REF_ROWS)
             err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, &s);
         else
-            err = run_x264(&l, frames, n, qp, k == 3 ? "ultrafast" : "veryfast", &s);
+            err = run_x264(&l, frames, n, qp, k == REF_ROWS ? "ultrafast" : "veryfast", &s);
         if (err >= 0 && s.next != n)
             err = -1;
         if (k == 0)
             intra_bytes = s.bytes;
-        if (k < 3) {
+        if (k < REF_ROWS) {
             ref_bytes[k] = s.bytes;
             ref_sse[k] = s.sse;
         }
@@ -354,15 +363,15 @@ int main(int argc, char **argv)
     TkVkDevice *dev = NULL;
     const char *env = getenv("TK_BENCH_SESSIONS");
     int sessions = env && atoi(env) > 0 ? atoi(env) : 16;
-    if (err >= 0 && tk_vk_device_open(&dev, &dp) >= 0) {
+    if (err >= 0 && gpu && tk_vk_device_open(&dev, &dp) >= 0) {
         printf("\nGPU encoder on %s (ms/fr: per frame of one session, submit + wait; "
                "batch: %d sessions in one submission, ms per batch)\n\n",
                dev->props.deviceName, sessions);
-        for (int k = 0; k < 4 && err >= 0; k++) {
+        for (int k = 0; k < 6 && err >= 0; k++) {
             Stream s;
             if ((err = stream_open(&s)) < 0)
                 break;
-            int mode = 1 + (k & 1), batch = k >= 2 ? sessions : 1;
+            int mode = 1 + k % 3, batch = k >= 3 ? sessions : 1;
             err = run_gpu(dev, &l, frames, n, qp, keyint, slice_rows, deblock, mode, batch, &s);
             if (err >= 0 && s.next != n)
                 err = -1;
@@ -371,7 +380,8 @@ int main(int argc, char **argv)
                 err = -1;
             }
             char name[64];
-            snprintf(name, sizeof(name), "talkie GPU, P%s%s", mode == 2 ? " + skip map" : "",
+            snprintf(name, sizeof(name), "talkie GPU, P%s%s",
+                     mode == 2 ? " + skip map" : mode == 3 ? " + own map" : "",
                      batch > 1 ? ", batch" : "");
             if (err >= 0)
                 report(name, &s, n, intra_bytes);
@@ -379,7 +389,7 @@ int main(int argc, char **argv)
         }
         tk_vk_device_close(&dev);
     } else if (err >= 0) {
-        printf("\n(no Vulkan device: no GPU rows)\n");
+        printf(gpu ? "\n(no Vulkan device: no GPU rows)\n" : "\n(--gpu off: no GPU rows)\n");
     }
     for (int i = 0; i < n; i++)
         free(frames[i]);
