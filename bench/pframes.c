@@ -325,6 +325,18 @@ int main(int argc, char **argv)
            "rows, deblocking %s (x264: gop 60, tune zerolatency, baseline, 1 thread, one "
            "slice)\n\n", w, h, n, qp, keyint, slice_rows,
            deblock == TK_DEBLOCK_OFF ? "off" : deblock == TK_DEBLOCK_ON ? "on" : "auto");
+    /* how much of the conversation a skip map can spare the analysis */
+    uint8_t *map = malloc((size_t)l.mb_width * (size_t)l.mb_height);
+    long static_mbs = 0, n_mbs = (long)l.mb_width * l.mb_height;
+    for (int i = 1; map && i < n; i++) {
+        skip_map(&l, frames, i, map);
+        for (long k = 0; k < n_mbs; k++)
+            static_mbs += map[k] == TK_SKIP_MAP_STATIC;
+    }
+    free(map);
+    if (n > 1)
+        printf("macroblocks equal to the previous frame's (frames 1..%d): %.1f%%\n\n", n - 1,
+               100.0 * (double)static_mbs / ((double)n_mbs * (n - 1)));
     printf("| %-34s | %9s | %7s | %5s | %6s | %7s |\n", "encoder", "bytes", "B/frame", "PSNR Y",
            "ms/fr", "vs intra");
     printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------",
