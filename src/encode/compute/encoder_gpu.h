@@ -6,7 +6,9 @@
  * units are byte-identical with tk_encoder_ref_encode() for the same params and frames,
  * P pictures included (params.p_frames): P analysis (analyse_p_gpu.h) along the macroblock
  * wavefront, CAVLC with mb_skip_run, and the deblocking filter (deblock_gpu.h) making the
- * reconstruction the next picture's reference, all on the GPU.
+ * reconstruction the next picture's reference, all on the GPU. With params.auto_skip_map,
+ * every frame first runs change_map_gpu.h: the macroblocks equal to the previous frame's
+ * source become the P analysis' skip map where the caller gives none.
  *
  *     TkEncoderGpu *e;
  *     tk_encoder_gpu_open(&e, dev, &params);         // params as for encoder_ref.h
