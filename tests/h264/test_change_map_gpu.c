@@ -7,7 +7,9 @@
  * padding of a size that is not a multiple of 16, which the encoder codes too); a frame
  * with nothing changed and one with everything changed. Sizes 64x48, 200x120 (padding; its
  * 13x8 macroblocks fill the last map word), 40x24 (6 macroblocks: a partial last map word),
- * 320x240. A guard word after the map must stay. Validation on; skipped (77) without a device.
+ * 320x240. Every other frame also compares two references, one a copy of the other with a
+ * few macroblocks changed in one sample (TK_SKIP_MAP_STATIC_SAME_REF where both the source
+ * and the references are equal). A guard word after the map must stay. Validation on; skipped (77) without a device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,19 +79,25 @@ static void run_size(Ctx *c, int w, int h, int seed)
     TkFrameLayout l = tk_frame_layout(w, h);
     size_t n = (size_t)l.mb_width * (size_t)l.mb_height, map_bytes = tk_change_map_bytes(&l);
     uint8_t *pic = malloc(l.size), *prev_ref = malloc(l.size), *map_ref = malloc(map_bytes);
-    uint8_t *expect = malloc(n);
-    TkVkBuffer src = { 0 }, prev = { 0 }, map = { 0 }, prev_host = { 0 };
+    uint8_t *expect = malloc(n), *ref_touched = malloc(n);
+    TkVkBuffer src = { 0 }, prev = { 0 }, map = { 0 }, prev_host = { 0 }, ref = { 0 },
+               ref_prev = { 0 };
+    CHECK_EQ(tk_vk_buffer_create(c->dev, &ref, l.size, TK_VK_MEMORY_UPLOAD), 0);
+    CHECK_EQ(tk_vk_buffer_create(c->dev, &ref_prev, l.size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &src, l.size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &prev, l.size, TK_VK_MEMORY_DEVICE), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &prev_host, l.size, TK_VK_MEMORY_READBACK), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &map, map_bytes + 4, TK_VK_MEMORY_READBACK), 0);
-    if (!pic || !prev_ref || !map_ref || !expect || !src.map || !prev_host.map || !map.map) {
+    if (!pic || !prev_ref || !map_ref || !expect || !ref_touched || !src.map ||
+        !prev_host.map || !map.map || !ref.map || !ref_prev.map) {
         CHECK(0);
         goto done;
     }
     rng_state = (uint32_t)seed * 2654435761u + 7u;
+    for (size_t i = 0; i < l.size; i++)
+        ((uint8_t *)ref_prev.map)[i] = (uint8_t)rnd(256);
     enum { FRAMES = 8 };
-    long maps_equal = 0, static_total = 0;
+    long maps_equal = 0, static_total = 0, same_ref_total = 0;
     for (int f = 0; f < FRAMES; f++) {
         /* expect: CHANGED where this frame touches, STATIC elsewhere (first frame: none) */
         memset(expect, f == 0 ? TK_SKIP_MAP_CHANGED : TK_SKIP_MAP_STATIC, n);
@@ -113,13 +121,29 @@ static void run_size(Ctx *c, int w, int h, int seed)
                 expect[mb] = TK_SKIP_MAP_CHANGED;
             }
         }
+        int refs = f % 2 == 0;
+        if (refs) {
+            memcpy(ref.map, ref_prev.map, l.size);
+            memset(ref_touched, 0, n);
+            for (int k = 1 + rnd(3); k > 0; k--) {
+                int mb = rnd((int)n);
+                if (!ref_touched[mb])
+                    touch_mb(ref.map, &l, mb);
+                ref_touched[mb] = 1;
+            }
+            for (size_t mb = 0; mb < n; mb++)
+                if (expect[mb] == TK_SKIP_MAP_STATIC && !ref_touched[mb])
+                    expect[mb] = TK_SKIP_MAP_STATIC_SAME_REF;
+        }
         memcpy(src.map, pic, l.size);
         memset(map.map, 0xee, map_bytes);
         ((uint32_t *)map.map)[map_bytes / 4] = GUARD;
 
-        tk_change_map_ref(&l, pic, prev_ref, f > 0, map_ref);
+        tk_change_map_ref(&l, pic, prev_ref, f > 0, refs ? ref.map : NULL,
+                          refs ? ref_prev.map : NULL, map_ref);
         CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
-        tk_change_map_gpu_record(c->dev, &c->cm, &c->cmd, &l, &src, &prev, &map, f > 0);
+        tk_change_map_gpu_record(c->dev, &c->cm, &c->cmd, &l, &src, &prev, &map, f > 0,
+                                 refs ? &ref : NULL, refs ? &ref_prev : NULL);
         tk_vk_cmd_barrier(c->dev, &c->cmd);
         tk_vk_cmd_copy(c->dev, &c->cmd, &prev, 0, &prev_host, 0, l.size);
         tk_vk_cmd_barrier(c->dev, &c->cmd);
@@ -137,17 +161,23 @@ static void run_size(Ctx *c, int w, int h, int seed)
         for (size_t i = n; i < map_bytes; i++)
             CHECK_EQ(((uint8_t *)map.map)[i], 0);
         maps_equal += ok;
-        for (size_t i = 0; i < n; i++)
-            static_total += map_ref[i] == TK_SKIP_MAP_STATIC;
+        for (size_t i = 0; i < n; i++) {
+            static_total += map_ref[i] != TK_SKIP_MAP_CHANGED;
+            same_ref_total += map_ref[i] == TK_SKIP_MAP_STATIC_SAME_REF;
+        }
     }
-    printf("%dx%d (%zu macroblocks): %ld/%d maps and previous pictures equal, %ld static\n",
-           w, h, n, maps_equal, FRAMES, static_total);
+    printf("%dx%d (%zu macroblocks): %ld/%d maps and previous pictures equal, %ld static, "
+           "%ld of them with the same reference\n",
+           w, h, n, maps_equal, FRAMES, static_total, same_ref_total);
     CHECK_EQ(maps_equal, FRAMES);
 done:
     tk_vk_buffer_destroy(c->dev, &src);
     tk_vk_buffer_destroy(c->dev, &prev);
     tk_vk_buffer_destroy(c->dev, &prev_host);
     tk_vk_buffer_destroy(c->dev, &map);
+    tk_vk_buffer_destroy(c->dev, &ref);
+    tk_vk_buffer_destroy(c->dev, &ref_prev);
+    free(ref_touched);
     free(pic);
     free(prev_ref);
     free(map_ref);

@@ -66,6 +66,7 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     e->dims = dims;
     e->deblock_mode = p->p_frames && p->deblock == TK_DEBLOCK_AUTO ? TK_DEBLOCK_ON : p->deblock;
     e->auto_map = p->p_frames && p->auto_skip_map;
+    e->prev_p_qp = -1;
 
     VkDeviceSize n = dims.n_mbs;
     int res;
@@ -144,6 +145,7 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
         /* as encoder_ref.c, whose change map runs before it fails here: a failed frame
          * leaves no previous picture to compare with */
         e->prev_valid = 0;
+        e->prev_p_qp = -1;
         return res;
     }
     if (e->pic.p_slice)
@@ -237,6 +239,7 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     const uint32_t *table = e->slice_table.map;
     /* change_map.comp ran: prev_src is this frame's source, valid only if it is coded */
     e->prev_valid = 0;
+    e->prev_p_qp = -1;
     if (table[1] != 0) {
         /* as encoder_ref.c: a failed P picture gives the reference back */
         if (e->pic.p_slice)
@@ -252,6 +255,7 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
                                    (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices,
                                    au, au_size);
     e->prev_valid = res >= 0;
+    e->prev_p_qp = res >= 0 && e->pic.p_slice ? e->pic.qp : -1;
     return res;
 }
 
@@ -299,8 +303,12 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         TkEncoderGpu *e = frames[i].encoder;
         if (!e->auto_map)
             continue;
+        /* a P picture after a P picture at its QP: compare the references too (frame_begin
+         * swapped them: ref is the new one, recon until the analysis the previous one) */
+        int refs = e->pic.p_slice && e->prev_valid && e->prev_p_qp == e->pic.qp;
         tk_change_map_gpu_record(dev, &e->change, cmd, &e->params.layout, frames[i].src,
-                                 &e->prev_src, &e->change_map, e->prev_valid);
+                                 &e->prev_src, &e->change_map, e->prev_valid,
+                                 refs ? &e->ref : NULL, refs ? &e->recon : NULL);
         change_maps++;
     }
     if (change_maps > 0)

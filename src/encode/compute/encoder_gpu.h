@@ -67,6 +67,7 @@ typedef struct TkEncoderGpu {
     TkVkBuffer change_map;  /* device: tk_change_map_bytes() */
     int prev_valid;         /* as TkEncoderRef.prev_valid: prev_src is the source of the
                                last frame and that frame was coded */
+    int prev_p_qp;          /* as TkEncoderRef.prev_p_qp */
 } TkEncoderGpu;
 
 /* One frame of a batch: several encoders (sessions) on one device, one submission. */

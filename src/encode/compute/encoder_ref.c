@@ -72,6 +72,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->gop.p_frames = p->p_frames != 0;
     e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
     e->out_words = tk_pack_out_words(&e->dims);
+    e->prev_p_qp = -1;
 
     size_t n = e->dims.n_mbs;
     e->coded = calloc(n, sizeof(*e->coded));
@@ -138,8 +139,13 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
      * it). Until this frame is coded, prev_src holds a picture that may never be coded. */
     const uint8_t *skip_map = in->skip_map;
     if (e->change_map) {
-        tk_change_map_ref(l, in->src, e->prev_src, e->prev_valid, e->change_map);
+        /* a P picture after a P picture at its QP: compare the references too (recon holds
+         * the new one, ref the previous picture's, until the swap below) */
+        int refs = pic.p_slice && e->prev_valid && e->prev_p_qp == qp;
+        tk_change_map_ref(l, in->src, e->prev_src, e->prev_valid, refs ? e->recon : NULL,
+                          refs ? e->ref : NULL, e->change_map);
         e->prev_valid = 0;
+        e->prev_p_qp = -1;
         if (!skip_map)
             skip_map = e->change_map;
     }
@@ -190,6 +196,7 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
     e->prev_valid = 1;
+    e->prev_p_qp = pic.p_slice ? qp : -1;
     *idr = pic.idr;
     return 0;
 fail:

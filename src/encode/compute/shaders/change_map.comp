@@ -2,9 +2,10 @@
 /*
  * The encoder's change map, bit-exact with tk_change_map_ref() (change_map_ref.c): per
  * macroblock, TK_SKIP_MAP_STATIC when every sample of the new source equals the previous
- * source (luma 16x16, the CbCr rows 8x16 bytes), else TK_SKIP_MAP_CHANGED; and the new
- * samples are copied into the previous picture in the same pass, so the encoder needs no
- * copy of its own.
+ * source (luma 16x16, the CbCr rows 8x16 bytes), else TK_SKIP_MAP_CHANGED; with has_refs,
+ * TK_SKIP_MAP_STATIC_SAME_REF for a static macroblock whose samples are also equal in the
+ * two references; and the new samples are copied into the previous picture in the same pass,
+ * so the encoder needs no copy of its own.
  *
  * Parallel mapping: one workgroup per map word (TK_CHANGE_MAP_MBS_PER_GROUP macroblocks in
  * raster order, which may span two macroblock rows), one invocation per 32-bit word of a
@@ -16,7 +17,9 @@
  *
  * Buffers: 0 the new source NV12 (read), 1 the previous source NV12 (read, then written with
  * the new one), 2 the map (a byte per macroblock, 4 to a word; the bytes past the last
- * macroblock are written 0). Push constants: Params (change_map_gpu.c mirrors it).
+ * macroblock are written 0), 3 and 4 the reference of the picture to code and that of the
+ * previous picture (NV12, read when has_refs). Push constants: Params (change_map_gpu.c
+ * mirrors it).
  */
 #extension GL_GOOGLE_include_directive : require
 
@@ -30,6 +33,8 @@ layout(local_size_x = MB_WORDS * TK_CHANGE_MAP_MBS_PER_GROUP) in;
 layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
 layout(std430, binding = 1) buffer Prev { uint prev_words[]; };
 layout(std430, binding = 2) writeonly buffer Map { uint map_words[]; };
+layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
+layout(std430, binding = 4) readonly buffer RefPrev { uint ref_prev_words[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -37,16 +42,20 @@ layout(push_constant) uniform Params {
     int mb_width;
     int n_mbs;
     int has_prev;       /* 0: prev holds no picture, nothing is static */
+    int has_refs;       /* 1: compare the references too */
 } pc;
 
 shared uint s_changed[TK_CHANGE_MAP_MBS_PER_GROUP];
+shared uint s_ref_changed[TK_CHANGE_MAP_MBS_PER_GROUP];
 
 void main()
 {
     uint t = gl_LocalInvocationID.x;
     int k = int(t) / MB_WORDS, w = int(t) % MB_WORDS;
-    if (t < TK_CHANGE_MAP_MBS_PER_GROUP)
+    if (t < TK_CHANGE_MAP_MBS_PER_GROUP) {
         s_changed[t] = pc.has_prev == 0 ? 1u : 0u;
+        s_ref_changed[t] = pc.has_refs == 0 ? 1u : 0u;
+    }
     barrier();
 
     int mb = int(gl_WorkGroupID.x) * TK_CHANGE_MAP_MBS_PER_GROUP + k;
@@ -60,6 +69,8 @@ void main()
         if (pc.has_prev != 0 && prev_words[o >> 2] != cur)
             atomicOr(s_changed[k], 1u);
         prev_words[o >> 2] = cur;
+        if (pc.has_refs != 0 && ref_words[o >> 2] != ref_prev_words[o >> 2])
+            atomicOr(s_ref_changed[k], 1u);
     }
     barrier();
 
@@ -67,7 +78,9 @@ void main()
         uint word = 0u;
         for (int j = 0; j < TK_CHANGE_MAP_MBS_PER_GROUP; j++) {
             int m = int(gl_WorkGroupID.x) * TK_CHANGE_MAP_MBS_PER_GROUP + j;
-            uint v = s_changed[j] != 0u ? uint(TK_SKIP_MAP_CHANGED) : uint(TK_SKIP_MAP_STATIC);
+            uint v = s_changed[j] != 0u       ? uint(TK_SKIP_MAP_CHANGED)
+                     : s_ref_changed[j] != 0u ? uint(TK_SKIP_MAP_STATIC)
+                                              : uint(TK_SKIP_MAP_STATIC_SAME_REF);
             if (m < pc.n_mbs)
                 word |= v << (8 * j);
         }
