@@ -41,8 +41,11 @@ typedef struct TkEncoderRefParams {
     int auto_skip_map;      /* 1 (with p_frames): the encoder finds the macroblocks that
                                equal the previous frame's source itself (change_map_ref.h)
                                and P pictures without a caller's skip_map code those
-                               without a search; the previous source is kept from every
-                               frame, IDRs included. 0: only a caller's map (default 0) */
+                               without a search, and those whose reference did not change
+                               either and that were coded with nothing to code, without
+                               computing their residual (the same bytes: analyse_p_ref.h);
+                               the previous source is kept from every frame, IDRs
+                               included. 0: only a caller's map (default 0) */
 } TkEncoderRefParams;
 
 /* One picture to encode (tk_encoder_ref_encode_frame). */
