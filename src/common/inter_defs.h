@@ -38,9 +38,9 @@
 #define TK_SKIP_MAP_CHANGED 0
 #define TK_SKIP_MAP_STATIC 1
 /* Only the encoder's own map gives this one: static, and also the reference samples that
- * MV (0, 0) predicts from equal the previous picture's, at the same QP. A macroblock that
- * the previous picture coded 16x16 with MV (0, 0) and no residual then has the same
- * residual again (none), so the analysis codes it so without computing it. */
+ * MV (0, 0) predicts from equal those the previous picture predicted from, at the same QP.
+ * A macroblock that the previous picture coded 16x16 with MV (0, 0) and no residual then
+ * has the same residual again (none), so the analysis codes it so without computing it. */
 #define TK_SKIP_MAP_STATIC_SAME_REF 3
 /* A skip map is a byte per macroblock stored 4 to a 32-bit word, so the encoder's own change
  * map (change_map.comp) gives each workgroup the macroblocks of one word: one invocation
