@@ -186,10 +186,11 @@ static int mb_equal(const TkFrameLayout *l, const uint8_t *a, const uint8_t *b, 
     return 1;
 }
 
-/* What a skip map could spare beyond the search: a macroblock whose source and reference
- * (at MV (0, 0)) both equal the previous picture's, at the same QP, and that the previous
- * picture coded 16x16 with MV (0, 0) and no residual, has the same residual again, so it
- * is coded the same way without computing it. Before frame i (the C reference holds the
+/* What the encoder's own map spares beyond the search (TK_SKIP_MAP_STATIC_SAME_REF): a
+ * macroblock whose source and reference (at MV (0, 0)) both equal the previous picture's, at
+ * the same QP, and that the previous picture coded 16x16 with MV (0, 0) and no residual, has
+ * the same residual again, so it is coded the same way without computing it. Counted here
+ * independently of the encoder, as a check. Before frame i (the C reference holds the
  * previous picture's decisions, its reference in ref and the new one in recon) marks those
  * in `reuse`; after it, counts them and the ones not coded so (which must be none). */
 typedef struct ReuseCount {

@@ -27,10 +27,11 @@
 #define RATE_QP_MAX 51
 /* With P frames, the encoder finds the macroblocks that equal the previous frame itself
  * (encoder_ref.h auto_skip_map: one small dispatch before the analysis) and codes them
- * without a search. Nothing in the product hands it a map, and in conversation video most
- * macroblocks of most frames are unchanged, so this is where P frames get cheap (bench/
- * RESULTS.md, "The encoder's own skip map"). The streams stay valid either way: a static
- * macroblock is still coded against the reference, with a residual where needed. */
+ * without a search, and without computing their residual where it is known to be none.
+ * Nothing in the product hands it a map, and in conversation video most macroblocks of most
+ * frames are unchanged, so this is where P frames get cheap (bench/RESULTS.md, "The
+ * encoder's own skip map"). The streams stay valid either way: a static macroblock is still
+ * coded against the reference, with a residual where needed. */
 #define AUTO_SKIP_MAP 1
 
 typedef struct TkComputeEncoder {
