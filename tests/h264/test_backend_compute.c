@@ -41,13 +41,12 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: one row per slice, P pictures except on CPU implementations
-     * (backend_compute.c) */
-    TkEncoderRefParams rp = {
-        .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2, .slice_mb_rows = 1,
-        .deblock = TK_DEBLOCK_AUTO,
-        .p_frames = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU,
-    };
+    /* the backend's choices: one row per slice; P pictures, with the encoder's own skip
+     * map, on GPUs, intra pictures only on CPU implementations (backend_compute.c says why) */
+    int gpu_p = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU; /* p_frames asked above */
+    TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
+                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO,
+                              .p_frames = gpu_p, .auto_skip_map = gpu_p };
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
     void *ctx = NULL;

@@ -25,6 +25,14 @@
 #define RATE_QP_START 26
 #define RATE_QP_MIN 10
 #define RATE_QP_MAX 51
+/* With P frames, the encoder finds the macroblocks that equal the previous frame itself
+ * (encoder_ref.h auto_skip_map: one small dispatch before the analysis) and codes them
+ * without a search, and without computing their residual where it is known to be none.
+ * Nothing in the product hands it a map, and in conversation video most macroblocks of most
+ * frames are unchanged, so this is where P frames get cheap (bench/RESULTS.md, "The
+ * encoder's own skip map"). The streams stay valid either way: a static macroblock is still
+ * coded against the reference, with a residual where needed. */
+#define AUTO_SKIP_MAP 1
 
 typedef struct TkComputeEncoder {
     TkEncoderGpu *gpu;
@@ -65,6 +73,7 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
      * reference) */
     p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
+    p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
     p->deblock = TK_DEBLOCK_AUTO;
     return 0;
 }
