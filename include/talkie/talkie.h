@@ -179,8 +179,17 @@ typedef struct TalkieSettings {
     int audio_live;           ///< 0: audio waits for streamed turns (offline: deterministic);
                               ///< 1: audio follows the frames sent, what has not arrived by
                               ///< then is silence and dropped when it comes (default 0)
-    uint8_t reserved[36];     ///< zero; room to grow without breaking the ABI
+    int slice_mb_rows;        ///< macroblock rows a slice, 1..TALKIE_SLICE_MB_ROWS_MAX (more than
+                              ///< the picture has: one slice a picture); 0: the library's
+                              ///< choice, 4 (measured: one-row slices cost 30-45% more bytes
+                              ///< at live bitrates, whole-picture slices make the GPU's
+                              ///< intra analysis and CAVLC one long chain; bench/RESULTS.md).
+                              ///< Compute encoder only (default 0)
+    uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
+
+/** The largest TalkieSettings.slice_mb_rows: the rows of the tallest picture (4096 / 16). */
+#define TALKIE_SLICE_MB_ROWS_MAX 256
 
 /** Fills `s` with the library's defaults. Call it before setting any field. NULL is
  *  ignored. */

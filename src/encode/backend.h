@@ -56,6 +56,7 @@ typedef struct TkEncoderParams {
     int qp;                   /* 0..51, or -1: bitrate_bps */
     int64_t bitrate_bps;
     int keyint;               /* frames between IDRs, >= 1 */
+    int slice_mb_rows;        /* macroblock rows a slice (compute); 0: the backend's default */
     struct TkVkDevice *vk;    /* the session's device (NULL only in CPU-only tests) */
     const TkLog *log;
 } TkEncoderParams;

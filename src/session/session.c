@@ -38,6 +38,9 @@ static int validate_settings(const TalkieSettings *s, const TkLog *log)
             "bitrate %lld is out of range (%d..%d)", (long long)s->bitrate_bps,
             TALKIE_BITRATE_MIN_BPS, TALKIE_BITRATE_MAX_BPS);
     REQUIRE(s->keyint >= 0, "keyint %d is negative", s->keyint);
+    REQUIRE(s->slice_mb_rows >= 0 && s->slice_mb_rows <= TALKIE_SLICE_MB_ROWS_MAX,
+            "slice_mb_rows %d is out of range (0..%d)", s->slice_mb_rows,
+            TALKIE_SLICE_MB_ROWS_MAX);
     REQUIRE(talkie_encoder_name(s->encoder) != NULL, "unknown encoder %d", (int)s->encoder);
     REQUIRE(s->log_level >= TALKIE_LOG_ERROR && s->log_level <= TALKIE_LOG_DEBUG,
             "unknown log level");
@@ -65,6 +68,7 @@ static int open_encoder(TalkieSession *s)
         .qp = s->settings.qp,
         .bitrate_bps = s->settings.bitrate_bps,
         .keyint = s->settings.keyint ? s->settings.keyint : default_keyint(&s->settings),
+        .slice_mb_rows = s->settings.slice_mb_rows,
         .vk = s->vk,
         .log = &s->log,
     };

@@ -336,3 +336,11 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
     int res = tk_encoder_gpu_batch_submit(frames, n, cmd);
     return res < 0 ? res : tk_encoder_gpu_batch_finish(frames, n, cmd);
 }
+
+void tk_encoder_gpu_rewind(TkEncoderGpu *e, const TkH264Gop *before)
+{
+    /* e->pic is the last picture's: frame_begin swapped the previous picture into ref */
+    if (e->pic.p_slice)
+        swap_pictures(e);
+    e->gop = *before;
+}

@@ -171,12 +171,23 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
             tk_deblock_frame_ref(l, qp, e->recon);
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
+    e->last_p = pic.p_slice;
     *idr = pic.idr;
     return 0;
 fail:
     if (pic.p_slice)
         swap_pictures(e);
     return res;
+}
+
+void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before)
+{
+    /* the P picture's reference was only read: swapping back makes it recon again, which
+     * the next encode swaps into ref as the first time */
+    if (e->last_p)
+        swap_pictures(e);
+    e->last_p = 0;
+    e->gop = *before;
 }
 
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e)

@@ -68,6 +68,7 @@ typedef struct TkEncoderRef {
     uint32_t *out;          /* tk_pack_out_words() */
     uint8_t *rbsp;          /* out as bytes */
     size_t out_words;
+    int last_p;             /* 1: the last picture coded was a P picture */
 } TkEncoderRef;
 
 /* Errors: TALKIE_ERR(EINVAL) (bad params), TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED
@@ -89,6 +90,13 @@ int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t *
 /* The same for a picture described by `in` (skip map, IDR request). */
 int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, uint8_t **au,
                                 size_t *au_size, int *idr);
+
+/* Takes the last picture coded back, so that the next encode codes the same picture again
+ * (the rate control's re-encode of a frame over its size cap): the GOP state goes back to
+ * `before` (e->gop as it was before that picture) and a P picture's reference comes back.
+ * Only right after a successful encode. The motion field stays the rejected picture's: it
+ * only seeds the motion search (analyse_p_ref.h), as on the GPU. */
+void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before);
 
 /* The reconstruction of the last frame encoded (layout as params.layout). */
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e);
