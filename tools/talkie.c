@@ -88,6 +88,9 @@ static void usage_render(FILE *f)
             "      --qp N               constant quantizer 0..51 (default 26)\n"
             "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
             "      --keyint N           frames between keyframes (default 2 seconds)\n"
+            "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"
+            "                           default 4: fewer bytes than 1, shorter GPU chains\n"
+            "                           than one slice a frame)\n"
             "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
             "      --device N|NAME      Vulkan device index or part of its name\n"
             "      --validation         enable the Vulkan validation layer\n"
@@ -215,7 +218,8 @@ static int parse_encoder(const char *s, TalkieEncoder *e)
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
     enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH };
+           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH,
+           OPT_SLICE_ROWS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -224,6 +228,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "qp", required_argument, NULL, OPT_QP },
         { "bitrate", required_argument, NULL, OPT_BITRATE },
         { "keyint", required_argument, NULL, OPT_KEYINT },
+        { "slice-rows", required_argument, NULL, OPT_SLICE_ROWS },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "device", required_argument, NULL, OPT_DEVICE },
         { "validation", no_argument, NULL, OPT_VALIDATION },
@@ -262,6 +267,12 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
             if (parse_int(optarg, 1, 100000, &v) < 0)
                 res = usage_error("--keyint '%s': expected 1..100000 frames", optarg);
             s->keyint = (int)v;
+            break;
+        case OPT_SLICE_ROWS:
+            if (parse_int(optarg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
+                res = usage_error("--slice-rows '%s': expected 1..%d", optarg,
+                                  TALKIE_SLICE_MB_ROWS_MAX);
+            s->slice_mb_rows = (int)v;
             break;
         case OPT_ENCODER: res = parse_encoder(optarg, &s->encoder); break;
         case OPT_DEVICE:

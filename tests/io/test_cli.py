@@ -119,6 +119,7 @@ def test_usage_errors():
             (["--qp", "52"], "--qp"), (["--qp", "x"], "--qp"),
             (["--bitrate", "fast"], "--bitrate"), (["--qp", "20", "--bitrate", "1M"], "exclude"),
             (["--encoder", "nvenc"], "--encoder"), (["--keyint", "0"], "--keyint"),
+            (["--slice-rows", "0"], "--slice-rows"), (["--slice-rows", "257"], "--slice-rows"),
             (["--format", "avi"], "--format"), (["--frobnicate"], "unknown option"),
             (["--size"], "needs a value"),
         ]

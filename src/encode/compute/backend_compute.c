@@ -46,7 +46,8 @@ static TkRateParams rate_params(const TkEncoderParams *params, const TkEncoderRe
     TkPackDims d = tk_pack_dims(&p->layout, p->slice_mb_rows);
     TkRateParams r = { .fps_num = params->fps_num, .fps_den = params->fps_den,
                        .qp = params->qp, .bitrate_bps = params->bitrate_bps,
-                       .n_mbs = (int)d.n_mbs, .n_slices = (int)d.n_slices };
+                       .n_mbs = (int)d.n_mbs, .n_slices = (int)d.n_slices,
+                       .keyint = params->keyint };
     r.max_bitrate_bps = tk_rc_peak_bps(&r);
     return r;
 }
