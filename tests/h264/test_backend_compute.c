@@ -12,6 +12,7 @@
 #include "../common/gpu.h"
 #include "encode/backend.h"
 #include "encode/compute/encoder_ref.h"
+#include "encode/compute/ratecontrol.h"
 #include "vk/vk.h"
 
 static void fill(uint8_t *img, const TkFrameLayout *l, uint32_t seed)
@@ -41,10 +42,14 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: one row per slice, intra pictures only for now (see
-     * backend_compute.c: the P path is off in the product until a race is found) */
+    /* the backend's choices: four rows a slice (here one slice a picture), intra pictures
+     * only for now (see backend_compute.c: the P path is off in the product until a race is
+     * found), and a level that holds QP 30's worst frame at every frame (ratecontrol.h) */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO, .p_frames = 0 };
+                              .slice_mb_rows = 4, .deblock = TK_DEBLOCK_AUTO, .p_frames = 0 };
+    TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24, .n_slices = 1,
+                          .keyint = 2 };
+    rp.bitrate_bps = tk_rc_peak_bps(&rate);
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
     void *ctx = NULL;

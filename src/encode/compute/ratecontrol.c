@@ -224,9 +224,10 @@ int tk_rc_retry_qp(TkRateControl *rc, int idr, int qp, int64_t bits, int attempt
 
 void tk_rc_update(TkRateControl *rc, int idr, int qp, int64_t bits)
 {
+    /* at constant QP too: a live session switched to a bitrate starts from what it saw */
+    learn(rc, idr, qp, bits);
     if (rc->fixed_qp)
         return;
-    learn(rc, idr, qp, bits);
     if (idr)
         rc->blocked_frames = 0; /* a new floor: what failed before says nothing now */
     else if (rc->blocked_frames > 0)

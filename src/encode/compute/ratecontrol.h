@@ -131,7 +131,8 @@ int64_t tk_rc_cap_bits(const TkRateControl *rc, int idr);
  * code it again at, or -1 to keep it. Learns from the attempt either way. */
 int tk_rc_retry_qp(TkRateControl *rc, int idr, int qp, int64_t bits, int attempt);
 
-/* The frame kept: its QP and size move the model and the debt. */
+/* The frame kept: its QP and size move the model (at constant QP too, for a later
+ * set_bitrate) and the debt. */
 void tk_rc_update(TkRateControl *rc, int idr, int qp, int64_t bits);
 
 /* The highest bitrate (bit/s) the stream of these params can reach, for the level: see the
