@@ -9,7 +9,11 @@
  * TK_BENCH_SESSIONS (default 16) sessions encoding the same frames in one submission.
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
- *                          [--deblock auto|on|off]
+ *                          [--deblock auto|on|off] [--input FILE.y4m] [--no-gpu]
+ *
+ * --input encodes the first N pictures of a Y4M file (8-bit 4:2:0, read through libavformat
+ * by talkie encode's reader) instead of the conversation; --no-gpu leaves out the GPU rows
+ * (bench/bdrate.py runs the CPU rows at several QPs).
  *
  * (auto: the intra stream filters from QP 32 up, the P streams always, as encoder_ref.h says)
  *
@@ -31,6 +35,7 @@
 #include "scene/scene.h"
 #include "talkie/talkie.h"
 #include "x264.h"
+#include "../tools/video_in.h"
 
 typedef struct Stream {
     AVCodecContext *dec;
@@ -146,6 +151,56 @@ static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
     tk_composer_destroy(&comp);
     tk_scene_destroy(&scene);
     return err;
+}
+
+/* The first n pictures of a Y4M file into NV12 frames of its size (the padding repeats the
+ * last column and row, as the renderer's frames have theirs); *n becomes what the file had. */
+static int load_frames(const char *path, TkFrameLayout *l, int *n, uint8_t ***out)
+{
+    CliVideoIn *v = NULL;
+    CliVideoInArgs args = { .path = path };
+    CliVideoInfo info;
+    char msg[256];
+    if (cli_video_open(&v, &args, &info, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "%s: %s\n", path, msg);
+        return -1;
+    }
+    *l = tk_frame_layout(info.width, info.height);
+    uint8_t **frames = calloc((size_t)*n, sizeof(*frames));
+    int got = 0, res = frames ? 1 : -1;
+    while (res > 0 && got < *n) {
+        TalkieImage img;
+        res = cli_video_read(v, &img, msg, sizeof(msg));
+        if (res <= 0)
+            break;
+        uint8_t *f = frames[got] = malloc(l->size);
+        if (!f) {
+            res = -1;
+            break;
+        }
+        for (int y = 0; y < l->aligned_height; y++) {
+            int sy = y < l->height ? y : l->height - 1;
+            for (int x = 0; x < l->aligned_width; x++)
+                f[(size_t)y * l->luma_stride + x] =
+                    img.planes[0][sy * img.strides[0] + (x < l->width ? x : l->width - 1)];
+        }
+        for (int y = 0; y < l->aligned_height / 2; y++) {
+            int sy = y < l->height / 2 ? y : l->height / 2 - 1;
+            for (int x = 0; x < l->aligned_width / 2; x++) {
+                int sx = x < l->width / 2 ? x : l->width / 2 - 1;
+                uint8_t *c = f + l->chroma_offset + (size_t)y * l->luma_stride + 2 * x;
+                c[0] = img.planes[1][sy * img.strides[1] + sx];
+                c[1] = img.planes[2][sy * img.strides[2] + sx];
+            }
+        }
+        got++;
+    }
+    if (res < 0)
+        fprintf(stderr, "%s: %s\n", path, msg);
+    cli_video_close(&v);
+    *out = frames;
+    *n = got;
+    return res < 0 || got == 0 ? -1 : 0;
 }
 
 /* The skip map of frame i (i > 0) against frame i - 1, as the renderer would give it. */
@@ -275,28 +330,41 @@ static int run_x264(const TkFrameLayout *l, uint8_t **frames, int n, int qp, con
 int main(int argc, char **argv)
 {
     int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
-    int deblock = TK_DEBLOCK_AUTO;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--frames"))
-            n = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--qp"))
-            qp = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--deblock"))
-            deblock = !strcmp(argv[i + 1], "off") ? TK_DEBLOCK_OFF
-                      : !strcmp(argv[i + 1], "on") ? TK_DEBLOCK_ON : TK_DEBLOCK_AUTO;
-        else if (!strcmp(argv[i], "--slice-rows"))
-            slice_rows = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--keyint"))
-            keyint = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--size") && sscanf(argv[i + 1], "%dx%d", &w, &h) == 2)
-            ;
-        else {
-            fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
-                            "[--slice-rows R] "
-                    "[--deblock auto|on|off]\n",
-                    argv[0]);
-            return 2;
+    int deblock = TK_DEBLOCK_AUTO, gpu = 1;
+    const char *input = NULL;
+    int bad = 0;
+    for (int i = 1; i < argc && !bad; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(opt, "--no-gpu")) {
+            gpu = 0;
+            continue;
         }
+        if (!val) {
+            bad = 1;
+            break;
+        }
+        i++;
+        if (!strcmp(opt, "--input"))
+            input = val;
+        else if (!strcmp(opt, "--frames"))
+            n = atoi(val);
+        else if (!strcmp(opt, "--qp"))
+            qp = atoi(val);
+        else if (!strcmp(opt, "--deblock"))
+            deblock = !strcmp(val, "off") ? TK_DEBLOCK_OFF
+                      : !strcmp(val, "on") ? TK_DEBLOCK_ON : TK_DEBLOCK_AUTO;
+        else if (!strcmp(opt, "--slice-rows"))
+            slice_rows = atoi(val);
+        else if (!strcmp(opt, "--keyint"))
+            keyint = atoi(val);
+        else if (strcmp(opt, "--size") || sscanf(val, "%dx%d", &w, &h) != 2)
+            bad = 1;
+    }
+    if (bad) {
+        fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
+                        "[--slice-rows R] [--deblock auto|on|off] [--input FILE.y4m] "
+                        "[--no-gpu]\n", argv[0]);
+        return 2;
     }
     if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 ||
         (w | h) & 1) {
@@ -304,19 +372,29 @@ int main(int argc, char **argv)
         return 2;
     }
     TkFrameLayout l = tk_frame_layout(w, h);
-    uint8_t **frames = calloc((size_t)n, sizeof(*frames));
-    int err = frames ? 0 : -1;
-    for (int i = 0; err >= 0 && i < n; i++)
-        err = (frames[i] = malloc(l.size)) ? 0 : -1;
-    if (err >= 0)
-        err = render_frames(&l, n, frames);
-    if (err < 0) {
-        fprintf(stderr, "cannot render the conversation (%d)\n", err);
-        return 1;
+    uint8_t **frames = NULL;
+    int err;
+    if (input) {
+        err = load_frames(input, &l, &n, &frames);
+        if (err < 0)
+            return 1;
+        w = l.width;
+        h = l.height;
+    } else {
+        frames = calloc((size_t)n, sizeof(*frames));
+        err = frames ? 0 : -1;
+        for (int i = 0; err >= 0 && i < n; i++)
+            err = (frames[i] = malloc(l.size)) ? 0 : -1;
+        if (err >= 0)
+            err = render_frames(&l, n, frames);
+        if (err < 0) {
+            fprintf(stderr, "cannot render the conversation (%d)\n", err);
+            return 1;
+        }
     }
-    printf("conversation %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d macroblock "
+    printf("%s %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d macroblock "
            "rows, deblocking %s (x264: gop 60, tune zerolatency, baseline, 1 thread, one "
-           "slice)\n\n", w, h, n, qp, keyint, slice_rows,
+           "slice)\n\n", input ? input : "conversation", w, h, n, qp, keyint, slice_rows,
            deblock == TK_DEBLOCK_OFF ? "off" : deblock == TK_DEBLOCK_ON ? "on" : "auto");
     printf("| %-34s | %9s | %7s | %5s | %6s | %7s |\n", "encoder", "bytes", "B/frame", "PSNR Y",
            "ms/fr", "vs intra");
@@ -354,7 +432,9 @@ int main(int argc, char **argv)
     TkVkDevice *dev = NULL;
     const char *env = getenv("TK_BENCH_SESSIONS");
     int sessions = env && atoi(env) > 0 ? atoi(env) : 16;
-    if (err >= 0 && tk_vk_device_open(&dev, &dp) >= 0) {
+    if (!gpu) {
+        /* the CPU rows only */
+    } else if (err >= 0 && tk_vk_device_open(&dev, &dp) >= 0) {
         printf("\nGPU encoder on %s (ms/fr: per frame of one session, submit + wait; "
                "batch: %d sessions in one submission, ms per batch)\n\n",
                dev->props.deviceName, sessions);

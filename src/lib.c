@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "encode/auto_probe.h"
 #include "encode/backend.h"
 #include "talkie/talkie.h"
 #include "vk/vk.h"
@@ -46,15 +47,31 @@ const char *talkie_encoder_name(TalkieEncoder e)
     return NULL;
 }
 
-/* The choice TALKIE_ENCODER_AUTO makes on a device (session.c's open_encoder tries the
- * backends in tk_encoder_order and takes the first that opens). */
-static void auto_choice(TalkieDeviceInfo *d)
+/* The choice TALKIE_ENCODER_AUTO makes on device `index` (session.c's open_encoder tries the
+ * backends in tk_encoder_order, the context's choice first, and takes the first that opens).
+ * A CPU device is opened and measured as a context does it (auto_probe.h): the result is the
+ * same rule on the same figures, give or take the noise the margin absorbs. */
+static void auto_choice(TalkieDeviceInfo *d, int index)
 {
     int x264 = tk_encoder_lavc.probe(&(TkEncoderParams){ .fps_num = 1 }) == 0;
+    if (d->type == 4 && d->can_compute) {
+        TkLog log = { .max_level = TALKIE_LOG_ERROR };
+        TkVkDeviceParams params = { .device_index = index, .log = &log };
+        TkVkDevice *vk = NULL;
+        if (tk_vk_device_open(&vk, &params) >= 0) {
+            TkAutoChoice c;
+            tk_encoder_auto_measure(vk, &log, &c);
+            tk_vk_device_close(&vk);
+            d->auto_encoder = c.encoder;
+            snprintf(d->auto_reason, sizeof(d->auto_reason), "%s", c.reason);
+            return;
+        }
+        /* cannot measure: the CPU encoder, as before measuring existed */
+    }
     if (d->type == 4 && x264) {
         d->auto_encoder = TALKIE_ENCODER_LAVC;
         snprintf(d->auto_reason, sizeof(d->auto_reason),
-                 "a CPU device: x264 is faster than compute shaders emulated on the same cores");
+                 "a CPU device that could not be measured: x264");
     } else if (d->can_compute) {
         d->auto_encoder = TALKIE_ENCODER_COMPUTE;
         snprintf(d->auto_reason, sizeof(d->auto_reason),
@@ -76,7 +93,7 @@ int talkie_list_devices(TalkieDeviceInfo *infos, int capacity)
     TkLog log = { .max_level = TALKIE_LOG_ERROR };
     int n = tk_vk_list_devices(infos, capacity, &log);
     for (int i = 0; i < n && i < capacity; i++)
-        auto_choice(&infos[i]);
+        auto_choice(&infos[i], i);
     return n;
 }
 

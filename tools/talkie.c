@@ -1,6 +1,7 @@
 /*
- * The talkie command line tool: renders a conversation (JSON Lines) to a video file, and
- * lists the Vulkan devices. A client of the public API (talkie/talkie.h) only.
+ * The talkie command line tool: renders a conversation (JSON Lines) to a video file, encodes
+ * any video (encode.c), serves live sessions (serve/) and lists the Vulkan devices. A client
+ * of the public API (talkie/talkie.h) only; encode also reads its input with libavformat.
  *
  * Exit status: 0 done, 1 error (bad input, library or output failure), 2 bad usage,
  * 128 + signal when a terminating signal stopped it (130 for Ctrl-C); an interrupted or failed
@@ -9,9 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_opts.h"
 #include "conversation.h"
+#include "encode.h"
+#include "safe_output.h"
 #include "talkie/talkie.h"
 #ifdef TALKIE_HAVE_SERVE
 #include "serve/serve.h"
 #endif
-
-enum { EXIT_USAGE = 2 };
 
 typedef struct RenderOptions {
     const char *input;
@@ -48,6 +47,7 @@ static void usage_main(FILE *f)
 #endif
     fprintf(f,
             "Usage: talkie render CONVERSATION.jsonl -o OUTPUT [options]\n"
+            "       talkie encode INPUT.y4m|INPUT.yuv|- -o OUTPUT [options]\n"
             "%s"
             "       talkie devices\n"
             "       talkie --help | --version\n"
@@ -55,7 +55,8 @@ static void usage_main(FILE *f)
             "Renders a conversation (JSON Lines: {\"speaker\": ..., \"text\": ..., \"start\": s,\n"
             "\"duration\": s, \"audio\": file}) into H.264 video (with AAC audio when turns\n"
             "have a voice) on the GPU with Vulkan.\n"
-            "Run 'talkie render --help' for the render options.\n",
+            "'talkie encode' encodes any video (Y4M or raw YUV 4:2:0) with the same encoders.\n"
+            "Run 'talkie render --help' or 'talkie encode --help' for their options.\n",
             serve_usage_line);
 }
 
@@ -102,118 +103,6 @@ static void usage_render(FILE *f)
             "  -h, --help               this text\n");
 }
 
-/* Prints "talkie: <message>" and a hint; returns the usage exit status. */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "talkie: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'talkie render --help'.\n");
-    va_end(ap);
-    return EXIT_USAGE;
-}
-
-/* Parses a whole decimal number in [min, max]; 0 on success. */
-static int parse_int(const char *s, long min, long max, long *out)
-{
-    if (!*s || *s == '+' || *s == '-' || *s == ' ')
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* "WxH": both even, 16..4096, as the library requires (checked here to exit with usage). */
-static int parse_size(const char *s, int *w, int *h)
-{
-    const char *x = strchr(s, 'x');
-    if (!x || x == s || strlen(x) < 2)
-        return usage_error("--size '%s': expected WIDTHxHEIGHT, e.g. 320x240", s);
-    char wbuf[16];
-    size_t wl = (size_t)(x - s);
-    if (wl >= sizeof(wbuf))
-        return usage_error("--size '%s': too big (at most 4096x4096)", s);
-    memcpy(wbuf, s, wl);
-    wbuf[wl] = '\0';
-    long lw, lh;
-    if (parse_int(wbuf, 0, LONG_MAX, &lw) < 0 || parse_int(x + 1, 0, LONG_MAX, &lh) < 0) {
-        /* digits that overflow a long are still "too big", not "malformed" */
-        if (strspn(wbuf, "0123456789") == wl && strspn(x + 1, "0123456789") == strlen(x + 1))
-            return usage_error("--size '%s': too big (at most 4096x4096)", s);
-        return usage_error("--size '%s': expected WIDTHxHEIGHT, e.g. 320x240", s);
-    }
-    if (lw == 0 || lh == 0)
-        return usage_error("--size '%s': width and height must not be zero", s);
-    if (lw > 4096 || lh > 4096)
-        return usage_error("--size '%s': too big (at most 4096x4096)", s);
-    if (lw < 16 || lh < 16)
-        return usage_error("--size '%s': too small (at least 16x16)", s);
-    if (lw % 2 || lh % 2)
-        return usage_error("--size '%s': width and height must be even (4:2:0 video)", s);
-    *w = (int)lw;
-    *h = (int)lh;
-    return 0;
-}
-
-static int parse_fps(const char *s, int *num, int *den)
-{
-    char buf[32];
-    if (strlen(s) >= sizeof(buf))
-        return usage_error("--fps '%s': expected N or N/D, e.g. 30 or 30000/1001", s);
-    strcpy(buf, s);
-    char *slash = strchr(buf, '/');
-    long n, d = 1;
-    if (slash)
-        *slash = '\0';
-    if (parse_int(buf, 1, 1000000, &n) < 0 || (slash && parse_int(slash + 1, 1, 1000000, &d) < 0))
-        return usage_error("--fps '%s': expected N or N/D, e.g. 30 or 30000/1001", s);
-    if ((double)n / (double)d > 240.0 || (double)n / (double)d < 1.0)
-        return usage_error("--fps '%s': out of range (1..240)", s);
-    *num = (int)n;
-    *den = (int)d;
-    return 0;
-}
-
-static int parse_bitrate(const char *s, int64_t *bps)
-{
-    char buf[32];
-    size_t len = strlen(s);
-    if (len == 0 || len >= sizeof(buf))
-        return usage_error("--bitrate '%s': expected N, Nk or NM (bits per second)", s);
-    strcpy(buf, s);
-    long scale = 1;
-    if (buf[len - 1] == 'k' || buf[len - 1] == 'K')
-        scale = 1000;
-    else if (buf[len - 1] == 'M' || buf[len - 1] == 'm')
-        scale = 1000000;
-    if (scale != 1)
-        buf[len - 1] = '\0';
-    long v;
-    if (parse_int(buf, 1, 200000000, &v) < 0 || (int64_t)v * scale > 200000000 ||
-        (int64_t)v * scale < 1000)
-        return usage_error("--bitrate '%s': expected 1k..200M bits per second", s);
-    *bps = (int64_t)v * scale;
-    return 0;
-}
-
-static int parse_encoder(const char *s, TalkieEncoder *e)
-{
-    static const TalkieEncoder all[] = { TALKIE_ENCODER_AUTO, TALKIE_ENCODER_COMPUTE,
-                                         TALKIE_ENCODER_VKVIDEO, TALKIE_ENCODER_LAVC };
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        if (!strcmp(s, talkie_encoder_name(all[i]))) {
-            *e = all[i];
-            return 0;
-        }
-    return usage_error("--encoder '%s': expected auto, compute, vkvideo or lavc", s);
-}
-
 /* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
@@ -240,6 +129,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *cmd = "render"; /* for the hint: Try 'talkie render --help' */
     TalkieSettings *s = &o->settings;
     int have_qp = 0, have_bitrate = 0, res = 0;
     long v;
@@ -251,32 +141,35 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         case 'o': o->output = optarg; break;
         case OPT_FORMAT:
             if (strcmp(optarg, "mp4") && strcmp(optarg, "h264") && strcmp(optarg, "mpegts"))
-                res = usage_error("--format '%s': expected mp4, h264 or mpegts", optarg);
+                res = cli_usage_error(cmd, "--format '%s': expected mp4, h264 or mpegts", optarg);
             o->format = optarg;
             break;
-        case OPT_SIZE: res = parse_size(optarg, &s->width, &s->height); break;
-        case OPT_FPS: res = parse_fps(optarg, &s->fps_num, &s->fps_den); break;
+        case OPT_SIZE: res = cli_parse_size(cmd, optarg, &s->width, &s->height); break;
+        case OPT_FPS: res = cli_parse_fps(cmd, optarg, &s->fps_num, &s->fps_den); break;
         case OPT_QP:
-            if (parse_int(optarg, 0, 51, &v) < 0)
-                res = usage_error("--qp '%s': expected 0..51", optarg);
+            if (cli_parse_int(optarg, 0, 51, &v) < 0)
+                res = cli_usage_error(cmd, "--qp '%s': expected 0..51", optarg);
             s->qp = (int)v;
             have_qp = 1;
             break;
-        case OPT_BITRATE: res = parse_bitrate(optarg, &s->bitrate_bps); have_bitrate = 1; break;
+        case OPT_BITRATE:
+            res = cli_parse_bitrate(cmd, optarg, &s->bitrate_bps);
+            have_bitrate = 1;
+            break;
         case OPT_KEYINT:
-            if (parse_int(optarg, 1, 100000, &v) < 0)
-                res = usage_error("--keyint '%s': expected 1..100000 frames", optarg);
+            if (cli_parse_int(optarg, 1, 100000, &v) < 0)
+                res = cli_usage_error(cmd, "--keyint '%s': expected 1..100000 frames", optarg);
             s->keyint = (int)v;
             break;
         case OPT_SLICE_ROWS:
-            if (parse_int(optarg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
-                res = usage_error("--slice-rows '%s': expected 1..%d", optarg,
-                                  TALKIE_SLICE_MB_ROWS_MAX);
+            if (cli_parse_int(optarg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
+                res = cli_usage_error(cmd, "--slice-rows '%s': expected 1..%d", optarg,
+                                      TALKIE_SLICE_MB_ROWS_MAX);
             s->slice_mb_rows = (int)v;
             break;
-        case OPT_ENCODER: res = parse_encoder(optarg, &s->encoder); break;
+        case OPT_ENCODER: res = cli_parse_encoder(cmd, optarg, &s->encoder); break;
         case OPT_DEVICE:
-            if (parse_int(optarg, 0, 1000, &v) == 0)
+            if (cli_parse_int(optarg, 0, 1000, &v) == 0)
                 s->device_index = (int)v;
             else
                 s->device_name = optarg;
@@ -290,22 +183,22 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
             else if (!strcmp(optarg, "none"))
                 o->tts = 0;
             else
-                res = usage_error("--tts '%s': expected espeak or none", optarg);
+                res = cli_usage_error(cmd, "--tts '%s': expected espeak or none", optarg);
             break;
         case OPT_PUSH: o->push = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage_render(stdout); *status = 0; return 1;
-        case ':': res = usage_error("option '%s' needs a value", argv[optind - 1]); break;
-        default: res = usage_error("unknown option '%s'", argv[optind - 1]); break;
+        case ':': res = cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]); break;
+        default: res = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]); break;
         }
     }
     if (!res && have_qp && have_bitrate)
-        res = usage_error("--qp and --bitrate exclude each other");
+        res = cli_usage_error(cmd, "--qp and --bitrate exclude each other");
     if (!res && optind + 1 != argc)
-        res = usage_error("%s", optind == argc ? "no conversation file given"
+        res = cli_usage_error(cmd, "%s", optind == argc ? "no conversation file given"
                                                : "more than one conversation file given");
     if (!res && !o->output && !o->push)
-        res = usage_error("no output given (-o OUTPUT or --push URL)");
+        res = cli_usage_error(cmd, "no output given (-o OUTPUT or --push URL)");
     if (res) {
         *status = res;
         return 1;
@@ -314,124 +207,6 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         s->qp = -1;
     o->input = argv[optind];
     return 0;
-}
-
-/*
- * Stopping on a signal. A render can be blocked anywhere for as long as the other end likes:
- * writing to a full pipe, opening a FIFO named by -o or --font, reading stdin. So the handler
- * does not ask the render loop to stop; it ends the process itself, with async-signal-safe
- * calls only: it removes the partial output file (talkie_output_open() documents its name),
- * says so and _exit()s with 128 + the signal. Everything else the process holds goes with it.
- *
- * The handler can reach nothing but these globals (the CLI is one render per process).
- */
-static char stop_partial_path[PATH_MAX + 32];  /* written before stop_have_partial is set */
-static volatile sig_atomic_t stop_have_partial;
-static volatile sig_atomic_t stop_progress_shown; /* a progress line is open: end it first */
-static volatile sig_atomic_t stop_output_done;    /* the output is complete and in place */
-
-static void write_stderr(const char *s)
-{
-    if (write(STDERR_FILENO, s, strlen(s)) < 0) {
-        /* nothing to do about it: the process ends next */
-    }
-}
-
-static void on_stop_signal(int sig)
-{
-    if (stop_have_partial)
-        unlink(stop_partial_path);
-    if (stop_progress_shown)
-        write_stderr("\n");
-    write_stderr(stop_output_done ? "talkie: interrupted after the output was finished\n"
-                                  : "talkie: interrupted; no output written\n");
-    _exit(128 + sig);
-}
-
-/* Every signal whose default action ends the process, except SIGPIPE (ignored: a closed pipe
- * is a write error to report) and the ones that mean a crash (SIGSEGV, SIGABRT, ...). */
-static void install_stop_handlers(void)
-{
-    static const int stop_signals[] = {
-        SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
-        SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
-#ifdef SIGSTKFLT
-        SIGSTKFLT,
-#endif
-    };
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigfillset(&sa.sa_mask); /* one handler at a time */
-    for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-        sigaction(stop_signals[i], &sa, NULL);
-    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
-        sigaction(sig, &sa, NULL);
-    /* a closed stdout pipe is an error to report, not a silent death */
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* Tells the handler which partial file talkie_output_open() is about to create for `output`:
- * "<output>.partial-<pid>", beside the target when `output` is a link to a regular file, and
- * none for stdout, devices and FIFOs (written in place). */
-static void expect_partial_file(const char *output)
-{
-    struct stat lst, st;
-    const char *target = output;
-    char *real = NULL;
-    if (!strcmp(output, "-"))
-        return;
-    if (lstat(output, &lst) == 0) {
-        if (S_ISLNK(lst.st_mode) && stat(output, &st) == 0 && S_ISREG(st.st_mode))
-            target = real = realpath(output, NULL);
-        else if (!S_ISREG(lst.st_mode))
-            return;
-    }
-    if (target) {
-        int n = snprintf(stop_partial_path, sizeof(stop_partial_path), "%s.partial-%ld", target,
-                         (long)getpid());
-        stop_have_partial = n > 0 && (size_t)n < sizeof(stop_partial_path);
-    }
-    free(real);
-}
-
-/* 1 when a and b are the same file. */
-static int same_file(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* Refuses an output that is one of the render's inputs, by device and inode so that no other
- * name (a link, "./x", stdout redirected onto it) gets past. Returns 0 when it is not. */
-static int check_output_is_not_input(const RenderOptions *o)
-{
-    struct stat out, in;
-    if (!o->output)
-        return 0; /* only pushing */
-    int to_stdout = !strcmp(o->output, "-");
-    if ((to_stdout ? fstat(STDOUT_FILENO, &out) : stat(o->output, &out)) < 0 ||
-        !S_ISREG(out.st_mode))
-        return 0; /* nothing there yet, or a device: nothing of ours to lose */
-    int from_stdin = !strcmp(o->input, "-");
-    if ((from_stdin ? fstat(STDIN_FILENO, &in) : stat(o->input, &in)) == 0 &&
-        same_file(&in, &out)) {
-        fprintf(stderr, "talkie: %s: is the conversation being read (%s); not overwriting it\n",
-                to_stdout ? "stdout" : o->output, from_stdin ? "stdin" : o->input);
-        return -1;
-    }
-    if (o->settings.font_path && stat(o->settings.font_path, &in) == 0 && same_file(&in, &out)) {
-        fprintf(stderr, "talkie: %s: is the font (%s); not overwriting it\n",
-                to_stdout ? "stdout" : o->output, o->settings.font_path);
-        return -1;
-    }
-    return 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 typedef struct RenderState {
@@ -495,14 +270,14 @@ static int drain(RenderState *st, int until_eof)
 
 static void show_progress(RenderState *st, int final)
 {
-    double t = now_s();
+    double t = cli_now_s();
     double elapsed = t - st->t0;
     if (!st->show_progress || (!final && (elapsed < 1.0 || t - st->last_progress < 0.25)))
         return;
     if (final && st->last_progress == 0)
         return; /* nothing was shown: a short render needs no closing line */
     st->last_progress = t;
-    stop_progress_shown = !final;
+    cli_progress_line_open(!final);
     double fps = elapsed > 0 ? (double)st->frames_done / elapsed : 0;
     double eta = fps > 0 ? (double)(st->frames_total - st->frames_done) / fps : 0;
     fprintf(stderr, "\rframe %" PRId64 "/%" PRId64 " (%3d%%), %.1f fps, ETA %.1f s   %s",
@@ -605,8 +380,9 @@ static int cmd_render(int argc, char **argv)
         return res;
     if (o.quiet)
         o.settings.log_level = TALKIE_LOG_ERROR;
-    install_stop_handlers();
-    if (check_output_is_not_input(&o) < 0)
+    cli_install_stop_handlers();
+    if (cli_output_is_input(o.output, o.input, "the conversation being read") < 0 ||
+        cli_output_is_input(o.output, o.settings.font_path, "the font") < 0)
         return 1;
 
     /* The whole conversation is read and checked before anything else happens. */
@@ -628,7 +404,7 @@ static int cmd_render(int argc, char **argv)
         return 1;
     }
 
-    RenderState st = { .t0 = now_s() };
+    RenderState st = { .t0 = cli_now_s() };
     int status = 1;
     CliLog log = { 0 };
     o.settings.log_callback = cli_log;
@@ -643,10 +419,10 @@ static int cmd_render(int argc, char **argv)
             goto done;
     }
     if (o.output) {
-        expect_partial_file(o.output);
+        cli_expect_partial_file(o.output);
         res = talkie_output_open(&st.output, st.session, o.output, o.format);
         if (res < 0) {
-            stop_have_partial = 0; /* nothing was created: the name may be someone else's */
+            cli_forget_partial_file();
             fprintf(stderr, "talkie: %s: %s\n", o.output, talkie_strerror(res));
             goto done;
         }
@@ -666,7 +442,7 @@ static int cmd_render(int argc, char **argv)
     st.show_progress = !o.quiet && (o.progress || isatty(STDERR_FILENO));
     for (int64_t frame = 0; frame < st.frames_total && res >= 0; frame++) {
         if (st.pace_fps > 0) {
-            double wait = st.t0 + (double)frame / st.pace_fps - now_s();
+            double wait = st.t0 + (double)frame / st.pace_fps - cli_now_s();
             if (wait > 0) {
                 struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
                 nanosleep(&ts, NULL);
@@ -683,7 +459,7 @@ static int cmd_render(int argc, char **argv)
     if (res >= 0 && (res = talkie_session_flush(st.session)) >= 0)
         res = drain(&st, 1);
     if (res < 0) {
-        stop_progress_shown = 0;
+        cli_progress_line_open(0);
         fprintf(stderr, "%stalkie: rendering failed: %s\n", st.last_progress > 0 ? "\n" : "",
                 talkie_strerror(res));
         goto done;
@@ -692,8 +468,7 @@ static int cmd_render(int argc, char **argv)
         fprintf(stderr, "talkie: --push %s: the stream ended with an error: %s\n", o.push,
                 talkie_strerror(res));
     res = st.output ? talkie_output_close(&st.output) : 0;
-    stop_output_done = res >= 0;
-    stop_have_partial = 0;
+    cli_output_closed(res >= 0);
     if (res < 0) {
         fprintf(stderr, "talkie: %s: could not be finished: %s\n", o.output,
                 talkie_strerror(res));
@@ -701,7 +476,7 @@ static int cmd_render(int argc, char **argv)
     }
     show_progress(&st, 1);
     if (!o.quiet) {
-        double secs = now_s() - st.t0;
+        double secs = cli_now_s() - st.t0;
         struct stat sb;
         int64_t bytes = o.output && strcmp(o.output, "-") && stat(o.output, &sb) == 0
                             ? (int64_t)sb.st_size : st.bytes;
@@ -776,7 +551,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage_main(stderr);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
@@ -789,6 +564,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "render"))
         return cmd_render(argc - 1, argv + 1);
+    if (!strcmp(cmd, "encode"))
+        return cmd_encode(argc - 1, argv + 1);
 #ifdef TALKIE_HAVE_SERVE
     if (!strcmp(cmd, "serve"))
         return cmd_serve(argc - 1, argv + 1);
@@ -796,11 +573,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "devices")) {
         if (argc > 2) {
             fprintf(stderr, "talkie: 'devices' takes no arguments\n");
-            return EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
         return cmd_devices();
     }
     fprintf(stderr, "talkie: unknown command '%s'\n", cmd);
     usage_main(stderr);
-    return EXIT_USAGE;
+    return CLI_EXIT_USAGE;
 }

@@ -25,13 +25,14 @@ const TkEncoderBackend *tk_encoder_find(TalkieEncoder id)
     return NULL;
 }
 
-void tk_encoder_order(int cpu_device, const TkEncoderBackend **order)
+void tk_encoder_order(TalkieEncoder first, const TkEncoderBackend **order)
 {
     int n = 0;
-    if (cpu_device)
-        order[n++] = &tk_encoder_lavc;
+    const TkEncoderBackend *f = tk_encoder_find(first);
+    if (f)
+        order[n++] = f;
     for (int i = 0; backends[i] && n < TK_ENCODER_MAX_BACKENDS; i++)
-        if (!(cpu_device && backends[i] == &tk_encoder_lavc))
+        if (backends[i] != f)
             order[n++] = backends[i];
     order[n] = NULL;
 }

@@ -112,9 +112,9 @@ const TkEncoderBackend *tk_encoder_find(TalkieEncoder id);
 /* Every backend, NULL-terminated, in the order "auto" tries them on a GPU. */
 const TkEncoderBackend *const *tk_encoder_list(void);
 /* Fills order[] (TK_ENCODER_MAX_BACKENDS + 1 entries, NULL-terminated) with the order "auto"
- * tries the backends in: on a CPU device (lavapipe) the GPU encoders only emulate a GPU on
- * the same cores and are far slower than x264, so the CPU encoder comes first there. */
-void tk_encoder_order(int cpu_device, const TkEncoderBackend **order);
+ * tries the backends in: `first` (the context's choice, tk_context_auto_choice: measured on
+ * CPU devices, compute on GPUs), then the others in list order as fallbacks. */
+void tk_encoder_order(TalkieEncoder first, const TkEncoderBackend **order);
 /* Every backend's device requirements, merged. */
 void tk_encoder_device_requirements(TkEncoderDeviceRequirements *req);
 /* Fills the fields of `info` that follow from the SPS bytes in it: profile_idc,

@@ -1,6 +1,7 @@
 /* TalkieContext: the device and engine that sessions share; see context.h. */
 #include "engine/context.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ static int validate(const TalkieContextSettings *s, const TkLog *log)
 
 static void context_free(TalkieContext *c)
 {
+    pthread_mutex_destroy(&c->auto_lock);
     tk_engine_destroy(&c->engine);
     if (c->vk && c->pipeline_cache_path)
         tk_vk_pipeline_cache_save(c->vk, c->pipeline_cache_path);
@@ -63,6 +65,7 @@ int talkie_context_open(TalkieContext **out, const TalkieContextSettings *settin
     if (!c)
         return TALKIE_ERR(ENOMEM);
     atomic_init(&c->refs, 1);
+    pthread_mutex_init(&c->auto_lock, NULL);
     c->log = log;
     c->settings = *settings;
     c->settings.device_name = NULL;   /* pointers into the caller's memory are not kept */
@@ -108,6 +111,27 @@ int tk_context_open_private(TalkieContext **out, const TalkieSettings *s)
     cs.log_callback = s->log_callback;
     cs.log_opaque = s->log_opaque;
     return talkie_context_open(out, &cs);
+}
+
+const TkAutoChoice *tk_context_auto_choice(TalkieContext *c)
+{
+    pthread_mutex_lock(&c->auto_lock);
+    if (!c->auto_measured) {
+        if (c->vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+            tk_encoder_auto_measure(c->vk, &c->log, &c->auto_choice);
+            tk_log_info(&c->log, "encoder auto: %s, %s (measured in %.0f ms)",
+                        talkie_encoder_name(c->auto_choice.encoder), c->auto_choice.reason,
+                        c->auto_choice.probe_ms);
+        } else {
+            c->auto_choice = (TkAutoChoice){ .encoder = TALKIE_ENCODER_COMPUTE, .lavc_ms = -1,
+                                             .compute_ms = -1 };
+            snprintf(c->auto_choice.reason, sizeof(c->auto_choice.reason),
+                     "a GPU with compute: talkie's encoder runs on it");
+        }
+        c->auto_measured = 1;
+    }
+    pthread_mutex_unlock(&c->auto_lock);
+    return &c->auto_choice;
 }
 
 TalkieContext *tk_context_ref(TalkieContext *c)

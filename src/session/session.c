@@ -74,7 +74,15 @@ static int open_encoder(TalkieSession *s)
     };
     TalkieEncoder wanted = s->settings.encoder;
     const TkEncoderBackend *list[TK_ENCODER_MAX_BACKENDS + 1];
-    tk_encoder_order(s->vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU, list);
+    TalkieEncoder first = wanted;
+    if (wanted == TALKIE_ENCODER_AUTO) {
+        /* measured once per context on a CPU device (auto_probe.h) */
+        const TkAutoChoice *choice = tk_context_auto_choice(s->ctx);
+        first = choice->encoder;
+        tk_log_info(&s->log, "encoder auto: %s (%s)", talkie_encoder_name(first),
+                    choice->reason);
+    }
+    tk_encoder_order(first, list);
     for (int i = 0; list[i]; i++) {
         const TkEncoderBackend *b = list[i];
         if (wanted != TALKIE_ENCODER_AUTO && b->id != wanted)

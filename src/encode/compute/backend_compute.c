@@ -52,6 +52,16 @@ static TkRateParams rate_params(const TkEncoderParams *params, const TkEncoderRe
     return r;
 }
 
+/* P pictures on every device but a CPU implementation. On an NVIDIA H100 the GPU P path
+ * equals the C reference byte for byte and run after run (bench/RESULTS.md, "P frames on
+ * the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs give P streams that differ from
+ * run to run and that libavcodec decodes to something else than the encoder's reference, so
+ * there the backend codes every picture as an IDR until that is understood. */
+static int p_frames_work(const TkVkDevice *vk)
+{
+    return vk->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
+}
+
 static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
 {
     if (params->fps_num <= 0 || params->fps_den <= 0 || params->keyint < 1 ||
@@ -71,12 +81,9 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
      * every frame at its cap, or constant QP's worst frame at every frame. */
     p->bitrate_bps = rate_params(params, p).max_bitrate_bps;
     p->aud = 0;
-    /* P pictures (encoder_gpu.h) stay off in the product for now: through the engine on
-     * lavapipe the same pictures gave different P streams from run to run (a race in the P
-     * path, not found yet), while every session must be deterministic. The GPU P kernels are
-     * tested against the C reference in tests/h264 (test_*_p_gpu, test_encoder_gpu_p). With
-     * P frames, AUTO deblocking means on (the filtered picture is the next one's reference). */
-    p->p_frames = 0;
+    /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
+     * reference) */
+    p->p_frames = params->vk && p_frames_work(params->vk);
     p->deblock = TK_DEBLOCK_AUTO;
     return 0;
 }
