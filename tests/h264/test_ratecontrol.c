@@ -132,12 +132,14 @@ typedef struct Run {
     int change_at;           /* frame where bitrate2_bps takes over, or -1 */
     int64_t bitrate2_bps;
     int decode;              /* 1: every access unit through libavcodec */
+    int slice_mb_rows;       /* 0: 4, the compute backend's default */
 } Run;
 
 typedef struct Result {
     int64_t *bits;           /* a frame */
     int level_idc;           /* from the first SPS */
     int over_cap;            /* frames over their cap */
+    int64_t qp_sum;          /* of the frames kept */
     int recoded;             /* frames coded more than once */
     int idrs;
 } Result;
@@ -163,7 +165,8 @@ static int encode_run(const Run *r, Result *out)
     memset(out, 0, sizeof(*out));
     out->level_idc = -1;
     TkEncoderRefParams p = { .layout = tk_frame_layout(r->width, r->height), .fps_num = FPS,
-                             .fps_den = 1, .keyint = 2 * FPS, .slice_mb_rows = 4,
+                             .fps_den = 1, .keyint = 2 * FPS,
+                             .slice_mb_rows = r->slice_mb_rows ? r->slice_mb_rows : 4,
                              .deblock = TK_DEBLOCK_AUTO, .p_frames = 1 };
     const TkFrameLayout *l = &p.layout;
     TkPackDims dims = tk_pack_dims(l, p.slice_mb_rows);
@@ -237,6 +240,7 @@ static int encode_run(const Run *r, Result *out)
             printf("%d %s qp %d bits %lld cap %lld\n", i, idr ? "I" : "P", in.qp, (long long)bits, (long long)cap);
         tk_rc_update(&rc, idr, in.qp, bits);
         out->bits[i] = bits;
+        out->qp_sum += in.qp;
         out->idrs += idr;
         if (i == 0)
             out->level_idc = sps_level(au, size);
@@ -299,9 +303,10 @@ static void check_level(const char *what, const Result *res, int frames)
 }
 
 /* `seconds` at a target: within +-10%, no frame over its cap, decoded exactly. */
-static void test_target(int width, int height, int64_t bitrate_bps, int seconds)
+static void test_target(int width, int height, int64_t bitrate_bps, int seconds, int rows)
 {
-    Run r = { width, height, INPUT_CONVERSATION, seconds * FPS, -1, bitrate_bps, -1, 0, 1 };
+    Run r = { width, height, INPUT_CONVERSATION, seconds * FPS, -1, bitrate_bps, -1, 0, 1,
+              rows };
     Result res;
     if (encode_run(&r, &res) == 1) {
         printf("target: skipped (no font)\n");
@@ -310,9 +315,10 @@ static void test_target(int width, int height, int64_t bitrate_bps, int seconds)
     int64_t total = sum_bits(&res, 0, r.frames), want = r.bitrate_bps * seconds;
     char what[64];
     snprintf(what, sizeof(what), "%dx%d at %lld bit/s", width, height, (long long)bitrate_bps);
-    printf("%s, %d s: %lld bit/s (%+.1f%%), %d IDRs, %d frames coded twice, "
+    printf("%s, %d s: %lld bit/s (%+.1f%%), mean QP %.1f, %d IDRs, %d frames coded twice, "
            "%d over the cap\n", what, seconds, (long long)(total / seconds),
-           100.0 * (double)(total - want) / (double)want, res.idrs, res.recoded, res.over_cap);
+           100.0 * (double)(total - want) / (double)want, (double)res.qp_sum / r.frames,
+           res.idrs, res.recoded, res.over_cap);
     CHECK_CMP(total, >=, want * 9 / 10);
     CHECK_CMP(total, <=, want * 11 / 10);
     CHECK_EQ(res.over_cap, 0);
@@ -388,12 +394,13 @@ int main(int argc, char **argv)
     if (!only || !strcmp(only, "levels"))
         test_levels();
     if (only && !strcmp(only, "sweep") && argc > 4) {
-        /* a measurement: sweep W H BITRATE [SECONDS] */
-        test_target(atoi(argv[2]), atoi(argv[3]), atoll(argv[4]), argc > 5 ? atoi(argv[5]) : 20);
+        /* a measurement: sweep W H BITRATE [SECONDS [SLICE_ROWS]] */
+        test_target(atoi(argv[2]), atoi(argv[3]), atoll(argv[4]), argc > 5 ? atoi(argv[5]) : 20,
+                    argc > 6 ? atoi(argv[6]) : 0);
         return tk_check_finish();
     }
     if (!only || !strcmp(only, "target"))
-        test_target(640, 360, 200000, short_run ? 20 : 60);
+        test_target(640, 360, 200000, short_run ? 20 : 60, 0);
     if (!only || !strcmp(only, "change"))
         test_change(short_run ? 16 : 30);
     return tk_check_finish();
