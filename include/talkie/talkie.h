@@ -154,8 +154,14 @@ typedef struct TalkieSettings {
     int fps_num;              ///< frame rate numerator (default 30)
     int fps_den;              ///< frame rate denominator (default 1)
     TalkieEncoder encoder;    ///< which backend encodes (default TALKIE_ENCODER_AUTO)
-    int qp;                   ///< constant QP 0..51, or -1 to use bitrate_bps (default 26)
-    int64_t bitrate_bps;      ///< target bitrate when qp is -1 (default 0: unused)
+    int qp;                   ///< constant QP 0..51, or -1 to use bitrate_bps (default 26).
+                              ///< The compute encoder's SPS then signals a level that holds
+                              ///< the largest frames that QP can make (4.1 for 320x240 at 26)
+    int64_t bitrate_bps;      ///< target bitrate when qp -1 (default 0: unused). Compute
+                              ///< encoder: a P frame at most 1.5 frame intervals at this rate,
+                              ///< an IDR at most one second of it (larger frames are coded
+                              ///< again at a higher QP); within 10% over a minute where the
+                              ///< content can use the rate, below it where it cannot
     int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0)
     int device_index;         ///< Vulkan device to use, -1 = pick the best (default -1)
     const char *device_name;  ///< or: first device whose name contains this (default NULL)
@@ -183,10 +189,10 @@ typedef struct TalkieSettings {
                               ///< then is silence and dropped when it comes (default 0)
     int slice_mb_rows;        ///< macroblock rows a slice, 1..TALKIE_SLICE_MB_ROWS_MAX (more than
                               ///< the picture has: one slice a picture); 0: the library's
-                              ///< choice, 4 (measured: one-row slices cost 30-45% more bytes
-                              ///< at live bitrates, whole-picture slices make the GPU's
-                              ///< intra analysis and CAVLC one long chain; bench/RESULTS.md).
-                              ///< Compute encoder only (default 0)
+                              ///< choice, 4 (measured: one-row slices cost 8-10 QP at equal
+                              ///< rate, 23% more bytes for P frames at equal QP; longer
+                              ///< slices make the GPU's intra analysis and CAVLC longer serial
+                              ///< chains; bench/RESULTS.md). Compute encoder only (default 0)
     uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
 
@@ -375,6 +381,8 @@ int talkie_session_flush(TalkieSession *s);
 int talkie_session_request_keyframe(TalkieSession *s);
 
 /** Sets the target bitrate from the next frame sent on (the session then runs by bitrate).
+ *  The compute encoder keeps the level its SPS signalled: a target whose peak (an IDR at its
+ *  cap at every frame, fps times the target) would exceed it is lowered to fit.
  *  Errors: TALKIE_ERR(EINVAL) for NULL, after flush, or a bitrate outside
  *  TALKIE_BITRATE_MIN_BPS..TALKIE_BITRATE_MAX_BPS; TALKIE_ERROR_UNSUPPORTED for a lavc
  *  session opened at a constant QP (libx264 cannot switch its rate control method). */
