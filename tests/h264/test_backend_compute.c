@@ -3,7 +3,9 @@
  * submit / receive / flush contract (EAGAIN while a packet waits, EOF after flush), packets
  * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, keyframe
  * flags, pts), and the bitrate mode (qp -1) producing a stream whose QP moves with the
- * target. Validation on; skipped (77) without a Vulkan device.
+ * target, byte-identical with the C reference under the same rate control, frames coded
+ * again over their cap included (the GPU encoder's rewind). Validation on; skipped (77)
+ * without a Vulkan device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,24 +89,63 @@ int main(void)
     b->close(&ctx);
     CHECK(ctx == NULL);
 
-    /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller. */
+    /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller; frames
+     * over their cap are coded again (tk_encoder_gpu_rewind). The packets equal the C
+     * reference driven by the same rate control the same way (ratecontrol.h's loop), re-codes
+     * included. */
     p.qp = -1;
     p.bitrate_bps = 20000;
     CHECK_EQ(b->probe(&p), 0);
     CHECK_EQ(b->open(&ctx, &p), 0);
+    TkRateControl rc;
+    rate.qp = -1;
+    rate.bitrate_bps = p.bitrate_bps;
+    rate.max_bitrate_bps = tk_rc_peak_bps(&rate);
+    rp.bitrate_bps = rate.max_bitrate_bps;
+    tk_encoder_ref_close(&ref);
+    CHECK_EQ(tk_encoder_ref_open(&ref, &rp), 0);
+    CHECK_EQ(tk_rc_init(&rc, &rate), 0);
     size_t first = 0, last = 0;
-    for (int i = 0; ctx && i < 8; i++) {
-        fill(src.map, &p.layout, 3);
+    int recoded = 0;
+    for (int i = 0; ctx && ref && i < 8; i++) {
+        /* one picture for 6 frames (the QP climbs), then new ones (which go over the cap) */
+        fill(src.map, &p.layout, i < 6 ? 3 : (uint32_t)i);
         TkEncoderFrame f = { .gpu = &src, .pts = i };
         CHECK_EQ(b->submit(ctx, &f), 0);
         CHECK_EQ(b->receive(ctx, &pkt), 0);
         if (i == 0)
             first = pkt.size;
-        last = pkt.size;
+        if (i == 5)
+            last = pkt.size;
+        /* the same frame through the C reference */
+        TkH264Gop before = ref->gop, g = ref->gop;
+        TkH264SliceHeader pic = { 0 };
+        tk_h264_gop_next(&g, &pic);
+        int qp = tk_rc_qp(&rc, pic.idr), idr = 0;
+        uint8_t *au = NULL;
+        size_t size = 0;
+        for (int attempt = 0;; attempt++) {
+            CHECK_EQ(tk_encoder_ref_encode(ref, src.map, qp, &au, &size, &idr), 0);
+            int again = tk_rc_retry_qp(&rc, idr, qp, (int64_t)size * 8, attempt);
+            if (again < 0 || !au)
+                break;
+            free(au);
+            au = NULL;
+            tk_encoder_ref_rewind(ref, &before);
+            qp = again;
+            recoded += attempt == 0;
+        }
+        tk_rc_update(&rc, idr, qp, (int64_t)size * 8);
+        CHECK_EQ(pkt.size, size);
+        if (pkt.size == size && au)
+            tk_check_bytes("bitrate packet", pkt.data, au, size);
+        free(au);
         free(pkt.data);
     }
-    printf("bitrate mode: first packet %zu bytes, eighth %zu bytes\n", first, last);
+    printf("bitrate mode: first packet %zu bytes, sixth %zu bytes, %d frames coded again\n",
+           first, last, recoded);
     CHECK(last * 2 < first);
+    CHECK(recoded > 0); /* the rewind was exercised */
     b->close(&ctx);
 done:
     b->close(&ctx);
