@@ -165,6 +165,8 @@ static void frame_settle(TkComputeEncoder *enc, TkEncoderGpuFrame *f)
         if (qp < 0)
             break;
         free(f->au);
+        f->au = NULL; /* a submission that fails before recording leaves it as it is */
+        f->au_size = 0;
         tk_encoder_gpu_rewind(enc->gpu, &enc->gop_before);
         enc->qp = qp;
         f->qp = qp;
