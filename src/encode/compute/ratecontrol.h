@@ -32,24 +32,25 @@
  *     since P frames of a conversation swing 5-10 times from one frame to the next.
  *   - the debt: bits coded minus R * elapsed time, kept within [-3 s, +2 s] of R so that a
  *     long still scene cannot save up without end (the caps bound how fast savings are
- *     spent) and a scene too busy for the rate is forgiven after a while. A P frame's target is R * T less the debt spread over one
- *     second; its QP the smallest (not below the floor, and at most 1 below the previous
- *     picture's, nor at a QP where a P frame went over its cap in the last quarter second) whose
- *     prediction meets it and 9/10 of the cap.
+ *     spent) and a scene too busy for the rate is forgiven after a while. A P frame's
+ *     target is R * T less the debt spread over one second; its QP the smallest whose
+ *     prediction meets the target and 9/10 of the cap, not below the floor, at most 1 below
+ *     the previous picture's (3 while that is 3 or more above the floor: after a frame that
+ *     had to be coarse), and not at a QP where a P frame went over its cap in the last
+ *     quarter second.
  *   - a frame over its cap is coded again at a higher QP (tk_rc_retry_qp), at most
  *     TK_RC_MAX_RETRIES times: a P frame first at the previous picture's QP + 1, then where
- *     its own size says (halving every 6 QP, then every 12), the last time at QP 51. A
- *     frame over its cap even at QP 51 (an IDR
- *     of a large picture at a very low rate) is kept: nothing smaller exists.
+ *     its own size says (halving every 6 QP, then every 12), the last time at QP 51. A frame
+ *     over its cap even at QP 51 (an IDR of a large picture at a very low rate) is kept:
+ *     nothing smaller exists.
  *   - the rate the content needs may be below R (a still conversation at 320x240 needs
  *     ~180 kbit/s even at QP 0): then the stream runs at TK_RC_QP_MIN, below R.
  *
  * The level (tk_rc_peak_bps): the SPS must signal a level whose MaxBR the stream keeps. At a
  * target bitrate every frame is within its cap, so no second carries more than fps IDRs at
- * their cap, fps * R (keyframe requests at every frame; the level covers it: 3.0 for
- * 200 kbit/s at 30 frames/s); at constant QP the bound is the
- * largest frame the encoder makes at that QP (measured on binary noise, the worst input
- * found, with 25% margin) at every frame.
+ * their cap, fps * R (keyframe requests at every frame; level 3.0 for 200 kbit/s at 30
+ * frames/s); at constant QP the bound is the largest frame the encoder makes at that QP
+ * (measured on binary noise, the worst input found, with 25% margin) at every frame.
  *
  *     TkRateControl rc;
  *     tk_rc_init(&rc, &params);
