@@ -14,7 +14,9 @@
  *     noise, the worst input) and bitrates signal a level (parsed from their SPS) whose
  *     MaxBR holds every 1-second window and whose CPB (A.3.1, Table A-1, the NAL HRD's 1200
  *     bits a unit for Baseline) never underflows when it fills at MaxBR.
- * Argument "short": the long runs shortened (sanitizer builds); or the name of one part.
+ * Argument "short": the long runs shortened (sanitizer builds); or the name of one part;
+ * or "sweep W H BITRATE [SECONDS [SLICE_ROWS]]", a measurement (bench/RESULTS.md).
+ * RC_TRACE=1 prints every frame's QP and size, and every second coding.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +221,8 @@ static int encode_run(const Run *r, Result *out)
             CHECK_EQ(idr, pic.idr);
             int qp = tk_rc_retry_qp(&rc, idr, in.qp, (int64_t)size * 8, attempt);
             if (getenv("RC_TRACE") && qp >= 0)
-                printf("  %d attempt %d qp %d bits %lld -> qp %d\n", i, attempt, in.qp, (long long)size * 8, qp);
+                printf("  %d attempt %d qp %d bits %lld -> qp %d\n", i, attempt, in.qp,
+                       (long long)size * 8, qp);
             if (qp < 0)
                 break;
             free(au);
@@ -237,7 +240,8 @@ static int encode_run(const Run *r, Result *out)
             out->over_cap++;
         }
         if (getenv("RC_TRACE"))
-            printf("%d %s qp %d bits %lld cap %lld\n", i, idr ? "I" : "P", in.qp, (long long)bits, (long long)cap);
+            printf("%d %s qp %d bits %lld cap %lld\n", i, idr ? "I" : "P", in.qp,
+                   (long long)bits, (long long)cap);
         tk_rc_update(&rc, idr, in.qp, bits);
         out->bits[i] = bits;
         out->qp_sum += in.qp;
