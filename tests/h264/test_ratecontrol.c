@@ -390,11 +390,62 @@ static void test_levels(void)
     }
 }
 
+/* The rate control alone, on made-up sizes (random, and far over every cap, which drives
+ * the QP to 51 and keeps it there): every QP it answers is 0..51, re-codes stop after
+ * TK_RC_MAX_RETRIES, the target and caps follow set_bitrate. */
+static void test_unit(void)
+{
+    TkRateParams p = { .fps_num = 30, .fps_den = 1, .qp = -1, .bitrate_bps = 100000,
+                       .n_mbs = 300, .n_slices = 4, .keyint = 60 };
+    p.max_bitrate_bps = tk_rc_peak_bps(&p);
+    CHECK_EQ(p.max_bitrate_bps, 100000 * 30);
+    TkRateControl rc;
+    CHECK_EQ(tk_rc_init(&rc, &p), 0);
+    CHECK_EQ(tk_rc_cap_bits(&rc, 0), 100000 / 30 * 3 / 2);
+    CHECK_EQ(tk_rc_cap_bits(&rc, 1), 100000);
+    uint32_t rnd = 5;
+    int bad_qp = 0, too_many = 0;
+    for (int i = 0; i < 600; i++) {
+        int idr = i % 60 == 0, huge = i >= 300;
+        int qp = tk_rc_qp(&rc, idr), attempts = 0;
+        int64_t bits = 0;
+        for (int attempt = 0;; attempt++) {
+            bad_qp |= qp < 0 || qp > 51;
+            bits = huge ? 1000000 : (int64_t)(source_random(&rnd) % 8000) + 200;
+            int again = tk_rc_retry_qp(&rc, idr, qp, bits, attempt);
+            if (again < 0)
+                break;
+            qp = again;
+            attempts++;
+        }
+        too_many |= attempts > TK_RC_MAX_RETRIES;
+        tk_rc_update(&rc, idr, qp, bits);
+    }
+    CHECK_EQ(bad_qp, 0);
+    CHECK_EQ(too_many, 0);
+    CHECK_EQ(tk_rc_qp(&rc, 0), 51);
+    /* a target above what the level holds is lowered into it */
+    tk_rc_set_bitrate(&rc, 1000000);
+    CHECK_CMP(tk_rc_bitrate(&rc) * 30, <=, p.max_bitrate_bps);
+    CHECK_CMP(tk_rc_bitrate(&rc), >, 90000);
+    /* constant QP: nothing moves, no cap */
+    TkRateParams q = p;
+    q.qp = 30;
+    CHECK_EQ(tk_rc_init(&rc, &q), 0);
+    CHECK_EQ(tk_rc_qp(&rc, 1), 30);
+    CHECK_EQ(tk_rc_cap_bits(&rc, 0), 0);
+    CHECK_EQ(tk_rc_retry_qp(&rc, 0, 30, 1000000, 0), -1);
+    q.keyint = 0;
+    CHECK_EQ(tk_rc_init(&rc, &q), TALKIE_ERR(EINVAL));
+}
+
 int main(int argc, char **argv)
 {
-    /* "short", or the name of one test to run alone: levels, target, change */
+    /* "short", or the name of one test to run alone: unit, levels, target, change */
     int short_run = argc > 1 && !strcmp(argv[1], "short");
     const char *only = argc > 1 && !short_run ? argv[1] : NULL;
+    if (!only || !strcmp(only, "unit"))
+        test_unit();
     if (!only || !strcmp(only, "levels"))
         test_levels();
     if (only && !strcmp(only, "sweep") && argc > 4) {

@@ -208,7 +208,7 @@ int tk_rc_retry_qp(TkRateControl *rc, int idr, int qp, int64_t bits, int attempt
     /* a P frame finer than the previous picture pays a refinement the model does not know:
      * first the previous picture's QP + 1, where the frames were within their cap */
     if (attempt == 0 && !idr && qp <= rc->prev_qp)
-        return rc->prev_qp + 1;
+        return rc->prev_qp < TK_RC_QP_MAX ? rc->prev_qp + 1 : TK_RC_QP_MAX;
     /* else this frame's own size: where it is mostly new content it halves every 6 QP (as
      * intra coding does), so the first estimate assumes that; text and other sharp content
      * shrinks slower, so a second estimate assumes 12 (the model's law) */
