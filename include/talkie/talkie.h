@@ -382,7 +382,8 @@ int talkie_session_request_keyframe(TalkieSession *s);
 
 /** Sets the target bitrate from the next frame sent on (the session then runs by bitrate).
  *  The compute encoder keeps the level its SPS signalled: a target whose peak (an IDR at its
- *  cap at every frame, fps times the target) would exceed it is lowered to fit.
+ *  cap at every frame, fps times the target) would exceed the level's MaxBR is lowered to
+ *  fit (opened at 200 kbit/s, 320x240, 30 frames/s: level 3.0, up to 400 kbit/s).
  *  Errors: TALKIE_ERR(EINVAL) for NULL, after flush, or a bitrate outside
  *  TALKIE_BITRATE_MIN_BPS..TALKIE_BITRATE_MAX_BPS; TALKIE_ERROR_UNSUPPORTED for a lavc
  *  session opened at a constant QP (libx264 cannot switch its rate control method). */

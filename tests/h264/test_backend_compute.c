@@ -104,6 +104,9 @@ int main(void)
     rp.bitrate_bps = rate.max_bitrate_bps;
     tk_encoder_ref_close(&ref);
     CHECK_EQ(tk_encoder_ref_open(&ref, &rp), 0);
+    /* as the backend: later targets may use all of the level the SPS signals */
+    if (ref && tk_h264_level_max_bitrate(ref->config.level_idc) > rate.max_bitrate_bps)
+        rate.max_bitrate_bps = tk_h264_level_max_bitrate(ref->config.level_idc);
     CHECK_EQ(tk_rc_init(&rc, &rate), 0);
     size_t first = 0, last = 0;
     int recoded = 0;

@@ -40,7 +40,8 @@ typedef struct TkComputeEncoder {
     int flushed;
 } TkComputeEncoder;
 
-/* The rate control's params for these encoder params (checked by params_to_gpu). */
+/* The rate control's params for these encoder params (checked by params_to_gpu);
+ * max_bitrate_bps is the peak the level must hold (ratecontrol.h). */
 static TkRateParams rate_params(const TkEncoderParams *params, const TkEncoderRefParams *p)
 {
     TkPackDims d = tk_pack_dims(&p->layout, p->slice_mb_rows);
@@ -50,6 +51,19 @@ static TkRateParams rate_params(const TkEncoderParams *params, const TkEncoderRe
                        .keyint = params->keyint };
     r.max_bitrate_bps = tk_rc_peak_bps(&r);
     return r;
+}
+
+/* The rate control of an encoder whose SPS signals config->level_idc: a later set_bitrate may
+ * use all of that level (its MaxBR is above the opening peak, often well above: level 3.0
+ * holds 12 Mbit/s, 400 kbit/s of target at 30 frames/s). */
+static int rate_init(TkRateControl *rc, const TkEncoderParams *params,
+                     const TkEncoderRefParams *p, const TkH264Config *config)
+{
+    TkRateParams r = rate_params(params, p);
+    int64_t level_max = tk_h264_level_max_bitrate(config->level_idc);
+    if (level_max > r.max_bitrate_bps)
+        r.max_bitrate_bps = level_max;
+    return tk_rc_init(rc, &r);
 }
 
 /* P pictures on every device but a CPU implementation. On an NVIDIA H100 the GPU P path
@@ -125,10 +139,9 @@ static int compute_open(void **ctx, const TkEncoderParams *params)
     if (!enc)
         return TALKIE_ERR(ENOMEM);
     enc->log = params->log;
-    TkRateParams rp = rate_params(params, &p);
-    res = tk_rc_init(&enc->rc, &rp);
+    res = tk_encoder_gpu_open(&enc->gpu, params->vk, &p);
     if (res >= 0)
-        res = tk_encoder_gpu_open(&enc->gpu, params->vk, &p);
+        res = rate_init(&enc->rc, params, &p, &enc->gpu->config);
     if (res < 0) {
         tk_log_error(enc->log, "compute encoder: cannot open (%s)", talkie_strerror(res));
         void *v = enc;
