@@ -44,11 +44,14 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: four rows a slice (here one slice a picture), intra pictures
-     * only for now (see backend_compute.c: the P path is off in the product until a race is
-     * found), and a level that holds QP 30's worst frame at every frame (ratecontrol.h) */
-    TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = 4, .deblock = TK_DEBLOCK_AUTO, .p_frames = 0 };
+    /* the backend's choices: four rows a slice (here one slice a picture), P pictures except
+     * on CPU implementations (backend_compute.c), and a level that holds QP 30's worst frame
+     * at every frame (ratecontrol.h) */
+    TkEncoderRefParams rp = {
+        .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2, .slice_mb_rows = 4,
+        .deblock = TK_DEBLOCK_AUTO,
+        .p_frames = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU,
+    };
     TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24, .n_slices = 1,
                           .keyint = 2 };
     rp.bitrate_bps = tk_rc_peak_bps(&rate);
