@@ -162,7 +162,9 @@ typedef struct TalkieSettings {
                               ///< an IDR at most one second of it (larger frames are coded
                               ///< again at a higher QP); within 10% over a minute where the
                               ///< content can use the rate, below it where it cannot
-    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0)
+    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
+                              ///< 1: every frame an IDR (the compute encoder's lowest
+                              ///< latency, at many times the bytes)
     int device_index;         ///< Vulkan device to use, -1 = pick the best (default -1)
     const char *device_name;  ///< or: first device whose name contains this (default NULL)
     int validation;           ///< 1: enable the Vulkan validation layer; env

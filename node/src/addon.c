@@ -38,14 +38,15 @@ static bool napi_call(napi_env env, napi_status status)
 {
     if (status == napi_ok)
         return true;
+    /* the message first: any other Node-API call (napi_is_exception_pending too) resets it */
+    char msg[128] = "Node-API call failed";
+    const napi_extended_error_info *info = NULL;
+    if (napi_get_last_error_info(env, &info) == napi_ok && info && info->error_message)
+        snprintf(msg, sizeof(msg), "%s", info->error_message);
     bool pending = false;
     napi_is_exception_pending(env, &pending);
-    if (!pending) {
-        const napi_extended_error_info *info = NULL;
-        napi_get_last_error_info(env, &info);
-        const char *msg = info && info->error_message ? info->error_message : "Node-API call failed";
+    if (!pending)
         napi_throw_error(env, "ERR_TALKIE_NAPI", msg);
-    }
     return false;
 }
 
@@ -1053,10 +1054,13 @@ static napi_value module_error_name(napi_env env, napi_callback_info info)
 {
     size_t argc = 1;
     napi_value argv[1], v;
-    int32_t code = 0;
+    int64_t code = 0;
     if (!napi_call(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL)) ||
-        (argc >= 1 && !napi_call(env, napi_get_value_int32(env, argv[0], &code))) ||
-        !napi_call(env, napi_create_string_utf8(env, talkie_error_name(code), NAPI_AUTO_LENGTH, &v)))
+        !arg_int64(env, argc, argv, 0, "code", &code))
+        return NULL;
+    /* a code outside int has no name: talkie_error_name() says so for any unknown code */
+    int c = code < INT32_MIN || code > INT32_MAX ? INT32_MIN : (int)code;
+    if (!napi_call(env, napi_create_string_utf8(env, talkie_error_name(c), NAPI_AUTO_LENGTH, &v)))
         return NULL;
     return v;
 }
@@ -1121,6 +1125,12 @@ static napi_value fmp4_new(napi_env env, napi_callback_info info)
         throw_talkie(env, TALKIE_ERR(EINVAL), "the session is closed");
         return NULL;
     }
+    /* the render's worker closes the session when it ends, and an output must end before its
+     * session (it logs through the session's logger): none while rendering */
+    if (ns->render_work) {
+        throw_talkie(env, TALKIE_ERR(EBUSY), "the session is rendering to a file");
+        return NULL;
+    }
     NodeFmp4 *f = calloc(1, sizeof(*f));
     if (!f) {
         throw_talkie(env, TALKIE_ERR(ENOMEM), "fmp4");
@@ -1176,10 +1186,15 @@ static napi_value fmp4_write(napi_env env, napi_callback_info info)
     void *data = NULL;
     size_t size = 0;
     int64_t pts = 0;
-    if (argc < 3 || !napi_call(env, napi_is_buffer(env, argv[0], &is_buffer)))
+    napi_valuetype t1 = napi_undefined, t2 = napi_undefined;
+    if (argc >= 3 && (!napi_call(env, napi_is_buffer(env, argv[0], &is_buffer)) ||
+                      !napi_call(env, napi_typeof(env, argv[1], &t1)) ||
+                      !napi_call(env, napi_typeof(env, argv[2], &t2))))
         return NULL;
-    if (!is_buffer) {
-        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "write(data: Buffer, pts, keyframe)");
+    /* each type checked here: napi_get_value_* of a wrong type only says "expected" */
+    if (argc < 3 || !is_buffer || t1 != napi_number || t2 != napi_boolean) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                              "write(data: Buffer, pts: number, keyframe: boolean)");
         return NULL;
     }
     if (!napi_call(env, napi_get_buffer_info(env, argv[0], &data, &size)) ||

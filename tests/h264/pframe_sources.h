@@ -11,7 +11,11 @@
  *                 every 33 ms;
  *   corner:       the motion texture panning steadily in the top two macroblock rows and
  *                 the left three columns, the rest static: static macroblocks whose left
- *                 and top neighbours moved, where the P_Skip MV is not (0, 0).
+ *                 and top neighbours moved, where the P_Skip MV is not (0, 0);
+ *   sawtooth:     diagonal ramps over a checkerboard of 8-sample squares, moving 5 samples a
+ *                 frame, the picture's last column and row repeated into the padding: the
+ *                 input on which lavapipe's P streams differ from the C reference
+ *                 (bench/RESULTS.md, "P frames on the GPU").
  */
 #ifndef TALKIE_TESTS_H264_PFRAME_SOURCES_H
 #define TALKIE_TESTS_H264_PFRAME_SOURCES_H
@@ -26,9 +30,10 @@
 #include "scene/scene.h"
 #include "talkie/talkie.h"
 
-enum { SRC_MOTION, SRC_SCROLL, SRC_STATIC, SRC_CONVERSATION, SRC_CORNER, SRC_COUNT };
+enum { SRC_MOTION, SRC_SCROLL, SRC_STATIC, SRC_CONVERSATION, SRC_CORNER, SRC_SAWTOOTH,
+       SRC_COUNT };
 static const char *const source_names[] = { "motion", "scroll", "static", "conversation",
-                                            "corner" };
+                                            "corner", "sawtooth" };
 
 #define TEX_MARGIN 96 /* texture samples around the picture the random walk may reach */
 
@@ -155,6 +160,21 @@ static int source_frame(Source *s, int i, uint8_t *img)
             for (int x = 0; x < l->aligned_width / 2; x++) {
                 c[(size_t)y * stride + 2 * x] = 128;
                 c[(size_t)y * stride + 2 * x + 1] = (uint8_t)(y < 16 || x < 24 ? 140 : 120);
+            }
+        return 0;
+    case SRC_SAWTOOTH:
+        for (int y = 0; y < l->aligned_height; y++)
+            for (int x = 0; x < l->aligned_width; x++) {
+                int px = x < l->width ? x : l->width - 1, py = y < l->height ? y : l->height - 1;
+                img[(size_t)y * stride + x] = (uint8_t)(16 + (px * 3 + py * 2 + i * 5) % 200 +
+                                                        ((px / 8 + py / 8 + i) % 2) * 20);
+            }
+        for (int y = 0; y < l->aligned_height / 2; y++)
+            for (int x = 0; x < l->aligned_width / 2; x++) {
+                int px = x < l->width / 2 ? x : l->width / 2 - 1;
+                int py = y < l->height / 2 ? y : l->height / 2 - 1;
+                c[(size_t)y * stride + 2 * x] = (uint8_t)(64 + (px + i * 2) % 128);
+                c[(size_t)y * stride + 2 * x + 1] = (uint8_t)(64 + (py * 2 + i) % 128);
             }
         return 0;
     case SRC_SCROLL:

@@ -1,11 +1,11 @@
 /*
  * The compute backend through its TkEncoderBackend interface: probe, open, the
  * submit / receive / flush contract (EAGAIN while a packet waits, EOF after flush), packets
- * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, keyframe
- * flags, pts), and the bitrate mode (qp -1) producing a stream whose QP moves with the
- * target, byte-identical with the C reference under the same rate control, frames coded
- * again over their cap included (the GPU encoder's rewind). Validation on; skipped (77)
- * without a Vulkan device.
+ * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, P pictures
+ * between them on GPUs, keyframe flags, pts), and the bitrate mode (qp -1) producing a stream
+ * whose QP moves with the target, byte-identical with the C reference under the same rate
+ * control, frames coded again over their cap included (the GPU encoder's rewind). Validation
+ * on; skipped (77) without a Vulkan device.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,7 @@
  * reconstruction (read back after each frame: what the next P picture predicts from).
  * Sources (pframe_sources.h): random integer and sub-sample motion, scrolling, a static
  * picture with a moving square, a static area whose neighbours pan, a rendered conversation;
+ * a sawtooth pattern (not on CPU implementations: lavapipe gets it wrong);
  * sizes 64x48, 200x120 (not a multiple of 16), 320x240; QPs 0 10 26 32 40 51; the filter on
  * and off; the skip map on and off; periodic and requested IDRs; slices of 1, 3 and 8 rows;
  * one run of 300 frames (no drift; 60 under the sanitizers); and three encoders in one
@@ -163,6 +164,12 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
 
 static void run_config(TkVkDevice *dev, const Config *cf)
 {
+    if (cf->source == SRC_SAWTOOTH && dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+        /* the compute backend codes no P pictures on CPU implementations for this reason */
+        printf("sawtooth: skipped on %s (wrong P streams there: bench/RESULTS.md)\n",
+               dev->props.deviceName);
+        return;
+    }
     TkEncoderRefParams p = {
         .layout = tk_frame_layout(cf->width, cf->height), .fps_num = 30, .fps_den = 1,
         .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows, .aud = 1,
@@ -275,6 +282,8 @@ int main(int argc, char **argv)
         { 64, 48, SRC_CORNER, 51, 10, 30, ON, 0, 1, -1 },
         { 64, 48, SRC_MOTION, 40, 10, 30, ON, 1, 1, 4 },
         { 320, 240, SRC_CONVERSATION, 32, 8, 30, ON, 1, 1, -1 },
+        { 200, 120, SRC_SAWTOOTH, 12, 12, 60, OFF, 0, 1, -1 },
+        { 200, 120, SRC_SAWTOOTH, 26, 30, 60, ON, 0, 8, -1 },
         /* no drift: one long P chain */
         { 48, 32, SRC_MOTION, 26, 300, 1000, ON, 0, 1, -1 },
     };

@@ -101,7 +101,8 @@ def api_errors(srv):
         c.close()
         check(closed, 'WebSocket %s is closed by the server' % what)
 
-    # several requests on one kept-alive connection, as browsers send them
+    # several requests through one client connection, as browsers send them (the server closes
+    # after each answer, see http_api.c; the client opens the next connection itself)
 
     conn = http_client.HTTPConnection('127.0.0.1', p, timeout=10)
     codes = []

@@ -8,7 +8,8 @@
  *
  * Files: serve_main.c (options, the loop), live_session.c (a session: pacing, packets,
  * fan-out to viewers, transcript, latency), http_api.c (HTTP: page and JSON API),
- * stream_ws.c (the viewers' WebSocket), page.html (embedded at build time).
+ * stream_ws.c (the viewers' WebSocket), request.c (what a request asks for, decided from its
+ * bytes alone: the fuzz target's entry), page.html (embedded at build time).
  */
 #ifndef TALKIE_TOOLS_SERVE_H
 #define TALKIE_TOOLS_SERVE_H
@@ -18,10 +19,9 @@
 
 #include <libwebsockets.h>
 
+#include "request.h"
 #include "talkie/talkie.h"
 
-#define SERVE_ID_MAX 32            /* session ids: [A-Za-z0-9_-]{1,32} */
-#define SERVE_MAX_BODY_BYTES 8192  /* a JSON request body; larger gets 413 */
 #define SERVE_WS_HEADER_BYTES 32   /* the binary header of every media message (page.html) */
 
 typedef struct Server Server;
@@ -110,14 +110,15 @@ void viewer_push(Viewer *v, ServeMsg *m);
 void viewer_free_queue(Viewer *v);
 
 /* http_api.c */
+/* The per-connection data of the "http" protocol (serve_main.c's table): http_api.c checks at
+ * compile time that its request state fits. */
+#define SERVE_HTTP_USER_BYTES 128
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                   size_t len);
 /* 1 when the request carries the server's token (or none is needed). */
 int serve_token_ok(struct lws *wsi, const Server *srv);
 /* Copies the value of URL argument `name` (without "=") into buf; 0 when found. */
 int serve_url_arg(struct lws *wsi, const char *name, char *buf, size_t size);
-/* 1 for a valid session id. */
-int serve_id_valid(const char *id);
 
 /* page.c (generated from page.html) */
 extern const char serve_page_html[];

@@ -207,7 +207,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
 
 static const struct lws_protocols serve_protocols[] = {
     /* first: plain HTTP (and the loop's wake-ups) */
-    { "http", http_callback, 64, 0, 0, NULL, 0 },
+    { "http", http_callback, SERVE_HTTP_USER_BYTES, 0, 0, NULL, 0 },
     { "talkie-stream", stream_ws_callback, sizeof(Viewer), 4096, 0, NULL, 0 },
     { NULL, NULL, 0, 0, 0, NULL, 0 },
 };
@@ -257,6 +257,9 @@ int cmd_serve(int argc, char **argv)
     if (!strchr(o.host, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6; /* an IPv4 address: listen on it only */
     info.max_http_header_data = 4096;
+    /* a viewer's text message that is not UTF-8 closes its WebSocket (RFC 6455 8.1); without
+     * this libwebsockets passes it on (found by tests/web/test_serve_fuzz.py) */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     srv.lws = lws_create_context(&info);
     if (!srv.lws) {
         fprintf(stderr, "talkie serve: cannot listen on %s port %d\n", o.host, o.port);

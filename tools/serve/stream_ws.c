@@ -83,24 +83,18 @@ void viewer_push(Viewer *v, ServeMsg *m)
 static int viewer_open(struct lws *wsi, Viewer *v)
 {
     Server *srv = lws_context_user(lws_get_context(wsi));
-    char uri[128], id[SERVE_ID_MAX + 1], mode[16] = "webcodecs";
+    char uri[128], id[SERVE_ID_MAX + 1], mode[16];
+    int mse;
     if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
         return -1;
-    /* /s/<id>/stream */
-    const char *p = uri + 3;
-    const char *slash = strchr(p, '/');
-    if (strncmp(uri, "/s/", 3) || !slash || strcmp(slash, "/stream") ||
-        (size_t)(slash - p) > SERVE_ID_MAX)
-        return -1;
-    memcpy(id, p, (size_t)(slash - p));
-    id[slash - p] = '\0';
-    serve_url_arg(wsi, "mode", mode, sizeof(mode));
-    LiveSession *ls = serve_id_valid(id) ? live_session_find(srv, id) : NULL;
-    if (!ls || (strcmp(mode, "webcodecs") && strcmp(mode, "mse")))
+    int have_mode = serve_url_arg(wsi, "mode", mode, sizeof(mode)) == 0;
+    LiveSession *ls = serve_stream_target(uri, have_mode ? mode : NULL, id, &mse) == 0
+                          ? live_session_find(srv, id) : NULL;
+    if (!ls)
         return -1;
     memset(v, 0, sizeof(*v));
     v->wsi = wsi;
-    v->mode = !strcmp(mode, "mse") ? VIEW_MSE : VIEW_WEBCODECS;
+    v->mode = mse ? VIEW_MSE : VIEW_WEBCODECS;
     int fps = srv->opt->settings.fps_num / srv->opt->settings.fps_den;
     v->cap = VIEWER_QUEUE_SECONDS * (fps > 0 ? fps : 1) + 8; /* + room for text messages */
     v->queue = calloc((size_t)v->cap, sizeof(*v->queue));
