@@ -7,6 +7,7 @@
  * control, frames coded again over their cap included (the GPU encoder's rewind). Validation
  * on; skipped (77) without a Vulkan device.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,32 +66,51 @@ int main(void)
         goto done;
 
     TalkiePacket pkt;
-    CHECK_EQ(b->receive(ctx, &pkt), TALKIE_ERR(EAGAIN));
-    for (int i = 0; i < 4; i++) {
-        fill(src.map, &p.layout, (uint32_t)i);
-        TkEncoderFrame f = { .gpu = &src, .pts = 10 + i };
-        CHECK_EQ(b->submit(ctx, &f), 0);
-        CHECK_EQ(b->submit(ctx, &f), TALKIE_ERR(EAGAIN)); /* the packet was not taken */
-        uint8_t *au = NULL;
-        size_t size = 0;
-        int idr = 0;
-        CHECK_EQ(tk_encoder_ref_encode(ref, src.map, 30, &au, &size, &idr), 0);
-        CHECK_EQ(b->receive(ctx, &pkt), 0);
-        CHECK_EQ(pkt.size, size);
-        CHECK_EQ(pkt.keyframe, i % 2 == 0);
-        CHECK_EQ(idr, i % 2 == 0);
-        CHECK_EQ(pkt.pts, 10 + i);
-        CHECK_EQ(pkt.dts, 10 + i);
-        if (pkt.size == size && au)
-            tk_check_bytes("packet", pkt.data, au, size);
-        free(au);
-        free(pkt.data);
+    /* the default slice height (0: four rows), then slices of one row */
+    for (int rows = 0; rows <= 1; rows++) {
+        if (rows == 1) {
+            p.slice_mb_rows = rp.slice_mb_rows = 1;
+            rate.n_slices = (int)tk_pack_dims(&p.layout, 1).n_slices;
+            rp.bitrate_bps = tk_rc_peak_bps(&rate);
+            tk_encoder_ref_close(&ref);
+            CHECK_EQ(tk_encoder_ref_open(&ref, &rp), 0);
+            CHECK_EQ(b->open(&ctx, &p), 0);
+            if (!ref || !ctx)
+                goto done;
+        }
         CHECK_EQ(b->receive(ctx, &pkt), TALKIE_ERR(EAGAIN));
+        for (int i = 0; i < 4; i++) {
+            fill(src.map, &p.layout, (uint32_t)i);
+            TkEncoderFrame f = { .gpu = &src, .pts = 10 + i };
+            CHECK_EQ(b->submit(ctx, &f), 0);
+            CHECK_EQ(b->submit(ctx, &f), TALKIE_ERR(EAGAIN)); /* the packet was not taken */
+            uint8_t *au = NULL;
+            size_t size = 0;
+            int idr = 0;
+            CHECK_EQ(tk_encoder_ref_encode(ref, src.map, 30, &au, &size, &idr), 0);
+            CHECK_EQ(b->receive(ctx, &pkt), 0);
+            if (pkt.size != size)
+                fprintf(stderr, "slice rows %d, frame %d\n", rp.slice_mb_rows, i);
+            CHECK_EQ(pkt.size, size);
+            CHECK_EQ(pkt.keyframe, i % 2 == 0);
+            CHECK_EQ(idr, i % 2 == 0);
+            CHECK_EQ(pkt.pts, 10 + i);
+            CHECK_EQ(pkt.dts, 10 + i);
+            if (pkt.size == size && au)
+                tk_check_bytes("packet", pkt.data, au, size);
+            free(au);
+            free(pkt.data);
+            CHECK_EQ(b->receive(ctx, &pkt), TALKIE_ERR(EAGAIN));
+        }
+        CHECK_EQ(b->flush(ctx), 0);
+        CHECK_EQ(b->receive(ctx, &pkt), TALKIE_EOF);
+        b->close(&ctx);
+        CHECK(ctx == NULL);
     }
-    CHECK_EQ(b->flush(ctx), 0);
-    CHECK_EQ(b->receive(ctx, &pkt), TALKIE_EOF);
-    b->close(&ctx);
-    CHECK(ctx == NULL);
+    /* back to the default for the bitrate mode */
+    p.slice_mb_rows = 0;
+    rp.slice_mb_rows = 4;
+    rate.n_slices = 1;
 
     /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller; frames
      * over their cap are coded again (tk_encoder_gpu_rewind). The packets equal the C
