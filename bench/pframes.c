@@ -7,9 +7,11 @@
  * time: ms/frame of
  * one frame per submission (upload excluded, submit + wait included) and of a batch of
  * TK_BENCH_SESSIONS (default 16) sessions encoding the same frames in one submission.
+ * Each P encoder runs without a skip map, with the renderer's map (computed here, outside
+ * the timing), and with its own (auto_skip_map: found by the encoder, inside the timing).
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
- *                          [--deblock auto|on|off] [--input FILE.y4m] [--no-gpu]
+ *                          [--deblock auto|on|off] [--input FILE.y4m] [--no-gpu] [--gpu on|off]
  *
  * --input encodes the first N pictures of a Y4M file (8-bit 4:2:0, read through libavformat
  * by talkie encode's reader) instead of the conversation; --no-gpu leaves out the GPU rows
@@ -222,19 +224,77 @@ static void skip_map(const TkFrameLayout *l, uint8_t *const *frames, int i, uint
         }
 }
 
-/* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map. */
+/* Macroblock mb equal in pictures a and b (luma 16x16 and the CbCr rows). */
+static int mb_equal(const TkFrameLayout *l, const uint8_t *a, const uint8_t *b, int mb)
+{
+    int mx = mb % l->mb_width, my = mb / l->mb_width;
+    for (int y = 0; y < 16; y++) {
+        size_t o = (size_t)(my * 16 + y) * l->luma_stride + (size_t)mx * 16;
+        if (memcmp(a + o, b + o, 16) != 0)
+            return 0;
+    }
+    for (int y = 0; y < 8; y++) {
+        size_t o = l->chroma_offset + (size_t)(my * 8 + y) * l->luma_stride + (size_t)mx * 16;
+        if (memcmp(a + o, b + o, 16) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* What the encoder's own map spares beyond the search (TK_SKIP_MAP_STATIC_SAME_REF): a
+ * macroblock whose source and reference (at MV (0, 0)) both equal the previous picture's, at
+ * the same QP, and that the previous picture coded 16x16 with MV (0, 0) and no residual, has
+ * the same residual again, so it is coded the same way without computing it. Counted here
+ * independently of the encoder, as a check. Before frame i (the C reference holds the
+ * previous picture's decisions, its reference in ref and the new one in recon) marks those
+ * in `reuse`; after it, counts them and the ones not coded so (which must be none). */
+typedef struct ReuseCount {
+    long p_mbs, reusable, exceptions;
+} ReuseCount;
+
+static void reuse_before(const TkEncoderRef *e, uint8_t *const *frames, int i, uint8_t *reuse)
+{
+    const TkFrameLayout *l = &e->params.layout;
+    for (int mb = 0; mb < l->mb_width * l->mb_height; mb++) {
+        const TkMbMotion *m = &e->motion[mb];
+        reuse[mb] = i > 0 && m->ref_idx == 0 && m->part == TK_PART_16x16 && m->mv[0][0] == 0 &&
+                    m->mv[0][1] == 0 && e->coded[mb].cbp == 0 &&
+                    mb_equal(l, frames[i], frames[i - 1], mb) &&
+                    mb_equal(l, e->recon, e->ref, mb);
+    }
+}
+
+static void reuse_after(const TkEncoderRef *e, const uint8_t *reuse, ReuseCount *c)
+{
+    const TkFrameLayout *l = &e->params.layout;
+    for (int mb = 0; mb < l->mb_width * l->mb_height; mb++) {
+        const TkMbMotion *m = &e->motion[mb];
+        c->p_mbs++;
+        c->reusable += reuse[mb];
+        c->exceptions += reuse[mb] && !(m->ref_idx == 0 && m->part == TK_PART_16x16 &&
+                                        m->mv[0][0] == 0 && m->mv[0][1] == 0 &&
+                                        e->coded[mb].cbp == 0);
+    }
+}
+
+/* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map,
+ * 3 P with the encoder's own map (and counts what it could reuse, outside the timing). */
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
                    int slice_rows, int deblock, int mode, Stream *s)
 {
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
                              .slice_mb_rows = slice_rows, .deblock = deblock,
-                             .p_frames = mode > 0 };
+                             .p_frames = mode > 0, .auto_skip_map = mode == 3 };
     TkEncoderRef *e = NULL;
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
-    int err = map ? tk_encoder_ref_open(&e, &p) : -1;
+    uint8_t *reuse = malloc((size_t)(l->mb_width * l->mb_height));
+    ReuseCount rc = { 0 };
+    int err = map && reuse ? tk_encoder_ref_open(&e, &p) : -1;
     for (int i = 0; err >= 0 && i < n; i++) {
         if (i > 0 && mode == 2)
             skip_map(l, frames, i, map);
+        if (mode == 3)
+            reuse_before(e, frames, i, reuse);
         TkEncoderRefFrame in = { .src = frames[i], .qp = qp,
                                  .skip_map = mode == 2 && i > 0 ? map : NULL };
         uint8_t *au = NULL;
@@ -243,24 +303,34 @@ static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int 
         double t0 = now_s();
         err = tk_encoder_ref_encode_frame(e, &in, &au, &size, &idr);
         s->seconds += now_s() - t0;
+        if (err >= 0 && mode == 3 && !idr)
+            reuse_after(e, reuse, &rc);
         if (err >= 0)
             err = stream_add(s, au, size, frames, l);
         free(au);
     }
     if (err >= 0)
         err = stream_add(s, NULL, 0, frames, l);
+    if (err >= 0 && mode == 3 && rc.p_mbs > 0)
+        printf("(own map: %.1f%% of P-picture macroblocks static with an unchanged reference "
+               "and coded before with MV (0,0) and no residual, so their residual is known; "
+               "%ld of them coded otherwise)\n",
+               100.0 * (double)rc.reusable / (double)rc.p_mbs, rc.exceptions);
     tk_encoder_ref_close(&e);
     free(map);
+    free(reuse);
     return err;
 }
 
-/* The GPU encoder with P frames (mode 1, or 2 with the skip map) on `sessions` encoders
- * fed the same frames in one submission per frame; the stream of the first goes to s. */
+/* The GPU encoder with P frames (mode 1, 2 with the skip map, 3 with its own) on `sessions`
+ * encoders fed the same frames in one submission per frame; the stream of the first goes
+ * to s. */
 static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, int n, int qp,
                    int keyint, int slice_rows, int deblock, int mode, int sessions, Stream *s)
 {
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
-                             .slice_mb_rows = slice_rows, .deblock = deblock, .p_frames = 1 };
+                             .slice_mb_rows = slice_rows, .deblock = deblock, .p_frames = 1,
+                             .auto_skip_map = mode == 3 };
     TkEncoderGpu **enc = calloc((size_t)sessions, sizeof(*enc));
     TkEncoderGpuFrame *f = calloc((size_t)sessions, sizeof(*f));
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
@@ -346,6 +416,8 @@ int main(int argc, char **argv)
         i++;
         if (!strcmp(opt, "--input"))
             input = val;
+        else if (!strcmp(opt, "--gpu"))
+            gpu = strcmp(val, "off") != 0;
         else if (!strcmp(opt, "--frames"))
             n = atoi(val);
         else if (!strcmp(opt, "--qp"))
@@ -396,29 +468,43 @@ int main(int argc, char **argv)
            "rows, deblocking %s (x264: gop 60, tune zerolatency, baseline, 1 thread, one "
            "slice)\n\n", input ? input : "conversation", w, h, n, qp, keyint, slice_rows,
            deblock == TK_DEBLOCK_OFF ? "off" : deblock == TK_DEBLOCK_ON ? "on" : "auto");
+    /* how much of the conversation a skip map can spare the analysis */
+    uint8_t *map = malloc((size_t)l.mb_width * (size_t)l.mb_height);
+    long static_mbs = 0, n_mbs = (long)l.mb_width * l.mb_height;
+    for (int i = 1; map && i < n; i++) {
+        skip_map(&l, frames, i, map);
+        for (long k = 0; k < n_mbs; k++)
+            static_mbs += map[k] == TK_SKIP_MAP_STATIC;
+    }
+    free(map);
+    if (n > 1)
+        printf("macroblocks equal to the previous frame's (frames 1..%d): %.1f%%\n\n", n - 1,
+               100.0 * (double)static_mbs / ((double)n_mbs * (n - 1)));
     printf("| %-34s | %9s | %7s | %5s | %6s | %7s |\n", "encoder", "bytes", "B/frame", "PSNR Y",
            "ms/fr", "vs intra");
     printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------",
            "---------", "-------", "--------", "---------");
     static const char *const names[] = {
         "talkie C reference, all intra", "talkie C reference, P frames",
-        "talkie C reference, P + skip map", "x264 ultrafast", "x264 veryfast",
+        "talkie C reference, P + skip map", "talkie C reference, P + own map",
+        "x264 ultrafast", "x264 veryfast",
     };
-    size_t intra_bytes = 1, ref_bytes[3] = { 0, 0, 0 };
-    double ref_sse[3] = { 0, 0, 0 };
-    for (int k = 0; k < 5 && err >= 0; k++) {
+    enum { REF_ROWS = 4 };
+    size_t intra_bytes = 1, ref_bytes[REF_ROWS] = { 0 };
+    double ref_sse[REF_ROWS] = { 0 };
+    for (int k = 0; k < REF_ROWS + 2 && err >= 0; k++) {
         Stream s;
         if ((err = stream_open(&s)) < 0)
             break;
-        if (k < 3)
+        if (k < REF_ROWS)
             err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, &s);
         else
-            err = run_x264(&l, frames, n, qp, k == 3 ? "ultrafast" : "veryfast", &s);
+            err = run_x264(&l, frames, n, qp, k == REF_ROWS ? "ultrafast" : "veryfast", &s);
         if (err >= 0 && s.next != n)
             err = -1;
         if (k == 0)
             intra_bytes = s.bytes;
-        if (k < 3) {
+        if (k < REF_ROWS) {
             ref_bytes[k] = s.bytes;
             ref_sse[k] = s.sse;
         }
@@ -438,11 +524,11 @@ int main(int argc, char **argv)
         printf("\nGPU encoder on %s (ms/fr: per frame of one session, submit + wait; "
                "batch: %d sessions in one submission, ms per batch)\n\n",
                dev->props.deviceName, sessions);
-        for (int k = 0; k < 4 && err >= 0; k++) {
+        for (int k = 0; k < 6 && err >= 0; k++) {
             Stream s;
             if ((err = stream_open(&s)) < 0)
                 break;
-            int mode = 1 + (k & 1), batch = k >= 2 ? sessions : 1;
+            int mode = 1 + k % 3, batch = k >= 3 ? sessions : 1;
             err = run_gpu(dev, &l, frames, n, qp, keyint, slice_rows, deblock, mode, batch, &s);
             if (err >= 0 && s.next != n)
                 err = -1;
@@ -451,7 +537,8 @@ int main(int argc, char **argv)
                 err = -1;
             }
             char name[64];
-            snprintf(name, sizeof(name), "talkie GPU, P%s%s", mode == 2 ? " + skip map" : "",
+            snprintf(name, sizeof(name), "talkie GPU, P%s%s",
+                     mode == 2 ? " + skip map" : mode == 3 ? " + own map" : "",
                      batch > 1 ? ", batch" : "");
             if (err >= 0)
                 report(name, &s, n, intra_bytes);
@@ -459,7 +546,7 @@ int main(int argc, char **argv)
         }
         tk_vk_device_close(&dev);
     } else if (err >= 0) {
-        printf("\n(no Vulkan device: no GPU rows)\n");
+        printf(gpu ? "\n(no Vulkan device: no GPU rows)\n" : "\n(--gpu off: no GPU rows)\n");
     }
     for (int i = 0; i < n; i++)
         free(frames[i]);

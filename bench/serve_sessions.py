@@ -5,7 +5,9 @@ per session, the frames sent and the frames the server had to skip because the e
 still busy at their time (a skipped frame is a late frame). A row per N, doubling N until
 more than 0.1% of the frames are skipped.
 
-usage: serve_sessions.py TALKIE_EXE MAX_N [--encoder lavc|compute]"""
+usage: serve_sessions.py TALKIE_EXE MAX_N [--encoder lavc|compute]
+(TALKIE_FONT in the environment: the font file to pass with --font)
+env TALKIE_SERVE_ARGS: more options for talkie serve (e.g. "--audio none")"""
 import os
 import sys
 import time
@@ -31,8 +33,10 @@ def stats(srv, ids):
 print('| sessions | frames sent | skipped | on time |\n|---|---|---|---|')
 n = 1
 while n <= MAX_N:
+    font = ['--font', os.environ['TALKIE_FONT']] if os.environ.get('TALKIE_FONT') else []
     srv = Server(EXE, '--size', '320x240', '--encoder', ENCODER, '--session', 's0',
-                 '--max-sessions', str(MAX_N))
+                 '--max-sessions', str(MAX_N), *font,
+                 *os.environ.get('TALKIE_SERVE_ARGS', '').split())
     try:
         ids = ['s0']
         for i in range(1, n):

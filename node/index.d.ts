@@ -61,6 +61,47 @@ export interface SessionOptions {
   logLevel?: LogLevel;
   /** Aborting it closes the session. */
   signal?: AbortSignal;
+  /** The audio stream: 'auto' (default: AAC if a voice was said before start() or the first
+   *  output, else none), 'aac', 'opus' or 'none'. Live agents whose voices come later: 'aac'. */
+  audio?: 'auto' | 'aac' | 'opus' | 'none';
+  /** Hz of the audio stream (default 48000; Opus: 48000 only). */
+  audioSampleRate?: number;
+  /** 1 or 2 (default 1). */
+  audioChannels?: number;
+  /** true (default for Session): the frames are the audio's clock, a voice arriving late is
+   *  dropped rather than holding the video back. */
+  audioLive?: boolean;
+}
+
+/** A voice: PCM s16 in native byte order (s16le). Without pcm, it follows in chunks
+ *  (turnAudio, then turnAudioEnd). */
+export interface Voice {
+  pcm?: Int16Array | Buffer;
+  /** 8000..192000 Hz (TTS rates: 16000, 22050, 24000, 44100, 48000). */
+  sampleRate: number;
+  /** 1 (default) or 2, interleaved. */
+  channels?: number;
+}
+
+/** An audio packet (AAC or Opus, raw) of a session with audio. */
+export interface AudioPacket {
+  type: 'audio';
+  data: Buffer;
+  /** In samples from session time 0 (the first, priming, is negative). */
+  pts: number;
+  duration: number;
+  timestampUs: number;
+}
+
+export interface AudioInfo {
+  codec: 'aac' | 'opus';
+  /** RFC 6381: "mp4a.40.2", "opus". */
+  codecString: string;
+  sampleRate: number;
+  channels: number;
+  frameSize: number;
+  /** AudioSpecificConfig (AAC) or OpusHead. */
+  extradata: Buffer;
 }
 
 export interface Turn {
@@ -73,10 +114,13 @@ export interface Turn {
   /** The JSONL form, in seconds, instead of startMs / durationMs. */
   start?: number;
   duration?: number;
+  /** The line's voice: it lasts as long as its voice, and the mouth follows it. */
+  audio?: Voice;
 }
 
 /** An H.264 access unit (Annex B, SPS/PPS on keyframes). */
 export interface AccessUnit {
+  type: 'video';
   data: Buffer;
   /** Presentation time in frames (the frame index). */
   pts: number;
@@ -132,13 +176,21 @@ export class Session extends EventEmitter {
   readonly timeMs: number;
   /** When the last line said so far ends (ms). */
   readonly endMs: number;
-  /** Queues a line; returns at once. */
-  say(turn: Turn): { startMs: number; endMs: number };
+  /** Queues a line; returns at once, with its turn id (for turnAudio, cut). */
+  say(turn: Turn): { id: number; startMs: number; endMs: number };
+  /** The next chunk of a voice said without pcm. */
+  turnAudio(id: number, chunk: Voice): void;
+  /** No more voice for that turn. */
+  turnAudioEnd(id: number): void;
+  /** Barge-in: the turn stops at atMs. */
+  cut(id: number, atMs: number): void;
+  /** The audio stream, or null (asking fixes the session's streams). */
+  readonly audio: AudioInfo | null;
   start(options?: StartOptions): this;
-  /** Access units, object mode. highWaterMark in access units (default 30). */
-  stream(options?: { highWaterMark?: number }): SessionOutput<AccessUnit>;
-  /** Fragmented MP4 bytes: init segment, then a fragment per frame. highWaterMark in bytes
-   *  (default 1 MiB). */
+  /** Access units and audio packets, object mode. highWaterMark in items (default 30). */
+  stream(options?: { highWaterMark?: number }): SessionOutput<AccessUnit | AudioPacket>;
+  /** Fragmented MP4 bytes: init segment, then a fragment per frame and per audio packet.
+   *  highWaterMark in bytes (default 1 MiB). */
   fmp4(options?: { highWaterMark?: number }): SessionOutput<Buffer>;
   requestKeyframe(): void;
   setBitrate(bitsPerSecond: number): void;
@@ -151,6 +203,7 @@ export class Session extends EventEmitter {
 
   on(event: 'state', listener: (state: SessionState, previous: SessionState) => void): this;
   on(event: 'packet', listener: (au: AccessUnit) => void): this;
+  on(event: 'audio', listener: (packet: AudioPacket) => void): this;
   on(event: 'drop', listener: (frameIndex: number) => void): this;
   on(event: 'error', listener: (err: TalkieError) => void): this;
   on(event: 'close', listener: () => void): this;

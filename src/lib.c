@@ -26,6 +26,7 @@ void talkie_default_settings(TalkieSettings *s)
     s->qp = 26;
     s->bitrate_bps = 0;
     s->keyint = 0;
+    s->compute_p_frames = 0;
     s->device_index = -1;
     s->max_frames_in_flight = 4;
     s->log_level = TALKIE_LOG_WARNING;

@@ -61,7 +61,9 @@ static void usage_encode(FILE *f)
             "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
             "      --keyint N           frames between keyframes (default 2 seconds)\n"
             "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"
-            "                           default 4)\n"
+            "                           default 4 with P frames, 1 with --intra-only)\n"
+            "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"
+            "                           many times the bytes; the default codes P frames on GPUs)\n"
             "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
             "      --device N|NAME      Vulkan device index or part of its name\n"
             "      --validation         enable the Vulkan validation layer\n"
@@ -79,7 +81,8 @@ static int ends_with(const char *s, const char *suffix)
 /* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
 static int parse_encode_args(int argc, char **argv, EncodeOptions *o, int *status)
 {
-    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
+    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_INTRA_ONLY,
+           OPT_ENCODER,
            OPT_DEVICE, OPT_VALIDATION, OPT_PROGRESS, OPT_SLICE_ROWS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
@@ -90,6 +93,7 @@ static int parse_encode_args(int argc, char **argv, EncodeOptions *o, int *statu
         { "bitrate", required_argument, NULL, OPT_BITRATE },
         { "keyint", required_argument, NULL, OPT_KEYINT },
         { "slice-rows", required_argument, NULL, OPT_SLICE_ROWS },
+        { "intra-only", no_argument, NULL, OPT_INTRA_ONLY },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "device", required_argument, NULL, OPT_DEVICE },
         { "validation", no_argument, NULL, OPT_VALIDATION },
@@ -142,6 +146,7 @@ static int parse_encode_args(int argc, char **argv, EncodeOptions *o, int *statu
                                       TALKIE_SLICE_MB_ROWS_MAX);
             s->slice_mb_rows = (int)v;
             break;
+        case OPT_INTRA_ONLY: s->compute_p_frames = 0; break;
         case OPT_ENCODER: res = cli_parse_encoder(CMD, optarg, &s->encoder); break;
         case OPT_DEVICE:
             if (cli_parse_int(optarg, 0, 1000, &v) == 0)
@@ -282,6 +287,8 @@ int cmd_encode(int argc, char **argv)
 {
     EncodeOptions o = { 0 };
     talkie_default_settings(&o.settings);
+    /* a file: bytes matter more than latency, so P frames unless --intra-only */
+    o.settings.compute_p_frames = 1;
     int res;
     if (parse_encode_args(argc, argv, &o, &res))
         return res;

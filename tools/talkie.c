@@ -81,8 +81,9 @@ static void usage_render(FILE *f)
             "Options:\n"
             "  -o, --output PATH        where to write the video (required unless --push)\n"
             "      --push URL           also send it live, at its frame rate, to a media server:\n"
-            "                           rtmp:// (FLV), srt:// or udp:// (MPEG-TS); reconnects\n"
-            "                           with back-off when the server goes away\n"
+            "                           rtmp:// (FLV), srt:// or udp:// (MPEG-TS), with the\n"
+            "                           audio (AAC); reconnects with back-off when the server\n"
+            "                           goes away\n"
             "      --format F           mp4, h264 or mpegts instead of guessing from the name\n"
             "      --size WxH           frame size, even, 16..4096 (default 320x240)\n"
             "      --fps N[/D]          frame rate (default 30)\n"
@@ -90,8 +91,9 @@ static void usage_render(FILE *f)
             "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
             "      --keyint N           frames between keyframes (default 2 seconds)\n"
             "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"
-            "                           default 4: fewer bytes than 1, shorter GPU chains\n"
-            "                           than one slice a frame)\n"
+            "                           default 4 with P frames, 1 with --intra-only)\n"
+            "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"
+            "                           many times the bytes; the default codes P frames on GPUs)\n"
             "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
             "      --device N|NAME      Vulkan device index or part of its name\n"
             "      --validation         enable the Vulkan validation layer\n"
@@ -106,9 +108,9 @@ static void usage_render(FILE *f)
 /* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
-    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH,
-           OPT_SLICE_ROWS };
+    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_INTRA_ONLY,
+           OPT_ENCODER,
+           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH, OPT_SLICE_ROWS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -118,6 +120,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         { "bitrate", required_argument, NULL, OPT_BITRATE },
         { "keyint", required_argument, NULL, OPT_KEYINT },
         { "slice-rows", required_argument, NULL, OPT_SLICE_ROWS },
+        { "intra-only", no_argument, NULL, OPT_INTRA_ONLY },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "device", required_argument, NULL, OPT_DEVICE },
         { "validation", no_argument, NULL, OPT_VALIDATION },
@@ -167,6 +170,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
                                       TALKIE_SLICE_MB_ROWS_MAX);
             s->slice_mb_rows = (int)v;
             break;
+        case OPT_INTRA_ONLY: s->compute_p_frames = 0; break;
         case OPT_ENCODER: res = cli_parse_encoder(cmd, optarg, &s->encoder); break;
         case OPT_DEVICE:
             if (cli_parse_int(optarg, 0, 1000, &v) == 0)
@@ -229,8 +233,9 @@ static int drain_audio(RenderState *st, int until_eof)
             return 0;
         if (res < 0)
             return res;
-        /* the file gets the audio; a --push stream is video only for now */
         res = st->output ? talkie_output_write_audio(st->output, &pkt) : 0;
+        if (res >= 0 && st->push)
+            res = talkie_output_write_audio(st->push, &pkt); /* queues; never waits */
         st->bytes += (int64_t)pkt.size;
         talkie_audio_packet_unref(&pkt);
         if (res < 0)
@@ -375,6 +380,8 @@ static int cmd_render(int argc, char **argv)
 {
     RenderOptions o = { 0 };
     talkie_default_settings(&o.settings);
+    /* a file: bytes matter more than latency, so P frames unless --intra-only */
+    o.settings.compute_p_frames = 1;
     int res;
     if (parse_render_args(argc, argv, &o, &res))
         return res;

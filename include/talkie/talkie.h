@@ -108,6 +108,9 @@ const char *talkie_error_name(int err);
  *   close a session or a context (close waits for that thread), and must return quickly (it
  *   delays the other sessions of the context while it runs).
  * - TalkieOutput objects are used from one thread at a time.
+ * - A session with an audio stream has one more thread of its own, which encodes its audio
+ *   (see "Audio"); it calls nothing of the caller's (no callback), and
+ *   talkie_session_close() ends it.
  */
 
 /* ---------------------------------------------------------------------------------------- */
@@ -163,8 +166,13 @@ typedef struct TalkieSettings {
                               ///< again at a higher QP); within 10% over a minute where the
                               ///< content can use the rate, below it where it cannot
     int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
-                              ///< 1: every frame an IDR (the compute encoder's lowest
-                              ///< latency, at many times the bytes)
+                              ///< 1: every frame an IDR
+    int compute_p_frames;     ///< compute encoder on a GPU: 1 codes P frames between the IDRs
+                              ///< (about 17x fewer bytes on a conversation, about 10x the
+                              ///< GPU latency and far fewer live sessions per GPU today:
+                              ///< bench/RESULTS.md), 0 codes every frame as an IDR (default
+                              ///< 0). CPU Vulkan devices (lavapipe) code IDRs either way. lavc
+                              ///< always codes P frames.
     int device_index;         ///< Vulkan device to use, -1 = pick the best (default -1)
     const char *device_name;  ///< or: first device whose name contains this (default NULL)
     int validation;           ///< 1: enable the Vulkan validation layer; env
@@ -191,10 +199,11 @@ typedef struct TalkieSettings {
                               ///< then is silence and dropped when it comes (default 0)
     int slice_mb_rows;        ///< macroblock rows a slice, 1..TALKIE_SLICE_MB_ROWS_MAX (more than
                               ///< the picture has: one slice a picture); 0: the library's
-                              ///< choice, 4 (measured: one-row slices cost 8-10 QP at equal
-                              ///< rate, 23% more bytes for P frames at equal QP; longer
-                              ///< slices make the GPU's intra analysis and CAVLC longer serial
-                              ///< chains; bench/RESULTS.md). Compute encoder only (default 0)
+                              ///< choice: 4 with P frames (one-row slices cost 8-10 QP at
+                              ///< equal rate, a third more bytes a P frame at equal QP), 1 for
+                              ///< all-intra streams (an intra picture's GPU analysis is one
+                              ///< chain a slice: 4 rows double its time); bench/RESULTS.md.
+                              ///< Compute encoder only (default 0)
     uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
 
@@ -465,13 +474,16 @@ void talkie_packet_unref(TalkiePacket *pkt);
  *   with TALKIE_AUDIO_NONE. Audio for a session without an audio stream is refused
  *   (TALKIE_ERROR_UNSUPPORTED): set audio_codec explicitly for live sessions whose first
  *   turn comes later.
- * - Audio up to the end of the last frame sent is encoded inside
- *   talkie_session_get_audio_packet(), on the caller's thread: about 12-20 ms of CPU per
- *   second of AAC at 48 kHz mono (0.4-0.6 ms per frame at 30 frames/s). It waits
- *   (TALKIE_ERR(EAGAIN)) for a streamed turn whose audio has not reached the frame yet, so an
- *   offline render is deterministic: the same audio in any chunking gives the same packets.
- *   With audio_live = 1 it never waits: a live output's audio keeps pace with its frames, and
- *   audio that comes too late is silence (then dropped), the turn staying in place.
+ * - Audio up to the end of the last frame sent is encoded by a thread of the session's own
+ *   (started when the streams are fixed with audio), never on the caller's thread: about
+ *   12-20 ms of CPU per second of AAC at 48 kHz mono. Its packets queue up in order (about
+ *   ten seconds of them at most: then it waits for the caller) for
+ *   talkie_session_get_audio_packet(), so a packet may come a little after the frame that
+ *   let it be encoded. The encoding waits for a streamed turn whose audio has not reached
+ *   the frame yet, so an offline render is deterministic: the same audio in any chunking,
+ *   from any thread, gives the same packets. With audio_live = 1 it never waits: a live
+ *   output's audio keeps pace with its frames, and audio that comes too late is silence
+ *   (then dropped), the turn staying in place.
  * - After talkie_session_flush(), streamed turns still open are ended, and the audio stream
  *   ends exactly with the last frame sent (its last packet may be shorter than a frame).
  */
@@ -588,10 +600,12 @@ typedef struct TalkieAudioPacket {
 /**
  * The next audio packet. On 0 the caller owns *pkt and releases it with
  * talkie_audio_packet_unref(). Call it after each send_frame / get_packet (it does not wake
- * the event fd or the callback): it encodes the audio up to the end of the last frame sent.
- * TALKIE_ERR(EAGAIN): no packet until more frames are sent or a streamed turn's audio
- * arrives; TALKIE_EOF: flushed and drained, or the session has no audio stream. Other
- * negative values: TALKIE_ERROR_ENCODER, TALKIE_ERR(ENOMEM) (sticky).
+ * the event fd or the callback): it takes what the session's audio thread has encoded up
+ * to the end of the last frame sent, and never waits for it before talkie_session_flush().
+ * TALKIE_ERR(EAGAIN): no packet yet (more frames, a streamed turn's audio, or a moment for
+ * the audio thread); after flush it waits for the audio thread instead, until TALKIE_EOF:
+ * flushed and drained, or the session has no audio stream. Other negative values:
+ * TALKIE_ERROR_ENCODER, TALKIE_ERR(ENOMEM) (sticky).
  */
 int talkie_session_get_audio_packet(TalkieSession *s, TalkieAudioPacket *pkt);
 
@@ -660,6 +674,13 @@ typedef int (*TalkieWriteCallback)(void *opaque, const uint8_t *data, size_t siz
  *   that joins later needs the initialization segment and then fragments from a keyframe
  *   on (the caller knows which packet it wrote). Timestamps are the packets' frame
  *   indices in a time base of the session's fps_den / fps_num (tfdt = pts).
+ *   When the session had an audio stream at open (see "Audio"), the MP4 has a second track
+ *   (AAC, or Opus) and each talkie_output_write_audio() makes one fragment too, holding that
+ *   audio packet, so the caller interleaves them by writing each packet as it comes. Audio
+ *   starts with the first video packet: earlier audio packets are dropped, and the encoder's
+ *   priming before it is trimmed (MP4 fragments cannot start before 0 and MSE ignores edit
+ *   lists; Opus keeps its pre-skip in the OpusHead), so audio sample k plays at k / rate
+ *   next to video frame 0.
  * The first packet written must be a keyframe (its SPS/PPS make the avcC).
  * talkie_output_close() makes no further call and returns 0 (fragmented MP4 needs no
  * trailer); talkie_output_abort() frees it the same way.
@@ -675,11 +696,13 @@ int talkie_output_write(TalkieOutput *out, const TalkiePacket *pkt);
 
 /**
  * Writes one audio packet (from talkie_session_get_audio_packet()); the caller keeps
- * ownership of pkt. MP4 and MPEG-TS carry the session's audio stream next to the video when
- * the session had one when the output was opened (see "Audio"); packets of both streams are
- * then interleaved by time, so write each as it comes. Annex B outputs are video only: audio
- * packets are ignored there (0). Errors: TALKIE_ERR(EINVAL) (NULL, empty packet, or the
- * output has no audio stream), the I/O error, TALKIE_ERROR_MUXER.
+ * ownership of pkt. MP4, MPEG-TS, push outputs (RTMP/FLV, SRT/UDP MPEG-TS: AAC only) and
+ * callback outputs carry the session's audio stream next to the video when the session had
+ * one when the output was opened (see "Audio"); packets of both streams are then interleaved
+ * by time, so write each as it comes. A push output queues audio with the video and drops
+ * it with the video while it reconnects. Annex B outputs are video only: audio packets are
+ * ignored there (0). Errors: TALKIE_ERR(EINVAL) (NULL, empty packet, or the output has no
+ * audio stream), the I/O error, TALKIE_ERROR_MUXER.
  */
 int talkie_output_write_audio(TalkieOutput *out, const TalkieAudioPacket *pkt);
 

@@ -21,6 +21,7 @@ const { Readable } = require('node:stream');
 const native = require('./native.js');
 
 const ENCODERS = { auto: 0, compute: 1, vkvideo: 2, lavc: 3 };
+const AUDIO_CODECS = { auto: 0, none: 1, aac: 2, opus: 3 };
 const LOG_LEVELS = { error: 0, warning: 1, info: 2, debug: 3 };
 const BITRATE_MIN = 8000;
 const BITRATE_MAX = 200000000;
@@ -181,7 +182,25 @@ function nativeSessionOptions(o) {
     maxFramesInFlight: checkInt(o.maxFramesInFlight, 'maxFramesInFlight', 1, 63, 4),
     logLevel: checkEnum(o.logLevel, 'logLevel', LOG_LEVELS),
     context: o.context ? o.context._native : undefined,
+    audioCodec: checkEnum(o.audio, 'audio', AUDIO_CODECS),
+    audioSampleRate: checkInt(o.audioSampleRate, 'audioSampleRate', 8000, 96000),
+    audioChannels: checkInt(o.audioChannels, 'audioChannels', 1, 2),
+    audioLive: o.audioLive === undefined ? undefined : (o.audioLive ? 1 : 0),
   };
+}
+
+// A turn's voice: {pcm: Int16Array | Buffer (s16, native order), sampleRate, channels}; pcm
+// left out: the voice follows in chunks (turnAudio, turnAudioEnd).
+function checkAudio(audio, name, needPcm) {
+  if (audio === null || typeof audio !== 'object') throw typeError(`${name} must be an object`);
+  const pcm = audio.pcm;
+  if (pcm !== undefined && pcm !== null && !(pcm instanceof Int16Array) && !Buffer.isBuffer(pcm))
+    throw typeError(`${name}.pcm must be an Int16Array or a Buffer of s16 samples`);
+  if (needPcm && (pcm === undefined || pcm === null)) throw typeError(`${name}.pcm is required`);
+  const sampleRate = checkInt(audio.sampleRate, `${name}.sampleRate`, 8000, 192000);
+  if (sampleRate === undefined) throw typeError(`${name}.sampleRate must be a number`);
+  const channels = checkInt(audio.channels, `${name}.channels`, 1, 2, 1);
+  return { pcm: pcm === undefined ? null : pcm, sampleRate, channels };
 }
 
 /**
@@ -203,6 +222,18 @@ class SessionOutput extends Readable {
   }
 
   _deliver(au) {
+    if (au.type === 'audio') {
+      // audio follows the video: where the video is dropped (or not started), so is it
+      if (this._session.realtime && (this._blocked || this._needKeyframe)) return;
+      const chunk = this._map(au);
+      if (chunk.length !== 0 && !this.push(chunk) && this._session.realtime) {
+        this._blocked = true;
+        this._needKeyframe = true;
+      } else if (!this._session.realtime && this.readableLength >= this.readableHighWaterMark) {
+        this._blocked = true;
+      }
+      return;
+    }
     if (!this._session.realtime) {
       // not realtime: never drop; the session stops sending while this one is behind (it
       // holds at most highWaterMark + maxFramesInFlight access units)
@@ -272,7 +303,11 @@ class Session extends EventEmitter {
     const o = checkObject(options, 'options');
     const signal = checkSignal(o.signal);
     if (signal && signal.aborted) throw abortError(signal);
-    this._native = new native.NativeSession(nativeSessionOptions(o),
+    const nativeOptions = nativeSessionOptions(o);
+    // live: the frames sent are the audio's clock, a voice that comes late never holds the
+    // video back (talkie.h, audio_live)
+    if (nativeOptions.audioLive === undefined) nativeOptions.audioLive = 1;
+    this._native = new native.NativeSession(nativeOptions,
       (err, packets) => this._onPackets(err, packets));
     this.streamInfo = this._native.streamInfo();
     this.width = this.streamInfo.width;
@@ -286,6 +321,8 @@ class Session extends EventEmitter {
     this.framesDropped = 0;
     this.packetsOut = 0;
     this._outputs = new Set();
+    this._nextTurnId = 0;
+    this._audioInfo = undefined; // fixed with the streams (first frame or output)
     this._timer = null;
     this._t0 = 0;
     this._nextFrame = 0;
@@ -320,10 +357,49 @@ class Session extends EventEmitter {
   say(turn) {
     this._checkOpen('say');
     const t = checkTurn(turn);
+    const audio = turn.audio === undefined ? undefined : checkAudio(turn.audio, 'turn.audio');
     if (t.startMs < 0 && this.state === 'live')
       t.startMs = Math.max(Math.ceil(this.timeMs) + 1, this._native.endMs());
-    this._native.say(t.speaker, t.text, t.startMs, t.durationMs);
-    return { startMs: t.startMs, endMs: this._native.endMs() };
+    let id;
+    if (audio) {
+      id = this._native.sayAudio(t.speaker, t.text, t.startMs, t.durationMs, audio.pcm,
+        audio.sampleRate, audio.channels);
+    } else {
+      this._native.say(t.speaker, t.text, t.startMs, t.durationMs);
+      id = this._nextTurnId;
+    }
+    this._nextTurnId = id + 1;
+    return { id, startMs: t.startMs, endMs: this._native.endMs() };
+  }
+
+  /** The next chunk of a turn said with audio {sampleRate, channels} and no pcm. */
+  turnAudio(id, chunk) {
+    this._checkOpen('turnAudio');
+    checkInt(id, 'id', 0, Number.MAX_SAFE_INTEGER);
+    const a = checkAudio(chunk, 'chunk', true);
+    this._native.turnAudio(id, a.pcm, a.sampleRate, a.channels);
+  }
+
+  /** No more voice for that turn: it lasts as long as its voice. */
+  turnAudioEnd(id) {
+    this._checkOpen('turnAudioEnd');
+    this._native.turnAudioEnd(checkInt(id, 'id', 0, Number.MAX_SAFE_INTEGER));
+  }
+
+  /** Barge-in: the turn stops at atMs (its subtitle, its mouth and its voice). */
+  cut(id, atMs) {
+    this._checkOpen('cut');
+    this._native.cut(checkInt(id, 'id', 0, Number.MAX_SAFE_INTEGER),
+      checkInt(atMs, 'atMs', 0, MAX_START_MS));
+  }
+
+  /** The audio stream ({codec, codecString, sampleRate, channels, frameSize, extradata}) or
+   *  null; asking fixes the session's streams (with audio 'auto': audio only if a voice was
+   *  said before). */
+  get audio() {
+    if (this._audioInfo === undefined && this.state !== 'closed')
+      this._audioInfo = this._native.audioInfo();
+    return this._audioInfo || null;
   }
 
   /** When the last line said so far ends (ms). */
@@ -402,7 +478,11 @@ class Session extends EventEmitter {
   _onPackets(err, packets) {
     const frameUs = (1e6 * this.fps.den) / this.fps.num;
     for (const p of packets) {
-      const au = { data: p.data, pts: p.pts, dts: p.dts, keyframe: p.keyframe,
+      if (p.audio) {
+        this._deliverAudio(p);
+        continue;
+      }
+      const au = { type: 'video', data: p.data, pts: p.pts, dts: p.dts, keyframe: p.keyframe,
         timestampUs: Math.round(p.pts * frameUs) };
       this.packetsOut++;
       this.emit('packet', au);
@@ -411,6 +491,16 @@ class Session extends EventEmitter {
     if (err) this._fail(err);
     else if (this.state === 'live' && !this.realtime) this._fill();
     this._checkEnded();
+  }
+
+  /** An audio packet to the outputs: {type: 'audio', data, pts and duration in samples,
+   *  timestampUs}. */
+  _deliverAudio(p) {
+    const rate = this.audio ? this.audio.sampleRate : 48000;
+    const pkt = { type: 'audio', data: p.data, pts: p.pts, duration: p.duration,
+      timestampUs: Math.round((p.pts * 1e6) / rate) };
+    this.emit('audio', pkt);
+    for (const out of this._outputs) out._deliver(pkt);
   }
 
   _fail(err) {
@@ -431,6 +521,13 @@ class Session extends EventEmitter {
 
   _checkEnded() {
     if (this.state !== 'ending' || this._native.inFlight() > 0) return;
+    // the audio ends with the last frame: its last packets go out before the outputs end
+    try {
+      for (const p of this._native.finishAudio()) this._deliverAudio(p);
+    } catch (err) {
+      this._fail(err);
+      return;
+    }
     for (const out of [...this._outputs]) out._end();
     this._setState('ended');
     for (const resolve of this._endWaiters.splice(0)) resolve();
@@ -444,7 +541,9 @@ class Session extends EventEmitter {
     }
   }
 
-  /** A Readable (object mode) of access units {data, pts, dts, keyframe, timestampUs}. */
+  /** A Readable (object mode) of access units {type: 'video', data, pts, dts, keyframe,
+   *  timestampUs} and, when the session has audio, audio packets {type: 'audio', data, pts,
+   *  duration (in samples), timestampUs}, in the order they were made. */
   stream(options) {
     const o = checkObject(options, 'options');
     this._checkOpen('stream');
@@ -452,15 +551,17 @@ class Session extends EventEmitter {
     return new SessionOutput(this, { objectMode: true, highWaterMark: hwm }, (au) => au);
   }
 
-  /** A Readable of fragmented MP4 bytes: the init segment, then one fragment per frame,
-   *  written by libavformat in the addon (talkie_output_open_cb). */
+  /** A Readable of fragmented MP4 bytes: the init segment, then one fragment per frame and,
+   *  when the session has audio, one per audio packet (an audio track, AAC or Opus), written
+   *  by libavformat in the addon (talkie_output_open_cb). */
   fmp4(options) {
     const o = checkObject(options, 'options');
     this._checkOpen('fmp4');
     const hwm = checkInt(o.highWaterMark, 'highWaterMark', 1024, 1 << 30, 1 << 20);
     const mux = new native.NativeFmp4(this._native);
     return new SessionOutput(this, { highWaterMark: hwm },
-      (au) => mux.write(au.data, au.pts, au.keyframe), null, () => mux.close());
+      (au) => (au.type === 'audio' ? mux.writeAudio(au.data, au.pts, au.duration)
+        : mux.write(au.data, au.pts, au.keyframe)), null, () => mux.close());
   }
 
   /** The next frame is an IDR access unit (with SPS and PPS). */
@@ -519,7 +620,9 @@ function frameCount(endMs, fps, tailMs) {
 function render(conversation, options) {
   return new Promise((resolve, reject) => {
     if (!Array.isArray(conversation)) throw typeError('conversation must be an array of turns');
-    const turns = conversation.map((t, i) => checkTurn(t, `conversation[${i}]`));
+    const turns = conversation.map((t, i) => ({ ...checkTurn(t, `conversation[${i}]`),
+      audio: t.audio === undefined ? undefined :
+        checkAudio(t.audio, `conversation[${i}].audio`, true) }));
     const o = checkObject(options, 'options');
     const output = checkString(o.output, 'output');
     if (!output) throw typeError('output must be a file name');
@@ -532,7 +635,11 @@ function render(conversation, options) {
     const s = new native.NativeSession(nativeOptions);
     let frames;
     try {
-      for (const t of turns) s.say(t.speaker, t.text, t.startMs, t.durationMs);
+      for (const t of turns) {
+        if (t.audio) s.sayAudio(t.speaker, t.text, t.startMs, t.durationMs, t.audio.pcm,
+          t.audio.sampleRate, t.audio.channels);
+        else s.say(t.speaker, t.text, t.startMs, t.durationMs);
+      }
       frames = frameCount(s.endMs(), { num: nativeOptions.fpsNum, den: nativeOptions.fpsDen }, tailMs);
     } catch (err) {
       s.close();

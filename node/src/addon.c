@@ -7,7 +7,9 @@
  *   NativeContext(options)            a TalkieContext;
  *   NativeSession(options, onPackets) a TalkieSession. With onPackets, talkie's packet callback
  *     (on talkie's completion thread) wakes the JS thread through a thread-safe function, which
- *     takes every ready packet and calls onPackets(err, [{data, pts, dts, keyframe}, ...]).
+ *     takes every ready packet and calls onPackets(err, [{data, pts, dts, keyframe}, ...]),
+ *     followed by the audio packets encoded so far ({audio: true, data, pts, duration}, pts in
+ *     samples) when the session has an audio stream.
  *     Without it, renderFile() encodes a whole conversation to a file on a worker thread.
  * Argument defaults, streams and async iteration live in the JS layer; this file checks only
  * what it must so that no call can crash the process (a wrong type throws a TypeError).
@@ -411,6 +413,40 @@ static napi_value packet_object(napi_env env, const TalkiePacket *pkt)
     return obj;
 }
 
+static napi_value audio_packet_object(napi_env env, const TalkieAudioPacket *pkt)
+{
+    napi_value obj, yes;
+    if (!napi_call(env, napi_create_object(env, &obj)) ||
+        !napi_call(env, napi_get_boolean(env, true, &yes)) ||
+        !napi_call(env, napi_set_named_property(env, obj, "audio", yes)) ||
+        !set_bytes(env, obj, "data", pkt->data, pkt->size) ||
+        !set_int64(env, obj, "pts", pkt->pts) || !set_int64(env, obj, "duration", pkt->duration))
+        return NULL;
+    return obj;
+}
+
+/* Appends the audio packets the session's audio thread has encoded so far to `packets`
+ * (at *n). It never waits before the session is flushed; after flush it waits for the last
+ * ones (a few ms of encoding at most). False when a JS call failed (exception pending). */
+static bool take_audio(napi_env env, NodeSession *ns, napi_value packets, uint32_t *n,
+                       napi_value *err_value)
+{
+    for (;;) {
+        TalkieAudioPacket pkt;
+        int res = talkie_session_get_audio_packet(ns->session, &pkt);
+        if (res == TALKIE_ERR(EAGAIN) || res == TALKIE_EOF)
+            return true;
+        if (res < 0) {
+            *err_value = talkie_error_value(env, res, "audio encoding failed");
+            return true;
+        }
+        napi_value obj = audio_packet_object(env, &pkt);
+        talkie_audio_packet_unref(&pkt);
+        if (!obj || !napi_call(env, napi_set_element(env, packets, (*n)++, obj)))
+            return false;
+    }
+}
+
 /* On the JS thread: takes every ready packet (never waiting, see the top of the file) and
  * calls onPackets(err, packets). */
 static void deliver_packets(napi_env env, napi_value js_cb, void *context, void *data)
@@ -440,6 +476,8 @@ static void deliver_packets(napi_env env, napi_value js_cb, void *context, void 
         if (!obj || !napi_call(env, napi_set_element(env, packets, n++, obj)))
             return;
     }
+    if (!err_value && !take_audio(env, ns, packets, &n, &err_value))
+        return;
     update_loop_ref(env, ns);
     if (n == 0 && !err_value)
         return;
@@ -481,7 +519,7 @@ static void session_finalize(napi_env env, void *data, void *hint)
 static bool parse_session_settings(napi_env env, napi_value opts, TalkieSettings *s,
                                    char **device_name, char **font_path)
 {
-    int encoder = s->encoder, log_level = s->log_level;
+    int encoder = s->encoder, log_level = s->log_level, audio_codec = s->audio_codec;
     int64_t bitrate = s->bitrate_bps;
     if (!opt_int(env, opts, "width", &s->width) || !opt_int(env, opts, "height", &s->height) ||
         !opt_int(env, opts, "fpsNum", &s->fps_num) || !opt_int(env, opts, "fpsDen", &s->fps_den) ||
@@ -493,8 +531,13 @@ static bool parse_session_settings(napi_env env, napi_value opts, TalkieSettings
         !opt_int(env, opts, "maxFramesInFlight", &s->max_frames_in_flight) ||
         !opt_int(env, opts, "logLevel", &log_level) ||
         !opt_string(env, opts, "deviceName", device_name) ||
-        !opt_string(env, opts, "fontPath", font_path))
+        !opt_string(env, opts, "fontPath", font_path) ||
+        !opt_int(env, opts, "audioCodec", &audio_codec) ||
+        !opt_int(env, opts, "audioLive", &s->audio_live) ||
+        !opt_int(env, opts, "audioSampleRate", &s->audio_sample_rate) ||
+        !opt_int(env, opts, "audioChannels", &s->audio_channels))
         return false;
+    s->audio_codec = (TalkieAudioCodec)audio_codec;
     s->encoder = (TalkieEncoder)encoder;
     s->log_level = (TalkieLogLevel)log_level;
     s->bitrate_bps = bitrate;
@@ -800,6 +843,225 @@ static napi_value session_in_flight(napi_env env, napi_callback_info info)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* NativeSession: audio (a turn's voice as PCM s16, whole or in chunks) */
+
+/* Reads PCM from an Int16Array or a Buffer (s16 in native order) into *out (malloc'ed, so
+ * that a Buffer at an odd offset is read safely), and the rate and channel count from the
+ * next two arguments. null/undefined gives frames 0 (a streamed turn). False with a
+ * TypeError or RangeError thrown. */
+static bool arg_pcm(napi_env env, size_t argc, const napi_value *argv, size_t i,
+                    TalkieAudio *audio, int16_t **out)
+{
+    *out = NULL;
+    memset(audio, 0, sizeof(*audio));
+    int64_t rate, channels;
+    if (!arg_int64(env, argc, argv, i + 1, "sampleRate", &rate) ||
+        !arg_int64(env, argc, argv, i + 2, "channels", &channels))
+        return false;
+    if (rate < 8000 || rate > 192000 || channels < 1 || channels > 2) {
+        napi_throw_range_error(env, "ERR_OUT_OF_RANGE",
+                               "sampleRate must be 8000..192000 and channels 1 or 2");
+        return false;
+    }
+    audio->sample_rate = (int)rate;
+    audio->channels = (int)channels;
+    napi_valuetype t = napi_undefined;
+    if (argc > i && !napi_call(env, napi_typeof(env, argv[i], &t)))
+        return false;
+    if (argc <= i || t == napi_undefined || t == napi_null)
+        return true;
+    bool is_typed = false, is_buffer = false;
+    void *data = NULL;
+    size_t bytes = 0;
+    if (!napi_call(env, napi_is_buffer(env, argv[i], &is_buffer)) ||
+        !napi_call(env, napi_is_typedarray(env, argv[i], &is_typed)))
+        return false;
+    if (is_buffer) {
+        if (!napi_call(env, napi_get_buffer_info(env, argv[i], &data, &bytes)))
+            return false;
+    } else if (is_typed) {
+        napi_typedarray_type type;
+        size_t length;
+        if (!napi_call(env, napi_get_typedarray_info(env, argv[i], &type, &length, &data, NULL,
+                                                   NULL)))
+            return false;
+        if (type != napi_int16_array) {
+            napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                                  "pcm must be an Int16Array or a Buffer of s16 samples");
+            return false;
+        }
+        bytes = length * 2;
+    } else {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                              "pcm must be an Int16Array or a Buffer of s16 samples");
+        return false;
+    }
+    if (bytes % (2 * (size_t)channels) || bytes == 0) {
+        napi_throw_range_error(env, "ERR_OUT_OF_RANGE",
+                               "pcm must hold whole samples of every channel, at least one");
+        return false;
+    }
+    *out = malloc(bytes);
+    if (!*out) {
+        throw_talkie(env, TALKIE_ERR(ENOMEM), "audio");
+        return false;
+    }
+    memcpy(*out, data, bytes);
+    audio->samples = *out;
+    audio->frames = bytes / 2 / (size_t)channels;
+    return true;
+}
+
+/* sayAudio(speaker, text, startMs, durationMs, pcm|null, sampleRate, channels) -> turn id.
+ * pcm null: the voice follows in chunks (turnAudio, then turnAudioEnd). */
+static napi_value session_say_audio(napi_env env, napi_callback_info info)
+{
+    size_t argc = 7;
+    napi_value argv[7], result = NULL;
+    NodeSession *ns = this_session(env, info, &argc, argv, false);
+    if (!ns)
+        return NULL;
+    char *speaker = NULL, *text = NULL;
+    int16_t *pcm = NULL;
+    int64_t start_ms, duration_ms, id = -1;
+    TalkieAudio audio;
+    if (argc < 7) {
+        napi_throw_type_error(env, "ERR_MISSING_ARGS", "sayAudio(speaker, text, startMs, "
+                              "durationMs, pcm, sampleRate, channels)");
+        return NULL;
+    }
+    if (!value_string(env, argv[0], "speaker", &speaker) ||
+        !value_string(env, argv[1], "text", &text) ||
+        !arg_int64(env, argc, argv, 2, "startMs", &start_ms) ||
+        !arg_int64(env, argc, argv, 3, "durationMs", &duration_ms) ||
+        !arg_pcm(env, argc, argv, 4, &audio, &pcm))
+        goto done;
+    if (!speaker || !text) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "speaker and text must be strings");
+        goto done;
+    }
+    TalkieTurn turn = { .speaker = speaker, .text = text, .start_ms = start_ms,
+                        .duration_ms = duration_ms };
+    int res = talkie_session_say_audio(ns->session, &turn, &audio, &id);
+    if (res < 0)
+        throw_talkie(env, res, "say");
+    else
+        napi_call(env, napi_create_int64(env, id, &result));
+done:
+    free(speaker);
+    free(text);
+    free(pcm);
+    return result;
+}
+
+/* turnAudio(id, pcm, sampleRate, channels): the next chunk of a streamed turn's voice. */
+static napi_value session_turn_audio(napi_env env, napi_callback_info info)
+{
+    size_t argc = 4;
+    napi_value argv[4];
+    NodeSession *ns = this_session(env, info, &argc, argv, false);
+    int64_t id;
+    int16_t *pcm = NULL;
+    TalkieAudio chunk;
+    if (!ns || !arg_int64(env, argc, argv, 0, "turn id", &id) ||
+        !arg_pcm(env, argc, argv, 1, &chunk, &pcm))
+        return NULL;
+    int res = chunk.frames ? talkie_session_turn_audio(ns->session, id, &chunk)
+                           : TALKIE_ERR(EINVAL);
+    free(pcm);
+    if (res < 0)
+        throw_talkie(env, res, "turnAudio");
+    return NULL;
+}
+
+/* turnAudioEnd(id): no more voice for that turn. */
+static napi_value session_turn_audio_end(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    NodeSession *ns = this_session(env, info, &argc, argv, false);
+    int64_t id;
+    if (!ns || !arg_int64(env, argc, argv, 0, "turn id", &id))
+        return NULL;
+    int res = talkie_session_turn_audio_end(ns->session, id);
+    if (res < 0)
+        throw_talkie(env, res, "turnAudioEnd");
+    return NULL;
+}
+
+/* cut(id, atMs): barge-in. */
+static napi_value session_cut(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2;
+    napi_value argv[2];
+    NodeSession *ns = this_session(env, info, &argc, argv, false);
+    int64_t id, at_ms;
+    if (!ns || !arg_int64(env, argc, argv, 0, "turn id", &id) ||
+        !arg_int64(env, argc, argv, 1, "atMs", &at_ms))
+        return NULL;
+    int res = talkie_session_cut(ns->session, id, at_ms);
+    if (res < 0)
+        throw_talkie(env, res, "cut");
+    return NULL;
+}
+
+/* audioInfo() -> {codec: 'aac'|'opus', codecString, sampleRate, channels, frameSize} or null
+ * (no audio stream). Fixes the session's streams (talkie.h, "Audio"). */
+static napi_value session_audio_info(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0;
+    NodeSession *ns = this_session(env, info, &argc, NULL, false);
+    if (!ns)
+        return NULL;
+    TalkieAudioInfo ai;
+    int res = talkie_session_audio_info(ns->session, &ai);
+    if (res < 0) {
+        throw_talkie(env, res, "audioInfo");
+        return NULL;
+    }
+    napi_value obj;
+    if (ai.codec == TALKIE_AUDIO_NONE) {
+        napi_get_null(env, &obj);
+        return obj;
+    }
+    if (!napi_call(env, napi_create_object(env, &obj)) ||
+        !set_string(env, obj, "codec", ai.codec == TALKIE_AUDIO_OPUS ? "opus" : "aac") ||
+        !set_string(env, obj, "codecString", ai.codec_string) ||
+        !set_int64(env, obj, "sampleRate", ai.sample_rate) ||
+        !set_int64(env, obj, "channels", ai.channels) ||
+        !set_int64(env, obj, "frameSize", ai.frame_size) ||
+        !set_bytes(env, obj, "extradata", ai.extradata, ai.extradata_size))
+        return NULL;
+    return obj;
+}
+
+/* finishAudio() -> [audio packets]: once every frame is back (inFlight() == 0), ends the
+ * audio with the last frame sent (flushes the session) and returns the rest of it. Waits
+ * for the session's audio thread to encode what is left (a few ms at most). */
+static napi_value session_finish_audio(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0;
+    NodeSession *ns = this_session(env, info, &argc, NULL, false);
+    if (!ns)
+        return NULL;
+    napi_value packets, err_value = NULL;
+    uint32_t n = 0;
+    int res = talkie_session_flush(ns->session);
+    if (res < 0) {
+        throw_talkie(env, res, "finishAudio");
+        return NULL;
+    }
+    if (!napi_call(env, napi_create_array(env, &packets)) ||
+        !take_audio(env, ns, packets, &n, &err_value))
+        return NULL;
+    if (err_value) {
+        napi_throw(env, err_value);
+        return NULL;
+    }
+    return packets;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* NativeSession: renderFile(path, format, frames, onProgress) -> Promise (worker thread) */
 
 static void report_progress(NodeSession *ns)
@@ -825,16 +1087,32 @@ static void call_progress(napi_env env, napi_value js_cb, void *context, void *d
     napi_call_function(env, undefined, js_cb, 2, argv, NULL);
 }
 
-/* Writes every ready packet; with until_eof, waits for the rest after flush. */
+/* Writes every ready audio packet (all of them with until_eof, after flush). */
+static int render_drain_audio(NodeSession *ns, TalkieOutput *out, int until_eof)
+{
+    for (;;) {
+        TalkieAudioPacket pkt;
+        int res = talkie_session_get_audio_packet(ns->session, &pkt);
+        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !until_eof))
+            return 0;
+        if (res < 0)
+            return res;
+        res = talkie_output_write_audio(out, &pkt);
+        talkie_audio_packet_unref(&pkt);
+        if (res < 0)
+            return res;
+    }
+}
+
+/* Writes every ready packet, video then the audio up to it; with until_eof, waits for the
+ * rest after flush. */
 static int render_drain(NodeSession *ns, TalkieOutput *out, int until_eof)
 {
     for (;;) {
         TalkiePacket pkt;
         int res = talkie_session_get_packet(ns->session, &pkt);
-        if (res == TALKIE_ERR(EAGAIN) && !until_eof)
-            return 0;
-        if (res == TALKIE_EOF && until_eof)
-            return 0;
+        if ((res == TALKIE_ERR(EAGAIN) && !until_eof) || (res == TALKIE_EOF && until_eof))
+            return render_drain_audio(ns, out, until_eof);
         if (res < 0)
             return res;
         res = talkie_output_write(out, &pkt);
@@ -1212,6 +1490,45 @@ static napi_value fmp4_write(napi_env env, napi_callback_info info)
     return fmp4_take(env, f);
 }
 
+/* writeAudio(data: Buffer, pts, duration) -> Buffer: the fragment of this audio packet
+ * (empty before the first access unit: audio starts with the video). */
+static napi_value fmp4_write_audio(napi_env env, napi_callback_info info)
+{
+    size_t argc = 3;
+    napi_value argv[3], self;
+    void *ptr = NULL;
+    if (!napi_call(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL)) ||
+        !unwrap_tagged(env, self, &fmp4_tag, "NativeFmp4", &ptr))
+        return NULL;
+    NodeFmp4 *f = ptr;
+    if (!f->out) {
+        throw_talkie(env, TALKIE_ERR(EINVAL), "the fragmented MP4 output is closed");
+        return NULL;
+    }
+    bool is_buffer = false;
+    void *data = NULL;
+    size_t size = 0;
+    int64_t pts = 0, duration = 0;
+    if (argc < 3 || !napi_call(env, napi_is_buffer(env, argv[0], &is_buffer)))
+        return NULL;
+    if (!is_buffer) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "writeAudio(data: Buffer, pts, duration)");
+        return NULL;
+    }
+    if (!napi_call(env, napi_get_buffer_info(env, argv[0], &data, &size)) ||
+        !arg_int64(env, argc, argv, 1, "pts", &pts) ||
+        !arg_int64(env, argc, argv, 2, "duration", &duration))
+        return NULL;
+    TalkieAudioPacket pkt = { .data = data, .size = size, .pts = pts, .duration = duration };
+    f->n = 0;
+    int res = talkie_output_write_audio(f->out, &pkt);
+    if (res < 0) {
+        throw_talkie(env, res, "fmp4 writeAudio");
+        return NULL;
+    }
+    return fmp4_take(env, f);
+}
+
 /* close(): ends the output (idempotent). */
 static napi_value fmp4_close(napi_env env, napi_callback_info info)
 {
@@ -1248,6 +1565,12 @@ static napi_value module_init(napi_env env, napi_value exports)
     static const napi_property_descriptor session_props[] = {
         METHOD("close", session_close),
         METHOD("say", session_say),
+        METHOD("sayAudio", session_say_audio),
+        METHOD("turnAudio", session_turn_audio),
+        METHOD("turnAudioEnd", session_turn_audio_end),
+        METHOD("cut", session_cut),
+        METHOD("audioInfo", session_audio_info),
+        METHOD("finishAudio", session_finish_audio),
         METHOD("sendFrame", session_send_frame),
         METHOD("requestKeyframe", session_request_keyframe),
         METHOD("setBitrate", session_set_bitrate),
@@ -1259,6 +1582,7 @@ static napi_value module_init(napi_env env, napi_value exports)
     };
     static const napi_property_descriptor fmp4_props[] = {
         METHOD("write", fmp4_write),
+        METHOD("writeAudio", fmp4_write_audio),
         METHOD("close", fmp4_close),
     };
     static const napi_property_descriptor functions[] = {

@@ -41,8 +41,15 @@ void tk_audio_encoder_close(TkAudioEncoder **ep)
         av_packet_free(&e->queue[i]);
     free(e->queue);
     av_frame_free(&e->frame);
+    /* an encoder closed unflushed (a live session ends without flush) says "frames left in
+     * the queue" on stderr: drain it quietly first, dropping what comes out */
+    AVPacket *pkt = e->ctx && !e->drained ? av_packet_alloc() : NULL;
+    if (pkt && (e->flushed || avcodec_send_frame(e->ctx, NULL) >= 0))
+        while (avcodec_receive_packet(e->ctx, pkt) >= 0)
+            av_packet_unref(pkt);
+    av_packet_free(&pkt);
     /* detached before the free, which another thread's new context could reuse the address
-     * of: an encoder closed unflushed says "frames left in the queue" on stderr */
+     * of */
     tk_av_log_detach(e->ctx);
     avcodec_free_context(&e->ctx);
     free(e);

@@ -37,6 +37,15 @@
 /* Per-macroblock skip map values (the renderer's "unchanged since the last frame"). */
 #define TK_SKIP_MAP_CHANGED 0
 #define TK_SKIP_MAP_STATIC 1
+/* Only the encoder's own map gives this one: static, and also the reference samples that
+ * MV (0, 0) predicts from equal those the previous picture predicted from, at the same QP.
+ * A macroblock that the previous picture coded 16x16 with MV (0, 0) and no residual then
+ * has the same residual again (none), so the analysis codes it so without computing it. */
+#define TK_SKIP_MAP_STATIC_SAME_REF 3
+/* A skip map is a byte per macroblock stored 4 to a 32-bit word, so the encoder's own change
+ * map (change_map.comp) gives each workgroup the macroblocks of one word: one invocation
+ * then writes the whole word, where 4 workgroups sharing it would need atomics. */
+#define TK_CHANGE_MAP_MBS_PER_GROUP 4
 
 /* Extra cost (in lambda units, i.e. bits) an intra macroblock in a P slice pays over its
  * intra-picture cost: its mb_type is 5 higher (Table 7-13) and it refers to nothing. */

@@ -345,8 +345,14 @@ int talkie_output_write_audio(TalkieOutput *out, const TalkieAudioPacket *pkt)
         return TALKIE_ERR(EINVAL);
     if (out->error)
         return out->error;
-    if (out->container == TK_CONTAINER_ANNEXB || out->sink)
-        return 0; /* video only (talkie.h): Annex B, callbacks and media servers for now */
+    if (out->sink) {
+        int res = out->sink->write_audio ? out->sink->write_audio(out->sink, pkt) : 0;
+        if (res < 0)
+            out->error = res;
+        return res;
+    }
+    if (out->container == TK_CONTAINER_ANNEXB)
+        return 0; /* video only (talkie.h) */
     if (!out->info.audio) {
         tk_log_error(out->log, "output: %s has no audio stream (the session had no audio when "
                                "it was opened)", out->name);

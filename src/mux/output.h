@@ -19,6 +19,8 @@ int tk_output_open(TalkieOutput **out, const TkStreamInfo *info, const char *pat
 typedef struct TkOutputSink TkOutputSink;
 struct TkOutputSink {
     int (*write)(TkOutputSink *sink, const TalkiePacket *pkt);
+    /* an audio packet; NULL: the sink is video only and audio is ignored */
+    int (*write_audio)(TkOutputSink *sink, const TalkieAudioPacket *pkt);
     int (*finish)(TkOutputSink *sink);  /* ends the stream cleanly; 0 or the last error */
     void (*free)(TkOutputSink *sink);   /* frees it, finished or not */
 };

@@ -7,6 +7,12 @@
  * written) and then hand over what was collected, so every callback is exactly one
  * initialization segment or one fragment, and no frame waits for the next one.
  * The muxer is set up here rather than in avf.c because it writes to memory, not to a URL.
+ *
+ * Audio (when the session has an audio stream): a second track; each audio packet is written
+ * and its fragment handed over at once like a video packet's, so the two are interleaved in
+ * the order the caller writes them and nothing waits for the other stream. MP4 fragments
+ * cannot start before 0 (tfdt is unsigned) and Media Source Extensions ignores edit lists, so
+ * the audio is trimmed to the video's start instead of shifted (see trim_audio).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +22,7 @@
 #include <libavutil/error.h>
 
 #include "common/av_log.h"
+#include "mux/audio_stream.h"
 #include "mux/avf.h"
 #include "mux/output.h"
 
@@ -33,6 +40,10 @@ typedef struct CbSink {
     AVStream *st;
     AVPacket *pkt;
     AVRational frame_tb;
+    AVStream *ast;       /* the audio track; NULL: video only */
+    AVRational audio_tb; /* the encoder's: one sample */
+    int64_t audio_t0;    /* the first video packet's time, in samples: where audio starts */
+    int64_t audio_end;   /* the end of the last audio packet written, in samples */
     uint8_t *buf;        /* bytes the muxer wrote since the last hand-over */
     size_t len, cap;
     int error;           /* sticky: the first failure, from the muxer or the callback */
@@ -134,6 +145,13 @@ static int cb_start(CbSink *c, const TalkiePacket *first)
         return res;
     c->st->time_base = c->frame_tb;
     c->st->avg_frame_rate = (AVRational){ c->info.fps_num, c->info.fps_den };
+    if (c->info.audio) {
+        if ((res = tk_mux_audio_add_stream(c->fmt, c->info.audio, &c->ast, c->log)) < 0)
+            return res;
+        c->audio_tb = tk_audio_encoder_time_base(c->info.audio);
+        c->audio_t0 = av_rescale_q(first->pts, c->frame_tb, c->audio_tb);
+        c->audio_end = c->audio_t0;
+    }
 
     AVDictionary *opts = NULL;
     /* frag_custom: we close each fragment right after its packet (see the top) */
@@ -175,6 +193,56 @@ static int cb_write(TkOutputSink *sink, const TalkiePacket *pkt)
     return res;
 }
 
+/* The part of an audio packet [pts, pts + duration) to write: from the video's start on
+ * (audio_t0, normally 0), after what was written. A packet wholly before it (AAC's priming
+ * frame) is dropped (0); one that straddles it (Opus's first frame, whose priming the OpusHead
+ * pre-skip tells the decoder to discard) starts there, shortened, so the samples after the
+ * priming keep their time. 1 when something is left. */
+static int trim_audio(const CbSink *c, const TalkieAudioPacket *pkt, int64_t *pts,
+                      int64_t *duration)
+{
+    int64_t start = pkt->pts, end = pkt->pts + pkt->duration;
+    if (start < c->audio_end)
+        start = c->audio_end;
+    *pts = start;
+    *duration = end - start;
+    return end > start;
+}
+
+static int cb_write_audio(TkOutputSink *sink, const TalkieAudioPacket *pkt)
+{
+    CbSink *c = (CbSink *)sink;
+    if (c->error)
+        return c->error;
+    if (!c->info.audio)
+        return TALKIE_ERR(EINVAL);
+    int64_t pts, duration;
+    /* before the first video packet there is no file yet: its audio is not played */
+    if (!c->fmt || !trim_audio(c, pkt, &pts, &duration))
+        return 0;
+    int res = 0;
+    if (av_new_packet(c->pkt, (int)pkt->size) < 0)
+        res = TALKIE_ERR(ENOMEM);
+    if (res >= 0) {
+        memcpy(c->pkt->data, pkt->data, pkt->size);
+        c->pkt->pts = c->pkt->dts = pts;
+        c->pkt->duration = duration;
+        c->pkt->flags = AV_PKT_FLAG_KEY;
+        c->pkt->stream_index = c->ast->index;
+        av_packet_rescale_ts(c->pkt, c->audio_tb, c->ast->time_base);
+        /* not interleaved: the fragment must hold exactly this packet (see the top) */
+        int err = av_write_frame(c->fmt, c->pkt);
+        av_packet_unref(c->pkt);
+        if (err >= 0)
+            err = av_write_frame(c->fmt, NULL);
+        res = err < 0 ? muxer_error(c, err, "writing an audio fragment") : hand_over(c);
+        c->audio_end = pts + duration;
+    }
+    if (res < 0)
+        c->error = res;
+    return res;
+}
+
 static int cb_finish(TkOutputSink *sink)
 {
     return ((CbSink *)sink)->error;
@@ -194,6 +262,7 @@ int tk_output_cb_open(TkOutputSink **out, const TkStreamInfo *info, const char *
     if (!c)
         return TALKIE_ERR(ENOMEM);
     c->base.write = cb_write;
+    c->base.write_audio = cb_write_audio;
     c->base.finish = cb_finish;
     c->base.free = cb_free;
     c->write = write;

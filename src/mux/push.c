@@ -7,19 +7,33 @@
  * a copy of the packet in a bounded queue and returns. The thread connects (at a keyframe,
  * whose SPS/PPS the container needs), sends, and on any error closes the connection and tries
  * again after a back-off, dropping what arrives meanwhile; the stream resumes at a keyframe.
+ *
+ * Audio (when the session has an audio stream) shares the one queue with the video, in the
+ * order the caller writes them, so the thread sends them as they came and libavformat's
+ * interleaver (avf.c) orders them by time. Audio that comes while there is no connection (or
+ * before its first keyframe) is dropped with the video: a stream always starts at a keyframe
+ * and its audio at the packets that follow it.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "audio/encoder.h"
 #include "mux/avf.h"
 #include "mux/output.h"
 
 #define PUSH_BACKOFF_FIRST_NS 500000000LL   /* first retry after half a second ... */
 #define PUSH_BACKOFF_MAX_NS 8000000000LL    /* ... doubling up to 8 s */
-#define PUSH_QUEUE_SECONDS 2                /* frames the queue holds: two seconds' worth */
+#define PUSH_QUEUE_SECONDS 2                /* packets the queue holds: two seconds' worth */
 #define PUSH_CLOSE_WAIT_NS 2000000000LL     /* close sends what is queued for at most this */
+
+/* A queued copy of a video or an audio packet (data malloc'ed). */
+typedef struct PushItem {
+    TalkiePacket pkt;            /* data, size, pts for both; dts, keyframe for video */
+    int64_t audio_duration;      /* in samples, for audio */
+    int audio;
+} PushItem;
 
 typedef struct PushSink {
     TkOutputSink base;
@@ -31,7 +45,7 @@ typedef struct PushSink {
     int thread_started;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    TalkiePacket *queue;         /* ring of packet copies (data malloc'ed) */
+    PushItem *queue;             /* ring of packet copies */
     int cap, head, count;
     int stopping;                /* close: send what is queued, then end */
     int skip_to_key;             /* the queue overflowed: wait for a keyframe */
@@ -64,7 +78,7 @@ static const char *format_for_url(const char *url)
 }
 
 /* Takes the oldest packet (locked). */
-static void queue_pop(PushSink *p, TalkiePacket *pkt)
+static void queue_pop(PushSink *p, PushItem *pkt)
 {
     *pkt = p->queue[p->head];
     p->head = (p->head + 1) % p->cap;
@@ -74,9 +88,9 @@ static void queue_pop(PushSink *p, TalkiePacket *pkt)
 static void queue_clear(PushSink *p)
 {
     while (p->count > 0) {
-        TalkiePacket pkt;
-        queue_pop(p, &pkt);
-        free(pkt.data);
+        PushItem it;
+        queue_pop(p, &it);
+        free(it.pkt.data);
     }
 }
 
@@ -110,19 +124,25 @@ static void *push_thread(void *arg)
             stop_deadline = now_ns() + PUSH_CLOSE_WAIT_NS;
         if (p->count == 0 || (stop_deadline && now_ns() > stop_deadline))
             break;
-        TalkiePacket pkt;
-        queue_pop(p, &pkt);
+        PushItem it;
+        queue_pop(p, &it);
         pthread_mutex_unlock(&p->lock);
 
+        const TalkiePacket pkt = it.pkt;
         int res = 0;
-        if (!w && pkt.keyframe && now_ns() >= retry_at) {
+        if (it.audio) {
+            TalkieAudioPacket apkt = { .data = pkt.data, .size = pkt.size, .pts = pkt.pts,
+                                       .duration = it.audio_duration };
+            if (w)
+                res = tk_avf_write_audio(w, &apkt);
+        } else if (!w && pkt.keyframe && now_ns() >= retry_at) {
             res = tk_avf_open(&w, p->format, p->url, &p->info, &pkt, p->log);
             if (res >= 0) {
                 tk_log_info(p->log, "push: connected to %s", p->url);
                 p->connects++;
             }
         }
-        if (w && res >= 0) {
+        if (w && res >= 0 && !it.audio) {
             res = tk_avf_write(w, &pkt);
             if (res >= 0 && pkt.keyframe)
                 backoff = PUSH_BACKOFF_FIRST_NS; /* a keyframe got through: it works again */
@@ -155,13 +175,13 @@ static void *push_thread(void *arg)
     return NULL;
 }
 
-static int push_write(TkOutputSink *sink, const TalkiePacket *pkt)
+/* Queues a copy of `it` (its data is the caller's). */
+static int push_queue(PushSink *p, const PushItem *it)
 {
-    PushSink *p = (PushSink *)sink;
-    uint8_t *copy = malloc(pkt->size);
+    uint8_t *copy = malloc(it->pkt.size);
     if (!copy)
         return TALKIE_ERR(ENOMEM);
-    memcpy(copy, pkt->data, pkt->size);
+    memcpy(copy, it->pkt.data, it->pkt.size);
     pthread_mutex_lock(&p->lock);
     if (p->count == p->cap) {
         /* the server takes less than the stream: start again at the next keyframe */
@@ -169,20 +189,38 @@ static int push_write(TkOutputSink *sink, const TalkiePacket *pkt)
         p->skip_to_key = 1;
         p->drops++;
     }
-    if (p->skip_to_key && pkt->keyframe)
+    if (p->skip_to_key && !it->audio && it->pkt.keyframe)
         p->skip_to_key = 0;
     if (p->skip_to_key) {
         free(copy);
     } else {
-        TalkiePacket *q = &p->queue[(p->head + p->count) % p->cap];
-        *q = *pkt;
-        q->data = copy;
-        q->priv = NULL;
+        PushItem *q = &p->queue[(p->head + p->count) % p->cap];
+        *q = *it;
+        q->pkt.data = copy;
+        q->pkt.priv = NULL;
+        q->pkt.user_data = NULL;
         p->count++;
         pthread_cond_signal(&p->cond);
     }
     pthread_mutex_unlock(&p->lock);
     return 0;
+}
+
+static int push_write(TkOutputSink *sink, const TalkiePacket *pkt)
+{
+    PushItem it = { .pkt = *pkt };
+    return push_queue((PushSink *)sink, &it);
+}
+
+static int push_write_audio(TkOutputSink *sink, const TalkieAudioPacket *pkt)
+{
+    PushSink *p = (PushSink *)sink;
+    if (!p->info.audio)
+        return TALKIE_ERR(EINVAL);
+    PushItem it = { .pkt = { .data = pkt->data, .size = pkt->size, .pts = pkt->pts,
+                               .dts = pkt->pts },
+                    .audio_duration = pkt->duration, .audio = 1 };
+    return push_queue(p, &it);
 }
 
 static void push_stop(PushSink *p)
@@ -232,13 +270,18 @@ int tk_push_open(TkOutputSink **out, const TkStreamInfo *info, const char *url,
     if (!p)
         return TALKIE_ERR(ENOMEM);
     p->base.write = push_write;
+    p->base.write_audio = push_write_audio;
     p->base.finish = push_finish;
     p->base.free = push_free;
     p->info = *info;
     p->log = log;
     p->format = !strcmp(fmt, "flv") ? "flv" : "mpegts";
     int fps = (info->fps_num + info->fps_den - 1) / info->fps_den;
-    p->cap = PUSH_QUEUE_SECONDS * (fps > 0 ? fps : 1);
+    int per_second = fps > 0 ? fps : 1;
+    if (info->audio) /* and the audio packets of the same time */
+        per_second += tk_audio_encoder_time_base(info->audio).den /
+                          tk_audio_encoder_frame_size(info->audio) + 1;
+    p->cap = PUSH_QUEUE_SECONDS * per_second;
     p->url = strdup(url);
     p->queue = calloc((size_t)p->cap, sizeof(*p->queue));
     pthread_condattr_t ca;

@@ -10,8 +10,6 @@
 #include "audio/pcm.h"
 #include "common/array.h"
 
-/* Output frames pulled and encoded at once: 100 ms at 48 kHz, a few AAC frames. */
-#define PULL_FRAMES 4800
 
 int tk_session_audio_validate(const TalkieSettings *s, const TkLog *log)
 {
@@ -60,6 +58,15 @@ int tk_session_audio_init(TkSessionAudio *a, const TalkieSettings *s, const TkLo
     a->state = a->codec == TALKIE_AUDIO_NONE ? TK_AUDIO_OFF : TK_AUDIO_UNDECIDED;
     if (pthread_mutex_init(&a->lock, NULL) != 0)
         return TALKIE_ERR(ENOMEM);
+    if (pthread_cond_init(&a->work, NULL) != 0) {
+        pthread_mutex_destroy(&a->lock);
+        return TALKIE_ERR(ENOMEM);
+    }
+    if (pthread_cond_init(&a->ready, NULL) != 0) {
+        pthread_cond_destroy(&a->work);
+        pthread_mutex_destroy(&a->lock);
+        return TALKIE_ERR(ENOMEM);
+    }
     if (a->state == TK_AUDIO_OFF)
         return 0;
     /* the timeline exists from the start: turns with audio may come before the decision */
@@ -68,10 +75,14 @@ int tk_session_audio_init(TkSessionAudio *a, const TalkieSettings *s, const TkLo
 
 void tk_session_audio_free(TkSessionAudio *a)
 {
+    tk_session_audio_worker_stop(a);
     tk_audio_track_destroy(&a->track);
     tk_audio_encoder_close(&a->enc);
     free(a->refs);
     free(a->pcm);
+    free(a->queue);
+    pthread_cond_destroy(&a->ready);
+    pthread_cond_destroy(&a->work);
     pthread_mutex_destroy(&a->lock);
     memset(a, 0, sizeof(*a));
 }
@@ -95,9 +106,11 @@ static int decide_locked(TkSessionAudio *a)
             .bitrate_bps = a->bitrate_bps,
         };
         int res = tk_audio_encoder_open(&a->enc, &es, a->log);
-        if (res >= 0 && !(a->pcm = malloc((size_t)PULL_FRAMES * (size_t)a->channels *
+        if (res >= 0 && !(a->pcm = malloc((size_t)TK_AUDIO_PULL_FRAMES * (size_t)a->channels *
                                           sizeof(int16_t))))
             res = TALKIE_ERR(ENOMEM);
+        if (res >= 0)
+            res = tk_session_audio_worker_start(a);
         if (res < 0) {
             a->error = res;
             tk_audio_encoder_close(&a->enc);
@@ -214,6 +227,7 @@ int tk_session_audio_begin(TkSessionAudio *a, int64_t id, int64_t start_ms,
                 *duration_ms = final_duration(a, r);
         }
     }
+    tk_session_audio_worker_wake(a);
     pthread_mutex_unlock(&a->lock);
     return res;
 }
@@ -242,6 +256,7 @@ int tk_session_audio_write(TkSessionAudio *a, int64_t id, const TalkieAudio *chu
                      (long long)id, chunk->sample_rate, chunk->channels, r->rate, r->channels);
     else if (r)
         res = tk_audio_track_write(a->track, r->track, chunk->samples, chunk->frames);
+    tk_session_audio_worker_wake(a);
     pthread_mutex_unlock(&a->lock);
     return res;
 }
@@ -258,6 +273,7 @@ int tk_session_audio_end(TkSessionAudio *a, int64_t id, int64_t *duration_ms)
         if (res >= 0)
             *duration_ms = final_duration(a, r);
     }
+    tk_session_audio_worker_wake(a);
     pthread_mutex_unlock(&a->lock);
     return res;
 }
@@ -271,6 +287,7 @@ int tk_session_audio_cut(TkSessionAudio *a, int64_t id, int64_t at_ms)
         r->cut = 1;
         res = tk_audio_track_cut(a->track, r->track, at_ms);
     }
+    tk_session_audio_worker_wake(a);
     pthread_mutex_unlock(&a->lock);
     return res;
 }
@@ -284,6 +301,7 @@ void tk_session_audio_frame_sent(TkSessionAudio *a, int64_t index)
     pthread_mutex_lock(&a->lock);
     if (end > a->video_end)
         a->video_end = end;
+    tk_session_audio_worker_wake(a);
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -301,6 +319,7 @@ void tk_session_audio_flush(TkSessionAudio *a)
         }
     }
     a->flushed = 1;
+    tk_session_audio_worker_wake(a);
     pthread_mutex_unlock(&a->lock);
 }
 
@@ -311,82 +330,6 @@ int tk_session_audio_mouth(void *opaque, int64_t turn_id, int64_t t_ms)
     TkAudioTurnRef *r = ref_of(a, turn_id);
     int res = r ? tk_audio_track_mouth(a->track, r->track, t_ms) : TALKIE_ERR(EAGAIN);
     pthread_mutex_unlock(&a->lock);
-    return res;
-}
-
-/* Moves an encoded packet into the public one (a copy: AVPacket is not in the API). */
-static int take_packet(const AVPacket *src, TalkieAudioPacket *pkt)
-{
-    pkt->data = malloc(src->size > 0 ? (size_t)src->size : 1);
-    if (!pkt->data)
-        return TALKIE_ERR(ENOMEM);
-    memcpy(pkt->data, src->data, (size_t)src->size);
-    pkt->size = (size_t)src->size;
-    /* the encoder's time base is one sample already (encoder.h) */
-    pkt->pts = src->pts;
-    pkt->duration = src->duration;
-    return 0;
-}
-
-/* Feeds the encoder what the timeline has up to the video's end: 1 when something was fed,
- * 0 when nothing can be now, or an error. */
-static int feed(TkSessionAudio *a)
-{
-    pthread_mutex_lock(&a->lock);
-    int64_t pulled = tk_audio_track_pulled(a->track);
-    /* live: the frames sent are the clock, late audio does not hold it back */
-    int64_t ready = a->live ? INT64_MAX : tk_audio_track_ready(a->track);
-    int64_t until = a->video_end < ready ? a->video_end : ready;
-    int flushed = a->flushed;
-    int64_t n = until - pulled;
-    int res = 0;
-    if (n > 0) {
-        if (n > PULL_FRAMES)
-            n = PULL_FRAMES;
-        res = a->live ? tk_audio_track_pull_now(a->track, pulled, (size_t)n, a->pcm)
-                      : tk_audio_track_pull(a->track, pulled, (size_t)n, a->pcm);
-    }
-    int at_end = flushed && pulled + (n > 0 ? n : 0) >= a->video_end;
-    pthread_mutex_unlock(&a->lock);
-    if (res < 0)
-        return res;
-    if (n > 0)
-        return (res = tk_audio_encoder_send(a->enc, a->pcm, (size_t)n)) < 0 ? res : 1;
-    if (at_end && !a->enc_flushed) {
-        a->enc_flushed = 1;
-        return (res = tk_audio_encoder_flush(a->enc)) < 0 ? res : 1;
-    }
-    return 0;
-}
-
-int tk_session_audio_get_packet(TkSessionAudio *a, TalkieAudioPacket *pkt)
-{
-    int res = tk_session_audio_decide(a);
-    if (res <= 0)
-        return res < 0 ? res : TALKIE_EOF;
-    AVPacket *av = av_packet_alloc();
-    if (!av)
-        return TALKIE_ERR(ENOMEM);
-    for (;;) {
-        res = tk_audio_encoder_receive(a->enc, av);
-        if (res == 0) {
-            res = take_packet(av, pkt);
-            break;
-        }
-        if (res != TALKIE_ERR(EAGAIN))
-            break;
-        res = feed(a);
-        if (res <= 0) {
-            res = res < 0 ? res : TALKIE_ERR(EAGAIN);
-            break;
-        }
-    }
-    av_packet_free(&av);
-    if (res < 0 && res != TALKIE_ERR(EAGAIN) && res != TALKIE_EOF) {
-        pthread_mutex_lock(&a->lock);
-        a->error = res;
-        pthread_mutex_unlock(&a->lock);
-    }
     return res;
 }
 

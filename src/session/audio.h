@@ -3,11 +3,16 @@
  * id has which timeline turn, the decision whether the session has an audio stream, and the
  * encoder that turns the timeline into packets as far as the video has gone.
  *
- * Two sides:
+ * Three sides:
  *   - producers (say and its variants, turn_audio, cut, on any thread; send_frame and flush
- *     moving the video's end) work on the timeline under `lock`;
- *   - the consumer (get_audio_packet, serialised by the caller like get_packet) pulls from
- *     the timeline under `lock` and encodes outside it, so a say() never waits for an encode.
+ *     moving the video's end) work on the timeline under `lock` and wake the worker;
+ *   - the worker (audio_worker.c), a thread of the session's own started when the session is
+ *     decided to have audio, pulls from the timeline under `lock` as far as the video has
+ *     gone and encodes outside it, so neither a say() nor the caller's frame loop ever waits
+ *     for an encode; its packets queue up (bounded) in order;
+ *   - the consumer (get_audio_packet, serialised by the caller like get_packet) takes them.
+ * The encoder sees the same samples in the same order whatever the timing (it cuts its own
+ * frames), so an offline render stays deterministic.
  * The scene's mouth callback (tk_session_audio_mouth) takes `lock` while the scene holds its
  * own: so nothing here calls into the scene while holding `lock` (the order is scene, then
  * audio).
@@ -22,6 +27,13 @@
 #include "audio/track.h"
 #include "common/log.h"
 #include "talkie/talkie.h"
+
+/* Output frames the worker pulls and encodes at once: 100 ms at 48 kHz, a few AAC frames. */
+#define TK_AUDIO_PULL_FRAMES 4800
+/* Encoded packets the worker keeps before it waits for the consumer: about 10 s of AAC at
+ * 48 kHz, so a caller that never takes audio cannot make memory grow without bound (the
+ * timeline then keeps the PCM, as it did before the worker). */
+#define TK_AUDIO_QUEUE_PACKETS 512
 
 /* What a turn id has on the timeline. */
 typedef struct TkAudioTurnRef {
@@ -57,11 +69,20 @@ typedef struct TkSessionAudio {
     int64_t video_end;        /* output frames the video covers: the end of the last frame sent */
     int flushed;
 
-    /* the consumer's */
+    int error;                /* sticky: the worker's or the decision's */
+
+    /* the worker (audio_worker.c); `enc` and `pcm` are its own once it runs */
     TkAudioEncoder *enc;      /* opened when the streams are fixed with audio */
     int16_t *pcm;             /* one pull */
     int enc_flushed;
-    int error;                /* sticky */
+    pthread_t worker;
+    int worker_started;
+    pthread_cond_t work;      /* producers -> worker: more may be encoded, or stop */
+    pthread_cond_t ready;     /* worker -> consumer: a packet, the end or an error */
+    int stop;                 /* under lock: the worker ends */
+    int done;                 /* under lock: the encoder was flushed and drained */
+    TalkieAudioPacket *queue; /* under lock: encoded packets in order (a ring) */
+    int q_head, q_count, q_cap;
 } TkSessionAudio;
 
 /* Checks the settings' audio fields (logging what is wrong): 0 or TALKIE_ERR(EINVAL). */
@@ -102,6 +123,13 @@ int tk_session_audio_mouth(void *opaque, int64_t turn_id, int64_t t_ms);
 
 /* talkie_session_get_audio_packet() and talkie_session_audio_info() without the NULL checks. */
 int tk_session_audio_get_packet(TkSessionAudio *a, TalkieAudioPacket *pkt);
+
+/* audio_worker.c. Start: under the lock, once the encoder is open (0 or TALKIE_ERR(EAGAIN)).
+ * Stop: without the lock; joins the thread and frees what is queued (idempotent). Wake:
+ * under the lock, after anything that may let the worker encode more. */
+int tk_session_audio_worker_start(TkSessionAudio *a);
+void tk_session_audio_worker_stop(TkSessionAudio *a);
+void tk_session_audio_worker_wake(TkSessionAudio *a);
 int tk_session_audio_info(TkSessionAudio *a, TalkieAudioInfo *info);
 
 #endif

@@ -503,6 +503,9 @@ static void check_bad_arguments(void)
     TalkieSession *ts;
     CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
     talkie_default_settings(&s);
+    s.compute_p_frames = 2;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    talkie_default_settings(&s);
     s.fps_num = 2147483647;  /* used to overflow computing the default keyint */
     s.fps_den = 2147483647;
     s.width = 64;

@@ -7,10 +7,11 @@
  * picture with a moving square, a static area whose neighbours pan, a rendered conversation;
  * a sawtooth pattern (not on CPU implementations: lavapipe gets it wrong);
  * sizes 64x48, 200x120 (not a multiple of 16), 320x240; QPs 0 10 26 32 40 51; the filter on
- * and off; the skip map on and off; periodic and requested IDRs; slices of 1, 3 and 8 rows;
- * one run of 300 frames (no drift; 60 under the sanitizers); and three encoders in one
- * batch. Validation on; skipped
- * (77) without a Vulkan device.
+ * and off; the skip map on and off; the encoders' own skip map (auto_skip_map: its stream
+ * equals the C reference's given the source's map, and a caller's map takes its place);
+ * periodic and requested IDRs; slices of 1, 3 and 8 rows; one run of 300 frames (no drift;
+ * 60 under the sanitizers); and three encoders in one batch, two with their own map.
+ * Validation on; skipped (77) without a Vulkan device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +20,40 @@
 
 #include "../common/check.h"
 #include "../common/gpu.h"
+#include "encode/compute/change_map_ref.h"
 #include "encode/compute/encoder_gpu.h"
 #include "encode/compute/encoder_ref.h"
 #include "pframe_sources.h"
 
+/* auto_map: the encoders' own skip map (params.auto_skip_map). AUTO_FROM_SOURCE: no caller
+ * map; both encoders' maps must equal the source's (source_skip_map(); nothing static in
+ * the first frame) and the stream a C reference's given that map, which never skips a
+ * residual: so the reuse of TK_SKIP_MAP_STATIC_SAME_REF is exact. AUTO_CALLER_WINS: the
+ * caller's map marks everything static (the picture moves: a map the encoder's own would
+ * contradict) and the stream must equal a C reference's given the same map. */
+enum { AUTO_OFF, AUTO_FROM_SOURCE, AUTO_CALLER_WINS };
+
 typedef struct Config {
     int width, height, source, qp, frames, keyint, deblock, skip_map, slice_mb_rows;
     int request_idr_at; /* -1: none */
+    int auto_map;
 } Config;
 
 /* One C reference and one GPU encoder fed the same pictures, and a decoder. */
 typedef struct Run {
     TkEncoderRefParams p;
     TkEncoderRef *ref;
+    TkEncoderRef *twin; /* auto_map: the C reference without auto_skip_map, or NULL */
     TkEncoderGpu *gpu;
     TkVkBuffer src, skip, recon; /* upload, upload, readback */
+    TkVkBuffer own_map;          /* readback: the GPU encoder's change map (auto_skip_map) */
     TkVkCmd cmd;
     AVCodecContext *dec;
     AVPacket *pkt;
     AVFrame *frame;
     uint8_t *map;
-    long frames_equal, frames_decoded;
+    long frames_equal, frames_decoded, twin_equal, maps_equal;
+    long same_ref; /* macroblocks the own maps mark TK_SKIP_MAP_STATIC_SAME_REF */
 } Run;
 
 static int run_open(Run *r, TkVkDevice *dev, const TkEncoderRefParams *p)
@@ -52,6 +66,8 @@ static int run_open(Run *r, TkVkDevice *dev, const TkEncoderRefParams *p)
     CHECK_EQ(tk_vk_buffer_create(dev, &r->src, p->layout.size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(dev, &r->skip, (n + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(dev, &r->recon, p->layout.size, TK_VK_MEMORY_READBACK), 0);
+    CHECK_EQ(tk_vk_buffer_create(dev, &r->own_map, tk_change_map_bytes(&p->layout),
+                                 TK_VK_MEMORY_READBACK), 0);
     CHECK_EQ(tk_vk_cmd_create(dev, &r->cmd), 0);
     r->map = malloc(n);
     const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
@@ -77,8 +93,10 @@ static void run_close(Run *r, TkVkDevice *dev)
     tk_vk_buffer_destroy(dev, &r->src);
     tk_vk_buffer_destroy(dev, &r->skip);
     tk_vk_buffer_destroy(dev, &r->recon);
+    tk_vk_buffer_destroy(dev, &r->own_map);
     tk_encoder_gpu_close(&r->gpu);
     tk_encoder_ref_close(&r->ref);
+    tk_encoder_ref_close(&r->twin);
 }
 
 /* 0 when the decoded frame equals the NV12 reconstruction (visible part). */
@@ -99,23 +117,30 @@ static int compare(const AVFrame *f, const uint8_t *recon, const TkFrameLayout *
     return 0;
 }
 
-/* The GPU encoder's reconstruction of the frame just encoded, into r->recon. */
+/* The GPU encoder's reconstruction of the frame just encoded, into r->recon, and its
+ * change map into r->own_map. */
 static int read_recon(Run *r, TkVkDevice *dev)
 {
     int res = tk_vk_cmd_begin(dev, &r->cmd);
     if (res < 0)
         return res;
     tk_vk_cmd_copy(dev, &r->cmd, &r->gpu->recon, 0, &r->recon, 0, r->p.layout.size);
+    if (r->gpu->auto_map)
+        tk_vk_cmd_copy(dev, &r->cmd, &r->gpu->change_map, 0, &r->own_map, 0,
+                       r->own_map.size);
     tk_vk_cmd_barrier(dev, &r->cmd);
     if ((res = tk_vk_cmd_submit(dev, &r->cmd)) < 0 || (res = tk_vk_cmd_wait(dev, &r->cmd)) < 0)
         return res;
     tk_vk_buffer_invalidate(dev, &r->recon);
+    tk_vk_buffer_invalidate(dev, &r->own_map);
     return 0;
 }
 
 /* Encodes frame i of both encoders (src already in r->src, the skip map in r->map when
- * use_map); checks the access units and the decoded picture. 1 when all equal. */
-static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int force_idr)
+ * use_map), and of r->twin with twin_map; checks the access units and the decoded picture,
+ * and, given own_map, both encoders' own change maps against it. 1 when all equal. */
+static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int force_idr,
+                        const uint8_t *twin_map, const uint8_t *own_map)
 {
     const TkFrameLayout *l = &r->p.layout;
     size_t n = (size_t)l->mb_width * (size_t)l->mb_height;
@@ -126,6 +151,22 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
     size_t n_ref = 0;
     int idr_ref = -1;
     CHECK_EQ(tk_encoder_ref_encode_frame(r->ref, &in, &au_ref, &n_ref, &idr_ref), 0);
+    if (r->twin) {
+        TkEncoderRefFrame tin = { .src = r->src.map, .qp = qp, .skip_map = twin_map,
+                                  .force_idr = force_idr };
+        uint8_t *au_twin = NULL;
+        size_t n_twin = 0;
+        int idr_twin = -1;
+        CHECK_EQ(tk_encoder_ref_encode_frame(r->twin, &tin, &au_twin, &n_twin, &idr_twin), 0);
+        int twin_same = au_ref && au_twin && n_twin == n_ref && idr_twin == idr_ref &&
+                        tk_check_bytes("auto map against the twin", au_twin, au_ref, n_ref) < 0;
+        if (!twin_same)
+            fprintf(stderr, "frame %d: auto map %zu bytes, twin %zu bytes\n", i, n_ref,
+                    n_twin);
+        CHECK(twin_same);
+        r->twin_equal += twin_same;
+        free(au_twin);
+    }
     TkEncoderGpuFrame f = { .encoder = r->gpu, .src = &r->src, .qp = qp,
                             .force_idr = force_idr, .skip_map = use_map ? &r->skip : NULL };
     CHECK_EQ(tk_encoder_gpu_encode_batch(&f, 1, &r->cmd), 0);
@@ -154,6 +195,21 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
     if (!decoded_ok)
         fprintf(stderr, "frame %d: libavcodec's picture differs from the GPU reconstruction\n",
                 i);
+    if (own_map) {
+        /* the GPU's map equals the C reference's; both say static where the source's does
+         * (STATIC_SAME_REF is STATIC with the references compared too) */
+        int maps_ok = tk_check_bytes("GPU change map", r->own_map.map, r->ref->change_map, n) < 0;
+        for (size_t k = 0; k < n; k++) {
+            int v = r->ref->change_map[k];
+            r->same_ref += v == TK_SKIP_MAP_STATIC_SAME_REF;
+            if ((v == TK_SKIP_MAP_STATIC_SAME_REF ? TK_SKIP_MAP_STATIC : v) != own_map[k])
+                maps_ok = 0;
+        }
+        if (!maps_ok)
+            fprintf(stderr, "frame %d: an encoder's own map differs from the source's\n", i);
+        CHECK(maps_ok);
+        r->maps_equal += maps_ok;
+    }
     CHECK(decoded_ok);
     r->frames_decoded += decoded_ok;
     free(padded);
@@ -173,7 +229,7 @@ static void run_config(TkVkDevice *dev, const Config *cf)
     TkEncoderRefParams p = {
         .layout = tk_frame_layout(cf->width, cf->height), .fps_num = 30, .fps_den = 1,
         .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows, .aud = 1,
-        .deblock = cf->deblock, .p_frames = 1,
+        .deblock = cf->deblock, .p_frames = 1, .auto_skip_map = cf->auto_map != AUTO_OFF,
     };
     Source s;
     int res = source_open(&s, cf->source, &p.layout, (uint32_t)(cf->qp * 7 + cf->width));
@@ -187,6 +243,11 @@ static void run_config(TkVkDevice *dev, const Config *cf)
     Run r;
     uint8_t *prev = malloc(p.layout.size);
     int ok = run_open(&r, dev, &p) == 0 && prev;
+    if (ok && cf->auto_map != AUTO_OFF) {
+        TkEncoderRefParams tp = p;
+        tp.auto_skip_map = 0;
+        ok = tk_encoder_ref_open(&r.twin, &tp) == 0;
+    }
     CHECK(ok);
     for (int i = 0; ok && i < cf->frames; i++) {
         if (source_frame(&s, i, r.src.map) < 0) {
@@ -196,23 +257,50 @@ static void run_config(TkVkDevice *dev, const Config *cf)
         if (i > 0)
             source_skip_map(&p.layout, prev, r.src.map, r.map);
         memcpy(prev, r.src.map, p.layout.size);
-        ok = encode_frame(&r, dev, i, cf->qp, cf->skip_map && i > 0, i == cf->request_idr_at);
+        int use_map = cf->skip_map && i > 0;
+        const uint8_t *twin_map = NULL, *own_map = NULL;
+        size_t n_mbs = (size_t)p.layout.mb_width * (size_t)p.layout.mb_height;
+        if (cf->auto_map == AUTO_FROM_SOURCE) {
+            if (i == 0)
+                memset(r.map, TK_SKIP_MAP_CHANGED, n_mbs); /* no previous picture */
+            twin_map = i > 0 ? r.map : NULL;
+            own_map = r.map;
+        }
+        if (cf->auto_map == AUTO_CALLER_WINS && i > 0) {
+            memset(r.map, TK_SKIP_MAP_STATIC, n_mbs);
+            use_map = 1;
+            twin_map = r.map;
+        }
+        ok = encode_frame(&r, dev, i, cf->qp, use_map, i == cf->request_idr_at, twin_map,
+                          own_map);
     }
     printf("%-12s %dx%d qp %2d frames %3d keyint %3d deblock %d skip map %d slice rows %d "
-           "idr at %2d: %ld access units equal, %ld decoded = GPU recon\n",
+           "idr at %2d auto map %d: %ld access units equal, %ld decoded = GPU recon",
            source_names[cf->source], cf->width, cf->height, cf->qp, cf->frames, cf->keyint,
-           cf->deblock, cf->skip_map, cf->slice_mb_rows, cf->request_idr_at, r.frames_equal,
-           r.frames_decoded);
+           cf->deblock, cf->skip_map, cf->slice_mb_rows, cf->request_idr_at, cf->auto_map,
+           r.frames_equal, r.frames_decoded);
+    if (cf->auto_map == AUTO_FROM_SOURCE)
+        printf(", %ld own maps (C and GPU) = the source's (%ld macroblocks with the same "
+               "reference too), %ld = the C reference given the source's",
+               r.maps_equal, r.same_ref, r.twin_equal);
+    if (cf->auto_map == AUTO_CALLER_WINS)
+        printf(", %ld = the C reference given the caller's map", r.twin_equal);
+    printf("\n");
     fflush(stdout);
     CHECK_EQ(r.frames_equal, cf->frames);
     CHECK_EQ(r.frames_decoded, cf->frames);
+    if (cf->auto_map != AUTO_OFF)
+        CHECK_EQ(r.twin_equal, cf->frames);
+    if (cf->auto_map == AUTO_FROM_SOURCE)
+        CHECK_EQ(r.maps_equal, cf->frames);
     run_close(&r, dev);
     free(prev);
     source_close(&s);
 }
 
 /* Three P-frame encoders of different sizes in one submission per round: each access unit
- * equals its own C reference's (the batch shares the analysis' diagonal barriers). */
+ * equals its own C reference's (the batch shares the analysis' diagonal barriers, and the
+ * change maps of the two with auto_skip_map share one barrier before them). */
 static void check_batch(TkVkDevice *dev)
 {
     static const int shapes[3][3] = { { 200, 120, 1 }, { 64, 48, 3 }, { 96, 32, 1 } };
@@ -225,10 +313,11 @@ static void check_batch(TkVkDevice *dev)
         TkEncoderRefParams p = {
             .layout = tk_frame_layout(shapes[k][0], shapes[k][1]), .fps_num = 30,
             .fps_den = 1, .keyint = 4, .slice_mb_rows = shapes[k][2],
-            .deblock = TK_DEBLOCK_AUTO, .p_frames = 1,
+            .deblock = TK_DEBLOCK_AUTO, .p_frames = 1, .auto_skip_map = k != 1,
         };
         ok = run_open(&rs[k], dev, &p) == 0 && ok;
-        CHECK_EQ(source_open(&ss[k], k == 1 ? SRC_SCROLL : SRC_MOTION, &p.layout, 5u + k), 0);
+        CHECK_EQ(source_open(&ss[k], k == 0 ? SRC_CORNER : k == 1 ? SRC_SCROLL : SRC_MOTION,
+                             &p.layout, 5u + k), 0);
     }
     long equal = 0;
     for (int i = 0; ok && i < 6; i++) {
@@ -286,6 +375,16 @@ int main(int argc, char **argv)
         { 200, 120, SRC_SAWTOOTH, 26, 30, 60, ON, 0, 8, -1 },
         /* no drift: one long P chain */
         { 48, 32, SRC_MOTION, 26, 300, 1000, ON, 0, 1, -1 },
+        /* the encoders' own skip map: equal to the source's, through periodic and
+         * requested IDRs; a caller's map takes its place */
+        { 200, 120, SRC_STATIC, 26, 12, 5, ON, 0, 1, -1, AUTO_FROM_SOURCE },
+        { 200, 120, SRC_CORNER, 40, 10, 30, ON, 0, 3, 4, AUTO_FROM_SOURCE },
+        { 200, 120, SRC_CONVERSATION, 26, 10, 30, ON, 0, 1, -1, AUTO_FROM_SOURCE },
+        /* at QP 2 some static macroblocks keep levels whose inverse transform rounds to
+         * nothing: their reference stays the same while they still code a residual, so
+         * reusing "no residual" without the previous coding's cbp would show here */
+        { 200, 120, SRC_CONVERSATION, 2, 8, 30, OFF, 0, 1, -1, AUTO_FROM_SOURCE },
+        { 64, 48, SRC_CORNER, 26, 6, 30, OFF, 0, 1, -1, AUTO_CALLER_WINS },
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
         Config cf = configs[i];

@@ -3,6 +3,9 @@
 // decoded, the right size), lines typed into the page appear in the picture (the subtitle
 // region changes), and the latency from posting a line to its first frame on screen is
 // measured (p50/p99, printed and written to latency.json). Screenshots go to ARTIFACTS.
+// The server speaks the lines (--tts espeak): the page decodes the audio (WebCodecs
+// AudioDecoder, or the MP4's audio track with MSE) and plays it through WebAudio; decoded
+// audio keeps pace with the video and is voiced for about as long as the lines are spoken.
 //
 // usage: node test_browser.mjs TALKIE_EXE ARTIFACTS_DIR NODE_MODULES_DIR (run_browser.py)
 import { spawn } from 'node:child_process';
@@ -19,6 +22,11 @@ fs.mkdirSync(artifacts, { recursive: true });
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // TALKIE_WEB_LINES: more lines for a latency benchmark (bench/RESULTS.md)
 const LINES = Number(process.env.TALKIE_WEB_LINES) || 6;
+// TALKIE_WEB_AUDIO=opus: the sessions' audio in Opus instead of AAC; =none: video only (to
+// compare latencies, bench/RESULTS.md)
+const AUDIO = ['opus', 'none'].includes(process.env.TALKIE_WEB_AUDIO) ?
+  process.env.TALKIE_WEB_AUDIO : 'aac';
+const AUDIO_CODEC = { aac: 'mp4a.40.2', opus: 'opus', none: null }[AUDIO];
 let failed = 0;
 function check(cond, what) {
   console.log((cond ? 'ok   ' : 'FAIL ') + what);
@@ -34,7 +42,8 @@ function startServer() {
   const env = { ...process.env };
   if (env.TALKIE_LD_PRELOAD) env.LD_PRELOAD = env.TALKIE_LD_PRELOAD; // see run_browser.py
   const proc = spawn(exe, ['serve', '--port', '0', '--size', '256x144', '--encoder', 'lavc',
-                           '--session', 'web'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+                           '--session', 'web', '--tts', 'espeak', '--audio', AUDIO],
+                     { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -71,12 +80,15 @@ async function capture(page) {
   });
 }
 
-async function run(browser, base, mode) {
+// nosync: ?sync=0, the WebCodecs picture drawn as soon as it is decoded (lowest latency),
+// the sound following it
+async function run(browser, base, mode, nosync = false) {
   const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
   page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
-  await page.goto(`${base}s/web?mode=${mode}`);
+  const label = mode + (nosync ? '-nosync' : '');
+  await page.goto(`${base}s/web?mode=${mode}${nosync ? '&sync=0' : ''}`);
   const el = mode === 'mse' ? '#video' : '#screen';
   let st = null;
   const deadline = Date.now() + 20000;
@@ -90,7 +102,7 @@ async function run(browser, base, mode) {
   check(st.width === 256 && st.height === 144, `${mode}: picture ${st.width}x${st.height}`);
   check(st.errors.length === 0, `${mode}: no errors ${JSON.stringify(st.errors)} ${logs}`);
   await sleep(300);
-  await page.locator(el).screenshot({ path: path.join(artifacts, `${mode}-before.png`) });
+  await page.locator(el).screenshot({ path: path.join(artifacts, `${label}-before.png`) });
   const before = await capture(page);
 
   // lines typed as a chosen speaker, each waited for until it is on screen
@@ -105,26 +117,59 @@ async function run(browser, base, mode) {
       await sleep(20);
     if (i === 0) {
       await sleep(700); // the subtitle is revealed while it is spoken
-      await page.locator(el).screenshot({ path: path.join(artifacts, `${mode}-line.png`) });
+      await page.locator(el).screenshot({ path: path.join(artifacts, `${label}-line.png`) });
       const after = await capture(page);
       const bottom = diff(before, after, 0.66, 1.0);
       check(bottom > 2, `${mode}: the subtitle region changed (mean difference ${bottom.toFixed(2)})`);
     }
     await sleep(400);
   }
+  await sleep(1500); // the last line is spoken to its end
   st = await page.evaluate(() => window.talkieStats);
-  await page.screenshot({ path: path.join(artifacts, `${mode}-page.png`) });
+  await page.screenshot({ path: path.join(artifacts, `${label}-page.png`) });
+  const au = st.audio;
+  const videoSeconds = st.frames / 30;
+  console.log(`${mode}: audio ${au.codec}: ${au.frames} frames, ${au.seconds.toFixed(2)} s ` +
+              `decoded (video ${videoSeconds.toFixed(2)} s), ${au.loudSeconds.toFixed(2)} s ` +
+              `voiced, ${au.decodedBytes} bytes decoded by the media element`);
+  check(au.codec === AUDIO_CODEC, `${mode}: the stream has ${AUDIO} audio (${au.codec})`);
+  if (AUDIO === 'none')
+    ; // video only: nothing to hear
+  else if (mode === 'webcodecs')
+    check(au.frames > 0 && Math.abs(au.seconds - videoSeconds) < 1.5,
+          `${mode}: audio frames decoded (${au.frames}), ${au.seconds.toFixed(2)} s next to ` +
+          `${videoSeconds.toFixed(2)} s of video`);
+  else
+    check(au.decodedBytes > 0 && Math.abs(au.seconds - videoSeconds) < 2.5,
+          `${mode}: the media element decodes the audio track (${au.decodedBytes} bytes) and ` +
+          `plays ${au.seconds.toFixed(2)} s next to ${videoSeconds.toFixed(2)} s of video`);
+  // each spoken line (about 1.5 s of espeak-ng) sounds while it is on: at least a second in
+  // all, no more than the time played
+  if (mode === 'webcodecs' && AUDIO !== 'none' && nosync) {
+    console.log(`${mode} (sync=0): sound after picture p50 ` +
+                `${pct(au.offsetMs, 0.5).toFixed(1)} ms, p99 ${pct(au.offsetMs, 0.99).toFixed(1)} ms`);
+  } else if (mode === 'webcodecs' && AUDIO !== 'none') {
+    // lip sync: each picture is drawn when the sound of its time is heard
+    const off = pct(au.offsetMs, 0.5);
+    console.log(`${mode}: sound after picture (same media time) p50 ${off.toFixed(1)} ms, ` +
+                `p99 ${pct(au.offsetMs, 0.99).toFixed(1)} ms (${au.offsetMs.length} packets)`);
+    check(au.offsetMs.length > 0 && Math.abs(off) < 45,
+          `${mode}: sound and picture in sync (p50 ${off.toFixed(1)} ms, within 45 ms)`);
+  }
+  check(AUDIO === 'none' || (au.loudSeconds > 1.0 && au.loudSeconds <= au.seconds + 0.1),
+        `${mode}: voiced audio played: ${au.loudSeconds.toFixed(2)} s`);
   check(st.lineLatency.length >= LINES - 1,
         `${mode}: ${st.lineLatency.length} of ${LINES} lines seen on screen`);
   check(st.lines.length >= LINES, `${mode}: the transcript has ${st.lines.length} lines`);
   const r = {
-    mode, frames: st.frames,
+    mode, sync: !nosync, frames: st.frames, audio: { ...st.audio, offsetMs: undefined,
+      offset_ms: { p50: pct(st.audio.offsetMs, 0.5), p99: pct(st.audio.offsetMs, 0.99) } },
     line_to_screen_ms: { p50: pct(st.lineLatency, 0.5), p99: pct(st.lineLatency, 0.99),
                          n: st.lineLatency.length },
     frame_ms: { p50: pct(st.frameLatency, 0.5), p99: pct(st.frameLatency, 0.99),
                 n: st.frameLatency.length },
   };
-  console.log(`${mode}: line -> screen p50 ${r.line_to_screen_ms.p50.toFixed(1)} ms, p99 ` +
+  console.log(`${mode}${nosync ? ' (sync=0)' : ''}: line -> screen p50 ${r.line_to_screen_ms.p50.toFixed(1)} ms, p99 ` +
               `${r.line_to_screen_ms.p99.toFixed(1)} ms; frame (encode + decode) p50 ` +
               `${r.frame_ms.p50.toFixed(1)} ms, p99 ${r.frame_ms.p99.toFixed(1)} ms`);
   const text = await page.locator('#stats').textContent();
@@ -147,6 +192,7 @@ try {
   const results = [];
   for (const mode of ['webcodecs', 'mse'])
     results.push(await run(browser, server.url, mode));
+  results.push(await run(browser, server.url, 'webcodecs', true));
   fs.writeFileSync(path.join(artifacts, 'latency.json'), JSON.stringify(results, null, 2));
 } catch (e) {
   console.log('FAIL ' + (e.stack || e));

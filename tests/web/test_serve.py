@@ -3,9 +3,11 @@
 several viewers of one session, one of them too slow, while the encoder keeps its pace.
 
 usage: test_serve.py TALKIE_EXE"""
+import base64
 import http.client as http_client
 import json
 import os
+import struct
 import sys
 import threading
 import time
@@ -62,9 +64,31 @@ def api_errors(srv):
            body={'speaker': 'A' * 65, 'text': 'x'})
     expect(p, 'POST', '/api/sessions/a/lines', 400, None,  # NUL: refused by the parser
            body={'speaker': 'Ada', 'text': 'a\u0000b'})
-    expect(p, 'POST', '/api/sessions/a/lines', 413, 'too_large',
+    expect(p, 'POST', '/api/sessions', 413, 'too_large', body={'id': 'x' * 20000})
+    expect(p, 'POST', '/api/sessions/a/lines', 400, 'bad_request',
            body={'speaker': 'Ada', 'text': 'x' * 20000})
-    expect(p, 'POST', '/api/sessions/a/lines', 413, 'too_large', raw_body=b' ' * 1000000)
+    expect(p, 'POST', '/api/sessions/a/lines', 413, 'too_large', raw_body=b' ' * 5000000)
+    # a line with its voice: base64 s16le PCM
+    pcm = base64.b64encode(struct.pack('<1600h', *([1000, -1000] * 800))).decode()
+    expect(p, 'POST', '/api/sessions/a/lines', 201,
+           body={'speaker': 'Ada', 'text': 'Voiced.',
+                 'audio': {'pcm': pcm, 'sample_rate': 16000, 'channels': 1}})
+    for what, audio, status, code in (
+            ('not an object', 'abc', 400, 'bad_audio'),
+            ('no rate', {'pcm': pcm}, 400, 'bad_audio'),
+            ('a bad rate', {'pcm': pcm, 'sample_rate': 4000}, 400, 'bad_audio'),
+            ('3 channels', {'pcm': pcm, 'sample_rate': 16000, 'channels': 3}, 400, 'bad_audio'),
+            ('bad base64', {'pcm': 'abc!', 'sample_rate': 16000}, 400, 'bad_audio'),
+            ('half a sample', {'pcm': base64.b64encode(b'abc').decode(), 'sample_rate': 16000},
+             400, 'bad_audio'),
+            ('half a stereo frame', {'pcm': base64.b64encode(b'ab').decode(),
+                                     'sample_rate': 16000, 'channels': 2}, 400, 'bad_audio'),
+            ('empty', {'pcm': '', 'sample_rate': 16000}, 400, 'bad_audio'),
+            ('over 60 s', {'pcm': 'AAAA' * 700000, 'sample_rate': 8000}, 413, 'too_large')):
+        st, body = http(p, 'POST', '/api/sessions/a/lines',
+                        body={'speaker': 'Ada', 'text': 'x', 'audio': audio})
+        check(st == status and isinstance(body, dict) and body.get('code') == code,
+              'audio %s -> %d %s (got %s %s)' % (what, status, code, st, body))
     expect(p, 'GET', '/nowhere', 404, 'not_found')
     expect(p, 'GET', '/api/sessions/zzz', 404, 'no_session')
     expect(p, 'GET', '/s/zzz', 404, 'no_session')
@@ -125,16 +149,20 @@ def api_errors(srv):
 
 def read_viewer(port, seconds, out):
     c = WsClient(port, '/s/a/stream?mode=webcodecs')
-    frames = []
+    frames, audio = [], []
     end = time.time() + seconds
     try:
         while time.time() < end:
             op, data = c.recv()
             if op == 2:
-                frames.append((time.monotonic(), media_header(data)))
+                h = media_header(data)
+                if h['type'] == 1:
+                    frames.append((time.monotonic(), h))
+                elif h['type'] == 4:  # audio: pts in samples, duration in encode_ms's place
+                    audio.append(h)
     finally:
         c.close()
-    out.append(frames)
+    out.append((frames, audio))
 
 
 def viewers(srv):
@@ -158,6 +186,8 @@ def viewers(srv):
     skipped = after['frames_skipped'] - before['frames_skipped']
     # every frame the encoder made reaches every fast viewer: a gap in the frame numbers is a
     # frame the server skipped (its timer starved of CPU), which no viewer can have
+    audios = [a for _, a in results]
+    results = [f for f, _ in results]
     all_pts = [set(h['pts'] for _, h in frames) for frames in results]
     common = set.intersection(*all_pts) if all_pts else set()
     for n, frames in enumerate(results):
@@ -177,6 +207,15 @@ def viewers(srv):
         late = [t - (t0 + (h['pts'] - h0['pts']) / fps) for t, h in frames]
         check(max(late) < 0.4, 'viewer %d: frames on time (latest %.0f ms behind its pace)' %
               (n, 1000 * max(late)))
+    for n, (frames, audio) in enumerate(zip(results, audios)):
+        # the audio (AAC, 48 kHz) follows without a gap and keeps pace with the video
+        contiguous = all(b['pts'] == a['pts'] + int(a['encode_ms'])
+                         for a, b in zip(audio, audio[1:]))
+        v_end = (frames[-1][1]['pts'] + 1) / fps if frames else 0
+        a_end = (audio[-1]['pts'] + audio[-1]['encode_ms']) / 48000 if audio else 0
+        check(len(audio) > 0 and contiguous and abs(a_end - v_end) < 0.1,
+              'viewer %d: %d audio packets, contiguous, ending at %.3f s with the video (%.3f)'
+              % (n, len(audio), a_end, v_end))
     slow_stats = [v for v in after['viewers'] if v['dropped'] > 0]
     check(len(slow_stats) == 1 or len(after['viewers']) == 0,
           'the slow viewer skipped frames or was dropped: %s' % after['viewers'])
@@ -223,6 +262,12 @@ def tokens():
     r = subprocess.run([EXE, 'serve', '--host', '0.0.0.0', '--allow-remote'],
                        capture_output=True, text=True)
     check(r.returncode == 2 and 'token' in r.stderr, '... and a token')
+    for args, what in ((['--audio', 'mp3'], 'an unknown audio codec'),
+                       (['--tts', 'festival'], 'an unknown speech engine'),
+                       (['--audio', 'opus', '--push', 'rtmp://127.0.0.1:1/x'],
+                        'Opus with --push (RTMP and MPEG-TS carry AAC)')):
+        r = subprocess.run([EXE, 'serve', *args], capture_output=True, text=True)
+        check(r.returncode == 2 and args[1] in r.stderr, '%s is a usage error' % what)
 
 
 def main():

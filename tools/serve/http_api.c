@@ -6,7 +6,8 @@
  *   GET  /api/sessions              {"sessions": [...]}
  *   POST /api/sessions              {"id"?: "name"} -> 201 {"id", "page", "stream"}
  *   GET  /api/sessions/<id>         the session, its statistics and transcript
- *   POST /api/sessions/<id>/lines   {"speaker", "text"} -> 201 {"id", "start_ms"}
+ *   POST /api/sessions/<id>/lines   {"speaker", "text", "audio"?} -> 201 {"id"}
+ *                                   (audio: line_audio.c; body up to SERVE_MAX_LINE_BODY_BYTES)
  *   POST /api/sessions/<id>/close   -> 200 {"closed": id}
  *
  * Errors are 4xx with {"error": message, "code": name}. Bodies are read up to
@@ -186,7 +187,8 @@ static int handle_body(struct lws *wsi, Server *srv, const HttpReq *r, const cha
         if (!ls) {
             res = fail(wsi, 404, "no_session", "no such session", 0);
         } else if (r->route == SERVE_ROUTE_LINES) {
-            int64_t id = live_session_say(ls, cmd->speaker, cmd->text);
+            int64_t id = live_session_say(ls, cmd->speaker, cmd->text,
+                                          cmd->audio.frames ? &cmd->audio : NULL);
             res = id < 0 ? fail(wsi, 400, "bad_line", talkie_strerror((int)id), 0)
                          : respond_json(wsi, 201, json_pack("{s:I}", "id", (json_int_t)id), 0);
         } else {
@@ -194,6 +196,7 @@ static int handle_body(struct lws *wsi, Server *srv, const HttpReq *r, const cha
             res = respond_json(wsi, 200, json_pack("{s:s}", "closed", r->target.id), 0);
         }
     }
+    serve_command_free(cmd);
     free(cmd);
     return res;
 }
@@ -246,7 +249,9 @@ static int on_request(struct lws *wsi, Server *srv, HttpReq *r, const char *uri)
     }
     if (r->target.body_bytes == 0)
         return handle_body(wsi, srv, r, NULL);
-    r->body = malloc(SERVE_MAX_BODY_BYTES);
+    /* as long as it said (request.c checked it against the route's limit): a small line does
+     * not take the 4 MiB a voice may */
+    r->body = malloc(r->target.body_bytes);
     if (!r->body)
         return fail(wsi, 500, "no_memory", "out of memory", 1);
     return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
@@ -273,7 +278,7 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         if (!r->body)
             return -1;
         ServeAnswer err;
-        if (serve_body_fits(r->len, len, &err) < 0)
+        if (serve_body_fits(r->route, r->len, len, &err) < 0)
             return answer(wsi, &err);
         memcpy(r->body + r->len, in, len);
         r->len += len;

@@ -6,6 +6,12 @@
  *
  * Every frame carries a FrameTag (send_frame_user): when it was sent, and which posted line
  * it is the first to show, so the viewer learns the server's share of the latency.
+ *
+ * Audio (unless --audio none): the session has an audio stream from the start (lines may
+ * bring a voice at any time) in live mode (audio_live: the frames sent are the clock, so a
+ * voice never holds the video back). After each video packet the audio packets up to it are
+ * taken and sent: raw AAC/Opus frames to WebCodecs viewers (type 4, pts in samples), a
+ * fragment of the same MP4 to MSE viewers (type 5), and the packet to the push output.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -40,11 +46,13 @@ struct LiveSession {
     char id[SERVE_ID_MAX + 1];
     TalkieSession *ts;
     TalkieStreamInfo info;
+    TalkieAudioInfo audio;        /* codec TALKIE_AUDIO_NONE: video only */
     TalkieOutput *fmp4;           /* fragments for MSE viewers */
     TalkieOutput *push;           /* NULL unless pushing */
     ServeMsg *fmp4_init;          /* the initialization segment, for MSE viewers who join */
     unsigned char cur_header[SERVE_WS_HEADER_BYTES]; /* of the packet being muxed */
     int cur_key;
+    int cur_audio;                /* the packet being muxed is audio (its fragment: type 5) */
     int64_t t0_ns, period_ns, next_frame;
     int64_t frames_sent, frames_skipped, packets, bytes;
     int64_t late_max_ns;          /* the timer's worst lateness */
@@ -133,8 +141,9 @@ static void put_f64(unsigned char *p, double d)
 }
 
 /* The media message header (page.html reads it): type (1 Annex B, 2 MP4 init, 3 MP4
- * fragment), keyframe, header length, line id, pts in frames, encode ms (send_frame to
- * packet), line ms (line posted to packet, 0 unless line id). All little-endian. */
+ * fragment, 4 audio packet, 5 MP4 fragment of audio), keyframe, header length, line id, pts
+ * in frames (audio: in samples), encode ms (send_frame to packet; audio: the duration in
+ * samples), line ms (line posted to packet, 0 unless line id). All little-endian. */
 static void make_header(unsigned char *h, int type, int key, uint32_t line, int64_t pts,
                         double encode_ms, double line_ms)
 {
@@ -168,7 +177,8 @@ static int on_fmp4(void *opaque, const uint8_t *data, size_t size)
 {
     LiveSession *ls = opaque;
     int init = !ls->fmp4_init;
-    ServeMsg *m = media_msg(ls->cur_header, init ? 2 : 3, data, size, init || ls->cur_key);
+    int type = init ? 2 : ls->cur_audio ? 5 : 3;
+    ServeMsg *m = media_msg(ls->cur_header, type, data, size, init || ls->cur_key);
     if (!m)
         return TALKIE_ERR(ENOMEM);
     if (init) {
@@ -202,6 +212,7 @@ static void send_packet(LiveSession *ls, TalkiePacket *pkt)
         serve_msg_unref(m);
     }
     ls->cur_key = pkt->keyframe;
+    ls->cur_audio = 0;
     if (ls->fmp4 && talkie_output_write(ls->fmp4, pkt) < 0) {
         lwsl_err("session %s: the MP4 fragments failed; MSE viewers get no more\n", ls->id);
         talkie_output_abort(&ls->fmp4);
@@ -209,6 +220,44 @@ static void send_packet(LiveSession *ls, TalkiePacket *pkt)
     if (ls->push)
         talkie_output_write(ls->push, pkt); /* never waits; reconnects by itself */
     free(tag);
+}
+
+/* One audio packet to the viewers and the push output. */
+static void send_audio(LiveSession *ls, const TalkieAudioPacket *pkt)
+{
+    make_header(ls->cur_header, 4, 1, 0, pkt->pts, (double)pkt->duration, 0);
+    ServeMsg *m = media_msg(ls->cur_header, 4, pkt->data, pkt->size, 0);
+    if (m) {
+        broadcast(ls, m, 1, VIEW_WEBCODECS);
+        serve_msg_unref(m);
+    }
+    ls->cur_key = 0;
+    ls->cur_audio = 1;
+    if (ls->fmp4 && talkie_output_write_audio(ls->fmp4, pkt) < 0) {
+        lwsl_err("session %s: the MP4 fragments failed; MSE viewers get no more\n", ls->id);
+        talkie_output_abort(&ls->fmp4);
+    }
+    if (ls->push)
+        talkie_output_write_audio(ls->push, pkt); /* never waits */
+}
+
+/* The audio packets up to the video sent so far. */
+static void drain_audio(LiveSession *ls)
+{
+    for (;;) {
+        TalkieAudioPacket pkt;
+        int res = talkie_session_get_audio_packet(ls->ts, &pkt);
+        if (res == TALKIE_ERR(EAGAIN) || res == TALKIE_EOF)
+            return;
+        if (res < 0) {
+            if (!ls->error)
+                lwsl_err("session %s: audio: %s\n", ls->id, talkie_strerror(res));
+            ls->error = res;
+            return;
+        }
+        send_audio(ls, &pkt);
+        talkie_audio_packet_unref(&pkt);
+    }
 }
 
 void live_session_drain(LiveSession *ls)
@@ -226,6 +275,8 @@ void live_session_drain(LiveSession *ls)
         }
         send_packet(ls, &pkt);
         talkie_packet_unref(&pkt);
+        if (ls->audio.codec != TALKIE_AUDIO_NONE)
+            drain_audio(ls);
     }
 }
 
@@ -289,9 +340,12 @@ int live_session_open(Server *srv, const char *id, const char *push_url, LiveSes
     s.context = srv->ctx;
     s.packet_callback = on_packet;
     s.packet_opaque = srv;
+    s.audio_live = 1;
     int res = talkie_session_open(&ls->ts, &s);
     if (res >= 0)
         res = talkie_session_stream_info(ls->ts, &ls->info);
+    if (res >= 0) /* fixes the streams before the outputs are opened */
+        res = talkie_session_audio_info(ls->ts, &ls->audio);
     if (res >= 0)
         res = talkie_output_open_cb(&ls->fmp4, ls->ts, "fmp4", on_fmp4, ls);
     if (res >= 0 && push_url) {
@@ -362,7 +416,27 @@ void live_session_close(LiveSession *ls)
     free(ls);
 }
 
-int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text)
+int live_session_msgs_per_second(const Server *srv)
+{
+    const TalkieSettings *s = &srv->opt->settings;
+    int fps = s->fps_num / s->fps_den;
+    /* AAC frames are 1024 samples, Opus 960: at most rate / 960 packets a second */
+    int audio = s->audio_codec == TALKIE_AUDIO_NONE ? 0 : s->audio_sample_rate / 960 + 1;
+    return (fps > 0 ? fps : 1) + audio;
+}
+
+/* Says the turn with its voice: the posted audio, else speech with --tts, else none. */
+static int say_turn(LiveSession *ls, const TalkieTurn *turn, const TalkieAudio *audio)
+{
+    if (audio)
+        return talkie_session_say_audio(ls->ts, turn, audio, NULL);
+    if (ls->srv->opt->tts && ls->audio.codec != TALKIE_AUDIO_NONE)
+        return talkie_session_say_tts(ls->ts, turn, TALKIE_TTS_ESPEAK, NULL);
+    return talkie_session_say(ls->ts, turn);
+}
+
+int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text,
+                         const TalkieAudio *audio)
 {
     if (ls->n_lines == ls->cap_lines) {
         size_t cap = ls->cap_lines ? ls->cap_lines * 2 : 16;
@@ -376,7 +450,7 @@ int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text)
     int64_t start_ms = ls->next_frame * 1000 * ls->info.fps_den / ls->info.fps_num;
     TalkieTurn turn = { .speaker = speaker, .text = text, .start_ms = start_ms,
                         .duration_ms = -1 };
-    int res = talkie_session_say(ls->ts, &turn);
+    int res = say_turn(ls, &turn, audio);
     if (res < 0)
         return res;
     Line *l = &ls->lines[ls->n_lines];
@@ -467,6 +541,15 @@ int live_session_add_viewer(LiveSession *ls, Viewer *v)
                           v->mode == VIEW_MSE ? "mse" : "webcodecs", "codec", ls->info.codec,
                           "width", ls->info.width, "height", ls->info.height,
                           "fps_num", ls->info.fps_num, "fps_den", ls->info.fps_den);
+    if (j && ls->audio.codec != TALKIE_AUDIO_NONE) {
+        /* the decoder's description: AudioSpecificConfig (AAC) or OpusHead, in base64 */
+        char desc[sizeof(ls->audio.extradata) * 2 + 4] = "";
+        lws_b64_encode_string((const char *)ls->audio.extradata,
+                              (int)ls->audio.extradata_size, desc, (int)sizeof(desc));
+        json_object_set_new(j, "audio", json_pack("{s:s,s:i,s:i,s:s,s:i}", "codec",
+            ls->audio.codec_string, "sample_rate", ls->audio.sample_rate, "channels",
+            ls->audio.channels, "description", desc, "frame_size", ls->audio.frame_size));
+    }
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     ServeMsg *m = s ? serve_msg_new(strlen(s)) : NULL;

@@ -4,6 +4,7 @@
  * path. No libwebsockets here, so tests/fuzz/fuzz_serve_request.c drives exactly this code.
  */
 #include "request.h"
+#include "line_audio.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -172,7 +173,7 @@ static ServeRoute route_post(const ServeRequest *req, ServeTarget *tgt, ServeAns
         serve_answer_set(err, 400, "bad_request", "bad Content-Length", 1);
         return SERVE_ROUTE_ANSWERED;
     }
-    if (serve_body_fits(0, n, err) < 0)
+    if (serve_body_fits(route, 0, n, err) < 0)
         return SERVE_ROUTE_ANSWERED;
     tgt->body_bytes = n;
     return route;
@@ -199,12 +200,27 @@ ServeRoute serve_request_route(const ServeRequest *req, const char *token, Serve
     return is_get ? route_get(req, tgt, err) : route_post(req, tgt, err);
 }
 
-int serve_body_fits(size_t have, size_t more, ServeAnswer *err)
+size_t serve_body_limit(ServeRoute route)
 {
-    if (have <= SERVE_MAX_BODY_BYTES && more <= SERVE_MAX_BODY_BYTES - have)
+    return route == SERVE_ROUTE_LINES ? SERVE_MAX_LINE_BODY_BYTES : SERVE_MAX_BODY_BYTES;
+}
+
+int serve_body_fits(ServeRoute route, size_t have, size_t more, ServeAnswer *err)
+{
+    size_t limit = serve_body_limit(route);
+    if (have <= limit && more <= limit - have)
         return 0;
-    serve_answer_set(err, 413, "too_large", "the body is larger than 8192 bytes", 1);
+    serve_answer_set(err, 413, "too_large", route == SERVE_ROUTE_LINES
+                     ? "the body is larger than 4 MiB" : "the body is larger than 8192 bytes",
+                     1);
     return -1;
+}
+
+void serve_command_free(ServeCommand *cmd)
+{
+    free(cmd->pcm);
+    cmd->pcm = NULL;
+    memset(&cmd->audio, 0, sizeof(cmd->audio));
 }
 
 static int body_create(const json_t *body, ServeCommand *cmd, ServeAnswer *err)
@@ -247,6 +263,13 @@ static int body_line(const json_t *body, ServeCommand *cmd, ServeAnswer *err)
     }
     memcpy(cmd->speaker, speaker, ns + 1);
     memcpy(cmd->text, text, nt + 1);
+    char msg[160];
+    int status = line_audio_parse(body, &cmd->audio, &cmd->pcm, msg, sizeof(msg));
+    if (status) {
+        serve_answer_set(err, (unsigned)status, status == 413 ? "too_large" : "bad_audio", msg,
+                         0);
+        return -1;
+    }
     return 0;
 }
 

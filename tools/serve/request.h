@@ -21,9 +21,14 @@
 #define TALKIE_TOOLS_SERVE_REQUEST_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "talkie/talkie.h"
 
 #define SERVE_ID_MAX 32             /* session ids: [A-Za-z0-9_-]{1,32} */
 #define SERVE_MAX_BODY_BYTES 8192   /* a JSON request body; larger gets 413 */
+/* a posted line with its voice (base64 PCM, line_audio.h): 4 MiB of JSON, ~3 MiB of samples */
+#define SERVE_MAX_LINE_BODY_BYTES (4 * 1024 * 1024)
 #define SERVE_SPEAKER_MAX_BYTES 64  /* a posted line's speaker, UTF-8 */
 #define SERVE_TEXT_MAX_BYTES 4096   /* a posted line's text, UTF-8 */
 
@@ -69,7 +74,12 @@ typedef struct ServeCommand {
     char id[SERVE_ID_MAX + 1];
     char speaker[SERVE_SPEAKER_MAX_BYTES + 1];  /* LINES: UTF-8, no NUL, 1..64 bytes */
     char text[SERVE_TEXT_MAX_BYTES + 1];        /* LINES: UTF-8, no NUL, 1..4096 bytes */
+    TalkieAudio audio;           /* LINES: its voice (frames 0: none), samples in `pcm` */
+    int16_t *pcm;                /* malloc'd: serve_command_free() */
 } ServeCommand;
+
+/* Frees what a command holds (its voice); safe on a zeroed or already freed one. */
+void serve_command_free(ServeCommand *cmd);
 
 /* 1 for a valid session id. */
 int serve_id_valid(const char *id);
@@ -85,12 +95,17 @@ ServeRoute serve_request_route(const ServeRequest *req, const char *token, Serve
                                ServeAnswer *err);
 
 /* Checks the body of a POST route (len bytes, any bytes; NULL when len is 0) and fills
- * *cmd. 0, or -1 with *err filled (400). */
+ * *cmd (free it with serve_command_free()). 0, or -1 with *err filled (400; 413 for a voice
+ * longer than line_audio.h allows). */
 int serve_request_body(ServeRoute route, const char *data, size_t len, ServeCommand *cmd,
                        ServeAnswer *err);
 
-/* 0 when `more` body bytes fit after `have`; -1 with *err filled (413) when not. */
-int serve_body_fits(size_t have, size_t more, ServeAnswer *err);
+/* The most body bytes a route takes: SERVE_MAX_LINE_BODY_BYTES for a line (its voice may
+ * come with it), SERVE_MAX_BODY_BYTES otherwise. */
+size_t serve_body_limit(ServeRoute route);
+/* 0 when `more` body bytes fit after `have` for the route; -1 with *err filled (413) when
+ * not. */
+int serve_body_fits(ServeRoute route, size_t have, size_t more, ServeAnswer *err);
 
 /* Fills *err; the message is copied, any byte that is not printable ASCII becoming '?', so
  * that it is always valid UTF-8 in the JSON answer. */

@@ -32,7 +32,7 @@ typedef struct LiveSession LiveSession;
 typedef struct ServeMsg {
     int refs;
     int text;          /* 1: a JSON text message, 0: binary media */
-    int keyframe;      /* media a viewer may start with */
+    int keyframe;      /* media a viewer may start with (video only: audio follows it) */
     int always;        /* not media (text, the MP4 init segment): never skipped */
     size_t len;
     unsigned char buf[];
@@ -71,7 +71,9 @@ typedef struct ServeOptions {
     int max_sessions;
     int max_viewers;
     int quiet;
-    TalkieSettings settings;   /* size, rate, encoder, qp, font for every session */
+    int tts;                   /* 1: lines posted without audio are spoken by espeak-ng */
+    TalkieSettings settings;   /* size, rate, encoder, qp, font, audio codec for every
+                                  session */
 } ServeOptions;
 
 struct Server {
@@ -93,8 +95,12 @@ const char *live_session_id(const LiveSession *ls);
 LiveSession *live_session_next(const LiveSession *ls);  /* the server's list */
 /* Takes every packet the session has ready and sends it on (to viewers, push, MSE). */
 void live_session_drain(LiveSession *ls);
-/* Adds a line said now; returns its id (> 0) or a negative talkie error. */
-int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text);
+/* Adds a line said now, with its voice (`audio` NULL: none, or speech with --tts); returns
+ * its id (> 0) or a negative talkie error. */
+int64_t live_session_say(LiveSession *ls, const char *speaker, const char *text,
+                         const TalkieAudio *audio);
+/* Media messages a viewer may queue per second (video and audio). */
+int live_session_msgs_per_second(const Server *srv);
 /* The session as JSON (a jansson json_t *, returned as void * to keep jansson out of here). */
 void *live_session_json(const LiveSession *ls, int with_transcript);
 int live_session_add_viewer(LiveSession *ls, Viewer *v);

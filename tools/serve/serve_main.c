@@ -53,8 +53,13 @@ static void usage(FILE *f)
         "  --fps N                 frame rate, 1..120 (default 30)\n"
         "  --qp N                  constant quantizer 0..51 (default 26)\n"
         "  --keyint N              frames between keyframes (default 2 seconds)\n"
+        "  --p-frames              compute encoder on a GPU: P frames (far fewer bytes, about\n"
+        "                          10x the latency, fewer sessions; default: all keyframes)\n"
         "  --encoder E             auto, compute or lavc (default auto)\n"
         "  --font PATH             font file (default: fontconfig's DejaVu Sans)\n"
+        "  --audio C               aac, opus (not with --push) or none (default aac): the\n"
+        "                          sessions' audio stream, silence where no line has a voice\n"
+        "  --tts espeak            speak posted lines that bring no audio with espeak-ng\n"
         "  -q, --quiet             errors only\n"
         "  -h, --help              this text\n");
 }
@@ -90,7 +95,8 @@ static int is_loopback(const char *host)
 static int parse_args(int argc, char **argv, ServeOptions *o)
 {
     enum { OPT_HOST = 256, OPT_PORT, OPT_REMOTE, OPT_TOKEN, OPT_SESSION, OPT_PUSH, OPT_MAXS,
-           OPT_MAXV, OPT_SIZE, OPT_FPS, OPT_QP, OPT_KEYINT, OPT_ENCODER, OPT_FONT };
+           OPT_MAXV, OPT_SIZE, OPT_FPS, OPT_QP, OPT_KEYINT, OPT_P_FRAMES, OPT_ENCODER,
+           OPT_FONT, OPT_AUDIO, OPT_TTS };
     static const struct option opts[] = {
         { "host", required_argument, NULL, OPT_HOST },
         { "port", required_argument, NULL, OPT_PORT },
@@ -104,8 +110,11 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
         { "fps", required_argument, NULL, OPT_FPS },
         { "qp", required_argument, NULL, OPT_QP },
         { "keyint", required_argument, NULL, OPT_KEYINT },
+        { "p-frames", no_argument, NULL, OPT_P_FRAMES },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "font", required_argument, NULL, OPT_FONT },
+        { "audio", required_argument, NULL, OPT_AUDIO },
+        { "tts", required_argument, NULL, OPT_TTS },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -166,6 +175,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
                 return bad_usage("--keyint: expected 1..100000, got", optarg);
             o->settings.keyint = (int)v;
             break;
+        case OPT_P_FRAMES: o->settings.compute_p_frames = 1; break;
         case OPT_ENCODER:
             if (!strcmp(optarg, "auto"))
                 o->settings.encoder = TALKIE_ENCODER_AUTO;
@@ -177,6 +187,19 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
                 return bad_usage("--encoder: expected auto, compute or lavc, got", optarg);
             break;
         case OPT_FONT: o->settings.font_path = optarg; break;
+        case OPT_AUDIO:
+            if (!strcmp(optarg, "aac") || !strcmp(optarg, "opus") || !strcmp(optarg, "none"))
+                o->settings.audio_codec = optarg[0] == 'a' ? TALKIE_AUDIO_AAC
+                                          : optarg[0] == 'o' ? TALKIE_AUDIO_OPUS
+                                                             : TALKIE_AUDIO_NONE;
+            else
+                return bad_usage("--audio: expected aac, opus or none, got", optarg);
+            break;
+        case OPT_TTS:
+            if (strcmp(optarg, "espeak") && strcmp(optarg, "none"))
+                return bad_usage("--tts: expected espeak or none, got", optarg);
+            o->tts = !strcmp(optarg, "espeak");
+            break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         case ':': return bad_usage("option needs a value:", argv[optind - 1]);
@@ -202,6 +225,8 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
     }
     if (o->push_url && !o->initial_session)
         o->initial_session = "main";
+    if (o->push_url && o->settings.audio_codec == TALKIE_AUDIO_OPUS)
+        return bad_usage("--audio opus: RTMP and MPEG-TS carry AAC; cannot push", o->push_url);
     return -1;
 }
 
@@ -230,6 +255,7 @@ int cmd_serve(int argc, char **argv)
     ServeOptions o = { .host = "127.0.0.1", .port = 8080, .max_sessions = 8,
                        .max_viewers = 32 };
     talkie_default_settings(&o.settings);
+    o.settings.audio_codec = TALKIE_AUDIO_AAC; /* a line may bring a voice at any time */
     int status = parse_args(argc, argv, &o);
     if (status >= 0)
         return status;

@@ -95,8 +95,8 @@ static int viewer_open(struct lws *wsi, Viewer *v)
     memset(v, 0, sizeof(*v));
     v->wsi = wsi;
     v->mode = mse ? VIEW_MSE : VIEW_WEBCODECS;
-    int fps = srv->opt->settings.fps_num / srv->opt->settings.fps_den;
-    v->cap = VIEWER_QUEUE_SECONDS * (fps > 0 ? fps : 1) + 8; /* + room for text messages */
+    /* + room for text messages */
+    v->cap = VIEWER_QUEUE_SECONDS * live_session_msgs_per_second(srv) + 8;
     v->queue = calloc((size_t)v->cap, sizeof(*v->queue));
     if (!v->queue)
         return -1;

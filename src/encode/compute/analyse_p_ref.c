@@ -292,14 +292,27 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     tk_mvpred_16x16(&nb, mvp);
     tk_mvpred_skip(&nb, mv_skip);
 
+    /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
+     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
+    int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
+                   mo->mv[0][1] == 0 && out->cbp == 0;
     load_src(l, src, mb_x, mb_y, &m);
     memset(out, 0, sizeof(*out));
 
     /* 1. static per the renderer: MV (0, 0), no search and no intra trial */
-    if (skip_map && skip_map[idx] == TK_SKIP_MAP_STATIC) {
+    int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
+    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF) {
         static const int zero[2] = { 0, 0 };
         predict16(l, ref, mb_x, mb_y, zero, &m);
-        if (code_residual(p->qp, &m, out) == 0 && mv_skip[0] == 0 && mv_skip[1] == 0) {
+        /* the same source, reference and QP as a picture that coded nothing here: the
+         * residual is none again (inter_defs.h), and the prediction is the reconstruction */
+        int reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
+        if (reuse) {
+            memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
+            memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
+        }
+        if ((reuse || code_residual(p->qp, &m, out) == 0) && mv_skip[0] == 0 &&
+            mv_skip[1] == 0) {
             set_skip(out, mo, mv_skip);
         } else {
             /* a residual left over from the previous picture's coding, or a P_Skip MV that

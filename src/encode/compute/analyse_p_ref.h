@@ -14,7 +14,11 @@
  *      left. The residual matters where the previous picture was coded coarsely just before
  *      the region stopped changing: freezing that picture as P_Skip would keep its error for
  *      good (measured on the conversation at QP 26: 1.5 dB of PSNR Y for 3% of bytes);
- *      coded once, the region is P_Skip from the next picture on.
+ *      coded once, the region is P_Skip from the next picture on. TK_SKIP_MAP_STATIC_SAME_REF
+ *      (the encoder's own map: the reference samples are those of the previous picture's
+ *      reference too, at the same QP) on a macroblock whose previous coding, still in
+ *      motion[] and coded[], was 16x16 at MV (0, 0) with cbp 0: the residual is that one
+ *      again, none, so it is not computed and the prediction is the reconstruction.
  *   2. early skip: the residual at the P_Skip MV quantises (after decimation) to nothing ->
  *      P_Skip.
  *   3. motion search (me_ref.h) -> inter cost; intra analysis (analyse_ref.h) -> intra cost +

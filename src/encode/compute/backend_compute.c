@@ -24,9 +24,22 @@
 #include "encode/compute/encoder_gpu.h"
 #include "encode/compute/ratecontrol.h"
 
-/* Macroblock rows a slice when the settings leave it to the library (slice_mb_rows 0):
- * chosen by measurement, bench/RESULTS.md "Slice height". */
-#define DEFAULT_SLICE_MB_ROWS 4
+/* Macroblock rows a slice when the settings leave it to the library (slice_mb_rows 0), chosen
+ * by measurement (bench/RESULTS.md, "Slice height"): with P frames 4, a third fewer bytes in
+ * every P frame than one-row slices for no slower frame (a P picture's analysis is a
+ * wavefront over the whole picture; an IDR's intra analysis, one chain a slice, stays faster
+ * than a P picture); all-intra streams, chosen for their latency, keep one-row slices, which
+ * halve an intra picture's GPU time against 4 rows for 8-10% more bytes. */
+#define DEFAULT_SLICE_MB_ROWS_P 4
+#define DEFAULT_SLICE_MB_ROWS_INTRA 1
+/* With P frames, the encoder finds the macroblocks that equal the previous frame itself
+ * (encoder_ref.h auto_skip_map: one small dispatch before the analysis) and codes them
+ * without a search, and without computing their residual where it is known to be none.
+ * Nothing in the product hands it a map, and in conversation video most macroblocks of most
+ * frames are unchanged, so this is where P frames get cheap (bench/RESULTS.md, "The
+ * encoder's own skip map"). The streams stay valid either way: a static macroblock is still
+ * coded against the reference, with a residual where needed. */
+#define AUTO_SKIP_MAP 1
 
 typedef struct TkComputeEncoder {
     TkEncoderGpu *gpu;
@@ -71,6 +84,14 @@ static int rate_init(TkRateControl *rc, const TkEncoderParams *params,
  * the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs give P streams that differ from
  * run to run and that libavcodec decodes to something else than the encoder's reference, so
  * there the backend codes every picture as an IDR until that is understood. */
+
+/* P pictures when asked for (params->p_frames), on every device but a CPU implementation.
+ * On an NVIDIA H100 the GPU P path equals the C reference byte for byte and run after run
+ * (bench/RESULTS.md, "P frames on the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs
+ * give P streams that differ from run to run and that libavcodec decodes to something else
+ * than the encoder's reference, so there the backend codes every picture as an IDR until
+ * that is understood. Not the default: the P path's latency (a wavefront of dispatches per
+ * picture) costs most of the live sessions a GPU carries all-intra. */
 static int p_frames_work(const TkVkDevice *vk)
 {
     return vk->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
@@ -87,18 +108,20 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->fps_num = params->fps_num;
     p->fps_den = params->fps_den;
     p->keyint = params->keyint;
+    p->aud = 0;
+    /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
+     * reference) */
+    p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
+    p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
+    p->deblock = TK_DEBLOCK_AUTO;
     p->slice_mb_rows = params->slice_mb_rows ? params->slice_mb_rows
-                                             : DEFAULT_SLICE_MB_ROWS;
+                       : p->p_frames         ? DEFAULT_SLICE_MB_ROWS_P
+                                             : DEFAULT_SLICE_MB_ROWS_INTRA;
     if (p->slice_mb_rows > p->layout.mb_height)
         p->slice_mb_rows = p->layout.mb_height; /* one slice a picture */
     /* The level covers the most the stream can send (ratecontrol.h): a bitrate's peak with
      * every frame at its cap, or constant QP's worst frame at every frame. */
     p->bitrate_bps = rate_params(params, p).max_bitrate_bps;
-    p->aud = 0;
-    /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
-     * reference) */
-    p->p_frames = params->vk && p_frames_work(params->vk);
-    p->deblock = TK_DEBLOCK_AUTO;
     return 0;
 }
 

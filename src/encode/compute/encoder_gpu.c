@@ -23,6 +23,9 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_deblock_gpu_destroy(dev, &e->deblock);
     tk_cavlc_gpu_destroy(dev, &e->cavlc);
     tk_pack_gpu_destroy(dev, &e->pack);
+    tk_change_map_gpu_destroy(dev, &e->change);
+    tk_vk_buffer_destroy(dev, &e->prev_src);
+    tk_vk_buffer_destroy(dev, &e->change_map);
     tk_vk_buffer_destroy(dev, &e->recon);
     tk_vk_buffer_destroy(dev, &e->ref);
     tk_vk_buffer_destroy(dev, &e->motion);
@@ -62,6 +65,8 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     e->gop.p_frames = p->p_frames != 0;
     e->dims = dims;
     e->deblock_mode = p->p_frames && p->deblock == TK_DEBLOCK_AUTO ? TK_DEBLOCK_ON : p->deblock;
+    e->auto_map = p->p_frames && p->auto_skip_map;
+    e->prev_p_qp = -1;
 
     VkDeviceSize n = dims.n_mbs;
     int res;
@@ -74,6 +79,12 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                          (res = tk_vk_buffer_create(dev, &e->ref, p->layout.size,
                                                     TK_VK_MEMORY_DEVICE)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->motion, n * sizeof(TkMbMotion),
+                                                    TK_VK_MEMORY_DEVICE)) < 0)) ||
+        (e->auto_map && ((res = tk_change_map_gpu_create(dev, &e->change)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->prev_src, p->layout.size,
+                                                    TK_VK_MEMORY_DEVICE)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->change_map,
+                                                    tk_change_map_bytes(&p->layout),
                                                     TK_VK_MEMORY_DEVICE)) < 0)) ||
         (res = tk_vk_buffer_create(dev, &e->recon, p->layout.size, TK_VK_MEMORY_DEVICE)) < 0 ||
         (res = tk_vk_buffer_create(dev, &e->coded, n * sizeof(TkCodedMb),
@@ -128,11 +139,18 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
                                   .deblock = tk_deblock_enabled(e->deblock_mode, qp) };
     e->next_gop = e->gop;
     tk_h264_gop_next(&e->next_gop, &e->pic);
-    e->skip_map = skip_map;
+    e->skip_map = skip_map ? skip_map : e->auto_map ? &e->change_map : NULL;
     int res = tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);
-    if (res == 0 && e->pic.p_slice)
+    if (res < 0) {
+        /* as encoder_ref.c, whose change map runs before it fails here: a failed frame
+         * leaves no previous picture to compare with */
+        e->prev_valid = 0;
+        e->prev_p_qp = -1;
+        return res;
+    }
+    if (e->pic.p_slice)
         swap_pictures(e); /* the previous picture, deblocked, becomes the reference */
-    return res;
+    return 0;
 }
 
 /* The stages of a frame, recorded separately so that a batch runs each stage of all its
@@ -219,6 +237,9 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     tk_vk_buffer_invalidate(dev, &e->slice_table);
     tk_vk_buffer_invalidate(dev, &e->out_host);
     const uint32_t *table = e->slice_table.map;
+    /* change_map.comp ran: prev_src is this frame's source, valid only if it is coded */
+    e->prev_valid = 0;
+    e->prev_p_qp = -1;
     if (table[1] != 0) {
         /* as encoder_ref.c: a failed P picture gives the reference back */
         if (e->pic.p_slice)
@@ -230,9 +251,12 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     *idr = e->pic.idr;
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
-    return tk_h264_au_write_pic(&e->config, &e->pic, e->params.aud, e->out_host.map,
-                                (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices,
-                                au, au_size);
+    int res = tk_h264_au_write_pic(&e->config, &e->pic, e->params.aud, e->out_host.map,
+                                   (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices,
+                                   au, au_size);
+    e->prev_valid = res >= 0;
+    e->prev_p_qp = res >= 0 && e->pic.p_slice ? e->pic.qp : -1;
+    return res;
 }
 
 int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_t **au,
@@ -272,6 +296,23 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
                 swap_pictures(frames[i].encoder);
         return res;
     }
+    /* the change maps of every frame that makes its own (each P analysis reads its map from
+     * diagonal 0 on), then one barrier; IDRs too, so that prev_src follows every frame */
+    int change_maps = 0;
+    for (int i = 0; i < n; i++) {
+        TkEncoderGpu *e = frames[i].encoder;
+        if (!e->auto_map)
+            continue;
+        /* a P picture after a P picture at its QP: compare the references too (frame_begin
+         * swapped them: ref is the new one, recon until the analysis the previous one) */
+        int refs = e->pic.p_slice && e->prev_valid && e->prev_p_qp == e->pic.qp;
+        tk_change_map_gpu_record(dev, &e->change, cmd, &e->params.layout, frames[i].src,
+                                 &e->prev_src, &e->change_map, e->prev_valid,
+                                 refs ? &e->ref : NULL, refs ? &e->recon : NULL);
+        change_maps++;
+    }
+    if (change_maps > 0)
+        tk_vk_cmd_barrier(dev, cmd);
     /* the analysis: step s of every frame, then one barrier (P pictures need one between
      * macroblock diagonals; the batch shares them) */
     int steps = 1;
@@ -343,4 +384,8 @@ void tk_encoder_gpu_rewind(TkEncoderGpu *e, const TkH264Gop *before)
     if (e->pic.p_slice)
         swap_pictures(e);
     e->gop = *before;
+    /* as tk_encoder_ref_rewind(): prev_src holds this frame's source already, so the second
+     * coding makes no change map */
+    e->prev_valid = 0;
+    e->prev_p_qp = -1;
 }

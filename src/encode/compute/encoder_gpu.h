@@ -6,7 +6,9 @@
  * units are byte-identical with tk_encoder_ref_encode() for the same params and frames,
  * P pictures included (params.p_frames): P analysis (analyse_p_gpu.h) along the macroblock
  * wavefront, CAVLC with mb_skip_run, and the deblocking filter (deblock_gpu.h) making the
- * reconstruction the next picture's reference, all on the GPU.
+ * reconstruction the next picture's reference, all on the GPU. With params.auto_skip_map,
+ * every frame first runs change_map_gpu.h: the macroblocks equal to the previous frame's
+ * source become the P analysis' skip map where the caller gives none.
  *
  *     TkEncoderGpu *e;
  *     tk_encoder_gpu_open(&e, dev, &params);         // params as for encoder_ref.h
@@ -19,6 +21,7 @@
 #include "encode/compute/analyse_gpu.h"
 #include "encode/compute/analyse_p_gpu.h"
 #include "encode/compute/cavlc_gpu.h"
+#include "encode/compute/change_map_gpu.h"
 #include "encode/compute/deblock_gpu.h"
 #include "encode/compute/encoder_ref.h"
 #include "encode/compute/pack_gpu.h"
@@ -54,7 +57,17 @@ typedef struct TkEncoderGpu {
     TkH264SliceHeader pic;  /* the frame being encoded */
     TkH264Gop next_gop;     /* the GOP state once it is done */
     int deblock_mode;       /* params.deblock, AUTO made ON with p_frames (encoder_ref.c) */
-    const TkVkBuffer *skip_map; /* the frame being encoded's, or NULL */
+    const TkVkBuffer *skip_map; /* the frame being encoded's (the caller's, else the change
+                               map with auto_skip_map), or NULL */
+    /* params.p_frames && params.auto_skip_map: the encoder's own skip map (change_map.comp),
+     * run for every frame before its analysis */
+    int auto_map;
+    TkChangeMapGpu change;
+    TkVkBuffer prev_src;    /* device: the last frame's source (change_map.comp copies it) */
+    TkVkBuffer change_map;  /* device: tk_change_map_bytes() */
+    int prev_valid;         /* as TkEncoderRef.prev_valid: prev_src is the source of the
+                               last frame and that frame was coded */
+    int prev_p_qp;          /* as TkEncoderRef.prev_p_qp */
 } TkEncoderGpu;
 
 /* One frame of a batch: several encoders (sessions) on one device, one submission. */
@@ -66,7 +79,8 @@ typedef struct TkEncoderGpuFrame {
     const TkVkBuffer *skip_map; /* NULL, or a storage buffer of a byte per macroblock (4 to a
                                word, raster order): TK_SKIP_MAP_STATIC where the picture did
                                not change since the previous frame (P pictures code those
-                               without a search: encoder_ref.h TkEncoderRefFrame.skip_map) */
+                               without a search: encoder_ref.h TkEncoderRefFrame.skip_map);
+                               with params.auto_skip_map, NULL takes the encoder's own */
     uint8_t *au;            /* out: the access unit (free()), or NULL on failure */
     size_t au_size;
     int idr;

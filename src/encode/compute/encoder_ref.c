@@ -7,6 +7,7 @@
 #include "encode/compute/analyse_p_ref.h"
 #include "encode/compute/analyse_ref.h"
 #include "encode/compute/cavlc_ref.h"
+#include "encode/compute/change_map_ref.h"
 #include "encode/compute/deblock_ref.h"
 #include "talkie/talkie.h"
 
@@ -26,6 +27,8 @@ void tk_encoder_ref_close(TkEncoderRef **pe)
     free(e->slice_table);
     free(e->out);
     free(e->rbsp);
+    free(e->prev_src);
+    free(e->change_map);
     free(e);
     *pe = NULL;
 }
@@ -69,6 +72,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->gop.p_frames = p->p_frames != 0;
     e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
     e->out_words = tk_pack_out_words(&e->dims);
+    e->prev_p_qp = -1;
 
     size_t n = e->dims.n_mbs;
     e->coded = calloc(n, sizeof(*e->coded));
@@ -82,9 +86,14 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->slice_table = malloc((size_t)e->dims.n_slices * 2 * sizeof(uint32_t));
     e->out = malloc(e->out_words * sizeof(uint32_t));
     e->rbsp = malloc(e->out_words * 4);
+    int auto_map = p->p_frames && p->auto_skip_map;
+    if (auto_map) {
+        e->prev_src = malloc(p->layout.size);
+        e->change_map = malloc(tk_change_map_bytes(&p->layout));
+    }
     if (!e->coded || !e->motion || !e->recon || !e->ref || !e->scratch || !e->counts ||
-        !e->mb_offset || !e->hdr ||
-        !e->slice_table || !e->out || !e->rbsp) {
+        !e->mb_offset || !e->hdr || !e->slice_table || !e->out || !e->rbsp ||
+        (auto_map && (!e->prev_src || !e->change_map))) {
         tk_encoder_ref_close(&e);
         return TALKIE_ERR(ENOMEM);
     }
@@ -126,13 +135,28 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         gop.idr_requested = 1;
     tk_h264_gop_next(&gop, &pic);
 
+    /* The encoder's own map, of every frame (an IDR too: the next P picture compares with
+     * it). Until this frame is coded, prev_src holds a picture that may never be coded. */
+    const uint8_t *skip_map = in->skip_map;
+    if (e->change_map) {
+        /* a P picture after a P picture at its QP: compare the references too (recon holds
+         * the new one, ref the previous picture's, until the swap below) */
+        int refs = pic.p_slice && e->prev_valid && e->prev_p_qp == qp;
+        tk_change_map_ref(l, in->src, e->prev_src, e->prev_valid, refs ? e->recon : NULL,
+                          refs ? e->ref : NULL, e->change_map);
+        e->prev_valid = 0;
+        e->prev_p_qp = -1;
+        if (!skip_map)
+            skip_map = e->change_map;
+    }
+
     int res;
     if (pic.p_slice) {
         /* the previous picture, as the decoder holds it, becomes the reference (and goes
          * back to recon if this picture fails, so the next one predicts from it again) */
         swap_pictures(e);
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
-        tk_inter_analyse_frame_ref(&ip, in->src, e->ref, in->skip_map, e->recon, e->coded,
+        tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->recon, e->coded,
                                    e->motion);
         res = tk_cavlc_frame_p_ref(e->coded, e->motion, l->mb_width, l->mb_height,
                                    e->params.slice_mb_rows, e->scratch, e->counts);
@@ -172,6 +196,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
     e->last_p = pic.p_slice;
+    e->prev_valid = 1;
+    e->prev_p_qp = pic.p_slice ? qp : -1;
     *idr = pic.idr;
     return 0;
 fail:
@@ -188,6 +214,11 @@ void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before)
         swap_pictures(e);
     e->last_p = 0;
     e->gop = *before;
+    /* prev_src already holds this frame's source (the change map copies it): the second
+     * coding must find nothing static against it, so it makes no map (has_prev 0), as after
+     * a failed frame, and analyses every macroblock */
+    e->prev_valid = 0;
+    e->prev_p_qp = -1;
 }
 
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e)

@@ -38,6 +38,14 @@ typedef struct TkEncoderRefParams {
     int p_frames;           /* 1: P pictures between the IDRs (analyse_p_ref.h); 0: every
                                picture intra, the stream byte-identical with before P
                                frames existed (default 0) */
+    int auto_skip_map;      /* 1 (with p_frames): the encoder finds the macroblocks that
+                               equal the previous frame's source itself (change_map_ref.h)
+                               and P pictures without a caller's skip_map code those
+                               without a search, and those whose reference did not change
+                               either and that were coded with nothing to code, without
+                               computing their residual (the same bytes: analyse_p_ref.h);
+                               the previous source is kept from every frame, IDRs
+                               included. 0: only a caller's map (default 0) */
 } TkEncoderRefParams;
 
 /* One picture to encode (tk_encoder_ref_encode_frame). */
@@ -46,7 +54,9 @@ typedef struct TkEncoderRefFrame {
     int qp;                  /* 0..51 */
     const uint8_t *skip_map; /* NULL, or one byte per macroblock (raster order):
                                 TK_SKIP_MAP_STATIC where the picture is unchanged since the
-                                previous frame (P pictures skip those without a search) */
+                                previous frame (P pictures skip those without a search);
+                                with params.auto_skip_map it takes the place of the
+                                encoder's own map */
     int force_idr;           /* 1: code this picture as an IDR */
 } TkEncoderRefFrame;
 
@@ -69,6 +79,14 @@ typedef struct TkEncoderRef {
     uint8_t *rbsp;          /* out as bytes */
     size_t out_words;
     int last_p;             /* 1: the last picture coded was a P picture */
+    uint8_t *prev_src;      /* auto_skip_map: layout.size, the last frame's source */
+    uint8_t *change_map;    /* auto_skip_map: tk_change_map_bytes() */
+    int prev_valid;         /* prev_src holds the source of the last frame, which was coded:
+                               0 before the first frame and after a failed one, whose
+                               source is not what the reference shows */
+    int prev_p_qp;          /* the QP of the last frame if it was a coded P picture, else -1:
+                               only then do its motion and coded[] say how a static
+                               macroblock was coded (TK_SKIP_MAP_STATIC_SAME_REF) */
 } TkEncoderRef;
 
 /* Errors: TALKIE_ERR(EINVAL) (bad params), TALKIE_ERR(ENOMEM), TALKIE_ERROR_UNSUPPORTED
@@ -95,7 +113,9 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
  * (the rate control's re-encode of a frame over its size cap): the GOP state goes back to
  * `before` (e->gop as it was before that picture) and a P picture's reference comes back.
  * Only right after a successful encode. The motion field stays the rejected picture's: it
- * only seeds the motion search (analyse_p_ref.h), as on the GPU. */
+ * only seeds the motion search (analyse_p_ref.h), as on the GPU. With auto_skip_map the
+ * second coding makes no change map (prev_src holds this frame already): every macroblock
+ * is analysed. */
 void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before);
 
 /* The reconstruction of the last frame encoded (layout as params.layout). */

@@ -361,6 +361,27 @@ int code_residual(int t)
     return cbp | ((any_ac != 0 ? 2 : any_dc != 0 ? 1 : 0) << 4);
 }
 
+/* The residual of a macroblock known to have none (TK_SKIP_MAP_STATIC_SAME_REF): what
+ * code_residual() leaves for a cbp of 0, without computing it: no levels, and the
+ * prediction as the reconstruction. */
+void no_residual(int t)
+{
+    for (int s = 0; s < 16; s++)
+        s_plev[t * 16 + s] = 0;
+    s_ptc[t] = 0;
+    if (t < 8) {
+        for (int s = 0; s < 16; s++)
+            s_pclev[t * 16 + s] = 0;
+        s_pctc[t] = 0;
+        s_pcdc[t] = 0;
+    }
+    for (int j = 0; j < 16; j++)
+        s_prec_y[t * 16 + j] = s_pred_y[t * 16 + j];
+    for (int j = 0; j < 8; j++)
+        s_prec_c[t * 8 + j] = s_pred_c[t * 8 + j];
+    barrier();
+}
+
 /* ---- stores ---- */
 
 /* coded[n] as an inter macroblock of `type` (P_Skip: no levels) */
@@ -684,12 +705,18 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     /* the previous picture's motion of this macroblock, read before it is overwritten */
     int prev_ref = motion[idx].ref_idx;
     ivec2 prev_mv = ivec2(motion[idx].mv[0][0], motion[idx].mv[0][1]);
+    /* coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
+    bool was_zero = prev_ref == 0 && motion[idx].part == TK_PART_16x16 &&
+                    prev_mv == ivec2(0) && coded[idx].cbp == 0;
     load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
     barrier();
 
-    /* 1. static per the renderer: MV (0, 0), no search, no intra trial */
-    bool static_mb = pc.has_skip_map != 0 &&
-                     int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu) == TK_SKIP_MAP_STATIC;
+    /* 1. static per the renderer: MV (0, 0), no search, no intra trial; with the same
+     * reference too, after a picture that coded nothing here, no residual either */
+    int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
+                                   : TK_SKIP_MAP_CHANGED;
+    bool static_mb = map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF;
+    bool reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
     int stage = static_mb ? TRY_STATIC : TRY_EARLY;
     int best_part = TK_PART_16x16;
     ivec2 best_mv0 = ivec2(0), best_mv1 = ivec2(0), best_mvd0 = ivec2(0), best_mvd1 = ivec2(0);
@@ -697,7 +724,11 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         ivec2 m0 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv0;
         ivec2 m1 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv1;
         predict(t, mb_x, mb_y, stage == TRY_FINAL ? best_part : TK_PART_16x16, m0, m1);
-        int cbp = code_residual(t);
+        int cbp = 0;
+        if (stage == TRY_STATIC && reuse)
+            no_residual(t);
+        else
+            cbp = code_residual(t);
         /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
         bool skip = cbp == 0 && (stage == TRY_STATIC ? mv_skip == ivec2(0)
                                  : stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
