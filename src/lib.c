@@ -34,6 +34,7 @@ void talkie_default_settings(TalkieSettings *s)
     s->audio_sample_rate = 48000;
     s->audio_channels = 1;
     s->audio_bitrate_bps = 0;
+    s->slice_mb_rows = 0;
 }
 
 const char *talkie_encoder_name(TalkieEncoder e)

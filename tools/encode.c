@@ -60,6 +60,8 @@ static void usage_encode(FILE *f)
             "      --qp N               constant quantizer 0..51 (default 26)\n"
             "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
             "      --keyint N           frames between keyframes (default 2 seconds)\n"
+            "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"
+            "                           default 4 with P frames, 1 with --intra-only)\n"
             "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"
             "                           many times the bytes; the default codes P frames on GPUs)\n"
             "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
@@ -81,7 +83,7 @@ static int parse_encode_args(int argc, char **argv, EncodeOptions *o, int *statu
 {
     enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_INTRA_ONLY,
            OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_PROGRESS };
+           OPT_DEVICE, OPT_VALIDATION, OPT_PROGRESS, OPT_SLICE_ROWS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "format", required_argument, NULL, OPT_FORMAT },
@@ -90,6 +92,7 @@ static int parse_encode_args(int argc, char **argv, EncodeOptions *o, int *statu
         { "qp", required_argument, NULL, OPT_QP },
         { "bitrate", required_argument, NULL, OPT_BITRATE },
         { "keyint", required_argument, NULL, OPT_KEYINT },
+        { "slice-rows", required_argument, NULL, OPT_SLICE_ROWS },
         { "intra-only", no_argument, NULL, OPT_INTRA_ONLY },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "device", required_argument, NULL, OPT_DEVICE },
@@ -136,6 +139,12 @@ static int parse_encode_args(int argc, char **argv, EncodeOptions *o, int *statu
             if (cli_parse_int(optarg, 1, 100000, &v) < 0)
                 res = cli_usage_error(CMD, "--keyint '%s': expected 1..100000 frames", optarg);
             s->keyint = (int)v;
+            break;
+        case OPT_SLICE_ROWS:
+            if (cli_parse_int(optarg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
+                res = cli_usage_error(CMD, "--slice-rows '%s': expected 1..%d", optarg,
+                                      TALKIE_SLICE_MB_ROWS_MAX);
+            s->slice_mb_rows = (int)v;
             break;
         case OPT_INTRA_ONLY: s->compute_p_frames = 0; break;
         case OPT_ENCODER: res = cli_parse_encoder(CMD, optarg, &s->encoder); break;

@@ -157,8 +157,14 @@ typedef struct TalkieSettings {
     int fps_num;              ///< frame rate numerator (default 30)
     int fps_den;              ///< frame rate denominator (default 1)
     TalkieEncoder encoder;    ///< which backend encodes (default TALKIE_ENCODER_AUTO)
-    int qp;                   ///< constant QP 0..51, or -1 to use bitrate_bps (default 26)
-    int64_t bitrate_bps;      ///< target bitrate when qp is -1 (default 0: unused)
+    int qp;                   ///< constant QP 0..51, or -1 to use bitrate_bps (default 26).
+                              ///< The compute encoder's SPS then signals a level that holds
+                              ///< the largest frames that QP can make (4.1 for 320x240 at 26)
+    int64_t bitrate_bps;      ///< target bitrate when qp -1 (default 0: unused). Compute
+                              ///< encoder: a P frame at most 1.5 frame intervals at this rate,
+                              ///< an IDR at most one second of it (larger frames are coded
+                              ///< again at a higher QP); within 10% over a minute where the
+                              ///< content can use the rate, below it where it cannot
     int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
                               ///< 1: every frame an IDR
     int compute_p_frames;     ///< compute encoder on a GPU: 1 codes P frames between the IDRs
@@ -191,8 +197,18 @@ typedef struct TalkieSettings {
     int audio_live;           ///< 0: audio waits for streamed turns (offline: deterministic);
                               ///< 1: audio follows the frames sent, what has not arrived by
                               ///< then is silence and dropped when it comes (default 0)
-    uint8_t reserved[36];     ///< zero; room to grow without breaking the ABI
+    int slice_mb_rows;        ///< macroblock rows a slice, 1..TALKIE_SLICE_MB_ROWS_MAX (more than
+                              ///< the picture has: one slice a picture); 0: the library's
+                              ///< choice: 4 with P frames (one-row slices cost 8-10 QP at
+                              ///< equal rate, a third more bytes a P frame at equal QP), 1 for
+                              ///< all-intra streams (an intra picture's GPU analysis is one
+                              ///< chain a slice: 4 rows double its time); bench/RESULTS.md.
+                              ///< Compute encoder only (default 0)
+    uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
+
+/** The largest TalkieSettings.slice_mb_rows: the rows of the tallest picture (4096 / 16). */
+#define TALKIE_SLICE_MB_ROWS_MAX 256
 
 /** Fills `s` with the library's defaults. Call it before setting any field. NULL is
  *  ignored. */
@@ -376,6 +392,9 @@ int talkie_session_flush(TalkieSession *s);
 int talkie_session_request_keyframe(TalkieSession *s);
 
 /** Sets the target bitrate from the next frame sent on (the session then runs by bitrate).
+ *  The compute encoder keeps the level its SPS signalled: a target whose peak (an IDR at its
+ *  cap at every frame, fps times the target) would exceed the level's MaxBR is lowered to
+ *  fit (opened at 200 kbit/s, 320x240, 30 frames/s: level 3.0, up to 400 kbit/s).
  *  Errors: TALKIE_ERR(EINVAL) for NULL, after flush, or a bitrate outside
  *  TALKIE_BITRATE_MIN_BPS..TALKIE_BITRATE_MAX_BPS; TALKIE_ERROR_UNSUPPORTED for a lavc
  *  session opened at a constant QP (libx264 cannot switch its rate control method). */

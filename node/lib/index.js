@@ -175,6 +175,7 @@ function nativeSessionOptions(o) {
     qp: bitrate !== undefined ? -1 : checkInt(o.qp, 'qp', 0, 51),
     bitrate,
     keyint: checkInt(o.keyint, 'keyint', 0, 100000),
+    sliceRows: checkInt(o.sliceRows, 'sliceRows', 0, 256),
     ...checkDevice(o.device),
     validation: o.validation === undefined ? undefined : (o.validation ? 1 : 0),
     fontPath: checkString(o.font, 'font'),

@@ -56,6 +56,7 @@ typedef struct TkEncoderParams {
     int qp;                   /* 0..51, or -1: bitrate_bps */
     int64_t bitrate_bps;
     int keyint;               /* frames between IDRs, >= 1 */
+    int slice_mb_rows;        /* macroblock rows a slice (compute); 0: the backend's default */
     int p_frames;             /* compute: 1 codes P frames between IDRs where it can */
     struct TkVkDevice *vk;    /* the session's device (NULL only in CPU-only tests) */
     const TkLog *log;

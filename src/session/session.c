@@ -38,6 +38,9 @@ static int validate_settings(const TalkieSettings *s, const TkLog *log)
             "bitrate %lld is out of range (%d..%d)", (long long)s->bitrate_bps,
             TALKIE_BITRATE_MIN_BPS, TALKIE_BITRATE_MAX_BPS);
     REQUIRE(s->keyint >= 0, "keyint %d is negative", s->keyint);
+    REQUIRE(s->slice_mb_rows >= 0 && s->slice_mb_rows <= TALKIE_SLICE_MB_ROWS_MAX,
+            "slice_mb_rows %d is out of range (0..%d)", s->slice_mb_rows,
+            TALKIE_SLICE_MB_ROWS_MAX);
     REQUIRE(s->compute_p_frames == 0 || s->compute_p_frames == 1,
             "compute_p_frames %d is neither 0 nor 1", s->compute_p_frames);
     REQUIRE(talkie_encoder_name(s->encoder) != NULL, "unknown encoder %d", (int)s->encoder);
@@ -67,6 +70,7 @@ static int open_encoder(TalkieSession *s)
         .qp = s->settings.qp,
         .bitrate_bps = s->settings.bitrate_bps,
         .keyint = s->settings.keyint ? s->settings.keyint : default_keyint(&s->settings),
+        .slice_mb_rows = s->settings.slice_mb_rows,
         .p_frames = s->settings.compute_p_frames,
         .vk = s->vk,
         .log = &s->log,

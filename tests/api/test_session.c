@@ -35,6 +35,11 @@ static void check_settings_validation(void)
     talkie_default_settings(&s);
     s.fps_num = 0;
     CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    talkie_default_settings(&s);
+    s.slice_mb_rows = -1;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    s.slice_mb_rows = TALKIE_SLICE_MB_ROWS_MAX + 1;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
     CHECK(!strcmp(talkie_error_name(TALKIE_ERR(EAGAIN)), "EAGAIN"));
     CHECK(!strcmp(talkie_error_name(TALKIE_ERROR_VULKAN), "TALKIE_ERROR_VULKAN"));
     CHECK(strlen(talkie_strerror(TALKIE_EOF)) > 0);

@@ -2,9 +2,12 @@
  * The compute backend through its TkEncoderBackend interface: probe, open, the
  * submit / receive / flush contract (EAGAIN while a packet waits, EOF after flush), packets
  * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, P pictures
- * between them on GPUs, keyframe flags, pts), and the bitrate mode (qp -1) producing a stream whose QP moves with the
- * target. Validation on; skipped (77) without a Vulkan device.
+ * between them on GPUs, keyframe flags, pts), and the bitrate mode (qp -1) producing a stream
+ * whose QP moves with the target, byte-identical with the C reference under the same rate
+ * control, frames coded again over their cap included (the GPU encoder's rewind). Validation
+ * on; skipped (77) without a Vulkan device.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,7 @@
 #include "../common/gpu.h"
 #include "encode/backend.h"
 #include "encode/compute/encoder_ref.h"
+#include "encode/compute/ratecontrol.h"
 #include "vk/vk.h"
 
 static void fill(uint8_t *img, const TkFrameLayout *l, uint32_t seed)
@@ -41,12 +45,18 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: one row per slice; P pictures, with the encoder's own skip
-     * map, on GPUs, intra pictures only on CPU implementations (backend_compute.c says why) */
+    /* the backend's choices: P pictures, with the encoder's own skip map, on GPUs, intra
+     * pictures only on CPU implementations (backend_compute.c says why); by default four
+     * macroblock rows a slice with P pictures (here one slice a picture), one without; a
+     * level that holds QP 30's worst frame at every frame (ratecontrol.h) */
     int gpu_p = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU; /* p_frames asked above */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = 1, .deblock = TK_DEBLOCK_AUTO,
+                              .slice_mb_rows = gpu_p ? 4 : 1, .deblock = TK_DEBLOCK_AUTO,
                               .p_frames = gpu_p, .auto_skip_map = gpu_p };
+    TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24,
+                          .n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices,
+                          .keyint = 2 };
+    rp.bitrate_bps = tk_rc_peak_bps(&rate);
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
     void *ctx = NULL;
@@ -57,51 +67,114 @@ int main(void)
         goto done;
 
     TalkiePacket pkt;
-    CHECK_EQ(b->receive(ctx, &pkt), TALKIE_ERR(EAGAIN));
-    for (int i = 0; i < 4; i++) {
-        fill(src.map, &p.layout, (uint32_t)i);
-        TkEncoderFrame f = { .gpu = &src, .pts = 10 + i };
-        CHECK_EQ(b->submit(ctx, &f), 0);
-        CHECK_EQ(b->submit(ctx, &f), TALKIE_ERR(EAGAIN)); /* the packet was not taken */
-        uint8_t *au = NULL;
-        size_t size = 0;
-        int idr = 0;
-        CHECK_EQ(tk_encoder_ref_encode(ref, src.map, 30, &au, &size, &idr), 0);
-        CHECK_EQ(b->receive(ctx, &pkt), 0);
-        CHECK_EQ(pkt.size, size);
-        CHECK_EQ(pkt.keyframe, i % 2 == 0);
-        CHECK_EQ(idr, i % 2 == 0);
-        CHECK_EQ(pkt.pts, 10 + i);
-        CHECK_EQ(pkt.dts, 10 + i);
-        if (pkt.size == size && au)
-            tk_check_bytes("packet", pkt.data, au, size);
-        free(au);
-        free(pkt.data);
+    /* the default slice height (0: four rows with P pictures), then slices of one row */
+    for (int rows = 0; rows <= 1; rows++) {
+        if (rows == 1) {
+            p.slice_mb_rows = rp.slice_mb_rows = 1;
+            rate.n_slices = (int)tk_pack_dims(&p.layout, 1).n_slices;
+            rp.bitrate_bps = tk_rc_peak_bps(&rate);
+            tk_encoder_ref_close(&ref);
+            CHECK_EQ(tk_encoder_ref_open(&ref, &rp), 0);
+            CHECK_EQ(b->open(&ctx, &p), 0);
+            if (!ref || !ctx)
+                goto done;
+        }
         CHECK_EQ(b->receive(ctx, &pkt), TALKIE_ERR(EAGAIN));
+        for (int i = 0; i < 4; i++) {
+            fill(src.map, &p.layout, (uint32_t)i);
+            TkEncoderFrame f = { .gpu = &src, .pts = 10 + i };
+            CHECK_EQ(b->submit(ctx, &f), 0);
+            CHECK_EQ(b->submit(ctx, &f), TALKIE_ERR(EAGAIN)); /* the packet was not taken */
+            uint8_t *au = NULL;
+            size_t size = 0;
+            int idr = 0;
+            CHECK_EQ(tk_encoder_ref_encode(ref, src.map, 30, &au, &size, &idr), 0);
+            CHECK_EQ(b->receive(ctx, &pkt), 0);
+            if (pkt.size != size)
+                fprintf(stderr, "slice rows %d, frame %d\n", rp.slice_mb_rows, i);
+            CHECK_EQ(pkt.size, size);
+            CHECK_EQ(pkt.keyframe, i % 2 == 0);
+            CHECK_EQ(idr, i % 2 == 0);
+            CHECK_EQ(pkt.pts, 10 + i);
+            CHECK_EQ(pkt.dts, 10 + i);
+            if (pkt.size == size && au)
+                tk_check_bytes("packet", pkt.data, au, size);
+            free(au);
+            free(pkt.data);
+            CHECK_EQ(b->receive(ctx, &pkt), TALKIE_ERR(EAGAIN));
+        }
+        CHECK_EQ(b->flush(ctx), 0);
+        CHECK_EQ(b->receive(ctx, &pkt), TALKIE_EOF);
+        b->close(&ctx);
+        CHECK(ctx == NULL);
     }
-    CHECK_EQ(b->flush(ctx), 0);
-    CHECK_EQ(b->receive(ctx, &pkt), TALKIE_EOF);
-    b->close(&ctx);
-    CHECK(ctx == NULL);
+    /* back to the default for the bitrate mode */
+    p.slice_mb_rows = 0;
+    rp.slice_mb_rows = gpu_p ? 4 : 1;
+    rate.n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices;
 
-    /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller. */
+    /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller; frames
+     * over their cap are coded again (tk_encoder_gpu_rewind). The packets equal the C
+     * reference driven by the same rate control the same way (ratecontrol.h's loop), re-codes
+     * included. */
     p.qp = -1;
     p.bitrate_bps = 20000;
     CHECK_EQ(b->probe(&p), 0);
     CHECK_EQ(b->open(&ctx, &p), 0);
+    TkRateControl rc;
+    rate.qp = -1;
+    rate.bitrate_bps = p.bitrate_bps;
+    rate.max_bitrate_bps = tk_rc_peak_bps(&rate);
+    rp.bitrate_bps = rate.max_bitrate_bps;
+    tk_encoder_ref_close(&ref);
+    CHECK_EQ(tk_encoder_ref_open(&ref, &rp), 0);
+    /* as the backend: later targets may use all of the level the SPS signals */
+    if (ref && tk_h264_level_max_bitrate(ref->config.level_idc) > rate.max_bitrate_bps)
+        rate.max_bitrate_bps = tk_h264_level_max_bitrate(ref->config.level_idc);
+    CHECK_EQ(tk_rc_init(&rc, &rate), 0);
     size_t first = 0, last = 0;
-    for (int i = 0; ctx && i < 8; i++) {
-        fill(src.map, &p.layout, 3);
+    int recoded = 0;
+    for (int i = 0; ctx && ref && i < 8; i++) {
+        /* one picture for 6 frames (the QP climbs), then new ones (which go over the cap) */
+        fill(src.map, &p.layout, i < 6 ? 3 : (uint32_t)i);
         TkEncoderFrame f = { .gpu = &src, .pts = i };
         CHECK_EQ(b->submit(ctx, &f), 0);
         CHECK_EQ(b->receive(ctx, &pkt), 0);
         if (i == 0)
             first = pkt.size;
-        last = pkt.size;
+        if (i == 5)
+            last = pkt.size;
+        /* the same frame through the C reference */
+        TkH264Gop before = ref->gop, g = ref->gop;
+        TkH264SliceHeader pic = { 0 };
+        tk_h264_gop_next(&g, &pic);
+        int qp = tk_rc_qp(&rc, pic.idr), idr = 0;
+        uint8_t *au = NULL;
+        size_t size = 0;
+        for (int attempt = 0;; attempt++) {
+            CHECK_EQ(tk_encoder_ref_encode(ref, src.map, qp, &au, &size, &idr), 0);
+            int again = tk_rc_retry_qp(&rc, idr, qp, (int64_t)size * 8, attempt);
+            if (again < 0 || !au)
+                break;
+            free(au);
+            au = NULL;
+            tk_encoder_ref_rewind(ref, &before);
+            qp = again;
+            recoded += attempt == 0;
+        }
+        tk_rc_update(&rc, idr, qp, (int64_t)size * 8);
+        CHECK_EQ(pkt.size, size);
+        if (pkt.size == size && au)
+            tk_check_bytes("bitrate packet", pkt.data, au, size);
+        free(au);
         free(pkt.data);
     }
-    printf("bitrate mode: first packet %zu bytes, eighth %zu bytes\n", first, last);
-    CHECK(last * 2 < first);
+    printf("bitrate mode: first packet %zu bytes, sixth %zu bytes, %d frames coded again\n",
+           first, last, recoded);
+    /* the first frame, an IDR, may take a second of the target; the sixth, not an IDR, gets
+     * 1.5 frame intervals (or QP 51, where nothing smaller exists) */
+    CHECK(last < first);
+    CHECK(recoded > 0); /* the rewind was exercised */
     b->close(&ctx);
 done:
     b->close(&ctx);

@@ -119,6 +119,7 @@ def test_usage_errors():
             (["--qp", "52"], "--qp"), (["--qp", "x"], "--qp"),
             (["--bitrate", "fast"], "--bitrate"), (["--qp", "20", "--bitrate", "1M"], "exclude"),
             (["--encoder", "nvenc"], "--encoder"), (["--keyint", "0"], "--keyint"),
+            (["--slice-rows", "0"], "--slice-rows"), (["--slice-rows", "257"], "--slice-rows"),
             (["--format", "avi"], "--format"), (["--frobnicate"], "unknown option"),
             (["--size"], "needs a value"),
         ]
@@ -246,6 +247,17 @@ def test_good_renders():
               "stdout mpegts: %d, %d bytes" % (r.returncode, len(r.stdout)))
         r = run(["render", EXAMPLE, "-o", "-", "--format", "mp4", "-q"] + FAST)
         check(r.returncode == 1 and r.stdout == b"", "stdout mp4 must be refused")
+
+        # the compute encoder by bitrate (frames over their cap are coded again) with slices
+        # of 2 rows: every frame comes out and decodes
+        cb = os.path.join(tmp, "compute.h264")
+        fast = [a if a != "lavc" else "compute" for a in FAST]
+        r = run(["render", EXAMPLE, "-o", cb, "-q", "--bitrate", "40k", "--slice-rows", "2"]
+                + fast)
+        check(r.returncode == 0, "compute --bitrate: exit %d %r" % (r.returncode, r.stderr))
+        st, _ = ffprobe(cb, count=True)
+        check(int(st.get("nb_read_frames", -1)) == want, "compute frames %s" % st)
+        os.remove(cb)
         check(sorted(os.listdir(tmp)) == ["c.ts", "conversation.mp4", "stdout.h264"],
               "files: %s" % os.listdir(tmp))
 

@@ -6,9 +6,14 @@
  * submit() encodes the frame at once and keeps its packet until receive() takes it; a second
  * submit() before that answers EAGAIN.
  *
- * Rate: params->qp when it is 0..51; with qp == -1 a simple per-frame loop moves the QP by
- * one or two steps towards bitrate_bps (target bits per frame = bitrate * den / num), which
- * keeps every frame deterministic and needs nothing from the GPU but the size it made.
+ * Rate: ratecontrol.h decides each frame's QP (constant, or by bitrate with a size cap a
+ * frame). A frame over its cap is coded again at once at a higher QP: the encoder's picture
+ * is taken back (tk_encoder_gpu_rewind: the GOP state, and a P picture's reference, which
+ * its encode only read) and the frame encoded on the encoder's own command buffer, submitted
+ * and waited for. In the engine's record/collect way that happens inside collect(): the
+ * session's frame buffer still holds the picture there (the session is busy until its packet
+ * is delivered) and its encoder is idle, but the completion thread waits for that one
+ * encode; the rate control's margin makes it rare (bench/RESULTS.md says how rare).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +22,16 @@
 #include "encode/backend.h"
 #include "encode/compute/deblock_ref.h"
 #include "encode/compute/encoder_gpu.h"
+#include "encode/compute/ratecontrol.h"
 
-/* Macroblock rows per slice: one, so a row's nC and prediction never wait on another. */
-#define SLICE_MB_ROWS 1
-/* Where the bitrate loop starts, and the range it stays in (low QPs cost much and gain
- * little for rendered text). */
-#define RATE_QP_START 26
-#define RATE_QP_MIN 10
-#define RATE_QP_MAX 51
+/* Macroblock rows a slice when the settings leave it to the library (slice_mb_rows 0), chosen
+ * by measurement (bench/RESULTS.md, "Slice height"): with P frames 4, a third fewer bytes in
+ * every P frame than one-row slices for no slower frame (a P picture's analysis is a
+ * wavefront over the whole picture; an IDR's intra analysis, one chain a slice, stays faster
+ * than a P picture); all-intra streams, chosen for their latency, keep one-row slices, which
+ * halve an intra picture's GPU time against 4 rows for 8-10% more bytes. */
+#define DEFAULT_SLICE_MB_ROWS_P 4
+#define DEFAULT_SLICE_MB_ROWS_INTRA 1
 /* With P frames, the encoder finds the macroblocks that equal the previous frame itself
  * (encoder_ref.h auto_skip_map: one small dispatch before the analysis) and codes them
  * without a search, and without computing their residual where it is known to be none.
@@ -37,13 +44,46 @@
 typedef struct TkComputeEncoder {
     TkEncoderGpu *gpu;
     const TkLog *log;
-    int qp;               /* the QP of the next frame */
-    int fixed_qp;         /* 1: params->qp was given */
-    int64_t target_bits;  /* per frame, with bitrate_bps */
+    TkRateControl rc;
+    int qp;               /* the QP of the frame being coded */
+    int idr;              /* 1: that frame is an IDR */
+    TkH264Gop gop_before; /* the GOP state before it, to code it again */
     TalkiePacket pending; /* the encoded frame receive() has not taken yet */
     int has_pending;
     int flushed;
 } TkComputeEncoder;
+
+/* The rate control's params for these encoder params (checked by params_to_gpu);
+ * max_bitrate_bps is the peak the level must hold (ratecontrol.h). */
+static TkRateParams rate_params(const TkEncoderParams *params, const TkEncoderRefParams *p)
+{
+    TkPackDims d = tk_pack_dims(&p->layout, p->slice_mb_rows);
+    TkRateParams r = { .fps_num = params->fps_num, .fps_den = params->fps_den,
+                       .qp = params->qp, .bitrate_bps = params->bitrate_bps,
+                       .n_mbs = (int)d.n_mbs, .n_slices = (int)d.n_slices,
+                       .keyint = params->keyint };
+    r.max_bitrate_bps = tk_rc_peak_bps(&r);
+    return r;
+}
+
+/* The rate control of an encoder whose SPS signals config->level_idc: a later set_bitrate may
+ * use all of that level (its MaxBR is above the opening peak, often well above: level 3.0
+ * holds 12 Mbit/s, 400 kbit/s of target at 30 frames/s). */
+static int rate_init(TkRateControl *rc, const TkEncoderParams *params,
+                     const TkEncoderRefParams *p, const TkH264Config *config)
+{
+    TkRateParams r = rate_params(params, p);
+    int64_t level_max = tk_h264_level_max_bitrate(config->level_idc);
+    if (level_max > r.max_bitrate_bps)
+        r.max_bitrate_bps = level_max;
+    return tk_rc_init(rc, &r);
+}
+
+/* P pictures on every device but a CPU implementation. On an NVIDIA H100 the GPU P path
+ * equals the C reference byte for byte and run after run (bench/RESULTS.md, "P frames on
+ * the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs give P streams that differ from
+ * run to run and that libavcodec decodes to something else than the encoder's reference, so
+ * there the backend codes every picture as an IDR until that is understood. */
 
 /* P pictures when asked for (params->p_frames), on every device but a CPU implementation.
  * On an NVIDIA H100 the GPU P path equals the C reference byte for byte and run after run
@@ -60,21 +100,28 @@ static int p_frames_work(const TkVkDevice *vk)
 static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
 {
     if (params->fps_num <= 0 || params->fps_den <= 0 || params->keyint < 1 ||
-        (params->qp < 0 && (params->qp != -1 || params->bitrate_bps <= 0)) || params->qp > 51)
+        (params->qp < 0 && (params->qp != -1 || params->bitrate_bps <= 0)) ||
+        params->qp > 51 || params->slice_mb_rows < 0)
         return TALKIE_ERR(EINVAL);
     memset(p, 0, sizeof(*p));
     p->layout = params->layout;
     p->fps_num = params->fps_num;
     p->fps_den = params->fps_den;
-    p->bitrate_bps = params->qp < 0 ? params->bitrate_bps : 0;
     p->keyint = params->keyint;
-    p->slice_mb_rows = SLICE_MB_ROWS;
     p->aud = 0;
     /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
      * reference) */
     p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
     p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
     p->deblock = TK_DEBLOCK_AUTO;
+    p->slice_mb_rows = params->slice_mb_rows ? params->slice_mb_rows
+                       : p->p_frames         ? DEFAULT_SLICE_MB_ROWS_P
+                                             : DEFAULT_SLICE_MB_ROWS_INTRA;
+    if (p->slice_mb_rows > p->layout.mb_height)
+        p->slice_mb_rows = p->layout.mb_height; /* one slice a picture */
+    /* The level covers the most the stream can send (ratecontrol.h): a bitrate's peak with
+     * every frame at its cap, or constant QP's worst frame at every frame. */
+    p->bitrate_bps = rate_params(params, p).max_bitrate_bps;
     return 0;
 }
 
@@ -115,11 +162,9 @@ static int compute_open(void **ctx, const TkEncoderParams *params)
     if (!enc)
         return TALKIE_ERR(ENOMEM);
     enc->log = params->log;
-    enc->fixed_qp = params->qp >= 0;
-    enc->qp = enc->fixed_qp ? params->qp : RATE_QP_START;
-    if (!enc->fixed_qp)
-        enc->target_bits = params->bitrate_bps * params->fps_den / params->fps_num;
     res = tk_encoder_gpu_open(&enc->gpu, params->vk, &p);
+    if (res >= 0)
+        res = rate_init(&enc->rc, params, &p, &enc->gpu->config);
     if (res < 0) {
         tk_log_error(enc->log, "compute encoder: cannot open (%s)", talkie_strerror(res));
         void *v = enc;
@@ -130,35 +175,43 @@ static int compute_open(void **ctx, const TkEncoderParams *params)
     return 0;
 }
 
-/* Takes a new target bitrate (a live session's set_bitrate); the QP moves from where it is. */
-static void set_bitrate(TkComputeEncoder *enc, int64_t bitrate_bps, int fps_num, int fps_den)
+/* Before a frame: the target it brings, its type (the GOP decides; a keyframe request makes
+ * an IDR), its QP, and the GOP state to go back to for a second coding. */
+static void frame_plan(TkComputeEncoder *enc, const TkEncoderFrame *frame)
 {
-    if (bitrate_bps <= 0)
-        return;
-    enc->fixed_qp = 0;
-    enc->target_bits = bitrate_bps * fps_den / fps_num;
+    tk_rc_set_bitrate(&enc->rc, frame->bitrate_bps);
+    enc->gop_before = enc->gpu->gop;
+    TkH264Gop g = enc->gpu->gop;
+    TkH264SliceHeader pic = { 0 };
+    if (frame->force_idr)
+        tk_h264_gop_force_idr(&g);
+    tk_h264_gop_next(&g, &pic);
+    enc->idr = pic.idr;
+    enc->qp = tk_rc_qp(&enc->rc, enc->idr);
 }
 
-/* The bitrate loop: one step when the frame missed the target by 15 %, two beyond 50 %. */
-static void adjust_qp(TkComputeEncoder *enc, size_t bytes)
+/* After a frame was coded into f: codes it again while the rate control wants it smaller
+ * (synchronously, on the encoder's own command buffer), then tells the rate control the
+ * size kept. f->result < 0 when a second coding failed. */
+static void frame_settle(TkComputeEncoder *enc, TkEncoderGpuFrame *f)
 {
-    if (enc->fixed_qp || enc->target_bits <= 0)
-        return;
-    int64_t bits = (int64_t)bytes * 8, t = enc->target_bits;
-    int step = 0;
-    if (bits * 100 > t * 150)
-        step = 2;
-    else if (bits * 100 > t * 115)
-        step = 1;
-    else if (bits * 100 < t * 50)
-        step = -2;
-    else if (bits * 100 < t * 85)
-        step = -1;
-    enc->qp += step;
-    if (enc->qp < RATE_QP_MIN)
-        enc->qp = RATE_QP_MIN;
-    if (enc->qp > RATE_QP_MAX)
-        enc->qp = RATE_QP_MAX;
+    for (int attempt = 0; f->result >= 0; attempt++) {
+        int qp = tk_rc_retry_qp(&enc->rc, enc->idr, enc->qp, (int64_t)f->au_size * 8,
+                                attempt);
+        if (qp < 0)
+            break;
+        free(f->au);
+        f->au = NULL; /* a submission that fails before recording leaves it as it is */
+        f->au_size = 0;
+        tk_encoder_gpu_rewind(enc->gpu, &enc->gop_before);
+        enc->qp = qp;
+        f->qp = qp;
+        int res = tk_encoder_gpu_encode_batch(f, 1, &enc->gpu->cmd);
+        if (res < 0 && f->result >= 0)
+            f->result = res;
+    }
+    if (f->result >= 0)
+        tk_rc_update(&enc->rc, enc->idr, enc->qp, (int64_t)f->au_size * 8);
 }
 
 static int frame_error(const TkComputeEncoder *enc, int64_t pts, int res)
@@ -177,12 +230,14 @@ static int compute_submit(void *ctx, const TkEncoderFrame *frame)
         return TALKIE_ERR(EINVAL);
     if (enc->has_pending)
         return TALKIE_ERR(EAGAIN);
-    set_bitrate(enc, frame->bitrate_bps, enc->gpu->params.fps_num, enc->gpu->params.fps_den);
+    frame_plan(enc, frame);
     TkEncoderGpuFrame f = { .encoder = enc->gpu, .src = frame->gpu, .qp = enc->qp,
                             .force_idr = frame->force_idr };
     int res = tk_encoder_gpu_encode_batch(&f, 1, &enc->gpu->cmd);
-    if (res >= 0)
+    if (res >= 0) {
+        frame_settle(enc, &f);
         res = f.result;
+    }
     uint8_t *au = f.au;
     size_t size = f.au_size;
     int idr = f.idr;
@@ -190,7 +245,6 @@ static int compute_submit(void *ctx, const TkEncoderFrame *frame)
         free(au);
         return frame_error(enc, frame->pts, res);
     }
-    adjust_qp(enc, size);
     memset(&enc->pending, 0, sizeof(enc->pending));
     enc->pending.data = au;
     enc->pending.size = size;
@@ -231,8 +285,7 @@ static int compute_record(TkEncoderJob *jobs, int n, TkVkCmd *cmd)
         TkComputeEncoder *enc = jobs[i].encoder;
         if (enc->flushed || !jobs[i].frame.gpu)
             return TALKIE_ERR(EINVAL);
-        set_bitrate(enc, jobs[i].frame.bitrate_bps, enc->gpu->params.fps_num,
-                    enc->gpu->params.fps_den);
+        frame_plan(enc, &jobs[i].frame);
     }
     TkEncoderGpuFrame *frames = gpu_frames(jobs, n);
     if (!frames)
@@ -255,6 +308,8 @@ static int compute_collect(TkEncoderJob *jobs, int n)
         TkEncoderJob *job = &jobs[i];
         TkComputeEncoder *enc = job->encoder;
         memset(&job->packet, 0, sizeof(job->packet));
+        if (frames[i].result >= 0)
+            frame_settle(enc, &frames[i]);
         job->result = frames[i].result;
         if (job->result < 0) {
             free(frames[i].au);
@@ -262,7 +317,6 @@ static int compute_collect(TkEncoderJob *jobs, int n)
             first = first ? first : job->result;
             continue;
         }
-        adjust_qp(enc, frames[i].au_size);
         job->packet.data = frames[i].au;
         job->packet.size = frames[i].au_size;
         job->packet.pts = job->frame.pts;

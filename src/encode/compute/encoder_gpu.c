@@ -377,3 +377,15 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
     int res = tk_encoder_gpu_batch_submit(frames, n, cmd);
     return res < 0 ? res : tk_encoder_gpu_batch_finish(frames, n, cmd);
 }
+
+void tk_encoder_gpu_rewind(TkEncoderGpu *e, const TkH264Gop *before)
+{
+    /* e->pic is the last picture's: frame_begin swapped the previous picture into ref */
+    if (e->pic.p_slice)
+        swap_pictures(e);
+    e->gop = *before;
+    /* as tk_encoder_ref_rewind(): prev_src holds this frame's source already, so the second
+     * coding makes no change map */
+    e->prev_valid = 0;
+    e->prev_p_qp = -1;
+}

@@ -118,6 +118,11 @@ int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 int tk_encoder_gpu_batch_collect(TkEncoderGpuFrame *frames, int n);
 
+/* Takes the last picture coded back (tk_encoder_ref_rewind(), the same for the GPU): the
+ * GOP state returns to `before`, a P picture's reference (only read by its encode) becomes
+ * the picture to predict from again. Only right after a frame that succeeded. */
+void tk_encoder_gpu_rewind(TkEncoderGpu *e, const TkH264Gop *before);
+
 /* Frees a (partly) opened encoder and sets *e to NULL. */
 void tk_encoder_gpu_close(TkEncoderGpu **e);
 

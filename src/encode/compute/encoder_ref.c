@@ -195,6 +195,7 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
             tk_deblock_frame_ref(l, qp, e->recon);
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
+    e->last_p = pic.p_slice;
     e->prev_valid = 1;
     e->prev_p_qp = pic.p_slice ? qp : -1;
     *idr = pic.idr;
@@ -203,6 +204,21 @@ fail:
     if (pic.p_slice)
         swap_pictures(e);
     return res;
+}
+
+void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before)
+{
+    /* the P picture's reference was only read: swapping back makes it recon again, which
+     * the next encode swaps into ref as the first time */
+    if (e->last_p)
+        swap_pictures(e);
+    e->last_p = 0;
+    e->gop = *before;
+    /* prev_src already holds this frame's source (the change map copies it): the second
+     * coding must find nothing static against it, so it makes no map (has_prev 0), as after
+     * a failed frame, and analyses every macroblock */
+    e->prev_valid = 0;
+    e->prev_p_qp = -1;
 }
 
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e)

@@ -78,6 +78,7 @@ typedef struct TkEncoderRef {
     uint32_t *out;          /* tk_pack_out_words() */
     uint8_t *rbsp;          /* out as bytes */
     size_t out_words;
+    int last_p;             /* 1: the last picture coded was a P picture */
     uint8_t *prev_src;      /* auto_skip_map: layout.size, the last frame's source */
     uint8_t *change_map;    /* auto_skip_map: tk_change_map_bytes() */
     int prev_valid;         /* prev_src holds the source of the last frame, which was coded:
@@ -107,6 +108,15 @@ int tk_encoder_ref_encode(TkEncoderRef *e, const uint8_t *src, int qp, uint8_t *
 /* The same for a picture described by `in` (skip map, IDR request). */
 int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, uint8_t **au,
                                 size_t *au_size, int *idr);
+
+/* Takes the last picture coded back, so that the next encode codes the same picture again
+ * (the rate control's re-encode of a frame over its size cap): the GOP state goes back to
+ * `before` (e->gop as it was before that picture) and a P picture's reference comes back.
+ * Only right after a successful encode. The motion field stays the rejected picture's: it
+ * only seeds the motion search (analyse_p_ref.h), as on the GPU. With auto_skip_map the
+ * second coding makes no change map (prev_src holds this frame already): every macroblock
+ * is analysed. */
+void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before);
 
 /* The reconstruction of the last frame encoded (layout as params.layout). */
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e);

@@ -52,6 +52,14 @@ int tk_h264_level(const TkFrameLayout *layout, int fps_num, int fps_den, int64_t
     return TALKIE_ERROR_UNSUPPORTED;
 }
 
+int64_t tk_h264_level_max_bitrate(int level_idc)
+{
+    for (size_t i = 0; i < sizeof(level_limits) / sizeof(level_limits[0]); i++)
+        if (level_limits[i].level_idc == level_idc)
+            return level_limits[i].max_br * 1200; /* A.3.1: NAL HRD, Baseline */
+    return 0;
+}
+
 /* vui_parameters() E.1.1 */
 static void write_vui(TkBitWriter *bw, const TkH264Config *c)
 {

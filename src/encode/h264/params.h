@@ -37,6 +37,10 @@ typedef struct TkH264Config {
  */
 int tk_h264_level(const TkFrameLayout *layout, int fps_num, int fps_den, int64_t bitrate_bps);
 
+/* The most bit/s a stream of that level may carry (1200 * MaxBR, the NAL HRD for Baseline);
+ * 0 for a level_idc not in Table A-1. */
+int64_t tk_h264_level_max_bitrate(int level_idc);
+
 typedef struct TkH264SliceHeader {
     int first_mb;     /* first_mb_in_slice */
     int idr;          /* 1: IDR picture (nal_unit_type 5) */
