@@ -199,10 +199,11 @@ typedef struct TalkieSettings {
                               ///< then is silence and dropped when it comes (default 0)
     int slice_mb_rows;        ///< macroblock rows a slice, 1..TALKIE_SLICE_MB_ROWS_MAX (more than
                               ///< the picture has: one slice a picture); 0: the library's
-                              ///< choice: 4 with P frames (one-row slices cost 8-10 QP at
-                              ///< equal rate, a third more bytes a P frame at equal QP), 1 for
-                              ///< all-intra streams (an intra picture's GPU analysis is one
-                              ///< chain a slice: 4 rows double its time); bench/RESULTS.md.
+                              ///< choice: one slice a picture with P frames (on a
+                              ///< conversation 1.7x fewer bytes than one-row slices for
+                              ///< 0.25 ms more a P picture on an H100), 1 for all-intra
+                              ///< streams (an intra picture's GPU analysis is one chain a
+                              ///< slice: 4 rows double its time); bench/RESULTS.md.
                               ///< Compute encoder only (default 0)
     uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;

@@ -25,12 +25,14 @@
 #include "encode/compute/ratecontrol.h"
 
 /* Macroblock rows a slice when the settings leave it to the library (slice_mb_rows 0), chosen
- * by measurement (bench/RESULTS.md, "Slice height"): with P frames 4, a third fewer bytes in
- * every P frame than one-row slices for no slower frame (a P picture's analysis is a
- * wavefront over the whole picture; an IDR's intra analysis, one chain a slice, stays faster
- * than a P picture); all-intra streams, chosen for their latency, keep one-row slices, which
- * halve an intra picture's GPU time against 4 rows for 8-10% more bytes. */
-#define DEFAULT_SLICE_MB_ROWS_P 4
+ * by measurement (bench/RESULTS.md, "Slice height" and "BD-rate"): with P frames one slice a
+ * picture: on the conversation BD-rate -20% against x264 ultrafast and +5% against veryfast,
+ * where 4 rows give -5% / +25% and one row +48% / +93%, for 0.25 ms more a P picture on an H100
+ * (its time is the analysis wavefront over the whole picture) and a slower IDR (one intra
+ * chain: about 10 ms at 320x240, once a GOP); all-intra streams, chosen for their latency,
+ * keep one-row slices, which halve an intra picture's GPU time against 4 rows for 8-10% more
+ * bytes. */
+#define DEFAULT_SLICE_MB_ROWS_P TALKIE_SLICE_MB_ROWS_MAX
 #define DEFAULT_SLICE_MB_ROWS_INTRA 1
 /* With P frames, the encoder finds the macroblocks that equal the previous frame itself
  * (encoder_ref.h auto_skip_map: one small dispatch before the analysis) and codes them
