@@ -46,12 +46,12 @@ int main(void)
     CHECK_EQ(b->probe(&p), 0);
 
     /* the backend's choices: P pictures, with the encoder's own skip map, on GPUs, intra
-     * pictures only on CPU implementations (backend_compute.c says why); by default four
-     * macroblock rows a slice with P pictures (here one slice a picture), one without; a
+     * pictures only on CPU implementations (backend_compute.c says why); by default one
+     * slice a picture with P pictures, one macroblock row a slice without; a
      * level that holds QP 30's worst frame at every frame (ratecontrol.h) */
     int gpu_p = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU; /* p_frames asked above */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = gpu_p ? 4 : 1, .deblock = TK_DEBLOCK_AUTO,
+                              .slice_mb_rows = gpu_p ? p.layout.mb_height : 1, .deblock = TK_DEBLOCK_AUTO,
                               .p_frames = gpu_p, .auto_skip_map = gpu_p };
     TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24,
                           .n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices,
@@ -67,7 +67,7 @@ int main(void)
         goto done;
 
     TalkiePacket pkt;
-    /* the default slice height (0: four rows with P pictures), then slices of one row */
+    /* the default slice height (0: one slice a picture with P pictures), then one-row slices */
     for (int rows = 0; rows <= 1; rows++) {
         if (rows == 1) {
             p.slice_mb_rows = rp.slice_mb_rows = 1;
@@ -110,7 +110,7 @@ int main(void)
     }
     /* back to the default for the bitrate mode */
     p.slice_mb_rows = 0;
-    rp.slice_mb_rows = gpu_p ? 4 : 1;
+    rp.slice_mb_rows = gpu_p ? p.layout.mb_height : 1;
     rate.n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices;
 
     /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller; frames
