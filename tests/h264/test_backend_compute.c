@@ -51,8 +51,9 @@ int main(void)
      * level that holds QP 30's worst frame at every frame (ratecontrol.h) */
     int gpu_p = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU; /* p_frames asked above */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = gpu_p ? p.layout.mb_height : 1, .deblock = TK_DEBLOCK_AUTO,
-                              .p_frames = gpu_p, .auto_skip_map = gpu_p };
+                              .slice_mb_rows = gpu_p ? p.layout.mb_height : 1,
+                              .deblock = TK_DEBLOCK_AUTO, .p_frames = gpu_p,
+                              .auto_skip_map = gpu_p };
     TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24,
                           .n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices,
                           .keyint = 2 };
