@@ -26,6 +26,7 @@
 #include <libavformat/avformat.h>
 
 #include "talkie/talkie.h"
+#include "../tests/audio/drain.h"
 
 #define FPS 30
 #define RATE 24000            /* the voice's rate (a common TTS rate), resampled to 48 kHz */
@@ -99,39 +100,20 @@ static int on_unit(void *opaque, const uint8_t *data, size_t size)
     return fwrite(data, 1, size, opaque) == size ? 0 : TALKIE_ERR(EIO);
 }
 
-/* Writes what the session has ready (everything once flushed). */
-static int drain(TalkieSession *ts, TalkieOutput *out, int all, int64_t *late_audio_max_ms,
-                 int64_t t0_ns)
+/* How late the audio reaches the output while live: each packet's arrival against its end
+ * on the session clock (drain_session's hook). */
+typedef struct Lateness {
+    int64_t t0_ns;
+    int64_t max_ms;
+} Lateness;
+
+static void note_lateness(void *opaque, const TalkieAudioPacket *a)
 {
-    for (;;) {
-        TalkiePacket p;
-        int res = talkie_session_get_packet(ts, &p);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            break;
-        if (res < 0)
-            return res;
-        res = talkie_output_write(out, &p);
-        talkie_packet_unref(&p);
-        if (res < 0)
-            return res;
-    }
-    for (;;) {
-        TalkieAudioPacket a;
-        int res = talkie_session_get_audio_packet(ts, &a);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            return 0;
-        if (res < 0)
-            return res;
-        /* how long after its end on the session clock the packet reached the output */
-        int64_t end_ms = (a.pts + a.duration) * 1000 / 48000;
-        int64_t late = (now_ns() - t0_ns) / 1000000 - end_ms;
-        if (!all && late > *late_audio_max_ms)
-            *late_audio_max_ms = late;
-        res = talkie_output_write_audio(out, &a);
-        talkie_audio_packet_unref(&a);
-        if (res < 0)
-            return res;
-    }
+    Lateness *l = opaque;
+    int64_t end_ms = (a->pts + a->duration) * 1000 / 48000;
+    int64_t late = (now_ns() - l->t0_ns) / 1000000 - end_ms;
+    if (late > l->max_ms)
+        l->max_ms = late;
 }
 
 /* First loud sample after >= 0.5 s of quiet, per line, in seconds on the file's timeline. */
@@ -225,8 +207,9 @@ int main(int argc, char **argv)
         tp->lines = MAX_LINES;
     for (int i = 0; i < RATE * TONE_MS / 1000; i++)
         tp->voice[i] = (int16_t)lrint(12000 * sin(2 * M_PI * 440.0 * i / RATE));
-    int64_t frames = (int64_t)seconds * FPS, late_max_ns = 0, late_audio_max_ms = 0;
+    int64_t frames = (int64_t)seconds * FPS, late_max_ns = 0;
     tp->t0_ns = now_ns();
+    Lateness lateness = { .t0_ns = tp->t0_ns, .max_ms = 0 };
     pthread_t th;
     pthread_create(&th, NULL, tts_main, tp);
     for (int64_t n = 0; n < frames && res >= 0; n++) {
@@ -235,14 +218,14 @@ int main(int argc, char **argv)
         if (now_ns() - due > late_max_ns)
             late_max_ns = now_ns() - due;
         while ((res = talkie_session_send_frame(ts, n)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain(ts, out, 0, &late_audio_max_ms, tp->t0_ns)) < 0)
+            if ((res = drain_session(ts, out, 0, NULL, note_lateness, &lateness)) < 0)
                 break;
         if (res >= 0)
-            res = drain(ts, out, 0, &late_audio_max_ms, tp->t0_ns);
+            res = drain_session(ts, out, 0, NULL, note_lateness, &lateness);
     }
     pthread_join(th, NULL);
     if (res >= 0 && (res = talkie_session_flush(ts)) >= 0)
-        res = drain(ts, out, 1, &late_audio_max_ms, tp->t0_ns);
+        res = drain_session(ts, out, 1, NULL, NULL, NULL); /* after the end: not live */
     int close_res = talkie_output_close(&out);
     talkie_session_close(&ts);
     fclose(f);
@@ -277,7 +260,7 @@ int main(int argc, char **argv)
            "(0..10 ms jitter, %d ms ahead)\n", seconds, FPS, n, CHUNK_MS, AHEAD_MS);
     printf("frame timer: latest frame sent %.1f ms after its time; audio packets reached "
            "the output at most %" PRId64 " ms after their end\n", (double)late_max_ns * 1e-6,
-           late_audio_max_ms);
+           lateness.max_ms);
     printf("A/V offset: first line (at %d s) %+.3f ms, last line (at %d s) %+.3f ms, "
            "largest |offset| %.3f ms, drift %+.4f ms per hour\n", FIRST_LINE_S,
            (onsets[0] - FIRST_LINE_S) * 1e3, FIRST_LINE_S + (n - 1) * LINE_EVERY_S,

@@ -19,6 +19,7 @@
 
 #include "../common/check.h"
 #include "decode_back.h"
+#include "drain.h"
 #include "signal.h"
 #include "talkie/talkie.h"
 
@@ -46,35 +47,6 @@ static int on_unit(void *opaque, const uint8_t *data, size_t size)
     u->fragments += u->n > 0;
     u->n++;
     return fwrite(data, 1, size, u->f) == size ? 0 : TALKIE_ERR(EIO);
-}
-
-static int drain(TalkieSession *ts, TalkieOutput *out, int all, int *video_packets)
-{
-    for (;;) {
-        TalkiePacket p;
-        int res = talkie_session_get_packet(ts, &p);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            break;
-        if (res < 0)
-            return res;
-        res = talkie_output_write(out, &p);
-        (*video_packets)++;
-        talkie_packet_unref(&p);
-        if (res < 0)
-            return res;
-    }
-    for (;;) {
-        TalkieAudioPacket a;
-        int res = talkie_session_get_audio_packet(ts, &a);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            return 0;
-        if (res < 0)
-            return res;
-        res = talkie_output_write_audio(out, &a);
-        talkie_audio_packet_unref(&a);
-        if (res < 0)
-            return res;
-    }
 }
 
 static int count_streams(const char *path, int *video, int *audio, int *video_frames,
@@ -142,14 +114,14 @@ static void run(TalkieAudioCodec codec, const char *want_codec, const char *path
     res = 0;
     for (int64_t f = 0; f < N_FRAMES && res >= 0; f++) {
         while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain(ts, out, 0, &video_packets)) < 0)
+            if ((res = drain_session(ts, out, 0, &video_packets, NULL, NULL)) < 0)
                 break;
         if (res >= 0)
-            res = drain(ts, out, 0, &video_packets);
+            res = drain_session(ts, out, 0, &video_packets, NULL, NULL);
     }
     CHECK_EQ(res, 0);
     CHECK_EQ(talkie_session_flush(ts), 0);
-    CHECK_EQ(drain(ts, out, 1, &video_packets), 0);
+    CHECK_EQ(drain_session(ts, out, 1, &video_packets, NULL, NULL), 0);
     CHECK_EQ(talkie_output_close(&out), 0);
     talkie_session_close(&ts);
     fclose(u.f);

@@ -23,6 +23,7 @@
 
 #include "../common/check.h"
 #include "decode_back.h"
+#include "drain.h"
 #include "render/composer.h"
 #include "scene/scene.h"
 #include "signal.h"
@@ -56,35 +57,6 @@ static TalkieSession *open_session(int w, int h, int qp, TalkieAudioCodec codec)
     return ts;
 }
 
-/* Writes whatever the session has ready (all of it when `all`). */
-static int drain(TalkieSession *ts, TalkieOutput *out, int all)
-{
-    for (;;) {
-        TalkiePacket p;
-        int res = talkie_session_get_packet(ts, &p);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            break;
-        if (res < 0)
-            return res;
-        res = talkie_output_write(out, &p);
-        talkie_packet_unref(&p);
-        if (res < 0)
-            return res;
-    }
-    for (;;) {
-        TalkieAudioPacket a;
-        int res = talkie_session_get_audio_packet(ts, &a);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            return 0;
-        if (res < 0)
-            return res;
-        res = talkie_output_write_audio(out, &a);
-        talkie_audio_packet_unref(&a);
-        if (res < 0)
-            return res;
-    }
-}
-
 /* Called before frame f is sent (streaming tests feed audio from here). */
 typedef void (*BeforeFrame)(void *ctx, TalkieSession *ts, int64_t f);
 
@@ -100,14 +72,14 @@ static void render(TalkieSession *ts, const char *path, int64_t frames, BeforeFr
         if (before)
             before(ctx, ts, f);
         while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain(ts, out, 0)) < 0)
+            if ((res = drain_session(ts, out, 0, NULL, NULL, NULL)) < 0)
                 break;
         if (res >= 0)
-            res = drain(ts, out, 0);
+            res = drain_session(ts, out, 0, NULL, NULL, NULL);
     }
     CHECK_EQ(res, 0);
     CHECK_EQ(talkie_session_flush(ts), 0);
-    CHECK_EQ(drain(ts, out, 1), 0);
+    CHECK_EQ(drain_session(ts, out, 1, NULL, NULL, NULL), 0);
     CHECK_EQ(talkie_output_close(&out), 0);
 }
 

@@ -19,6 +19,7 @@
 
 #include "../common/check.h"
 #include "decode_back.h"
+#include "drain.h"
 #include "talkie/talkie.h"
 
 #define FPS 10
@@ -60,35 +61,6 @@ static double pitch_at(const float *s, int64_t at, int rate)
         }
     }
     return best > 0.6 ? (double)rate / best_lag : 0;
-}
-
-/* Writes whatever the session has ready (all of it when `all`). */
-static int drain(TalkieSession *ts, TalkieOutput *out, int all)
-{
-    for (;;) {
-        TalkiePacket p;
-        int res = talkie_session_get_packet(ts, &p);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            break;
-        if (res < 0)
-            return res;
-        res = talkie_output_write(out, &p);
-        talkie_packet_unref(&p);
-        if (res < 0)
-            return res;
-    }
-    for (;;) {
-        TalkieAudioPacket a;
-        int res = talkie_session_get_audio_packet(ts, &a);
-        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
-            return 0;
-        if (res < 0)
-            return res;
-        res = talkie_output_write_audio(out, &a);
-        talkie_audio_packet_unref(&a);
-        if (res < 0)
-            return res;
-    }
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -158,14 +130,14 @@ int main(int argc, char **argv)
     res = 0;
     for (int64_t i = 0; i < frames && out && res >= 0; i++) {
         while ((res = talkie_session_send_frame(ts, i)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain(ts, out, 0)) < 0)
+            if ((res = drain_session(ts, out, 0, NULL, NULL, NULL)) < 0)
                 break;
         if (res >= 0)
-            res = drain(ts, out, 0);
+            res = drain_session(ts, out, 0, NULL, NULL, NULL);
     }
     CHECK_EQ(res, 0);
     CHECK_EQ(talkie_session_flush(ts), 0);
-    CHECK_EQ(drain(ts, out, 1), 0);
+    CHECK_EQ(drain_session(ts, out, 1, NULL, NULL, NULL), 0);
     CHECK_EQ(talkie_output_close(&out), 0);
     talkie_session_close(&ts);
 

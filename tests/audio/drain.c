@@ -1,0 +1,34 @@
+#include "drain.h"
+
+int drain_session(TalkieSession *ts, TalkieOutput *out, int all, int *video_packets,
+                  DrainAudioHook hook, void *opaque)
+{
+    for (;;) {
+        TalkiePacket p;
+        int res = talkie_session_get_packet(ts, &p);
+        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
+            break;
+        if (res < 0)
+            return res;
+        res = talkie_output_write(out, &p);
+        talkie_packet_unref(&p);
+        if (res < 0)
+            return res;
+        if (video_packets)
+            (*video_packets)++;
+    }
+    for (;;) {
+        TalkieAudioPacket a;
+        int res = talkie_session_get_audio_packet(ts, &a);
+        if (res == TALKIE_EOF || (res == TALKIE_ERR(EAGAIN) && !all))
+            return 0;
+        if (res < 0)
+            return res;
+        if (hook)
+            hook(opaque, &a);
+        res = talkie_output_write_audio(out, &a);
+        talkie_audio_packet_unref(&a);
+        if (res < 0)
+            return res;
+    }
+}

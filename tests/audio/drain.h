@@ -1,0 +1,15 @@
+/* Moves what a session has ready into an output: its video packets, then its audio packets
+ * (everything, up to EOF, once `all` is set after a flush). Tests and benches of audio. */
+#ifndef TALKIE_TESTS_AUDIO_DRAIN_H
+#define TALKIE_TESTS_AUDIO_DRAIN_H
+
+#include "talkie/talkie.h"
+
+/* Sees each audio packet before it is written (a bench's lateness measure); may be NULL. */
+typedef void (*DrainAudioHook)(void *opaque, const TalkieAudioPacket *a);
+
+/* 0 or the first error; *video_packets (may be NULL) counts the video packets written. */
+int drain_session(TalkieSession *ts, TalkieOutput *out, int all, int *video_packets,
+                  DrainAudioHook hook, void *opaque);
+
+#endif
