@@ -125,3 +125,65 @@ double cli_now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+int cli_encoding_option(const char *cmd, int c, const char *arg, TalkieSettings *s,
+                        CliEncodingArgs *a, int *res)
+{
+    long v;
+    *res = 0;
+    switch (c) {
+    case CLI_OPT_FORMAT:
+        if (strcmp(arg, "mp4") && strcmp(arg, "h264") && strcmp(arg, "mpegts"))
+            *res = cli_usage_error(cmd, "--format '%s': expected mp4, h264 or mpegts", arg);
+        a->format = arg;
+        return 1;
+    case CLI_OPT_SIZE:
+        *res = cli_parse_size(cmd, arg, &s->width, &s->height);
+        a->have_size = 1;
+        return 1;
+    case CLI_OPT_FPS:
+        *res = cli_parse_fps(cmd, arg, &s->fps_num, &s->fps_den);
+        a->have_fps = 1;
+        return 1;
+    case CLI_OPT_QP:
+        if (cli_parse_int(arg, 0, 51, &v) < 0)
+            *res = cli_usage_error(cmd, "--qp '%s': expected 0..51", arg);
+        s->qp = (int)v;
+        a->have_qp = 1;
+        return 1;
+    case CLI_OPT_BITRATE:
+        *res = cli_parse_bitrate(cmd, arg, &s->bitrate_bps);
+        a->have_bitrate = 1;
+        return 1;
+    case CLI_OPT_KEYINT:
+        if (cli_parse_int(arg, 1, 100000, &v) < 0)
+            *res = cli_usage_error(cmd, "--keyint '%s': expected 1..100000 frames", arg);
+        s->keyint = (int)v;
+        return 1;
+    case CLI_OPT_SLICE_ROWS:
+        if (cli_parse_int(arg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
+            *res = cli_usage_error(cmd, "--slice-rows '%s': expected 1..%d", arg,
+                                   TALKIE_SLICE_MB_ROWS_MAX);
+        s->slice_mb_rows = (int)v;
+        return 1;
+    case CLI_OPT_INTRA_ONLY: s->compute_p_frames = 0; return 1;
+    case CLI_OPT_ENCODER: *res = cli_parse_encoder(cmd, arg, &s->encoder); return 1;
+    case CLI_OPT_DEVICE:
+        if (cli_parse_int(arg, 0, 1000, &v) == 0)
+            s->device_index = (int)v;
+        else
+            s->device_name = arg;
+        return 1;
+    case CLI_OPT_VALIDATION: s->validation = 1; return 1;
+    default: return 0;
+    }
+}
+
+int cli_encoding_finish(const char *cmd, TalkieSettings *s, const CliEncodingArgs *a)
+{
+    if (a->have_qp && a->have_bitrate)
+        return cli_usage_error(cmd, "--qp and --bitrate exclude each other");
+    if (a->have_bitrate)
+        s->qp = -1;
+    return 0;
+}

@@ -7,6 +7,7 @@
 #ifndef TALKIE_TOOLS_CLI_OPTS_H
 #define TALKIE_TOOLS_CLI_OPTS_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 #include "talkie/talkie.h"
@@ -29,6 +30,44 @@ int cli_parse_fps(const char *cmd, const char *s, int *num, int *den);
 int cli_parse_bitrate(const char *cmd, const char *s, int64_t *bps);
 /* auto, compute, vkvideo or lavc. */
 int cli_parse_encoder(const char *cmd, const char *s, TalkieEncoder *e);
+
+/* The options render and encode share: the output's format and the encoder's settings. Their
+ * getopt_long ids start at CLI_OPT_FIRST, above any command's own; a command puts
+ * CLI_ENCODING_OPTIONS in its option table and hands each option to cli_encoding_option(). */
+enum {
+    CLI_OPT_FIRST = 0x1000,
+    CLI_OPT_FORMAT = CLI_OPT_FIRST, CLI_OPT_SIZE, CLI_OPT_FPS, CLI_OPT_QP, CLI_OPT_BITRATE,
+    CLI_OPT_KEYINT, CLI_OPT_SLICE_ROWS, CLI_OPT_INTRA_ONLY, CLI_OPT_ENCODER, CLI_OPT_DEVICE,
+    CLI_OPT_VALIDATION,
+};
+#define CLI_ENCODING_OPTIONS                                                                   \
+    { "format", required_argument, NULL, CLI_OPT_FORMAT },                                     \
+    { "size", required_argument, NULL, CLI_OPT_SIZE },                                         \
+    { "fps", required_argument, NULL, CLI_OPT_FPS },                                           \
+    { "qp", required_argument, NULL, CLI_OPT_QP },                                             \
+    { "bitrate", required_argument, NULL, CLI_OPT_BITRATE },                                   \
+    { "keyint", required_argument, NULL, CLI_OPT_KEYINT },                                     \
+    { "slice-rows", required_argument, NULL, CLI_OPT_SLICE_ROWS },                             \
+    { "intra-only", no_argument, NULL, CLI_OPT_INTRA_ONLY },                                   \
+    { "encoder", required_argument, NULL, CLI_OPT_ENCODER },                                   \
+    { "device", required_argument, NULL, CLI_OPT_DEVICE },                                     \
+    { "validation", no_argument, NULL, CLI_OPT_VALIDATION }
+
+/* What the shared options said beyond the settings. */
+typedef struct CliEncodingArgs {
+    const char *format;       /* --format, or NULL */
+    int have_size, have_fps;  /* given on the command line */
+    int have_qp, have_bitrate;
+} CliEncodingArgs;
+
+/* Takes option `c` with its argument if it is one of CLI_ENCODING_OPTIONS: returns 1 with
+ * *res set (0, or the usage status after saying why); 0 when `c` is not one of them. */
+int cli_encoding_option(const char *cmd, int c, const char *arg, TalkieSettings *s,
+                        CliEncodingArgs *a, int *res);
+
+/* After the options: --qp and --bitrate exclude each other, and a bitrate makes the QP -1.
+ * 0 or the usage status. */
+int cli_encoding_finish(const char *cmd, TalkieSettings *s, const CliEncodingArgs *a);
 
 /* Seconds on the monotonic clock. */
 double cli_now_s(void);

@@ -109,22 +109,10 @@ static void usage_render(FILE *f)
 /* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
-    enum { OPT_FORMAT = 256, OPT_SIZE, OPT_FPS, OPT_QP, OPT_BITRATE, OPT_KEYINT, OPT_INTRA_ONLY,
-           OPT_ENCODER,
-           OPT_DEVICE, OPT_VALIDATION, OPT_FONT, OPT_PROGRESS, OPT_TTS, OPT_PUSH, OPT_SLICE_ROWS };
+    enum { OPT_FONT = 256, OPT_PROGRESS, OPT_TTS, OPT_PUSH };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
-        { "format", required_argument, NULL, OPT_FORMAT },
-        { "size", required_argument, NULL, OPT_SIZE },
-        { "fps", required_argument, NULL, OPT_FPS },
-        { "qp", required_argument, NULL, OPT_QP },
-        { "bitrate", required_argument, NULL, OPT_BITRATE },
-        { "keyint", required_argument, NULL, OPT_KEYINT },
-        { "slice-rows", required_argument, NULL, OPT_SLICE_ROWS },
-        { "intra-only", no_argument, NULL, OPT_INTRA_ONLY },
-        { "encoder", required_argument, NULL, OPT_ENCODER },
-        { "device", required_argument, NULL, OPT_DEVICE },
-        { "validation", no_argument, NULL, OPT_VALIDATION },
+        CLI_ENCODING_OPTIONS,
         { "font", required_argument, NULL, OPT_FONT },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "tts", required_argument, NULL, OPT_TTS },
@@ -135,51 +123,16 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
     };
     const char *cmd = "render"; /* for the hint: Try 'talkie render --help' */
     TalkieSettings *s = &o->settings;
-    int have_qp = 0, have_bitrate = 0, res = 0;
-    long v;
+    CliEncodingArgs enc = { 0 };
+    int res = 0;
     opterr = 0; /* our own messages */
     optind = 1;
     int c;
     while (res == 0 && (c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        if (cli_encoding_option(cmd, c, optarg, s, &enc, &res))
+            continue;
         switch (c) {
         case 'o': o->output = optarg; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "mp4") && strcmp(optarg, "h264") && strcmp(optarg, "mpegts"))
-                res = cli_usage_error(cmd, "--format '%s': expected mp4, h264 or mpegts", optarg);
-            o->format = optarg;
-            break;
-        case OPT_SIZE: res = cli_parse_size(cmd, optarg, &s->width, &s->height); break;
-        case OPT_FPS: res = cli_parse_fps(cmd, optarg, &s->fps_num, &s->fps_den); break;
-        case OPT_QP:
-            if (cli_parse_int(optarg, 0, 51, &v) < 0)
-                res = cli_usage_error(cmd, "--qp '%s': expected 0..51", optarg);
-            s->qp = (int)v;
-            have_qp = 1;
-            break;
-        case OPT_BITRATE:
-            res = cli_parse_bitrate(cmd, optarg, &s->bitrate_bps);
-            have_bitrate = 1;
-            break;
-        case OPT_KEYINT:
-            if (cli_parse_int(optarg, 1, 100000, &v) < 0)
-                res = cli_usage_error(cmd, "--keyint '%s': expected 1..100000 frames", optarg);
-            s->keyint = (int)v;
-            break;
-        case OPT_SLICE_ROWS:
-            if (cli_parse_int(optarg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
-                res = cli_usage_error(cmd, "--slice-rows '%s': expected 1..%d", optarg,
-                                      TALKIE_SLICE_MB_ROWS_MAX);
-            s->slice_mb_rows = (int)v;
-            break;
-        case OPT_INTRA_ONLY: s->compute_p_frames = 0; break;
-        case OPT_ENCODER: res = cli_parse_encoder(cmd, optarg, &s->encoder); break;
-        case OPT_DEVICE:
-            if (cli_parse_int(optarg, 0, 1000, &v) == 0)
-                s->device_index = (int)v;
-            else
-                s->device_name = optarg;
-            break;
-        case OPT_VALIDATION: s->validation = 1; break;
         case OPT_FONT: s->font_path = optarg; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_TTS:
@@ -197,8 +150,8 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         default: res = cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]); break;
         }
     }
-    if (!res && have_qp && have_bitrate)
-        res = cli_usage_error(cmd, "--qp and --bitrate exclude each other");
+    if (!res)
+        res = cli_encoding_finish(cmd, s, &enc);
     if (!res && optind + 1 != argc)
         res = cli_usage_error(cmd, "%s", optind == argc ? "no conversation file given"
                                                : "more than one conversation file given");
@@ -208,8 +161,7 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         *status = res;
         return 1;
     }
-    if (have_bitrate)
-        s->qp = -1;
+    o->format = enc.format;
     o->input = argv[optind];
     return 0;
 }
