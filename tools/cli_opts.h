@@ -53,6 +53,20 @@ enum {
     { "device", required_argument, NULL, CLI_OPT_DEVICE },                                     \
     { "validation", no_argument, NULL, CLI_OPT_VALIDATION }
 
+/* Their --help lines after --format, --size and --fps (which each command words its own way). */
+#define CLI_ENCODING_HELP                                                                      \
+    "      --qp N               constant quantizer 0..51 (default 26)\n"                        \
+    "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"                     \
+    "      --keyint N           frames between keyframes (default 2 seconds)\n"                 \
+    "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"            \
+    "                           default: one slice a frame with P frames, one row with\n"       \
+    "                           --intra-only)\n"                                                \
+    "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"     \
+    "                           many times the bytes; the default codes P frames on GPUs)\n"    \
+    "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"                \
+    "      --device N|NAME      Vulkan device index or part of its name\n"                      \
+    "      --validation         enable the Vulkan validation layer\n"
+
 /* What the shared options said beyond the settings. */
 typedef struct CliEncodingArgs {
     const char *format;       /* --format, or NULL */

@@ -57,17 +57,7 @@ static void usage_encode(FILE *f)
             "      --size WxH           raw input: the frame size (Y4M: must match its header)\n"
             "      --fps N[/D]          raw input: frame rate (default 30); Y4M: overrides the\n"
             "                           header's\n"
-            "      --qp N               constant quantizer 0..51 (default 26)\n"
-            "      --bitrate N[k|M]     target bitrate in bits/s instead of --qp\n"
-            "      --keyint N           frames between keyframes (default 2 seconds)\n"
-            "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"
-            "                           default: one slice a frame with P frames, one row with\n"
-            "                           --intra-only)\n"
-            "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"
-            "                           many times the bytes; the default codes P frames on GPUs)\n"
-            "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"
-            "      --device N|NAME      Vulkan device index or part of its name\n"
-            "      --validation         enable the Vulkan validation layer\n"
+            CLI_ENCODING_HELP
             "      --progress           show progress even when stderr is not a terminal\n"
             "  -q, --quiet              no progress, no summary, errors only\n"
             "  -h, --help               this text\n");
