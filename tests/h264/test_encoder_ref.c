@@ -13,6 +13,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "../common/check.h"
+#include "strict_decoder.h"
 #include "encode/compute/encoder_ref.h"
 
 enum { PAT_RANDOM, PAT_FLAT, PAT_NOISE, PAT_GRADIENT, PAT_SOFT, PAT_BLOCKS, PAT_COUNT };
@@ -78,75 +79,6 @@ static void fill_frame(uint8_t *img, const TkFrameLayout *l, int pattern, uint32
 
 static int frames_checked; /* decoded frames found equal to the reconstruction */
 
-typedef struct Decoder {
-    AVCodecContext *ctx;
-    AVPacket *pkt;
-    AVFrame *frame;
-} Decoder;
-
-static int decoder_open(Decoder *d)
-{
-    memset(d, 0, sizeof(*d));
-    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-    if (!codec)
-        return -1;
-    d->ctx = avcodec_alloc_context3(codec);
-    d->pkt = av_packet_alloc();
-    d->frame = av_frame_alloc();
-    if (!d->ctx || !d->pkt || !d->frame)
-        return -1;
-    /* Make every bitstream problem an error instead of a concealed picture. */
-    d->ctx->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM | AV_EF_CRCCHECK;
-    d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
-    d->ctx->thread_count = 1;
-    return avcodec_open2(d->ctx, codec, NULL);
-}
-
-static void decoder_close(Decoder *d)
-{
-    av_frame_free(&d->frame);
-    av_packet_free(&d->pkt);
-    avcodec_free_context(&d->ctx);
-}
-
-/* Compares a decoded frame with our NV12 reconstruction (visible part). */
-static int compare(const AVFrame *f, const uint8_t *recon, const TkFrameLayout *l,
-                   const char *what)
-{
-    CHECK_EQ(f->width, l->width);
-    CHECK_EQ(f->height, l->height);
-    CHECK_EQ(f->format, AV_PIX_FMT_YUV420P);
-    if (f->width != l->width || f->height != l->height || f->format != AV_PIX_FMT_YUV420P)
-        return -1;
-    for (int y = 0; y < l->height; y++) {
-        for (int x = 0; x < l->width; x++) {
-            int ours = recon[(size_t)y * l->luma_stride + x];
-            int theirs = f->data[0][(size_t)y * f->linesize[0] + x];
-            if (ours != theirs) {
-                fprintf(stderr, "%s: luma (%d,%d) recon %d decoded %d\n", what, x, y, ours,
-                        theirs);
-                tk_check_failures++;
-                return -1;
-            }
-        }
-    }
-    for (int y = 0; y < l->height / 2; y++) {
-        for (int x = 0; x < l->width / 2; x++) {
-            for (int c = 0; c < 2; c++) {
-                int ours = recon[l->chroma_offset + (size_t)y * l->luma_stride + 2 * x + c];
-                int theirs = f->data[1 + c][(size_t)y * f->linesize[1 + c] + x];
-                if (ours != theirs) {
-                    fprintf(stderr, "%s: chroma %d (%d,%d) recon %d decoded %d\n", what, c, x,
-                            y, ours, theirs);
-                    tk_check_failures++;
-                    return -1;
-                }
-            }
-        }
-    }
-    return 0;
-}
-
 /* Encodes n_frames frames (pattern changes per frame) and checks every decoded one. */
 static void run(int width, int height, int qp, int pattern, int n_frames, int keyint,
                 int slice_mb_rows, int deblock)
@@ -165,8 +97,8 @@ static void run(int width, int height, int qp, int pattern, int n_frames, int ke
     CHECK_EQ(res, 0);
     if (res < 0)
         return;
-    Decoder d;
-    CHECK_EQ(decoder_open(&d), 0);
+    StrictDecoder d;
+    CHECK_EQ(strict_decoder_open(&d), 0);
     uint8_t *img = malloc(p.layout.size);
     uint8_t *recon = malloc(p.layout.size * (size_t)n_frames);
     if (!img || !recon) {
@@ -204,8 +136,10 @@ static void run(int width, int height, int qp, int pattern, int n_frames, int ke
         }
         while ((res = avcodec_receive_frame(d.ctx, d.frame)) == 0) {
             if (decoded < n_frames &&
-                compare(d.frame, recon + p.layout.size * (size_t)decoded, &p.layout, what) < 0) {
+                frame_equals_recon(d.frame, recon + p.layout.size * (size_t)decoded, &p.layout,
+                                   what) < 0) {
                 fprintf(stderr, "%s: decoded frame %d differs\n", what, decoded);
+                tk_check_failures++;
                 goto done;
             }
             CHECK(!d.frame->decode_error_flags);
@@ -223,7 +157,7 @@ static void run(int width, int height, int qp, int pattern, int n_frames, int ke
 done:
     free(img);
     free(recon);
-    decoder_close(&d);
+    strict_decoder_close(&d);
     tk_encoder_ref_close(&e);
 }
 

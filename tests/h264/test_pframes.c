@@ -15,69 +15,9 @@
 #include <libavcodec/avcodec.h>
 
 #include "../common/check.h"
+#include "strict_decoder.h"
 #include "encode/compute/encoder_ref.h"
 #include "pframe_sources.h"
-
-typedef struct Decoder {
-    AVCodecContext *ctx;
-    AVPacket *pkt;
-    AVFrame *frame;
-} Decoder;
-
-static int decoder_open(Decoder *d)
-{
-    memset(d, 0, sizeof(*d));
-    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-    if (!codec)
-        return -1;
-    d->ctx = avcodec_alloc_context3(codec);
-    d->pkt = av_packet_alloc();
-    d->frame = av_frame_alloc();
-    if (!d->ctx || !d->pkt || !d->frame)
-        return -1;
-    d->ctx->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM;
-    d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
-    d->ctx->thread_count = 1;
-    return avcodec_open2(d->ctx, codec, NULL);
-}
-
-static void decoder_close(Decoder *d)
-{
-    av_frame_free(&d->frame);
-    av_packet_free(&d->pkt);
-    avcodec_free_context(&d->ctx);
-}
-
-/* 0 when the decoded frame equals the NV12 reconstruction (visible part). */
-static int compare(const AVFrame *f, const uint8_t *recon, const TkFrameLayout *l)
-{
-    if (f->width != l->width || f->height != l->height || f->format != AV_PIX_FMT_YUV420P ||
-        f->decode_error_flags) {
-        fprintf(stderr, "decoded %dx%d format %d errors %d\n", f->width, f->height, f->format,
-                f->decode_error_flags);
-        return -1;
-    }
-    for (int y = 0; y < l->height; y++)
-        for (int x = 0; x < l->width; x++)
-            if (recon[(size_t)y * l->luma_stride + x] != f->data[0][y * f->linesize[0] + x]) {
-                fprintf(stderr, "luma (%d,%d) (mb %d,%d): recon %d decoded %d\n", x, y, x / 16,
-                        y / 16, recon[(size_t)y * l->luma_stride + x],
-                        f->data[0][y * f->linesize[0] + x]);
-                return -1;
-            }
-    for (int y = 0; y < l->height / 2; y++)
-        for (int x = 0; x < l->width / 2; x++)
-            for (int c = 0; c < 2; c++) {
-                int ours = recon[l->chroma_offset + (size_t)y * l->luma_stride + 2 * x + c];
-                int theirs = f->data[1 + c][y * f->linesize[1 + c] + x];
-                if (ours != theirs) {
-                    fprintf(stderr, "chroma %d (%d,%d) (mb %d,%d): recon %d decoded %d\n", c, x,
-                            y, x / 8, y / 8, ours, theirs);
-                    return -1;
-                }
-            }
-    return 0;
-}
 
 typedef struct Config {
     int width, height, source, qp, frames, keyint, deblock, skip_map, slice_mb_rows;
@@ -113,8 +53,8 @@ static size_t run(const Config *cf)
         return 0;
     TkEncoderRef *e = NULL;
     CHECK_EQ(tk_encoder_ref_open(&e, &p), 0);
-    Decoder d;
-    CHECK_EQ(decoder_open(&d), 0);
+    StrictDecoder d;
+    CHECK_EQ(strict_decoder_open(&d), 0);
     uint8_t *img[2] = { malloc(l->size), malloc(l->size) };
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
     /* the reconstructions waiting for their decoded frame (low delay: at most one or two) */
@@ -198,7 +138,7 @@ static size_t run(const Config *cf)
         }
         while (avcodec_receive_frame(d.ctx, d.frame) == 0) {
             if (decoded > i || i - decoded >= PENDING - 1 ||
-                compare(d.frame, recon[decoded % PENDING], l) < 0) {
+                frame_equals_recon(d.frame, recon[decoded % PENDING], l, what) < 0) {
                 fprintf(stderr, "%s: decoded frame %d differs from the reconstruction\n", what,
                         decoded);
                 tk_check_failures++;
@@ -224,7 +164,7 @@ static size_t run(const Config *cf)
     free(map);
     free(img[0]);
     free(img[1]);
-    decoder_close(&d);
+    strict_decoder_close(&d);
     tk_encoder_ref_close(&e);
     source_close(&src);
     return ok ? bytes : 0;

@@ -25,6 +25,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "../common/check.h"
+#include "strict_decoder.h"
 #include "encode/compute/encoder_ref.h"
 #include "encode/compute/ratecontrol.h"
 #include "pframe_sources.h"
@@ -68,38 +69,10 @@ static int open_conversation(Source *s, const TkFrameLayout *l, int seconds)
     return 0;
 }
 
-typedef struct Decoder {
-    AVCodecContext *ctx;
-    AVPacket *pkt;
-    AVFrame *frame;
-} Decoder;
-
-static int decoder_open(Decoder *d)
-{
-    memset(d, 0, sizeof(*d));
-    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
-    d->ctx = codec ? avcodec_alloc_context3(codec) : NULL;
-    d->pkt = av_packet_alloc();
-    d->frame = av_frame_alloc();
-    if (!d->ctx || !d->pkt || !d->frame)
-        return -1;
-    d->ctx->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM;
-    d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
-    d->ctx->thread_count = 1;
-    return avcodec_open2(d->ctx, codec, NULL);
-}
-
-static void decoder_close(Decoder *d)
-{
-    av_frame_free(&d->frame);
-    av_packet_free(&d->pkt);
-    avcodec_free_context(&d->ctx);
-}
-
 /* Decodes one access unit (low delay: its picture comes out at once); 0 when the picture
  * equals recon. */
-static int decode_equals(Decoder *d, const uint8_t *au, size_t size, const uint8_t *recon,
-                         const TkFrameLayout *l)
+static int decode_equals(StrictDecoder *d, const uint8_t *au, size_t size,
+                         const uint8_t *recon, const TkFrameLayout *l)
 {
     if (av_new_packet(d->pkt, (int)size) < 0)
         return -1;
@@ -108,21 +81,7 @@ static int decode_equals(Decoder *d, const uint8_t *au, size_t size, const uint8
     av_packet_unref(d->pkt);
     if (res < 0 || avcodec_receive_frame(d->ctx, d->frame) < 0)
         return -1;
-    const AVFrame *f = d->frame;
-    if (f->width != l->width || f->height != l->height || f->decode_error_flags)
-        return -1;
-    for (int y = 0; y < l->height; y++)
-        if (memcmp(f->data[0] + y * f->linesize[0], recon + (size_t)y * l->luma_stride,
-                   (size_t)l->width))
-            return -1;
-    for (int y = 0; y < l->height / 2; y++)
-        for (int x = 0; x < l->width / 2; x++) {
-            const uint8_t *cbcr = recon + l->chroma_offset + (size_t)y * l->luma_stride + 2 * x;
-            if (f->data[1][y * f->linesize[1] + x] != cbcr[0] ||
-                f->data[2][y * f->linesize[2] + x] != cbcr[1])
-                return -1;
-        }
-    return 0;
+    return frame_equals_recon(d->frame, recon, l, "ratecontrol");
 }
 
 enum { INPUT_CONVERSATION, INPUT_NOISE };
@@ -190,12 +149,12 @@ static int encode_run(const Run *r, Result *out)
     if (res != 0)
         return res;
     TkEncoderRef *e = NULL;
-    Decoder d = { 0 };
+    StrictDecoder d = { 0 };
     uint8_t *img[2] = { malloc(l->size), malloc(l->size) };
     uint8_t *map = malloc((size_t)dims.n_mbs);
     out->bits = calloc((size_t)r->frames, sizeof(*out->bits));
     int ok = img[0] && img[1] && map && out->bits && tk_encoder_ref_open(&e, &p) == 0 &&
-             (!r->decode || decoder_open(&d) == 0);
+             (!r->decode || strict_decoder_open(&d) == 0);
     CHECK(ok);
     for (int i = 0; ok && i < r->frames; i++) {
         uint8_t *cur = img[i & 1], *prev = img[(i + 1) & 1];
@@ -259,7 +218,7 @@ static int encode_run(const Run *r, Result *out)
         }
         free(au);
     }
-    decoder_close(&d);
+    strict_decoder_close(&d);
     tk_encoder_ref_close(&e);
     free(map);
     free(img[0]);
