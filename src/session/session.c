@@ -6,6 +6,8 @@
 #include "session/session.h"
 
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -14,42 +16,52 @@
 #include "engine/context.h"
 #include "session_info.h"
 
+/* Says why the settings are refused (one message, at most 255 bytes: the limits are short);
+ * returns TALKIE_ERR(EINVAL). */
+static int refuse(const TkLog *log, const char *fmt, ...) TK_PRINTF(2, 3);
+static int refuse(const TkLog *log, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tk_log_error(log, "%s", msg);
+    return TALKIE_ERR(EINVAL);
+}
+
 static int validate_settings(const TalkieSettings *s, const TkLog *log)
 {
-#define REQUIRE(cond, ...)                                                                    \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            tk_log_error(log, __VA_ARGS__);                                                   \
-            return TALKIE_ERR(EINVAL);                                                        \
-        }                                                                                     \
-    } while (0)
-    REQUIRE(s->width >= 16 && s->width <= 4096 && s->height >= 16 && s->height <= 4096,
-            "size %dx%d is out of range (16..4096)", s->width, s->height);
-    REQUIRE(s->width % 2 == 0 && s->height % 2 == 0, "size %dx%d must be even (4:2:0)",
-            s->width, s->height);
-    REQUIRE(s->fps_num > 0 && s->fps_den > 0 && s->fps_num / s->fps_den <= 240 &&
-                (int64_t)s->fps_num * 1000 >= s->fps_den,
-            "frame rate %d/%d is out of range (1/1000 to 240 frames/s)", s->fps_num,
-            s->fps_den);
-    REQUIRE(s->qp >= -1 && s->qp <= 51, "qp %d is out of range (0..51, or -1)", s->qp);
-    REQUIRE(s->qp >= 0 || s->bitrate_bps > 0, "qp -1 needs a bitrate");
-    REQUIRE(s->bitrate_bps == 0 || (s->bitrate_bps >= TALKIE_BITRATE_MIN_BPS &&
-                                    s->bitrate_bps <= TALKIE_BITRATE_MAX_BPS),
-            "bitrate %lld is out of range (%d..%d)", (long long)s->bitrate_bps,
-            TALKIE_BITRATE_MIN_BPS, TALKIE_BITRATE_MAX_BPS);
-    REQUIRE(s->keyint >= 0, "keyint %d is negative", s->keyint);
-    REQUIRE(s->slice_mb_rows >= 0 && s->slice_mb_rows <= TALKIE_SLICE_MB_ROWS_MAX,
-            "slice_mb_rows %d is out of range (0..%d)", s->slice_mb_rows,
-            TALKIE_SLICE_MB_ROWS_MAX);
-    REQUIRE(s->compute_p_frames == 0 || s->compute_p_frames == 1,
-            "compute_p_frames %d is neither 0 nor 1", s->compute_p_frames);
-    REQUIRE(talkie_encoder_name(s->encoder) != NULL, "unknown encoder %d", (int)s->encoder);
-    REQUIRE(s->log_level >= TALKIE_LOG_ERROR && s->log_level <= TALKIE_LOG_DEBUG,
-            "unknown log level");
-    REQUIRE(s->max_frames_in_flight >= 1 && s->max_frames_in_flight <= TK_ENGINE_MAX_IN_FLIGHT,
-            "max_frames_in_flight %d is out of range (1..%d)", s->max_frames_in_flight,
-            TK_ENGINE_MAX_IN_FLIGHT);
-#undef REQUIRE
+    if (s->width < 16 || s->width > 4096 || s->height < 16 || s->height > 4096)
+        return refuse(log, "size %dx%d is out of range (16..4096)", s->width, s->height);
+    if (s->width % 2 || s->height % 2)
+        return refuse(log, "size %dx%d must be even (4:2:0)", s->width, s->height);
+    if (s->fps_num <= 0 || s->fps_den <= 0 || s->fps_num / s->fps_den > 240 ||
+        (int64_t)s->fps_num * 1000 < s->fps_den)
+        return refuse(log, "frame rate %d/%d is out of range (1/1000 to 240 frames/s)",
+                      s->fps_num, s->fps_den);
+    if (s->qp < -1 || s->qp > 51)
+        return refuse(log, "qp %d is out of range (0..51, or -1)", s->qp);
+    if (s->qp < 0 && s->bitrate_bps <= 0)
+        return refuse(log, "qp -1 needs a bitrate");
+    if (s->bitrate_bps != 0 && (s->bitrate_bps < TALKIE_BITRATE_MIN_BPS ||
+                                s->bitrate_bps > TALKIE_BITRATE_MAX_BPS))
+        return refuse(log, "bitrate %lld is out of range (%d..%d)", (long long)s->bitrate_bps,
+                      TALKIE_BITRATE_MIN_BPS, TALKIE_BITRATE_MAX_BPS);
+    if (s->keyint < 0)
+        return refuse(log, "keyint %d is negative", s->keyint);
+    if (s->slice_mb_rows < 0 || s->slice_mb_rows > TALKIE_SLICE_MB_ROWS_MAX)
+        return refuse(log, "slice_mb_rows %d is out of range (0..%d)", s->slice_mb_rows,
+                      TALKIE_SLICE_MB_ROWS_MAX);
+    if (s->compute_p_frames != 0 && s->compute_p_frames != 1)
+        return refuse(log, "compute_p_frames %d is neither 0 nor 1", s->compute_p_frames);
+    if (!talkie_encoder_name(s->encoder))
+        return refuse(log, "unknown encoder %d", (int)s->encoder);
+    if (s->log_level < TALKIE_LOG_ERROR || s->log_level > TALKIE_LOG_DEBUG)
+        return refuse(log, "unknown log level");
+    if (s->max_frames_in_flight < 1 || s->max_frames_in_flight > TK_ENGINE_MAX_IN_FLIGHT)
+        return refuse(log, "max_frames_in_flight %d is out of range (1..%d)",
+                      s->max_frames_in_flight, TK_ENGINE_MAX_IN_FLIGHT);
     return 0;
 }
 
