@@ -49,6 +49,13 @@ typedef struct LiveSession {
     _Atomic int64_t first_counted;
 } LiveSession;
 
+/* TK_BENCH_P_FRAMES=1: the compute encoder codes P frames (TalkieSettings.compute_p_frames). */
+static int p_frames_asked(void)
+{
+    const char *v = getenv("TK_BENCH_P_FRAMES");
+    return v && !strcmp(v, "1");
+}
+
 static int64_t now_us(void)
 {
     struct timespec ts;
@@ -168,6 +175,7 @@ static int run_live(int n, int width, int height, double seconds, TalkieEncoder 
         s.height = height;
         s.fps_num = FPS;
         s.encoder = encoder;
+        s.compute_p_frames = p_frames_asked();
         s.font_path = getenv("TALKIE_FONT");
         s.context = ctx;
         s.max_frames_in_flight = 4;
@@ -404,6 +412,7 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
         st.fps_num = FPS;
         st.qp = qp;
         st.encoder = encoder;
+        st.compute_p_frames = p_frames_asked();
         st.font_path = getenv("TALKIE_FONT");
         st.context = ctx;
         st.max_frames_in_flight = n == 1 ? 1 : 8;
