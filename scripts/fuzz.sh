@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-45}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(conversation h264_headers nal serve_request)
+[ ${#targets[@]} -gt 0 ] || targets=(conversation h264_headers nal serve_request line_audio)
 dir=build-fuzz
 out=$dir/fuzz-out
 passed=0 failed=0 skipped=0

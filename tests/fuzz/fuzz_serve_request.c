@@ -296,7 +296,7 @@ static void run(const Parsed *p, const char *token)
     case SERVE_ROUTE_LINES:
     case SERVE_ROUTE_CLOSE:
         FUZZ_CHECK(is_post && p->content_length && all_digits(p->content_length));
-        FUZZ_CHECK(tgt.body_bytes <= SERVE_MAX_BODY_BYTES);
+        FUZZ_CHECK(tgt.body_bytes <= serve_body_limit(route));
         FUZZ_CHECK(route == SERVE_ROUTE_CREATE ? !*tgt.id : session_exists(NULL, tgt.id));
         check_body(route, p->body, p->body_size < tgt.body_bytes ? p->body_size
                                                                  : tgt.body_bytes);
