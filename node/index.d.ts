@@ -51,6 +51,11 @@ export interface SessionOptions {
   bitrate?: number;
   /** Frames between IDR frames; 0: two seconds (default). */
   keyint?: number;
+  /** Compute encoder on a GPU: P frames between IDRs (many times fewer bytes, several times
+   *  the latency and fewer live sessions per GPU); default false: every frame an IDR. */
+  pFrames?: boolean;
+  /** Macroblock rows a slice (compute encoder), 0..256; 0: the library's choice. */
+  sliceRows?: number;
   context?: Context;
   device?: number | string;
   validation?: boolean;

@@ -58,6 +58,12 @@ function checkString(value, name, fallback) {
   if (typeof value !== 'string') throw typeError(`${name} must be a string, got ${typeof value}`);
   return value;
 }
+// A boolean option as the native layer takes it: 1 or 0, or undefined for the default.
+function checkBool(value, name) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw typeError(`${name} must be a boolean, got ${typeof value}`);
+  return value ? 1 : 0;
+}
 function checkEnum(value, name, table, fallback) {
   if (value === undefined) return fallback;
   if (typeof value !== 'string') throw typeError(`${name} must be a string, got ${typeof value}`);
@@ -176,6 +182,7 @@ function nativeSessionOptions(o) {
     bitrate,
     keyint: checkInt(o.keyint, 'keyint', 0, 100000),
     sliceRows: checkInt(o.sliceRows, 'sliceRows', 0, 256),
+    pFrames: checkBool(o.pFrames, 'pFrames'),
     ...checkDevice(o.device),
     validation: o.validation === undefined ? undefined : (o.validation ? 1 : 0),
     fontPath: checkString(o.font, 'font'),

@@ -17,7 +17,7 @@ test('Session options', () => {
     [{ bitrate: 1e6, qp: 20 }, T], [{ context: {} }, T], [{ signal: {} }, T],
     [{ maxFramesInFlight: 0 }, R], [{ maxFramesInFlight: 64 }, R], [{ device: {} }, T],
     [{ device: -1 }, R], [{ logLevel: 'loud' }, R], [{ font: 12 }, T], [{ keyint: -1 }, R],
-    [{ sliceRows: 257 }, R], [{ sliceRows: 1.5 }, R],
+    [{ sliceRows: 257 }, R], [{ sliceRows: 1.5 }, R], [{ pFrames: 'yes' }, T],
   ];
   for (const [opts, type] of bad)
     assert.throws(() => new talkie.Session(opts), type, JSON.stringify(opts));
