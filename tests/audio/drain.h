@@ -1,5 +1,5 @@
 /* Moves what a session has ready into an output: its video packets, then its audio packets
- * (everything, up to EOF, once `all` is set after a flush). Tests and benches of audio. */
+ * (everything, up to EOF, once `all` is set after a flush). Audio tests and benches. */
 #ifndef TALKIE_TESTS_AUDIO_DRAIN_H
 #define TALKIE_TESTS_AUDIO_DRAIN_H
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "../common/check.h"
+#include "lavc_session.h"
 #include "signal.h"
 #include "talkie/talkie.h"
 
@@ -89,19 +90,7 @@ static void *stream_main(void *arg)
  * every audio packet; *caller_ms is the caller's CPU time inside get_audio_packet(). */
 static void render(int streamed, Packets *out, double *caller_ms)
 {
-    TalkieSettings s;
-    talkie_default_settings(&s);
-    s.width = 64;
-    s.height = 48;
-    s.fps_num = FPS;
-    s.encoder = TALKIE_ENCODER_LAVC;
-    s.font_path = getenv("TALKIE_FONT");
-    s.audio_codec = TALKIE_AUDIO_AAC;
-    TalkieSession *ts = NULL;
-    int res = talkie_session_open(&ts, &s);
-    if (res == TALKIE_ERROR_NO_DEVICE || res == TALKIE_ERROR_VULKAN)
-        tk_check_skip("no Vulkan device");
-    CHECK_EQ(res, 0);
+    TalkieSession *ts = open_audio_session(64, 48, FPS, 26, TALKIE_AUDIO_AAC);
     if (!ts)
         exit(tk_check_finish());
     size_t frames = (size_t)RATE * SECONDS;
@@ -118,6 +107,7 @@ static void render(int streamed, Packets *out, double *caller_ms)
         CHECK_EQ(pthread_create(&th, NULL, stream_main, &st), 0);
 
     *caller_ms = 0;
+    int res = 0;
     int64_t n_frames = (int64_t)SECONDS * FPS;
     for (int64_t f = 0; f <= n_frames; f++) {
         if (f < n_frames) {

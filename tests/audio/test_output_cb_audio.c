@@ -20,6 +20,7 @@
 #include "../common/check.h"
 #include "decode_back.h"
 #include "drain.h"
+#include "lavc_session.h"
 #include "signal.h"
 #include "talkie/talkie.h"
 
@@ -80,19 +81,7 @@ static int count_streams(const char *path, int *video, int *audio, int *video_fr
 
 static void run(TalkieAudioCodec codec, const char *want_codec, const char *path)
 {
-    TalkieSettings s;
-    talkie_default_settings(&s);
-    s.width = 96;
-    s.height = 64;
-    s.fps_num = FPS;
-    s.encoder = TALKIE_ENCODER_LAVC;
-    s.font_path = getenv("TALKIE_FONT");
-    s.audio_codec = codec;
-    TalkieSession *ts = NULL;
-    int res = talkie_session_open(&ts, &s);
-    if (res == TALKIE_ERROR_NO_DEVICE || res == TALKIE_ERROR_VULKAN)
-        tk_check_skip("no Vulkan device");
-    CHECK_EQ(res, 0);
+    TalkieSession *ts = open_audio_session(96, 64, FPS, 26, codec);
     if (!ts)
         return;
     /* one voiced turn over the whole video: bursts of 200 ms, silence between */
@@ -111,7 +100,7 @@ static void run(TalkieAudioCodec codec, const char *want_codec, const char *path
     TalkieOutput *out = NULL;
     CHECK_EQ(talkie_output_open_cb(&out, ts, "fmp4", on_unit, &u), 0);
     int video_packets = 0;
-    res = 0;
+    int res = 0;
     for (int64_t f = 0; f < N_FRAMES && res >= 0; f++) {
         while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
             if ((res = drain_session(ts, out, 0, &video_packets, NULL, NULL)) < 0)

@@ -24,6 +24,7 @@
 #include "../common/check.h"
 #include "decode_back.h"
 #include "drain.h"
+#include "lavc_session.h"
 #include "render/composer.h"
 #include "scene/scene.h"
 #include "signal.h"
@@ -40,21 +41,7 @@ static void path_of(char *buf, size_t n, const char *name)
 
 static TalkieSession *open_session(int w, int h, int qp, TalkieAudioCodec codec)
 {
-    TalkieSettings s;
-    talkie_default_settings(&s);
-    s.width = w;
-    s.height = h;
-    s.fps_num = FPS;
-    s.qp = qp;
-    s.encoder = TALKIE_ENCODER_LAVC;
-    s.font_path = getenv("TALKIE_FONT");
-    s.audio_codec = codec;
-    TalkieSession *ts = NULL;
-    int res = talkie_session_open(&ts, &s);
-    if (res == TALKIE_ERROR_NO_DEVICE || res == TALKIE_ERROR_VULKAN)
-        tk_check_skip("no Vulkan device");
-    CHECK_EQ(res, 0);
-    return ts;
+    return open_audio_session(w, h, FPS, qp, codec);
 }
 
 /* Called before frame f is sent (streaming tests feed audio from here). */
