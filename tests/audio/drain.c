@@ -32,3 +32,23 @@ int drain_session(TalkieSession *ts, TalkieOutput *out, int all, int *video_pack
             return res;
     }
 }
+
+int render_session(TalkieSession *ts, TalkieOutput *out, int64_t frames, int *video_packets,
+                   BeforeFrame before, void *ctx)
+{
+    int res = 0;
+    for (int64_t f = 0; f < frames && res >= 0; f++) {
+        if (before)
+            before(ctx, ts, f);
+        while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
+            if ((res = drain_session(ts, out, 0, video_packets, NULL, NULL)) < 0)
+                break;
+        if (res >= 0)
+            res = drain_session(ts, out, 0, video_packets, NULL, NULL);
+    }
+    if (res >= 0)
+        res = talkie_session_flush(ts);
+    if (res >= 0)
+        res = drain_session(ts, out, 1, video_packets, NULL, NULL);
+    return res;
+}

@@ -12,4 +12,12 @@ typedef void (*DrainAudioHook)(void *opaque, const TalkieAudioPacket *a);
 int drain_session(TalkieSession *ts, TalkieOutput *out, int all, int *video_packets,
                   DrainAudioHook hook, void *opaque);
 
+/* Called before frame f is sent (streaming tests feed audio from here); may be NULL. */
+typedef void (*BeforeFrame)(void *ctx, TalkieSession *ts, int64_t f);
+
+/* Sends frames 0..frames-1 into `out` as fast as the session takes them (draining whenever
+ * it is full), then flushes and drains everything: 0 or the first error. */
+int render_session(TalkieSession *ts, TalkieOutput *out, int64_t frames, int *video_packets,
+                   BeforeFrame before, void *ctx);
+
 #endif

@@ -100,17 +100,7 @@ static void run(TalkieAudioCodec codec, const char *want_codec, const char *path
     TalkieOutput *out = NULL;
     CHECK_EQ(talkie_output_open_cb(&out, ts, "fmp4", on_unit, &u), 0);
     int video_packets = 0;
-    int res = 0;
-    for (int64_t f = 0; f < N_FRAMES && res >= 0; f++) {
-        while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain_session(ts, out, 0, &video_packets, NULL, NULL)) < 0)
-                break;
-        if (res >= 0)
-            res = drain_session(ts, out, 0, &video_packets, NULL, NULL);
-    }
-    CHECK_EQ(res, 0);
-    CHECK_EQ(talkie_session_flush(ts), 0);
-    CHECK_EQ(drain_session(ts, out, 1, &video_packets, NULL, NULL), 0);
+    CHECK_EQ(render_session(ts, out, N_FRAMES, &video_packets, NULL, NULL), 0);
     CHECK_EQ(talkie_output_close(&out), 0);
     talkie_session_close(&ts);
     fclose(u.f);

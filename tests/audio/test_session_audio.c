@@ -44,9 +44,6 @@ static TalkieSession *open_session(int w, int h, int qp, TalkieAudioCodec codec)
     return open_audio_session(w, h, FPS, qp, codec);
 }
 
-/* Called before frame f is sent (streaming tests feed audio from here). */
-typedef void (*BeforeFrame)(void *ctx, TalkieSession *ts, int64_t f);
-
 static void render(TalkieSession *ts, const char *path, int64_t frames, BeforeFrame before,
                    void *ctx)
 {
@@ -54,19 +51,7 @@ static void render(TalkieSession *ts, const char *path, int64_t frames, BeforeFr
     CHECK_EQ(talkie_output_open(&out, ts, path, NULL), 0);
     if (!out)
         return;
-    int res = 0;
-    for (int64_t f = 0; f < frames && res >= 0; f++) {
-        if (before)
-            before(ctx, ts, f);
-        while ((res = talkie_session_send_frame(ts, f)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain_session(ts, out, 0, NULL, NULL, NULL)) < 0)
-                break;
-        if (res >= 0)
-            res = drain_session(ts, out, 0, NULL, NULL, NULL);
-    }
-    CHECK_EQ(res, 0);
-    CHECK_EQ(talkie_session_flush(ts), 0);
-    CHECK_EQ(drain_session(ts, out, 1, NULL, NULL, NULL), 0);
+    CHECK_EQ(render_session(ts, out, frames, NULL, before, ctx), 0);
     CHECK_EQ(talkie_output_close(&out), 0);
 }
 

@@ -127,17 +127,8 @@ int main(int argc, char **argv)
     TalkieOutput *out = NULL;
     CHECK_EQ(talkie_output_open(&out, ts, path, NULL), 0);
     int64_t frames = (talkie_session_end_ms(ts) + 500) * FPS / 1000;
-    res = 0;
-    for (int64_t i = 0; i < frames && out && res >= 0; i++) {
-        while ((res = talkie_session_send_frame(ts, i)) == TALKIE_ERR(EAGAIN))
-            if ((res = drain_session(ts, out, 0, NULL, NULL, NULL)) < 0)
-                break;
-        if (res >= 0)
-            res = drain_session(ts, out, 0, NULL, NULL, NULL);
-    }
-    CHECK_EQ(res, 0);
-    CHECK_EQ(talkie_session_flush(ts), 0);
-    CHECK_EQ(drain_session(ts, out, 1, NULL, NULL, NULL), 0);
+    if (out)
+        CHECK_EQ(render_session(ts, out, frames, NULL, NULL, NULL), 0);
     CHECK_EQ(talkie_output_close(&out), 0);
     talkie_session_close(&ts);
 
