@@ -81,12 +81,6 @@ static int rate_init(TkRateControl *rc, const TkEncoderParams *params,
     return tk_rc_init(rc, &r);
 }
 
-/* P pictures on every device but a CPU implementation. On an NVIDIA H100 the GPU P path
- * equals the C reference byte for byte and run after run (bench/RESULTS.md, "P frames on
- * the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs give P streams that differ from
- * run to run and that libavcodec decodes to something else than the encoder's reference, so
- * there the backend codes every picture as an IDR until that is understood. */
-
 /* P pictures when asked for (params->p_frames), on every device but a CPU implementation.
  * On an NVIDIA H100 the GPU P path equals the C reference byte for byte and run after run
  * (bench/RESULTS.md, "P frames on the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs
@@ -111,10 +105,10 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->fps_den = params->fps_den;
     p->keyint = params->keyint;
     p->aud = 0;
-    /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
-     * reference) */
     p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
     p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
+    /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
+     * reference) */
     p->deblock = TK_DEBLOCK_AUTO;
     p->slice_mb_rows = params->slice_mb_rows ? params->slice_mb_rows
                        : p->p_frames         ? DEFAULT_SLICE_MB_ROWS_P
