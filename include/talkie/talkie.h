@@ -199,11 +199,12 @@ typedef struct TalkieSettings {
                               ///< then is silence and dropped when it comes (default 0)
     int slice_mb_rows;        ///< macroblock rows a slice, 1..TALKIE_SLICE_MB_ROWS_MAX (more than
                               ///< the picture has: one slice a picture); 0: the library's
-                              ///< choice: one slice a picture with P frames (on a
-                              ///< conversation 1.7x fewer bytes than one-row slices for
-                              ///< 0.25 ms more a P picture on an H100), 1 for all-intra
-                              ///< streams (an intra picture's GPU analysis is one chain a
-                              ///< slice: 4 rows double its time); bench/RESULTS.md.
+                              ///< choice: one slice a P picture (on a conversation 1.7x
+                              ///< fewer bytes than one-row slices for 0.25 ms more a P
+                              ///< picture on an H100), one row a slice in intra pictures
+                              ///< (IDRs and all-intra streams: an intra picture's GPU
+                              ///< analysis is one chain a slice, 4 rows double its time);
+                              ///< bench/RESULTS.md. A value set here holds for every picture.
                               ///< Compute encoder only (default 0)
     uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;

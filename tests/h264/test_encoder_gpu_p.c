@@ -37,7 +37,20 @@ typedef struct Config {
     int width, height, source, qp, frames, keyint, deblock, skip_map, slice_mb_rows;
     int request_idr_at; /* -1: none */
     int auto_map;
+    int idr_slice_mb_rows; /* 0: slice_mb_rows */
 } Config;
+
+/* The coded slice NAL units (types 1 and 5) of an Annex B access unit. */
+static int count_slices(const uint8_t *au, size_t size)
+{
+    int n = 0;
+    for (size_t i = 0; au && i + 3 < size; i++)
+        if (au[i] == 0 && au[i + 1] == 0 && au[i + 2] == 1) {
+            int type = au[i + 3] & 0x1f;
+            n += type == 1 || type == 5;
+        }
+    return n;
+}
 
 /* One C reference and one GPU encoder fed the same pictures, and a decoder. */
 typedef struct Run {
@@ -177,6 +190,9 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
         fprintf(stderr, "frame %d: GPU %zu bytes, C %zu bytes\n", i, f.au_size, n_ref);
     CHECK(same);
     r->frames_equal += same;
+    /* each picture has the slices its type asks for (idr_slice_mb_rows) */
+    TkPackDims dims = tk_pack_dims(l, tk_encoder_slice_rows(&r->p, !f.idr));
+    CHECK_EQ(count_slices(f.au, f.au_size), (int)dims.n_slices);
     /* libavcodec decodes the GPU's access unit to the GPU's reconstruction */
     int decoded_ok = 0;
     uint8_t *padded = f.au ? calloc(1, f.au_size + AV_INPUT_BUFFER_PADDING_SIZE) : NULL;
@@ -228,7 +244,8 @@ static void run_config(TkVkDevice *dev, const Config *cf)
     }
     TkEncoderRefParams p = {
         .layout = tk_frame_layout(cf->width, cf->height), .fps_num = 30, .fps_den = 1,
-        .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows, .aud = 1,
+        .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows,
+        .idr_slice_mb_rows = cf->idr_slice_mb_rows, .aud = 1,
         .deblock = cf->deblock, .p_frames = 1, .auto_skip_map = cf->auto_map != AUTO_OFF,
     };
     Source s;
@@ -385,6 +402,8 @@ int main(int argc, char **argv)
          * reusing "no residual" without the previous coding's cbp would show here */
         { 200, 120, SRC_CONVERSATION, 2, 8, 30, OFF, 0, 1, -1, AUTO_FROM_SOURCE },
         { 64, 48, SRC_CORNER, 26, 6, 30, OFF, 0, 1, -1, AUTO_CALLER_WINS },
+        /* P pictures in one slice, IDRs (periodic and requested) in one-row slices */
+        { 200, 120, SRC_MOTION, 26, 12, 5, ON, 0, 8, 7, AUTO_FROM_SOURCE, 1 },
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
         Config cf = configs[i];

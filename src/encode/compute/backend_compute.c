@@ -28,10 +28,10 @@
  * by measurement (bench/RESULTS.md, "Slice height" and "BD-rate"): with P frames one slice a
  * picture: on the conversation BD-rate -20% against x264 ultrafast and +5% against veryfast,
  * where 4 rows give -5% / +25% and one row +48% / +93%, for 0.25 ms more a P picture on an H100
- * (its time is the analysis wavefront over the whole picture) and a slower IDR (one intra
- * chain: about 10 ms at 320x240, once a GOP); all-intra streams, chosen for their latency,
- * keep one-row slices, which halve an intra picture's GPU time against 4 rows for 8-10% more
- * bytes. */
+ * (its time is the analysis wavefront over the whole picture). Intra pictures (all-intra
+ * streams, and the IDRs of P streams: idr_slice_mb_rows) keep one-row slices: an intra
+ * picture's analysis is one chain a slice, and one row halves its GPU time against 4 rows
+ * for 8-10% more bytes. */
 #define DEFAULT_SLICE_MB_ROWS_P TALKIE_SLICE_MB_ROWS_MAX
 #define DEFAULT_SLICE_MB_ROWS_INTRA 1
 /* With P frames, the encoder finds the macroblocks that equal the previous frame itself
@@ -59,7 +59,7 @@ typedef struct TkComputeEncoder {
  * max_bitrate_bps is the peak the level must hold (ratecontrol.h). */
 static TkRateParams rate_params(const TkEncoderParams *params, const TkEncoderRefParams *p)
 {
-    TkPackDims d = tk_pack_dims(&p->layout, p->slice_mb_rows);
+    TkPackDims d = tk_encoder_max_dims(p);
     TkRateParams r = { .fps_num = params->fps_num, .fps_den = params->fps_den,
                        .qp = params->qp, .bitrate_bps = params->bitrate_bps,
                        .n_mbs = (int)d.n_mbs, .n_slices = (int)d.n_slices,
@@ -115,6 +115,10 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
                                              : DEFAULT_SLICE_MB_ROWS_INTRA;
     if (p->slice_mb_rows > p->layout.mb_height)
         p->slice_mb_rows = p->layout.mb_height; /* one slice a picture */
+    /* left to the library, a P stream's IDRs keep the intra slices: one intra chain a
+     * picture would make every IDR about 10x a P picture's latency at 320x240 */
+    if (!params->slice_mb_rows && p->p_frames)
+        p->idr_slice_mb_rows = DEFAULT_SLICE_MB_ROWS_INTRA;
     /* The level covers the most the stream can send (ratecontrol.h): a bitrate's peak with
      * every frame at its cap, or constant QP's worst frame at every frame. */
     p->bitrate_bps = rate_params(params, p).max_bitrate_bps;
@@ -130,7 +134,7 @@ static int compute_probe(const TkEncoderParams *params)
         return TALKIE_ERROR_UNSUPPORTED;
     if (tk_h264_level(&p.layout, p.fps_num, p.fps_den, p.bitrate_bps) < 0)
         return TALKIE_ERROR_UNSUPPORTED;
-    TkPackDims d = tk_pack_dims(&p.layout, p.slice_mb_rows);
+    TkPackDims d = tk_encoder_max_dims(&p);
     return d.n_slices <= TK_PACK_GPU_MAX_SLICES ? 0 : TALKIE_ERROR_UNSUPPORTED;
 }
 

@@ -51,7 +51,7 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     int err = tk_encoder_ref_config(p, &config, &gop);
     if (err < 0)
         return err;
-    TkPackDims dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
+    TkPackDims dims = tk_encoder_max_dims(p);
     if (dims.n_slices > TK_PACK_GPU_MAX_SLICES)
         return TALKIE_ERROR_UNSUPPORTED;
 
@@ -139,8 +139,10 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
                                   .deblock = tk_deblock_enabled(e->deblock_mode, qp) };
     e->next_gop = e->gop;
     tk_h264_gop_next(&e->next_gop, &e->pic);
+    e->pic_slice_rows = tk_encoder_slice_rows(&e->params, e->pic.p_slice);
+    e->pic_dims = tk_pack_dims(&e->params.layout, e->pic_slice_rows);
     e->skip_map = skip_map ? skip_map : e->auto_map ? &e->change_map : NULL;
-    int res = tk_pack_slice_headers(&e->config, &e->pic, &e->dims, e->hdr.map);
+    int res = tk_pack_slice_headers(&e->config, &e->pic, &e->pic_dims, e->hdr.map);
     if (res < 0) {
         /* as encoder_ref.c, whose change map runs before it fails here: a failed frame
          * leaves no previous picture to compare with */
@@ -179,7 +181,7 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     TkVkDevice *dev = e->dev;
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                             .slice_mb_rows = e->params.slice_mb_rows };
+                             .slice_mb_rows = e->pic_slice_rows };
         TkAnalysePBuffers b = { src, &e->ref, &e->recon, &e->coded, &e->motion, e->skip_map };
         tk_analyse_p_gpu_record_diagonal(dev, &e->analyse_p, cmd, &ip, &b, step);
         return;
@@ -187,7 +189,7 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (step != 0)
         return;
     TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                         .slice_mb_rows = e->params.slice_mb_rows };
+                         .slice_mb_rows = e->pic_slice_rows };
     tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
     /* An I picture leaves no motion (encoder_ref.c): ref_idx -1 everywhere, so the next P
      * picture's search has no co-located MV to start from. The other fields come out -1
@@ -204,8 +206,8 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
     case STAGE_ANALYSE:
         break; /* record_analysis_step() */
     case STAGE_CAVLC:
-        tk_cavlc_gpu_record_p(dev, &e->cavlc, cmd, &e->params.layout,
-                              e->params.slice_mb_rows, &e->coded,
+        tk_cavlc_gpu_record_p(dev, &e->cavlc, cmd, &e->params.layout, e->pic_slice_rows,
+                              &e->coded,
                               e->pic.p_slice ? &e->motion : NULL, &e->scratch, &e->counts);
         /* the filter reads coded and motion too and writes only recon, which nothing
          * after the analysis reads in this picture: beside CAVLC. With p_frames only:
@@ -216,7 +218,7 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
         break;
     case STAGE_PACK_OFFSETS:
     case STAGE_PACK_WRITE:
-        tk_pack_gpu_record(dev, &e->pack, cmd, &e->dims, &e->counts, &e->scratch, &e->hdr,
+        tk_pack_gpu_record(dev, &e->pack, cmd, &e->pic_dims, &e->counts, &e->scratch, &e->hdr,
                            &e->mb_offset, &e->slice_table, &e->out,
                            stage == STAGE_PACK_OFFSETS ? TK_PACK_PASS_OFFSETS
                                                        : TK_PACK_PASS_WRITE);
@@ -252,7 +254,7 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
     int res = tk_h264_au_write_pic(&e->config, &e->pic, e->params.aud, e->out_host.map,
-                                   (size_t)e->out_host.size, table + 2, (int)e->dims.n_slices,
+                                   (size_t)e->out_host.size, table + 2, (int)e->pic_dims.n_slices,
                                    au, au_size);
     e->prev_valid = res >= 0;
     e->prev_p_qp = res >= 0 && e->pic.p_slice ? e->pic.qp : -1;

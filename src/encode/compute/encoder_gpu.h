@@ -31,7 +31,9 @@ typedef struct TkEncoderGpu {
     TkEncoderRefParams params;
     TkH264Config config;
     TkH264Gop gop;
-    TkPackDims dims;
+    TkPackDims dims;        /* the most slices a picture has (allocation) */
+    TkPackDims pic_dims;    /* the slices of the picture being encoded */
+    int pic_slice_rows;     /* their macroblock rows (tk_encoder_slice_rows) */
     TkAnalyseGpu analyse;
     TkAnalysePGpu analyse_p;
     TkDeblockGpu deblock;

@@ -36,7 +36,8 @@ void tk_encoder_ref_close(TkEncoderRef **pe)
 int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH264Gop *gop)
 {
     if (p->layout.mb_width <= 0 || p->layout.mb_height <= 0 || p->fps_num <= 0 ||
-        p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1)
+        p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1 ||
+        p->idr_slice_mb_rows < 0)
         return TALKIE_ERR(EINVAL);
     int level = tk_h264_level(&p->layout, p->fps_num, p->fps_den, p->bitrate_bps);
     if (level < 0)
@@ -70,7 +71,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->config = config;
     e->gop = gop;
     e->gop.p_frames = p->p_frames != 0;
-    e->dims = tk_pack_dims(&p->layout, p->slice_mb_rows);
+    e->dims = tk_encoder_max_dims(p);
     e->out_words = tk_pack_out_words(&e->dims);
     e->prev_p_qp = -1;
 
@@ -150,33 +151,35 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
             skip_map = e->change_map;
     }
 
+    int rows = tk_encoder_slice_rows(&e->params, pic.p_slice);
+    TkPackDims dims = tk_pack_dims(l, rows);
     int res;
     if (pic.p_slice) {
         /* the previous picture, as the decoder holds it, becomes the reference (and goes
          * back to recon if this picture fails, so the next one predicts from it again) */
         swap_pictures(e);
-        TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
+        TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->recon, e->coded,
                                    e->motion);
         res = tk_cavlc_frame_p_ref(e->coded, e->motion, l->mb_width, l->mb_height,
-                                   e->params.slice_mb_rows, e->scratch, e->counts);
+                                   rows, e->scratch, e->counts);
     } else {
-        TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = e->params.slice_mb_rows };
+        TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows };
         tk_intra_analyse_frame_ref(&ip, in->src, e->recon, e->coded);
         /* no motion: the next P picture's search finds no co-located MV to start from */
         for (uint32_t i = 0; i < e->dims.n_mbs; i++)
             e->motion[i] = (TkMbMotion){ .ref_idx = TK_REF_NONE, .part = TK_PART_16x16 };
-        res = tk_cavlc_frame_ref(e->coded, l->mb_width, l->mb_height, e->params.slice_mb_rows,
-                                 e->scratch, e->counts);
+        res = tk_cavlc_frame_ref(e->coded, l->mb_width, l->mb_height, rows, e->scratch,
+                                 e->counts);
     }
     if (res < 0)
         goto fail;
 
-    if ((res = tk_pack_slice_headers(&e->config, &pic, &e->dims, e->hdr)) < 0)
+    if ((res = tk_pack_slice_headers(&e->config, &pic, &dims, e->hdr)) < 0)
         goto fail;
-    tk_pack_offsets_ref(&e->dims, e->counts, e->hdr, e->mb_offset, e->slice_table);
+    tk_pack_offsets_ref(&dims, e->counts, e->hdr, e->mb_offset, e->slice_table);
     memset(e->out, 0, e->out_words * sizeof(uint32_t));
-    tk_pack_write_ref(&e->dims, e->counts, e->scratch, e->hdr, e->mb_offset, e->slice_table,
+    tk_pack_write_ref(&dims, e->counts, e->scratch, e->hdr, e->mb_offset, e->slice_table,
                       e->out);
     /* The packed words hold stream bytes little-endian (pack_ref.h). */
     for (size_t i = 0; i < e->out_words * 4; i++)
@@ -185,7 +188,7 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     /* The analysis predicted from the unfiltered samples; what the decoder shows (and
      * what a later P frame refers to) is the filtered picture. */
     res = tk_h264_au_write_pic(&e->config, &pic, e->params.aud, e->rbsp, e->out_words * 4,
-                               e->slice_table, (int)e->dims.n_slices, au, au_size);
+                               e->slice_table, (int)dims.n_slices, au, au_size);
     if (res < 0)
         goto fail;
     if (pic.deblock) {

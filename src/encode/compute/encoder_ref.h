@@ -30,6 +30,10 @@ typedef struct TkEncoderRefParams {
     int64_t bitrate_bps;    /* 0: unknown; only used for the level */
     int keyint;             /* frames between IDRs, >= 1 */
     int slice_mb_rows;      /* macroblock rows per slice, >= 1 */
+    int idr_slice_mb_rows;  /* the same for I pictures; 0: slice_mb_rows. An I picture's
+                               analysis is one chain of macroblocks a slice, so a P stream
+                               with one slice a picture gives its IDRs short slices to keep
+                               their latency near a P picture's (bench/RESULTS.md) */
     int aud;                /* 1: start each access unit with an access unit delimiter */
     int deblock;            /* TK_DEBLOCK_OFF, _AUTO or _ON: which pictures enable the
                                in-loop deblocking filter (deblock_ref.h); with p_frames,
@@ -64,7 +68,7 @@ typedef struct TkEncoderRef {
     TkEncoderRefParams params;
     TkH264Config config;
     TkH264Gop gop;
-    TkPackDims dims;
+    TkPackDims dims;        /* the most slices a picture of these params has (allocation) */
     TkCodedMb *coded;       /* n_mbs */
     TkMbMotion *motion;     /* n_mbs: P pictures' motion */
     uint8_t *recon;         /* layout.size */
@@ -122,5 +126,19 @@ void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before);
 const uint8_t *tk_encoder_ref_recon(const TkEncoderRef *e);
 
 void tk_encoder_ref_close(TkEncoderRef **e);
+
+/* The macroblock rows a slice of a picture (p_slice: a P picture) has. */
+static inline int tk_encoder_slice_rows(const TkEncoderRefParams *p, int p_slice)
+{
+    return p_slice || p->idr_slice_mb_rows <= 0 ? p->slice_mb_rows : p->idr_slice_mb_rows;
+}
+
+/* The largest slice count of a stream of these params. */
+static inline TkPackDims tk_encoder_max_dims(const TkEncoderRefParams *p)
+{
+    int rows = tk_encoder_slice_rows(p, 0) < tk_encoder_slice_rows(p, 1)
+                   ? tk_encoder_slice_rows(p, 0) : tk_encoder_slice_rows(p, 1);
+    return tk_pack_dims(&p->layout, rows);
+}
 
 #endif
