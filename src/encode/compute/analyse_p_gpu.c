@@ -6,6 +6,19 @@
 static const uint32_t analyse_p_spv[] =
 #include "analyse_p.spv.inc"
 ;
+static const uint32_t search_p_spv[] =
+#include "search_p.spv.inc"
+;
+
+/* Mirrors the push-constant block Params of search_p.comp. */
+typedef struct SearchPPush {
+    int32_t luma_stride;
+    int32_t chroma_offset;
+    int32_t mb_width;
+    int32_t mb_height;
+    int32_t qp;
+    int32_t has_skip_map;
+} SearchPPush;
 
 /* Mirrors the push-constant block Params of analyse_p.comp. */
 typedef struct AnalysePPush {
@@ -23,19 +36,46 @@ typedef struct AnalysePPush {
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     memset(a, 0, sizeof(*a));
-    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 6,
+    int res = tk_vk_kernel_shared(dev, &a->search, search_p_spv, sizeof(search_p_spv), 5,
+                                  sizeof(SearchPPush));
+    if (res < 0)
+        return res;
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 7,
                                sizeof(AnalysePPush));
 }
 
-int tk_analyse_p_gpu_diagonals(const TkFrameLayout *l)
+int tk_analyse_p_gpu_steps(const TkFrameLayout *l)
 {
-    return l->mb_width + 2 * (l->mb_height - 1);
+    return 1 + l->mb_width + 2 * (l->mb_height - 1);
 }
 
-void tk_analyse_p_gpu_record_diagonal(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
-                                      const TkInterParams *p, const TkAnalysePBuffers *b,
-                                      int d)
+static void record_search(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
+                          const TkInterParams *p, const TkAnalysePBuffers *b)
 {
+    const TkFrameLayout *l = &p->layout;
+    SearchPPush push = {
+        .luma_stride = (int32_t)l->luma_stride,
+        .chroma_offset = (int32_t)l->chroma_offset,
+        .mb_width = l->mb_width,
+        .mb_height = l->mb_height,
+        .qp = p->qp,
+        .has_skip_map = b->skip_map != NULL,
+    };
+    /* without a skip map the binding still needs a buffer: the source, never read there */
+    const TkVkBuffer *bufs[5] = { b->src, b->ref, b->motion, b->skip_map ? b->skip_map : b->src,
+                                  b->search };
+    tk_vk_cmd_dispatch(dev, cmd, a->search, bufs, &push,
+                       (uint32_t)(l->mb_width * l->mb_height), TK_SEARCHES, 1);
+}
+
+void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
+                                  const TkInterParams *p, const TkAnalysePBuffers *b, int s)
+{
+    if (s == 0) {
+        record_search(dev, a, cmd, p, b);
+        return;
+    }
+    int d = s - 1;
     const TkFrameLayout *l = &p->layout;
     /* x = d - 2y with 0 <= x < mb_width: y from ceil((d - mb_width + 1) / 2) to d / 2 */
     int first_y = d - l->mb_width + 1 > 0 ? (d - l->mb_width + 2) / 2 : 0;
@@ -54,8 +94,8 @@ void tk_analyse_p_gpu_record_diagonal(TkVkDevice *dev, const TkAnalysePGpu *a, T
         .has_skip_map = b->skip_map != NULL,
     };
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[6] = { b->src, b->recon, b->coded, b->ref, b->motion,
-                                  b->skip_map ? b->skip_map : b->src };
+    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
+                                  b->skip_map ? b->skip_map : b->src, b->search };
     tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, (uint32_t)(last_y - first_y + 1), 1,
                        1);
 }
@@ -64,4 +104,5 @@ void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     (void)dev;
     a->kernel = NULL; /* the device's */
+    a->search = NULL;
 }

@@ -29,6 +29,7 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_vk_buffer_destroy(dev, &e->recon);
     tk_vk_buffer_destroy(dev, &e->ref);
     tk_vk_buffer_destroy(dev, &e->motion);
+    tk_vk_buffer_destroy(dev, &e->search);
     tk_vk_buffer_destroy(dev, &e->coded);
     tk_vk_buffer_destroy(dev, &e->scratch);
     tk_vk_buffer_destroy(dev, &e->counts);
@@ -79,6 +80,8 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                          (res = tk_vk_buffer_create(dev, &e->ref, p->layout.size,
                                                     TK_VK_MEMORY_DEVICE)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->motion, n * sizeof(TkMbMotion),
+                                                    TK_VK_MEMORY_DEVICE)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->search, n * sizeof(TkMbSearch),
                                                     TK_VK_MEMORY_DEVICE)) < 0)) ||
         (e->auto_map && ((res = tk_change_map_gpu_create(dev, &e->change)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->prev_src, p->layout.size,
@@ -168,11 +171,11 @@ _Static_assert(N_STAGES == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage
  * two strides. */
 #define COPY_USED_GROUPS 16
 
-/* The analysis of an I picture is one dispatch (analysis step 0); that of a P picture one
- * per macroblock diagonal (steps 0 .. diagonals - 1, a barrier after each: analyse_p_gpu.h). */
+/* The analysis of an I picture is one dispatch (analysis step 0); that of a P picture the
+ * search pass, then one per macroblock diagonal (a barrier after each: analyse_p_gpu.h). */
 static int analysis_steps(const TkEncoderGpu *e)
 {
-    return e->pic.p_slice ? tk_analyse_p_gpu_diagonals(&e->params.layout) : 1;
+    return e->pic.p_slice ? tk_analyse_p_gpu_steps(&e->params.layout) : 1;
 }
 
 static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src,
@@ -182,8 +185,9 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows };
-        TkAnalysePBuffers b = { src, &e->ref, &e->recon, &e->coded, &e->motion, e->skip_map };
-        tk_analyse_p_gpu_record_diagonal(dev, &e->analyse_p, cmd, &ip, &b, step);
+        TkAnalysePBuffers b = { src,        &e->ref,    &e->recon,  &e->coded,
+                                &e->motion, e->skip_map, &e->search };
+        tk_analyse_p_gpu_record_step(dev, &e->analyse_p, cmd, &ip, &b, step);
         return;
     }
     if (step != 0)
