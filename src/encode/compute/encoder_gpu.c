@@ -165,7 +165,13 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
 enum {
     STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
 };
-_Static_assert(N_STAGES == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
+/* the stages a profile sees: the change maps and the analysis' first and other steps, then
+ * the stages after the analysis */
+_Static_assert(N_STAGES + 2 == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
+const char *const tk_encoder_gpu_stage_names[TK_ENCODER_GPU_STAGES] = {
+    "change map", "analyse (P: search pass)", "P decisions", "cavlc + deblock",
+    "pack offsets", "pack write", "copy out",
+};
 
 /* Workgroups of copy_used.comp: 4096 invocations cover a frame of talkie's sizes in one or
  * two strides. */
@@ -319,6 +325,7 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
     }
     if (change_maps > 0)
         tk_vk_cmd_barrier(dev, cmd);
+    tk_vk_cmd_timestamp(dev, cmd);
     /* the analysis: step s of every frame, then one barrier (P pictures need one between
      * macroblock diagonals; the batch shares them) */
     int steps = 1;
@@ -330,6 +337,8 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
             if (s < analysis_steps(frames[i].encoder))
                 record_analysis_step(frames[i].encoder, cmd, frames[i].src, s);
         tk_vk_cmd_barrier(dev, cmd);
+        if (s == 0)
+            tk_vk_cmd_timestamp(dev, cmd);
     }
     tk_vk_cmd_timestamp(dev, cmd);
     for (int stage = STAGE_ANALYSE + 1; stage < N_STAGES; stage++) {
