@@ -31,7 +31,11 @@ typedef struct AnalysePPush {
     int32_t diag;
     int32_t first_y;
     int32_t has_skip_map;
+    int32_t pass;
 } AnalysePPush;
+
+/* AnalysePPush.pass: analyse_p.comp's PASS_STATIC and PASS_DECIDE */
+enum { PASS_STATIC, PASS_DECIDE };
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
 {
@@ -71,17 +75,10 @@ static void record_search(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
 void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
                                   const TkInterParams *p, const TkAnalysePBuffers *b, int s)
 {
-    if (s == 0) {
-        record_search(dev, a, cmd, p, b);
-        return;
-    }
-    int d = s - 1;
     const TkFrameLayout *l = &p->layout;
-    /* x = d - 2y with 0 <= x < mb_width: y from ceil((d - mb_width + 1) / 2) to d / 2 */
-    int first_y = d - l->mb_width + 1 > 0 ? (d - l->mb_width + 2) / 2 : 0;
-    int last_y = d / 2 < l->mb_height - 1 ? d / 2 : l->mb_height - 1;
-    if (d < 0 || last_y < first_y)
-        return;
+    /* without a skip map the binding still needs a buffer: the source, never read there */
+    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
+                                  b->skip_map ? b->skip_map : b->src, b->search };
     AnalysePPush push = {
         .luma_stride = (int32_t)l->luma_stride,
         .chroma_offset = (int32_t)l->chroma_offset,
@@ -89,13 +86,28 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
         .mb_height = l->mb_height,
         .qp = p->qp,
         .slice_mb_rows = p->slice_mb_rows,
-        .diag = d,
-        .first_y = first_y,
         .has_skip_map = b->skip_map != NULL,
     };
-    /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
-                                  b->skip_map ? b->skip_map : b->src, b->search };
+    if (s == 0) {
+        /* the searches of changed macroblocks and the static ones' residual, side by side
+         * (they touch different macroblocks' data) */
+        record_search(dev, a, cmd, p, b);
+        if (b->skip_map) {
+            push.pass = PASS_STATIC;
+            tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push,
+                               (uint32_t)(l->mb_width * l->mb_height), 1, 1);
+        }
+        return;
+    }
+    int d = s - 1;
+    /* x = d - 2y with 0 <= x < mb_width: y from ceil((d - mb_width + 1) / 2) to d / 2 */
+    int first_y = d - l->mb_width + 1 > 0 ? (d - l->mb_width + 2) / 2 : 0;
+    int last_y = d / 2 < l->mb_height - 1 ? d / 2 : l->mb_height - 1;
+    if (d < 0 || last_y < first_y)
+        return;
+    push.pass = PASS_DECIDE;
+    push.diag = d;
+    push.first_y = first_y;
     tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, (uint32_t)(last_y - first_y + 1), 1,
                        1);
 }

@@ -280,6 +280,38 @@ static int halves_cost(const TkInterParams *p, const TkMbSearch *s, TkMbMotion *
     return cost;
 }
 
+void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                            const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                            const TkMbMotion *motion, int mb_x, int mb_y)
+{
+    const TkFrameLayout *l = &p->layout;
+    int idx = mb_y * l->mb_width + mb_x;
+    int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
+    if (map != TK_SKIP_MAP_STATIC && map != TK_SKIP_MAP_STATIC_SAME_REF)
+        return;
+    TkCodedMb *out = &coded[idx];
+    const TkMbMotion *mo = &motion[idx];
+    /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
+     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
+    int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
+                   mo->mv[0][1] == 0 && out->cbp == 0;
+    TkInterMb m;
+    static const int zero[2] = { 0, 0 };
+    load_src(l, src, mb_x, mb_y, &m);
+    memset(out, 0, sizeof(*out));
+    predict16(l, ref, mb_x, mb_y, zero, &m);
+    /* the same source, reference and QP as a picture that coded nothing here: the residual
+     * is none again (inter_defs.h), and the prediction is the reconstruction */
+    if (map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero) {
+        memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
+        memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
+    } else {
+        code_residual(p->qp, &m, out);
+    }
+    out->type = TK_MB_PL0; /* the decision makes it P_Skip where it can */
+    store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
+}
+
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                              const uint8_t *skip_map, const TkMbSearch *search,
                              uint8_t *recon, TkCodedMb *coded, TkMbMotion *motion, int mb_x,
@@ -296,38 +328,23 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     tk_mvpred_16x16(&nb, mvp);
     tk_mvpred_skip(&nb, mv_skip);
 
-    /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
-     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
-    int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
-                   mo->mv[0][1] == 0 && out->cbp == 0;
-    load_src(l, src, mb_x, mb_y, &m);
-    memset(out, 0, sizeof(*out));
-
-    /* 1. static per the renderer: MV (0, 0), no search and no intra trial */
     int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
     if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF) {
-        static const int zero[2] = { 0, 0 };
-        predict16(l, ref, mb_x, mb_y, zero, &m);
-        /* the same source, reference and QP as a picture that coded nothing here: the
-         * residual is none again (inter_defs.h), and the prediction is the reconstruction */
-        int reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
-        if (reuse) {
-            memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
-            memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
-        }
-        if ((reuse || code_residual(p->qp, &m, out) == 0) && mv_skip[0] == 0 &&
-            mv_skip[1] == 0) {
+        /* 1. static: the static pass coded it at MV (0, 0); P_Skip where nothing is left to
+         * code and the P_Skip MV is (0, 0) too; else (0, 0) said explicitly, for a residual
+         * left over from the previous picture's coding or a P_Skip MV that would move the
+         * block */
+        if (out->cbp == 0 && mv_skip[0] == 0 && mv_skip[1] == 0) {
             set_skip(out, mo, mv_skip);
         } else {
-            /* a residual left over from the previous picture's coding, or a P_Skip MV that
-             * would move the block: say (0, 0) explicitly */
             out->type = TK_MB_PL0;
             *mo = (TkMbMotion){ .ref_idx = 0, .part = TK_PART_16x16,
                                 .mvd = { { -mvp[0], -mvp[1] }, { -mvp[0], -mvp[1] } } };
         }
-        store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
         return;
     }
+    load_src(l, src, mb_x, mb_y, &m);
+    memset(out, 0, sizeof(*out));
 
     /* 2. early skip: nothing left to code at the skip MV */
     predict16(l, ref, mb_x, mb_y, mv_skip, &m);
@@ -391,7 +408,12 @@ void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, cons
                                 const uint8_t *skip_map, TkMbSearch *search, uint8_t *recon,
                                 TkCodedMb *coded, TkMbMotion *motion)
 {
+    /* the parallel passes (on the GPU side by side): the searches of the changed
+     * macroblocks, the residual of the static ones */
     tk_search_p_frame_ref(p, src, ref, skip_map, motion, search);
+    for (int y = 0; y < p->layout.mb_height; y++)
+        for (int x = 0; x < p->layout.mb_width; x++)
+            tk_inter_static_mb_ref(p, src, ref, skip_map, recon, coded, motion, x, y);
     for (int y = 0; y < p->layout.mb_height; y++)
         for (int x = 0; x < p->layout.mb_width; x++)
             tk_inter_analyse_mb_ref(p, src, ref, skip_map, search, recon, coded, motion, x, y);

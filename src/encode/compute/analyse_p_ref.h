@@ -64,18 +64,30 @@ typedef struct TkInterParams {
 } TkInterParams;
 
 /*
+ * The static pass: codes macroblock (mb_x, mb_y) if the skip map marks it static (else does
+ * nothing): its residual at MV (0, 0) (none where TK_SKIP_MAP_STATIC_SAME_REF allows, see 1.
+ * above) into coded[] as TK_MB_PL0 and its reconstruction into recon; motion (the previous
+ * picture's) is read only. Needs no neighbour, so the GPU runs it for every macroblock at
+ * once, beside the search pass; the decision then only picks P_Skip or MV (0, 0).
+ */
+void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                            const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                            const TkMbMotion *motion, int mb_x, int mb_y);
+
+/*
  * Codes macroblock (mb_x, mb_y) of a P picture: reads src (NV12), ref (the previous picture
  * as the decoder holds it: deblocked), skip_map (one byte per macroblock, or NULL), the
  * search pass's results (search_p_ref.h), the neighbours in recon / coded / motion; writes
  * the macroblock's recon samples, coded[mb_y * mb_width + mb_x] and motion[same]. Call in
- * raster order, after the search pass of the whole picture.
+ * raster order, after the search and static passes of the whole picture.
  */
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                              const uint8_t *skip_map, const TkMbSearch *search,
                              uint8_t *recon, TkCodedMb *coded, TkMbMotion *motion, int mb_x,
                              int mb_y);
 
-/* The search pass (into search: n_mbs entries), then every macroblock in raster order. */
+/* The search pass (into search: n_mbs entries) and the static pass, then every macroblock in
+ * raster order. */
 void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                                 const uint8_t *skip_map, TkMbSearch *search, uint8_t *recon,
                                 TkCodedMb *coded, TkMbMotion *motion);

@@ -51,10 +51,17 @@ layout(push_constant) uniform Params {
     int mb_height;
     int qp;
     int slice_mb_rows;
-    int diag;           /* this dispatch's macroblocks: x + 2y == diag */
+    int diag;           /* PASS_DECIDE: this dispatch's macroblocks, x + 2y == diag */
     int first_y;        /* the smallest y on it; workgroup i takes y = first_y + i */
     int has_skip_map;
+    int pass;           /* PASS_STATIC (workgroup i: macroblock i) or PASS_DECIDE */
 } pc;
+
+/* The static pass codes the macroblocks the skip map marks static (their prediction and
+ * residual at MV (0, 0) need no neighbour) beside the search pass; the decision pass, along
+ * the wavefront, decides everything else. */
+#define PASS_STATIC 0
+#define PASS_DECIDE 1
 
 #include "analyse_narrow_mb.glsl"
 #include "inter_pred.glsl"
@@ -410,27 +417,42 @@ void gather(int mb_x, int mb_y, int part, int part_idx, ivec2 cur_mv0, out ivec4
 void analyse_p_mb(int t, int mb_x, int mb_y)
 {
     int idx = mb_y * pc.mb_width + mb_x;
-    ivec4 nb[4];
-    gather(mb_x, mb_y, TK_PART_16x16, 0, ivec2(0), nb);
-    ivec2 mvp = mvpred(nb, TK_PART_16x16, 0);
-    /* 8.4.1.1: P_Skip MV (0, 0) when A or B is unavailable or a zero MV into picture 0 */
-    ivec2 mv_skip = nb[0].x == 0 || nb[1].x == 0 || (nb[0].y == 0 && nb[0].zw == ivec2(0)) ||
-                            (nb[1].y == 0 && nb[1].zw == ivec2(0))
-                        ? ivec2(0) : mvp;
-    /* the previous picture's motion of this macroblock, read before it is overwritten */
-    int prev_ref = motion[idx].ref_idx;
-    ivec2 prev_mv = ivec2(motion[idx].mv[0][0], motion[idx].mv[0][1]);
-    /* coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
-    bool was_zero = prev_ref == 0 && motion[idx].part == TK_PART_16x16 &&
-                    prev_mv == ivec2(0) && coded[idx].cbp == 0;
-    load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
-    barrier();
-
-    /* 1. static per the renderer: MV (0, 0), no search, no intra trial; with the same
-     * reference too, after a picture that coded nothing here, no residual either */
     int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
                                    : TK_SKIP_MAP_CHANGED;
     bool static_mb = map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF;
+    if (pc.pass == PASS_STATIC && !static_mb)
+        return;
+    ivec4 nb[4];
+    ivec2 mvp = ivec2(0), mv_skip = ivec2(0);
+    if (pc.pass == PASS_DECIDE) {
+        gather(mb_x, mb_y, TK_PART_16x16, 0, ivec2(0), nb);
+        mvp = mvpred(nb, TK_PART_16x16, 0);
+        /* 8.4.1.1: P_Skip MV (0, 0) when A or B is unavailable or a zero MV into picture 0 */
+        mv_skip = nb[0].x == 0 || nb[1].x == 0 || (nb[0].y == 0 && nb[0].zw == ivec2(0)) ||
+                          (nb[1].y == 0 && nb[1].zw == ivec2(0))
+                      ? ivec2(0) : mvp;
+        if (static_mb) {
+            /* the static pass coded it at MV (0, 0): P_Skip where nothing is left to code and
+             * the P_Skip MV is (0, 0) too; else (0, 0) said explicitly, for a residual left
+             * over or a P_Skip MV that would move the block */
+            bool skip = coded[idx].cbp == 0 && mv_skip == ivec2(0);
+            if (skip && t == 0)
+                coded[idx].type = TK_MB_PSKIP;
+            store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), skip ? ivec2(0) : -mvp,
+                         skip ? ivec2(0) : -mvp);
+            return;
+        }
+    }
+    /* the previous picture's motion of this macroblock, read before it is overwritten:
+     * coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
+    bool was_zero = motion[idx].ref_idx == 0 && motion[idx].part == TK_PART_16x16 &&
+                    motion[idx].mv[0][0] == 0 && motion[idx].mv[0][1] == 0 &&
+                    coded[idx].cbp == 0;
+    load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
+    barrier();
+
+    /* 1. static (the static pass): MV (0, 0), no search, no intra trial; with the same
+     * reference too, after a picture that coded nothing here, no residual either */
     bool reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
     int stage = static_mb ? TRY_STATIC : TRY_EARLY;
     int best_part = TK_PART_16x16;
@@ -444,21 +466,18 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
             no_residual(t);
         else
             cbp = code_residual(t);
-        /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
-        bool skip = cbp == 0 && (stage == TRY_STATIC ? mv_skip == ivec2(0)
-                                 : stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
-                                                          best_mv0 == mv_skip));
-        if (skip) {
-            store_coded(t, idx, TK_MB_PSKIP, 0);
-            store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
+        if (stage == TRY_STATIC) {
+            /* the decision pass makes it P_Skip or says MV (0, 0) */
+            store_coded(t, idx, TK_MB_PL0, cbp);
             store_recon(t, mb_x, mb_y);
             return;
         }
-        if (stage == TRY_STATIC) {
-            /* a residual left over, or a P_Skip MV that would move the block: (0, 0)
-             * said explicitly */
-            store_coded(t, idx, TK_MB_PL0, cbp);
-            store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), -mvp, -mvp);
+        /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
+        bool skip = cbp == 0 && (stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
+                                                        best_mv0 == mv_skip));
+        if (skip) {
+            store_coded(t, idx, TK_MB_PSKIP, 0);
+            store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
             store_recon(t, mb_x, mb_y);
             return;
         }
@@ -526,7 +545,8 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
 void main()
 {
     int t = int(gl_LocalInvocationIndex);
-    int mb_y = pc.first_y + int(gl_WorkGroupID.x);
-    int mb_x = pc.diag - 2 * mb_y;
+    int i = int(gl_WorkGroupID.x);
+    int mb_y = pc.pass == PASS_STATIC ? i / pc.mb_width : pc.first_y + i;
+    int mb_x = pc.pass == PASS_STATIC ? i % pc.mb_width : pc.diag - 2 * mb_y;
     analyse_p_mb(t, mb_x, mb_y);
 }
