@@ -37,16 +37,6 @@
 #define TK_SEARCH_16x8 1
 #define TK_SEARCH_8x16 3
 
-/* The GPU's half-sample planes of a reference picture (hpel.comp): the full samples G and the
- * half samples b, h, j of 8.4.2.2 at every position x in [-TK_HPEL_PAD, width + 1], y in
- * [-TK_HPEL_PAD, height + 1] (width, height: the macroblocks'), one byte each, four planes
- * one after the other; outside that range each is the one at the clamped position. */
-#define TK_HPEL_PAD 4
-#define TK_HPEL_STRIDE(mb_width) ((mb_width) * 16 + 2 * TK_HPEL_PAD)
-#define TK_HPEL_PLANE_BYTES(mb_width, mb_height) \
-    (TK_HPEL_STRIDE(mb_width) * ((mb_height) * 16 + 2 * TK_HPEL_PAD))
-#define TK_HPEL_PLANES 4
-
 /* Every MV talkie codes has |component| <= TK_MV_MAX quarter samples (63.75 samples, under
  * the smallest vertical range of Table A-1, [-64, 63.75] at level 1.0). */
 #define TK_MV_MAX 252

@@ -6,22 +6,9 @@
 static const uint32_t analyse_p_spv[] =
 #include "analyse_p.spv.inc"
 ;
-static const uint32_t hpel_spv[] =
-#include "hpel.spv.inc"
-;
 static const uint32_t search_p_spv[] =
 #include "search_p.spv.inc"
 ;
-
-/* Mirrors the push-constant block Params of hpel.comp. */
-typedef struct HpelPush {
-    int32_t luma_stride;
-    int32_t mb_width;
-    int32_t mb_height;
-} HpelPush;
-
-/* hpel.comp's workgroup: 64 words of a plane */
-#define HPEL_GROUP_WORDS 64
 
 /* Mirrors the push-constant block Params of search_p.comp. */
 typedef struct SearchPPush {
@@ -53,32 +40,12 @@ enum { PASS_STATIC, PASS_DECIDE };
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     memset(a, 0, sizeof(*a));
-    int res = tk_vk_kernel_shared(dev, &a->hpel, hpel_spv, sizeof(hpel_spv), 2,
-                                  sizeof(HpelPush));
-    if (res >= 0)
-        res = tk_vk_kernel_shared(dev, &a->search, search_p_spv, sizeof(search_p_spv), 6,
+    int res = tk_vk_kernel_shared(dev, &a->search, search_p_spv, sizeof(search_p_spv), 5,
                                   sizeof(SearchPPush));
-    if (res >= 0)
-        res = tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 8,
-                                  sizeof(AnalysePPush));
-    return res;
-}
-
-size_t tk_analyse_p_gpu_hpel_bytes(const TkFrameLayout *l)
-{
-    return (size_t)TK_HPEL_PLANES * TK_HPEL_PLANE_BYTES(l->mb_width, l->mb_height);
-}
-
-void tk_analyse_p_gpu_record_prepare(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
-                                     const TkInterParams *p, const TkAnalysePBuffers *b)
-{
-    const TkFrameLayout *l = &p->layout;
-    HpelPush push = { .luma_stride = (int32_t)l->luma_stride, .mb_width = l->mb_width,
-                      .mb_height = l->mb_height };
-    uint32_t words = (uint32_t)(TK_HPEL_PLANE_BYTES(l->mb_width, l->mb_height) / 4);
-    const TkVkBuffer *bufs[2] = { b->ref, b->hpel };
-    tk_vk_cmd_dispatch(dev, cmd, a->hpel, bufs, &push,
-                       (words + HPEL_GROUP_WORDS - 1) / HPEL_GROUP_WORDS, 1, 1);
+    if (res < 0)
+        return res;
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 7,
+                               sizeof(AnalysePPush));
 }
 
 int tk_analyse_p_gpu_steps(const TkFrameLayout *l)
@@ -99,8 +66,8 @@ static void record_search(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
         .has_skip_map = b->skip_map != NULL,
     };
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[6] = { b->src,    b->ref,    b->motion,
-                                  b->skip_map ? b->skip_map : b->src, b->search, b->hpel };
+    const TkVkBuffer *bufs[5] = { b->src, b->ref, b->motion, b->skip_map ? b->skip_map : b->src,
+                                  b->search };
     tk_vk_cmd_dispatch(dev, cmd, a->search, bufs, &push,
                        (uint32_t)(l->mb_width * l->mb_height), TK_SEARCHES, 1);
 }
@@ -110,8 +77,8 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
 {
     const TkFrameLayout *l = &p->layout;
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[8] = { b->src,    b->recon, b->coded, b->ref, b->motion,
-                                  b->skip_map ? b->skip_map : b->src, b->search, b->hpel };
+    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
+                                  b->skip_map ? b->skip_map : b->src, b->search };
     AnalysePPush push = {
         .luma_stride = (int32_t)l->luma_stride,
         .chroma_offset = (int32_t)l->chroma_offset,
@@ -150,5 +117,4 @@ void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a)
     (void)dev;
     a->kernel = NULL; /* the device's */
     a->search = NULL;
-    a->hpel = NULL;
 }

@@ -10,9 +10,7 @@
  *
  *     TkAnalysePGpu a;
  *     tk_analyse_p_gpu_create(dev, &a);
- *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL, &search, &hpel };
- *     tk_analyse_p_gpu_record_prepare(dev, &a, &cmd, &p, &b);
- *     tk_vk_cmd_barrier(dev, &cmd);
+ *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL, &search };
  *     for (int s = 0; s < tk_analyse_p_gpu_steps(&p.layout); s++) {
  *         tk_analyse_p_gpu_record_step(dev, &a, &cmd, &p, &b, s);
  *         tk_vk_cmd_barrier(dev, &cmd);
@@ -26,7 +24,6 @@
 #include "vk/vk.h"
 
 typedef struct TkAnalysePGpu {
-    const TkVkKernel *hpel;   /* shared: the device's */
     const TkVkKernel *search; /* shared: the device's */
     const TkVkKernel *kernel; /* shared: the device's */
 } TkAnalysePGpu;
@@ -40,18 +37,9 @@ typedef struct TkAnalysePBuffers {
     const TkVkBuffer *motion;   /* TkMbMotion[n]: the previous picture's in, this one's out */
     const TkVkBuffer *skip_map; /* NULL, or a byte per macroblock (4 to a word, raster) */
     const TkVkBuffer *search;   /* TkMbSearch[n]: the search pass's, scratch */
-    const TkVkBuffer *hpel;     /* tk_analyse_p_gpu_hpel_bytes(): the reference's half-sample
-                                   planes (hpel.comp), scratch */
 } TkAnalysePBuffers;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);
-/* Bytes of the half-sample planes of a picture (TkAnalysePBuffers.hpel). */
-size_t tk_analyse_p_gpu_hpel_bytes(const TkFrameLayout *l);
-/* Records what the steps read and must find done, a barrier later: the reference's
- * half-sample planes (hpel.comp, reading ref only, so it may share its barrier with other
- * work that does not write ref). */
-void tk_analyse_p_gpu_record_prepare(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
-                                     const TkInterParams *p, const TkAnalysePBuffers *b);
 /* Number of steps of a picture: the search pass and the anti-diagonals x + 2y,
  * 1 + mb_width + 2 (mb_height - 1). */
 int tk_analyse_p_gpu_steps(const TkFrameLayout *l);

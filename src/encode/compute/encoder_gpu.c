@@ -30,7 +30,6 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_vk_buffer_destroy(dev, &e->ref);
     tk_vk_buffer_destroy(dev, &e->motion);
     tk_vk_buffer_destroy(dev, &e->search);
-    tk_vk_buffer_destroy(dev, &e->hpel);
     tk_vk_buffer_destroy(dev, &e->coded);
     tk_vk_buffer_destroy(dev, &e->scratch);
     tk_vk_buffer_destroy(dev, &e->counts);
@@ -83,9 +82,6 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                          (res = tk_vk_buffer_create(dev, &e->motion, n * sizeof(TkMbMotion),
                                                     TK_VK_MEMORY_DEVICE)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->search, n * sizeof(TkMbSearch),
-                                                    TK_VK_MEMORY_DEVICE)) < 0 ||
-                         (res = tk_vk_buffer_create(dev, &e->hpel,
-                                                    tk_analyse_p_gpu_hpel_bytes(&p->layout),
                                                     TK_VK_MEMORY_DEVICE)) < 0)) ||
         (e->auto_map && ((res = tk_change_map_gpu_create(dev, &e->change)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->prev_src, p->layout.size,
@@ -188,12 +184,6 @@ static int analysis_steps(const TkEncoderGpu *e)
     return e->pic.p_slice ? tk_analyse_p_gpu_steps(&e->params.layout) : 1;
 }
 
-static TkAnalysePBuffers analysis_buffers(TkEncoderGpu *e, const TkVkBuffer *src)
-{
-    return (TkAnalysePBuffers){ src,        &e->ref,     &e->recon,  &e->coded,
-                                &e->motion, e->skip_map, &e->search, &e->hpel };
-}
-
 static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src,
                                  int step)
 {
@@ -201,7 +191,8 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows };
-        TkAnalysePBuffers b = analysis_buffers(e, src);
+        TkAnalysePBuffers b = { src,        &e->ref,    &e->recon,  &e->coded,
+                                &e->motion, e->skip_map, &e->search };
         tk_analyse_p_gpu_record_step(dev, &e->analyse_p, cmd, &ip, &b, step);
         return;
     }
@@ -318,7 +309,7 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         return res;
     }
     /* the change maps of every frame that makes its own (each P analysis reads its map from
-     * step 0 on), then one barrier; IDRs too, so that prev_src follows every frame */
+     * diagonal 0 on), then one barrier; IDRs too, so that prev_src follows every frame */
     int change_maps = 0;
     for (int i = 0; i < n; i++) {
         TkEncoderGpu *e = frames[i].encoder;
@@ -330,18 +321,6 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         tk_change_map_gpu_record(dev, &e->change, cmd, &e->params.layout, frames[i].src,
                                  &e->prev_src, &e->change_map, e->prev_valid,
                                  refs ? &e->ref : NULL, refs ? &e->recon : NULL);
-        change_maps++;
-    }
-    /* and what the P analyses read from step 0 on (they read ref, which the change maps only
-     * read too) */
-    for (int i = 0; i < n; i++) {
-        TkEncoderGpu *e = frames[i].encoder;
-        if (!e->pic.p_slice)
-            continue;
-        TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                             .slice_mb_rows = e->pic_slice_rows };
-        TkAnalysePBuffers b = analysis_buffers(e, frames[i].src);
-        tk_analyse_p_gpu_record_prepare(dev, &e->analyse_p, cmd, &ip, &b);
         change_maps++;
     }
     if (change_maps > 0)

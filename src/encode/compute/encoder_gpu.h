@@ -48,7 +48,6 @@ typedef struct TkEncoderGpu {
                                with recon before a P picture, as encoder_ref.c does */
     TkVkBuffer motion;      /* device (p_frames): TkMbMotion[n_mbs] of the last picture */
     TkVkBuffer search;      /* device (p_frames): TkMbSearch[n_mbs], the search pass's */
-    TkVkBuffer hpel;        /* device (p_frames): the reference's half-sample planes */
     TkVkBuffer coded;       /* device: TkCodedMb[n_mbs] */
     TkVkBuffer scratch;     /* device: n_mbs * TK_MB_SCRATCH_WORDS */
     TkVkBuffer counts;      /* device: n_mbs + 1 */

@@ -23,7 +23,7 @@
  * only), 4 TkMbMotion[n] (holds the previous picture's motion on entry: each macroblock
  * reads its own entry before it overwrites it), 5 skip map (a byte per macroblock, 4 to a
  * word, TK_SKIP_MAP_STATIC where unchanged; read when has_skip_map), 6 TkMbSearch[n] (the
- * search pass's), 7 the reference's half-sample planes (hpel.comp).
+ * search pass's).
  * Push constants: Params (analyse_p_gpu.c mirrors it).
  */
 #version 450
@@ -43,7 +43,6 @@ layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
 layout(std430, binding = 4) coherent buffer Motion { TkMbMotion motion[]; };
 layout(std430, binding = 5) readonly buffer Skip { uint skip_words[]; };
 layout(std430, binding = 6) readonly buffer Search { TkMbSearch search[]; };
-layout(std430, binding = 7) readonly buffer Hpel { uint hpel_words[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */

@@ -1,37 +1,68 @@
 /*
  * Inter prediction samples on the GPU (8.4.2.2), bit-exact with inter_pred_ref.c: luma
- * quarter samples as one or the average of two full or half samples read from the planes
- * hpel.comp made of the reference (so a sample costs two reads, not the 6-tap filters'
- * dozens), and chroma eighth-sample bilinear prediction from the reference; shared by the
+ * quarter-sample interpolation (6-tap and averages, per output sample, reference reads
+ * clamped into the picture) and chroma eighth-sample bilinear prediction; shared by the
  * search pass (search_p.comp) and the P analysis (analyse_p.comp).
  *
  * The includer declares, before the include: the reference buffer `ref_words` (NV12 bytes, 4
- * to a word), the planes `hpel_words` (hpel.comp) and push constants `pc` with luma_stride,
- * chroma_offset, mb_width, mb_height.
+ * to a word) and push constants `pc` with luma_stride, chroma_offset, mb_width, mb_height.
  */
 #ifndef TK_INTER_PRED_GLSL
 #define TK_INTER_PRED_GLSL
-
-#include "../../../common/inter_defs.h"
 
 int ref_byte(int o)
 {
     return int((ref_words[o >> 2] >> (8 * (o & 3))) & 0xffu);
 }
 
-/* ---- interpolation (8.4.2.2) from the half-sample planes of hpel.comp ---- */
+/* ---- interpolation (8.4.2.2), per output sample; inter_pred_ref.c ---- */
+
+/* reference luma at (x, y), clamped into the picture (8-239, 8-240) */
+int rl(int x, int y)
+{
+    return ref_byte(clamp(y, 0, pc.mb_height * 16 - 1) * pc.luma_stride +
+                    clamp(x, 0, pc.mb_width * 16 - 1));
+}
+
+int tap6(int e, int f, int g, int h, int i, int j)
+{
+    return e - 5 * f + 20 * g + 20 * h - 5 * i + j;
+}
+
+int half_h(int x, int y)    /* b1 between (x, y) and (x + 1, y), 8-241 */
+{
+    return tap6(rl(x - 2, y), rl(x - 1, y), rl(x, y), rl(x + 1, y), rl(x + 2, y),
+                rl(x + 3, y));
+}
+
+int half_v(int x, int y)    /* h1 between (x, y) and (x, y + 1), 8-242 */
+{
+    return tap6(rl(x, y - 2), rl(x, y - 1), rl(x, y), rl(x, y + 1), rl(x, y + 2),
+                rl(x, y + 3));
+}
+
+int clip1(int v)
+{
+    return clamp(v, 0, 255);
+}
 
 /* One of the samples quarter positions average (Figure 8-4), `kind` at (x, y): 0 the full
- * sample G, 1 the half sample b right of it, 2 h below it, 3 j diagonal; hpel.comp's planes
- * hold them for x in [-4, width + 1] and y in [-4, height + 1], and further out each is the
- * one at the clamped position (every tap there reads the same clamped reference samples). */
+ * sample G, 1 the half sample b right of it (8-243), 2 h below it (8-244), 3 j diagonal
+ * (8-245, 8-247: from the b1 intermediates of rows y - 2 .. y + 3). Loops, not unrolled, keep
+ * the code small: the compiler inlines this into every distortion and prediction. */
 int sample_at(int kind, int x, int y)
 {
-    int stride = TK_HPEL_STRIDE(pc.mb_width);
-    int o = kind * TK_HPEL_PLANE_BYTES(pc.mb_width, pc.mb_height) +
-            (clamp(y, -TK_HPEL_PAD, pc.mb_height * 16 + 1) + TK_HPEL_PAD) * stride +
-            clamp(x, -TK_HPEL_PAD, pc.mb_width * 16 + 1) + TK_HPEL_PAD;
-    return int((hpel_words[o >> 2] >> (8 * (o & 3))) & 0xffu);
+    if (kind == 0)
+        return rl(x, y);
+    if (kind == 1)
+        return clip1((half_h(x, y) + 16) >> 5);
+    if (kind == 2)
+        return clip1((half_v(x, y) + 16) >> 5);
+    const int taps[6] = int[6](1, -5, 20, 20, -5, 1);
+    int j1 = 0;
+    [[dont_unroll]] for (int k = 0; k < 6; k++)
+        j1 += taps[k] * half_h(x, y - 2 + k);
+    return clip1((j1 + 512) >> 10);
 }
 
 /* Table 8-12 as the two samples each quarter position averages (8-250 .. 8-261; a full or

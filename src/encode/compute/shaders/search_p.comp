@@ -7,8 +7,7 @@
  *
  * Buffers: 0 source NV12, 1 reference NV12 (the previous picture, deblocked), 2 TkMbMotion[n]
  * (the previous picture's), 3 skip map (a byte per macroblock, 4 to a word; read when
- * has_skip_map), 4 TkMbSearch[n] out, 5 the reference's half-sample planes (hpel.comp).
- * Dispatch: (n_mbs, TK_SEARCHES) workgroups.
+ * has_skip_map), 4 TkMbSearch[n] out. Dispatch: (n_mbs, TK_SEARCHES) workgroups.
  * Push constants: Params (analyse_p_gpu.c mirrors it).
  */
 #version 450
@@ -25,7 +24,6 @@ layout(std430, binding = 1) readonly buffer Ref { uint ref_words[]; };
 layout(std430, binding = 2) readonly buffer Motion { TkMbMotion motion[]; };
 layout(std430, binding = 3) readonly buffer Skip { uint skip_words[]; };
 layout(std430, binding = 4) writeonly buffer Search { TkMbSearch search[]; };
-layout(std430, binding = 5) readonly buffer Hpel { uint hpel_words[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
