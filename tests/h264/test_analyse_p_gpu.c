@@ -23,7 +23,7 @@ typedef struct Ctx {
 } Ctx;
 
 typedef struct Bufs {
-    TkVkBuffer src, ref, recon, coded, motion, skip, search;
+    TkVkBuffer src, ref, recon, coded, motion, skip, search, motion_prev;
 } Bufs;
 
 static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int use_map,
@@ -58,6 +58,8 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
     CHECK_EQ(tk_vk_buffer_create(c->dev, &b.skip, (n + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &b.search, n * sizeof(TkMbSearch),
                                  TK_VK_MEMORY_UPLOAD), 0);
+    CHECK_EQ(tk_vk_buffer_create(c->dev, &b.motion_prev, n * sizeof(TkMbMotion),
+                                 TK_VK_MEMORY_UPLOAD), 0);
     long bad_frames = 0, p_mbs[4] = { 0, 0, 0, 0 };
     int ok = e && img[0] && img[1] && map && rec_c && coded_c && motion_c && search_c && b.src.map &&
              b.ref.map && b.recon.map && b.coded.map && b.motion.map && b.skip.map && b.search.map;
@@ -70,7 +72,7 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
             /* C: the analysis alone, from the encoder's state after frame i - 1 */
             TkInterParams ip = { *l, qp, slice_rows };
             memcpy(motion_c, e->motion, n * sizeof(TkMbMotion));
-            memcpy(b.motion.map, e->motion, n * sizeof(TkMbMotion));
+            memcpy(b.motion_prev.map, e->motion, n * sizeof(TkMbMotion));
             memcpy(b.ref.map, tk_encoder_ref_recon(e), l->size);
             memcpy(b.src.map, cur, l->size);
             memcpy(b.skip.map, map, n);
@@ -81,11 +83,12 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
                                        rec_c, coded_c, motion_c);
             TkAnalysePBuffers ab = { &b.src,    &b.ref,    &b.recon,
                                      &b.coded,  &b.motion, use_map ? &b.skip : NULL,
-                                     &b.search };
+                                     &b.search, &b.motion_prev };
             CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.recon, 0xa5a5a5a5u);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.coded, 0x5a5a5a5au);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.search, 0);
+            tk_vk_cmd_fill(c->dev, &c->cmd, &b.motion, 0x3c3c3c3cu); /* every entry written */
             tk_vk_cmd_barrier(c->dev, &c->cmd);
             for (int st = 0; st < tk_analyse_p_gpu_steps(l); st++) {
                 tk_analyse_p_gpu_record_step(c->dev, &c->an, &c->cmd, &ip, &ab, st);
@@ -137,6 +140,7 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
     tk_vk_buffer_destroy(c->dev, &b.motion);
     tk_vk_buffer_destroy(c->dev, &b.skip);
     tk_vk_buffer_destroy(c->dev, &b.search);
+    tk_vk_buffer_destroy(c->dev, &b.motion_prev);
     free(img[0]);
     free(img[1]);
     free(map);

@@ -44,7 +44,7 @@ int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
                                   sizeof(SearchPPush));
     if (res < 0)
         return res;
-    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 7,
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 8,
                                sizeof(AnalysePPush));
 }
 
@@ -66,8 +66,8 @@ static void record_search(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
         .has_skip_map = b->skip_map != NULL,
     };
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[5] = { b->src, b->ref, b->motion, b->skip_map ? b->skip_map : b->src,
-                                  b->search };
+    const TkVkBuffer *bufs[5] = { b->src, b->ref, b->motion_prev,
+                                  b->skip_map ? b->skip_map : b->src, b->search };
     tk_vk_cmd_dispatch(dev, cmd, a->search, bufs, &push,
                        (uint32_t)(l->mb_width * l->mb_height), TK_SEARCHES, 1);
 }
@@ -77,8 +77,9 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
 {
     const TkFrameLayout *l = &p->layout;
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
-                                  b->skip_map ? b->skip_map : b->src, b->search };
+    const TkVkBuffer *bufs[8] = { b->src,    b->recon, b->coded, b->ref, b->motion,
+                                  b->skip_map ? b->skip_map : b->src, b->search,
+                                  b->motion_prev };
     AnalysePPush push = {
         .luma_stride = (int32_t)l->luma_stride,
         .chroma_offset = (int32_t)l->chroma_offset,

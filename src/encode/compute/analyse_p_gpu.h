@@ -10,7 +10,7 @@
  *
  *     TkAnalysePGpu a;
  *     tk_analyse_p_gpu_create(dev, &a);
- *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL, &search };
+ *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL, &search, &prev };
  *     for (int s = 0; s < tk_analyse_p_gpu_steps(&p.layout); s++) {
  *         tk_analyse_p_gpu_record_step(dev, &a, &cmd, &p, &b, s);
  *         tk_vk_cmd_barrier(dev, &cmd);
@@ -34,9 +34,12 @@ typedef struct TkAnalysePBuffers {
     const TkVkBuffer *ref;      /* NV12, the previous picture deblocked; read only */
     const TkVkBuffer *recon;    /* NV12 out (unfiltered) */
     const TkVkBuffer *coded;    /* TkCodedMb[n] out */
-    const TkVkBuffer *motion;   /* TkMbMotion[n]: the previous picture's in, this one's out */
+    const TkVkBuffer *motion;   /* TkMbMotion[n]: this picture's, out */
     const TkVkBuffer *skip_map; /* NULL, or a byte per macroblock (4 to a word, raster) */
     const TkVkBuffer *search;   /* TkMbSearch[n]: the search pass's, scratch */
+    const TkVkBuffer *motion_prev; /* TkMbMotion[n]: the previous picture's, read only (the C
+                                   reference reads it from its one motion array before it
+                                   overwrites it) */
 } TkAnalysePBuffers;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);

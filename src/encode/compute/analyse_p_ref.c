@@ -280,9 +280,31 @@ static int halves_cost(const TkInterParams *p, const TkMbSearch *s, TkMbMotion *
     return cost;
 }
 
+/* 1 where the skip map marks macroblock (x, y) static (TK_SKIP_MAP_STATIC or _SAME_REF). */
+static int is_static(const uint8_t *skip_map, int mb_width, int x, int y)
+{
+    int v = skip_map ? skip_map[y * mb_width + x] : TK_SKIP_MAP_CHANGED;
+    return v == TK_SKIP_MAP_STATIC || v == TK_SKIP_MAP_STATIC_SAME_REF;
+}
+
+int tk_inter_static_alone(const uint8_t *skip_map, const TkFrameLayout *l, int mb_x, int mb_y)
+{
+    /* neighbours A, B, C and D (8.4.1.3) inside the picture: each static, so coded at MV
+     * (0, 0) from list 0; outside (or in another slice: unavailable) they count as such too */
+    static const int nb[4][2] = { { -1, 0 }, { 0, -1 }, { 1, -1 }, { -1, -1 } };
+    if (!is_static(skip_map, l->mb_width, mb_x, mb_y))
+        return 0;
+    for (int k = 0; k < 4; k++) {
+        int x = mb_x + nb[k][0], y = mb_y + nb[k][1];
+        if (x >= 0 && x < l->mb_width && y >= 0 && !is_static(skip_map, l->mb_width, x, y))
+            return 0;
+    }
+    return 1;
+}
+
 void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                            const TkMbMotion *motion, int mb_x, int mb_y)
+                            TkMbMotion *motion, int mb_x, int mb_y)
 {
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
@@ -290,7 +312,7 @@ void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const ui
     if (map != TK_SKIP_MAP_STATIC && map != TK_SKIP_MAP_STATIC_SAME_REF)
         return;
     TkCodedMb *out = &coded[idx];
-    const TkMbMotion *mo = &motion[idx];
+    TkMbMotion *mo = &motion[idx];
     /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
      * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
     int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
@@ -310,6 +332,14 @@ void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const ui
     }
     out->type = TK_MB_PL0; /* the decision makes it P_Skip where it can */
     store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
+    if (tk_inter_static_alone(skip_map, l, mb_x, mb_y)) {
+        /* the decision too: its MV prediction and P_Skip MV are (0, 0), whatever the
+         * wavefront decides elsewhere (the motion entry was read above, as the previous
+         * picture's) */
+        if (out->cbp == 0)
+            out->type = TK_MB_PSKIP;
+        *mo = (TkMbMotion){ .ref_idx = 0, .part = TK_PART_16x16 };
+    }
 }
 
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
@@ -328,8 +358,9 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     tk_mvpred_16x16(&nb, mvp);
     tk_mvpred_skip(&nb, mv_skip);
 
-    int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
-    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF) {
+    if (tk_inter_static_alone(skip_map, l, mb_x, mb_y))
+        return; /* the static pass decided it */
+    if (is_static(skip_map, l->mb_width, mb_x, mb_y)) {
         /* 1. static: the static pass coded it at MV (0, 0); P_Skip where nothing is left to
          * code and the P_Skip MV is (0, 0) too; else (0, 0) said explicitly, for a residual
          * left over from the previous picture's coding or a P_Skip MV that would move the

@@ -66,13 +66,22 @@ typedef struct TkInterParams {
 /*
  * The static pass: codes macroblock (mb_x, mb_y) if the skip map marks it static (else does
  * nothing): its residual at MV (0, 0) (none where TK_SKIP_MAP_STATIC_SAME_REF allows, see 1.
- * above) into coded[] as TK_MB_PL0 and its reconstruction into recon; motion (the previous
- * picture's) is read only. Needs no neighbour, so the GPU runs it for every macroblock at
- * once, beside the search pass; the decision then only picks P_Skip or MV (0, 0).
+ * above) into coded[] as TK_MB_PL0 and its reconstruction into recon, reading its motion
+ * entry as the previous picture's. Needs no neighbour, so the GPU runs it for every
+ * macroblock at once, beside the search pass; the decision then only picks P_Skip or MV
+ * (0, 0). A static macroblock whose neighbours A, B, C and D are all static or outside the
+ * picture (tk_inter_static_alone) has MV prediction and P_Skip MV (0, 0) whatever is decided
+ * elsewhere, so this pass decides it too (P_Skip without a residual, else P_L0 with mvd 0,
+ * into coded[] and motion[]) and the wavefront leaves it alone: in still content the
+ * wavefront then only carries the changed macroblocks and their right and lower neighbours.
  */
 void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                            const TkMbMotion *motion, int mb_x, int mb_y);
+                            TkMbMotion *motion, int mb_x, int mb_y);
+
+/* 1 for a static macroblock whose neighbours A, B, C, D are static or outside the picture. */
+int tk_inter_static_alone(const uint8_t *skip_map, const TkFrameLayout *l, int mb_x,
+                          int mb_y);
 
 /*
  * Codes macroblock (mb_x, mb_y) of a P picture: reads src (NV12), ref (the previous picture

@@ -30,6 +30,7 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_vk_buffer_destroy(dev, &e->ref);
     tk_vk_buffer_destroy(dev, &e->motion);
     tk_vk_buffer_destroy(dev, &e->search);
+    tk_vk_buffer_destroy(dev, &e->motion_prev);
     tk_vk_buffer_destroy(dev, &e->coded);
     tk_vk_buffer_destroy(dev, &e->scratch);
     tk_vk_buffer_destroy(dev, &e->counts);
@@ -81,6 +82,9 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                                                     TK_VK_MEMORY_DEVICE)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->motion, n * sizeof(TkMbMotion),
                                                     TK_VK_MEMORY_DEVICE)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->motion_prev,
+                                                    n * sizeof(TkMbMotion),
+                                                    TK_VK_MEMORY_DEVICE)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->search, n * sizeof(TkMbSearch),
                                                     TK_VK_MEMORY_DEVICE)) < 0)) ||
         (e->auto_map && ((res = tk_change_map_gpu_create(dev, &e->change)) < 0 ||
@@ -129,6 +133,16 @@ static void swap_pictures(TkEncoderGpu *e)
     e->recon = t;
 }
 
+/* The last picture's motion becomes the previous one's. Not undone where the C reference,
+ * whose one motion array the analysis overwrites, keeps the new one: after a failed or
+ * rewound picture the next one's search starts from that picture's motion. */
+static void swap_motion(TkEncoderGpu *e)
+{
+    TkVkBuffer t = e->motion_prev;
+    e->motion_prev = e->motion;
+    e->motion = t;
+}
+
 /* Prepares frame `qp` of e (an IDR when force_idr): writes its slice headers into the upload buffer (free: the
  * previous frame was waited for) and keeps the picture state for finish(). */
 static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force_idr,
@@ -153,8 +167,10 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
         e->prev_p_qp = -1;
         return res;
     }
-    if (e->pic.p_slice)
+    if (e->pic.p_slice) {
         swap_pictures(e); /* the previous picture, deblocked, becomes the reference */
+        swap_motion(e);
+    }
     return 0;
 }
 
@@ -191,8 +207,8 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows };
-        TkAnalysePBuffers b = { src,        &e->ref,    &e->recon,  &e->coded,
-                                &e->motion, e->skip_map, &e->search };
+        TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
+                                &e->motion, e->skip_map, &e->search, &e->motion_prev };
         tk_analyse_p_gpu_record_step(dev, &e->analyse_p, cmd, &ip, &b, step);
         return;
     }
@@ -304,8 +320,10 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
     if (res < 0) {
         /* frames whose begin succeeded took their reference: give it back */
         for (int i = 0; i < n; i++)
-            if (frames[i].result == 0 && frames[i].encoder->pic.p_slice)
+            if (frames[i].result == 0 && frames[i].encoder->pic.p_slice) {
                 swap_pictures(frames[i].encoder);
+                swap_motion(frames[i].encoder); /* nothing ran: all as before */
+            }
         return res;
     }
     /* the change maps of every frame that makes its own (each P analysis reads its map from

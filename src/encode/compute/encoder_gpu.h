@@ -47,6 +47,8 @@ typedef struct TkEncoderGpu {
     TkVkBuffer ref;         /* device (p_frames): the previous picture, deblocked; swaps
                                with recon before a P picture, as encoder_ref.c does */
     TkVkBuffer motion;      /* device (p_frames): TkMbMotion[n_mbs] of the last picture */
+    TkVkBuffer motion_prev; /* device (p_frames): the picture before's, swapped with motion
+                               before a P picture (the analysis reads one, writes the other) */
     TkVkBuffer search;      /* device (p_frames): TkMbSearch[n_mbs], the search pass's */
     TkVkBuffer coded;       /* device: TkCodedMb[n_mbs] */
     TkVkBuffer scratch;     /* device: n_mbs * TK_MB_SCRATCH_WORDS */

@@ -20,10 +20,10 @@
  *
  * Buffers: 0 source NV12, 1 recon NV12 (unfiltered; coherent: the intra trial reads the
  * neighbours'), 2 TkCodedMb[n], 3 reference NV12 (the previous picture, deblocked; read
- * only), 4 TkMbMotion[n] (holds the previous picture's motion on entry: each macroblock
- * reads its own entry before it overwrites it), 5 skip map (a byte per macroblock, 4 to a
+ * only), 4 TkMbMotion[n] (this picture's, written), 5 skip map (a byte per macroblock, 4 to a
  * word, TK_SKIP_MAP_STATIC where unchanged; read when has_skip_map), 6 TkMbSearch[n] (the
- * search pass's).
+ * search pass's), 7 TkMbMotion[n] (the previous picture's: the static pass reads a
+ * macroblock's own entry).
  * Push constants: Params (analyse_p_gpu.c mirrors it).
  */
 #version 450
@@ -43,6 +43,7 @@ layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
 layout(std430, binding = 4) coherent buffer Motion { TkMbMotion motion[]; };
 layout(std430, binding = 5) readonly buffer Skip { uint skip_words[]; };
 layout(std430, binding = 6) readonly buffer Search { TkMbSearch search[]; };
+layout(std430, binding = 7) readonly buffer MotionPrev { TkMbMotion motion_prev[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -414,14 +415,40 @@ void gather(int mb_x, int mb_y, int part, int part_idx, ivec2 cur_mv0, out ivec4
 #define TRY_EARLY 1
 #define TRY_FINAL 2
 
+int map_at(int idx)
+{
+    return pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
+                                : TK_SKIP_MAP_CHANGED;
+}
+
+bool static_at(int x, int y)
+{
+    int v = map_at(y * pc.mb_width + x);
+    return v == TK_SKIP_MAP_STATIC || v == TK_SKIP_MAP_STATIC_SAME_REF;
+}
+
+/* tk_inter_static_alone(): static, with neighbours A, B, C, D static or outside the picture */
+bool static_alone(int mb_x, int mb_y)
+{
+    const ivec2 nb[4] = ivec2[4](ivec2(-1, 0), ivec2(0, -1), ivec2(1, -1), ivec2(-1, -1));
+    bool alone = static_at(mb_x, mb_y);
+    for (int k = 0; k < 4; k++) {
+        int x = mb_x + nb[k].x, y = mb_y + nb[k].y;
+        if (x >= 0 && x < pc.mb_width && y >= 0)
+            alone = alone && static_at(x, y);
+    }
+    return alone;
+}
+
 void analyse_p_mb(int t, int mb_x, int mb_y)
 {
     int idx = mb_y * pc.mb_width + mb_x;
-    int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
-                                   : TK_SKIP_MAP_CHANGED;
+    int map = map_at(idx);
     bool static_mb = map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF;
     if (pc.pass == PASS_STATIC && !static_mb)
         return;
+    if (pc.pass == PASS_DECIDE && static_mb && static_alone(mb_x, mb_y))
+        return; /* the static pass decided it */
     ivec4 nb[4];
     ivec2 mvp = ivec2(0), mv_skip = ivec2(0);
     if (pc.pass == PASS_DECIDE) {
@@ -445,8 +472,8 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     }
     /* the previous picture's motion of this macroblock, read before it is overwritten:
      * coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
-    bool was_zero = motion[idx].ref_idx == 0 && motion[idx].part == TK_PART_16x16 &&
-                    motion[idx].mv[0][0] == 0 && motion[idx].mv[0][1] == 0 &&
+    bool was_zero = motion_prev[idx].ref_idx == 0 && motion_prev[idx].part == TK_PART_16x16 &&
+                    motion_prev[idx].mv[0][0] == 0 && motion_prev[idx].mv[0][1] == 0 &&
                     coded[idx].cbp == 0;
     load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
     barrier();
@@ -467,9 +494,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         else
             cbp = code_residual(t);
         if (stage == TRY_STATIC) {
-            /* the decision pass makes it P_Skip or says MV (0, 0) */
-            store_coded(t, idx, TK_MB_PL0, cbp);
+            /* the decision pass makes it P_Skip or says MV (0, 0), but for a macroblock
+             * whose MV prediction is (0, 0) whatever the wavefront decides: this pass */
+            bool alone = static_alone(mb_x, mb_y);
+            store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp);
             store_recon(t, mb_x, mb_y);
+            if (alone)
+                store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
             return;
         }
         /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
