@@ -84,7 +84,7 @@ static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
     tk_vk_cmd_fill(c->dev, &c->cmd, &recon, 0xa5a5a5a5u);
     tk_vk_cmd_fill(c->dev, &c->cmd, &coded, 0x5a5a5a5au);
     tk_vk_cmd_barrier(c->dev, &c->cmd);
-    tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded);
+    tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded, NULL);
     tk_vk_cmd_barrier(c->dev, &c->cmd);
     tk_vk_cmd_copy(c->dev, &c->cmd, &recon, 0, &rb_rec, 0, l->size);
     tk_vk_cmd_copy(c->dev, &c->cmd, &coded, 0, &rb_coded, 0, coded_bytes);
@@ -144,7 +144,7 @@ static void bench(Ctx *c, int w, int h, int qp, int reps)
     for (int round = 0; round < 3; round++) {
         CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
         for (int i = 0; i < reps; i++) {
-            tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded);
+            tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded, NULL);
             tk_vk_cmd_barrier(c->dev, &c->cmd);
         }
         double t0 = now_s();

@@ -18,12 +18,13 @@ typedef struct AnalysePPush {
     int32_t diag;
     int32_t first_y;
     int32_t has_skip_map;
+    int32_t text_qp;
 } AnalysePPush;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     memset(a, 0, sizeof(*a));
-    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 6,
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 7,
                                sizeof(AnalysePPush));
 }
 
@@ -52,10 +53,13 @@ void tk_analyse_p_gpu_record_diagonal(TkVkDevice *dev, const TkAnalysePGpu *a, T
         .diag = d,
         .first_y = first_y,
         .has_skip_map = b->skip_map != NULL,
+        /* without a map every macroblock has the frame's QP, whatever the bound buffer holds */
+        .text_qp = b->text_map ? p->text_qp : p->qp,
     };
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[6] = { b->src, b->recon, b->coded, b->ref, b->motion,
-                                  b->skip_map ? b->skip_map : b->src };
+    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
+                                  b->skip_map ? b->skip_map : b->src,
+                                  b->text_map ? b->text_map : b->src };
     tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, (uint32_t)(last_y - first_y + 1), 1,
                        1);
 }

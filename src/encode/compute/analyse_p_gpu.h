@@ -35,6 +35,8 @@ typedef struct TkAnalysePBuffers {
     const TkVkBuffer *coded;    /* TkCodedMb[n] out */
     const TkVkBuffer *motion;   /* TkMbMotion[n]: the previous picture's in, this one's out */
     const TkVkBuffer *skip_map; /* NULL, or a byte per macroblock (4 to a word, raster) */
+    const TkVkBuffer *text_map; /* NULL, or a byte per macroblock (4 to a word, raster):
+                                   TK_TEXT_MAP_TEXT ones are coded at TkInterParams.text_qp */
 } TkAnalysePBuffers;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);

@@ -277,9 +277,10 @@ static int search_halves(const TkInterParams *p, const uint8_t *ref, const TkMeB
     return cost;
 }
 
-void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
-                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                             TkMbMotion *motion, int mb_x, int mb_y)
+/* The macroblock's analysis at its QP qp (the frame's, or the text QP). */
+static void analyse_mb(const TkInterParams *p, int qp, const uint8_t *src, const uint8_t *ref,
+                       const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                       TkMbMotion *motion, int mb_x, int mb_y)
 {
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
@@ -295,7 +296,7 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
      * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
     int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
-                   mo->mv[0][1] == 0 && out->cbp == 0;
+                   mo->mv[0][1] == 0 && out->cbp == 0 && out->qp == qp;
     load_src(l, src, mb_x, mb_y, &m);
     memset(out, 0, sizeof(*out));
 
@@ -304,14 +305,15 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
     if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF) {
         static const int zero[2] = { 0, 0 };
         predict16(l, ref, mb_x, mb_y, zero, &m);
-        /* the same source, reference and QP as a picture that coded nothing here: the
+        /* the same source, reference and QP (the macroblock's: was_zero) as a picture that
+         * coded nothing here: the
          * residual is none again (inter_defs.h), and the prediction is the reconstruction */
         int reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
         if (reuse) {
             memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
             memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
         }
-        if ((reuse || code_residual(p->qp, &m, out) == 0) && mv_skip[0] == 0 &&
+        if ((reuse || code_residual(qp, &m, out) == 0) && mv_skip[0] == 0 &&
             mv_skip[1] == 0) {
             set_skip(out, mo, mv_skip);
         } else {
@@ -327,14 +329,14 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
 
     /* 2. early skip: nothing left to code at the skip MV */
     predict16(l, ref, mb_x, mb_y, mv_skip, &m);
-    if (code_residual(p->qp, &m, out) == 0) {
+    if (code_residual(qp, &m, out) == 0) {
         set_skip(out, mo, mv_skip);
         store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);
         return;
     }
 
     /* 3. inter (16x16, then the halves also starting from its MV) against intra */
-    int lambda = tk_intra_lambda(p->qp), mv[2];
+    int lambda = tk_intra_lambda(qp), mv[2];
     TkMeBlock b16 = { .src_y = m.src_y, .mb_x = mb_x, .mb_y = mb_y, .w = 16, .h = 16 };
     TkMeStarts starts = { 0 };
     /* temporal: this macroblock's MV in the previous picture (the entry is overwritten only
@@ -365,7 +367,8 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
         }
     }
     *mo = best;
-    TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows };
+    TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows,
+                         .text_map = p->text_map, .text_qp = p->text_qp };
     int intra_cost = tk_intra_analyse_mb_ref(&ip, src, recon, coded, mb_x, mb_y) +
                      lambda * TK_P_INTRA_EXTRA_BITS;
     if (intra_cost < inter_cost) {
@@ -377,13 +380,25 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
      * P_Skip */
     predict(l, ref, mb_x, mb_y, best.part, (const int32_t(*)[2])best.mv, &m);
     memset(out, 0, sizeof(*out));
-    int cbp = code_residual(p->qp, &m, out);
+    int cbp = code_residual(qp, &m, out);
     if (cbp == 0 && best.part == TK_PART_16x16 && best.mv[0][0] == mv_skip[0] &&
         best.mv[0][1] == mv_skip[1])
         set_skip(out, mo, mv_skip);
     else
         out->type = TK_MB_PL0;
     store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
+}
+
+void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                             TkMbMotion *motion, int mb_x, int mb_y)
+{
+    int idx = mb_y * p->layout.mb_width + mb_x;
+    int qp = p->text_map && p->text_map[idx] == TK_TEXT_MAP_TEXT ? p->text_qp : p->qp;
+    analyse_mb(p, qp, src, ref, skip_map, recon, coded, motion, mb_x, mb_y);
+    coded[idx].qp = qp;
+    coded[idx].qp_y = qp;
+    coded[idx].qp_delta = 0;
 }
 
 void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,

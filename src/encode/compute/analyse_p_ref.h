@@ -57,13 +57,17 @@ typedef struct TkInterParams {
     TkFrameLayout layout;
     int qp;                 /* 0..51 */
     int slice_mb_rows;      /* macroblock rows per slice (>= 1) */
+    const uint8_t *text_map; /* NULL, or TK_TEXT_MAP_TEXT per macroblock quantised (and
+                               decided: lambda) at text_qp, as in TkIntraParams */
+    int text_qp;
 } TkInterParams;
 
 /*
  * Codes macroblock (mb_x, mb_y) of a P picture: reads src (NV12), ref (the previous picture
  * as the decoder holds it: deblocked), skip_map (one byte per macroblock, or NULL), the
  * neighbours in recon / coded / motion; writes the macroblock's recon samples,
- * coded[mb_y * mb_width + mb_x] and motion[same]. Call in raster order.
+ * coded[mb_y * mb_width + mb_x] and motion[same]. Call in raster order. coded->qp is the
+ * macroblock's QP (text_map), qp_y the same and qp_delta 0: mb_qp_ref.h corrects them.
  */
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                              const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,

@@ -45,6 +45,7 @@ layout(std430, binding = 2) coherent buffer Coded { TkCodedMb coded[]; };
 layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
 layout(std430, binding = 4) coherent buffer Motion { TkMbMotion motion[]; };
 layout(std430, binding = 5) readonly buffer Skip { uint skip_words[]; };
+layout(std430, binding = 6) readonly buffer TextMap { uint text_map[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -56,6 +57,7 @@ layout(push_constant) uniform Params {
     int diag;           /* this dispatch's macroblocks: x + 2y == diag */
     int first_y;        /* the smallest y on it; workgroup i takes y = first_y + i */
     int has_skip_map;
+    int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
 } pc;
 
 #include "analyse_narrow_mb.glsl"
@@ -253,11 +255,11 @@ int quant_dc_inter(int w, int qp)
     return quant_inter(w, TK_QUANT_MF[(qp % 6) * 3], 16 + qp / 6);
 }
 
-/* Codes the residual of s_src_* - s_pred_* into s_plev.., s_prec_*; returns the cbp
+/* Codes the residual of s_src_* - s_pred_* at qp into s_plev.., s_prec_*; returns the cbp
  * (every thread). */
-int code_residual(int t)
+int code_residual(int t, int qp)
 {
-    int qp = pc.qp, qpc = tk_chroma_qp(qp);
+    int qpc = tk_chroma_qp(qp);
     /* luma: thread t = luma4x4BlkIdx t */
     int bx = blk_x(t), by = blk_y(t);
     int res[16], w[16], lev[16], d[16], r[16];
@@ -385,7 +387,7 @@ void no_residual(int t)
 /* ---- stores ---- */
 
 /* coded[n] as an inter macroblock of `type` (P_Skip: no levels) */
-void store_coded(int t, int n, int type, int cbp)
+void store_coded(int t, int n, int type, int cbp, int qp)
 {
     bool skip = type == TK_MB_PSKIP;
     for (int s = 0; s < 16; s++)
@@ -406,7 +408,10 @@ void store_coded(int t, int n, int type, int cbp)
         coded[n].i16_mode = 0;
         coded[n].chroma_mode = 0;
         coded[n].cbp = skip ? 0 : cbp;
+        /* as if the picture had one QP: mb_qp.comp corrects QP_Y and mb_qp_delta */
         coded[n].qp_delta = 0;
+        coded[n].qp = qp;
+        coded[n].qp_y = qp;
     }
 }
 
@@ -695,6 +700,7 @@ ivec3 me_search(int t, ivec2 mvp, ivec2 extra[TK_ME_MAX_STARTS], int n_extra, in
 void analyse_p_mb(int t, int mb_x, int mb_y)
 {
     int idx = mb_y * pc.mb_width + mb_x;
+    int qp = tk_mb_qp(idx);
     ivec4 nb[4];
     gather(mb_x, mb_y, TK_PART_16x16, 0, ivec2(0), nb);
     ivec2 mvp = mvpred(nb, TK_PART_16x16, 0);
@@ -707,7 +713,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     ivec2 prev_mv = ivec2(motion[idx].mv[0][0], motion[idx].mv[0][1]);
     /* coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
     bool was_zero = prev_ref == 0 && motion[idx].part == TK_PART_16x16 &&
-                    prev_mv == ivec2(0) && coded[idx].cbp == 0;
+                    prev_mv == ivec2(0) && coded[idx].cbp == 0 && coded[idx].qp == qp;
     load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
     barrier();
 
@@ -728,13 +734,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         if (stage == TRY_STATIC && reuse)
             no_residual(t);
         else
-            cbp = code_residual(t);
+            cbp = code_residual(t, qp);
         /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
         bool skip = cbp == 0 && (stage == TRY_STATIC ? mv_skip == ivec2(0)
                                  : stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
                                                           best_mv0 == mv_skip));
         if (skip) {
-            store_coded(t, idx, TK_MB_PSKIP, 0);
+            store_coded(t, idx, TK_MB_PSKIP, 0, qp);
             store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
             store_recon(t, mb_x, mb_y);
             return;
@@ -742,13 +748,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         if (stage == TRY_STATIC) {
             /* a residual left over, or a P_Skip MV that would move the block: (0, 0)
              * said explicitly */
-            store_coded(t, idx, TK_MB_PL0, cbp);
+            store_coded(t, idx, TK_MB_PL0, cbp, qp);
             store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), -mvp, -mvp);
             store_recon(t, mb_x, mb_y);
             return;
         }
         if (stage == TRY_FINAL) {
-            store_coded(t, idx, TK_MB_PL0, cbp);
+            store_coded(t, idx, TK_MB_PL0, cbp, qp);
             store_motion(t, idx, 0, best_part, best_mv0, best_mv1, best_mvd0, best_mvd1);
             store_recon(t, mb_x, mb_y);
             return;
@@ -756,7 +762,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
 
         /* 3. inter (16x16, then the halves also starting from its MV) against intra.
          * Searches: 0 the 16x16, 1-2 the halves of 16x8, 3-4 those of 8x16, in order. */
-        int lambda = TK_LAMBDA_TAB[pc.qp];
+        int lambda = TK_LAMBDA_TAB[qp];
         ivec2 extra[TK_ME_MAX_STARTS];
         int n_extra = 0;
         if (prev_ref == 0)
