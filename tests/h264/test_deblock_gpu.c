@@ -46,7 +46,8 @@ static void fill_mbs(TkCodedMb *coded, TkMbMotion *motion, size_t n, int intra_o
         TkMbMotion *m = &motion[i];
         memset(c, 0, sizeof(*c));
         memset(m, 0, sizeof(*m));
-        c->qp_y = mixed_qp && rnd(3) == 0 ? TK_TEXT_QP(qp, -rnd(13)) : qp;
+        int offset = -rnd(13); /* (TK_TEXT_QP evaluates its arguments more than once) */
+        c->qp_y = mixed_qp && rnd(3) == 0 ? TK_TEXT_QP(qp, offset) : qp;
         c->qp = c->qp_y;
         int kind = intra_only ? rnd(2) : rnd(8);
         c->type = kind == 0 ? TK_MB_I4x4 : kind == 1 ? TK_MB_I16x16
