@@ -343,6 +343,12 @@ static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int 
     return err;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* The GPU encoder with P frames (mode 1, 2 with the skip map, 3 with its own) on `sessions`
  * encoders fed the same frames in one submission per frame; the stream of the first goes
  * to s. */
@@ -358,9 +364,14 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
     TkVkBuffer src = { 0 }, skip = { 0 };
     TkVkCmd cmd = { 0 };
     size_t n_mbs = (size_t)(l->mb_width * l->mb_height);
-    int err = enc && f && map ? 0 : -1;
+    double *p_ms = calloc((size_t)n, sizeof(double)), idr_max = 0;
+    double stage_ms[TK_ENCODER_GPU_STAGES] = { 0 };
+    int n_p = 0, profiled = 0;
+    int err = enc && f && map && p_ms ? 0 : -1;
     if (err >= 0)
         err = tk_vk_cmd_create(dev, &cmd);
+    /* GPU time of each stage, where the queue has timestamps */
+    profiled = err >= 0 && tk_vk_cmd_enable_timestamps(dev, &cmd, 1 + TK_ENCODER_GPU_STAGES) >= 0;
     if (err >= 0)
         err = tk_vk_buffer_create(dev, &src, l->size, TK_VK_MEMORY_UPLOAD);
     if (err >= 0)
@@ -378,7 +389,19 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
                                         .skip_map = mode == 2 && i > 0 ? &skip : NULL };
         double t0 = now_s();
         err = tk_encoder_gpu_encode_batch(f, sessions, &cmd);
-        s->seconds += now_s() - t0;
+        double dt = now_s() - t0;
+        s->seconds += dt;
+        double ts[1 + TK_ENCODER_GPU_STAGES];
+        uint32_t n_ts = 1 + TK_ENCODER_GPU_STAGES;
+        if (err >= 0 && f[0].idr) {
+            idr_max = dt > idr_max ? dt : idr_max;
+        } else if (err >= 0) {
+            p_ms[n_p++] = 1e3 * dt;
+            if (profiled && tk_vk_cmd_read_timestamps(dev, &cmd, ts, &n_ts) >= 0 &&
+                n_ts == 1 + TK_ENCODER_GPU_STAGES)
+                for (int k = 0; k < TK_ENCODER_GPU_STAGES; k++)
+                    stage_ms[k] += ts[k + 1] - ts[k];
+        }
         if (err >= 0)
             err = stream_add(s, f[0].au, f[0].au_size, frames, l);
         for (int k = 0; k < sessions; k++)
@@ -386,6 +409,20 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
     }
     if (err >= 0)
         err = stream_add(s, NULL, 0, frames, l);
+    if (err >= 0 && n_p > 0) {
+        qsort(p_ms, (size_t)n_p, sizeof(double), cmp_double);
+        printf("  %d a submission: P frames submit + wait p50 %.3f p99 %.3f max %.3f ms, IDR "
+               "max %.3f ms", sessions, p_ms[n_p / 2], p_ms[(n_p * 99) / 100], p_ms[n_p - 1],
+               1e3 * idr_max);
+        if (profiled) {
+            printf("; GPU stages of a P submission (mean ms):");
+            for (int k = 0; k < TK_ENCODER_GPU_STAGES; k++)
+                printf(" %s %.3f%s", tk_encoder_gpu_stage_names[k], stage_ms[k] / n_p,
+                       k + 1 < TK_ENCODER_GPU_STAGES ? "," : "");
+        }
+        printf("\n");
+    }
+    free(p_ms);
     for (int k = 0; enc && k < sessions; k++)
         tk_encoder_gpu_close(&enc[k]);
     tk_vk_buffer_destroy(dev, &src);

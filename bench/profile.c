@@ -17,9 +17,6 @@
 
 #define PROFILE_ROUNDS 20
 
-static const char *const stage_names[TK_ENCODER_GPU_STAGES] = {
-    "analyse", "cavlc", "pack offsets", "pack write", "copy out",
-};
 
 /* One row: serial batches with every part timed, then pipelined batches' frames/s. */
 static int profile_row(TkVkDevice *dev, const Frames *f, int batch, int qp)
@@ -88,7 +85,7 @@ int tk_bench_profile(const BenchOptions *o)
            o->qp, PROFILE_ROUNDS);
     printf("| size | B | host: setup + record + submit |");
     for (int s = 0; s < TK_ENCODER_GPU_STAGES; s++)
-        printf(" GPU %s |", stage_names[s]);
+        printf(" GPU %s |", tk_encoder_gpu_stage_names[s]);
     printf(" GPU total | host wait after submit | host: NAL framing | GPU us/frame | frames/s "
            "serial | frames/s pipelined (2 groups) |\n|---|---|---|");
     for (int s = 0; s < TK_ENCODER_GPU_STAGES; s++)

@@ -29,6 +29,13 @@
 #define TK_ME_STEPS 16
 /* Extra integer-search starts a caller may give (me_ref.h TkMeStarts). */
 #define TK_ME_MAX_STARTS 4
+/* The searches of a P macroblock's search pass (TkMbSearch.c[], search_p_ref.h), in this
+ * order: the 16x16 partition, the two halves of 16x8 (upper, lower), those of 8x16 (left,
+ * right). */
+#define TK_SEARCHES 5
+#define TK_SEARCH_16x16 0
+#define TK_SEARCH_16x8 1
+#define TK_SEARCH_8x16 3
 
 /* Every MV talkie codes has |component| <= TK_MV_MAX quarter samples (63.75 samples, under
  * the smallest vertical range of Table A-1, [-64, 63.75] at level 1.0). */

@@ -23,7 +23,7 @@ typedef struct Ctx {
 } Ctx;
 
 typedef struct Bufs {
-    TkVkBuffer src, ref, recon, coded, motion, skip;
+    TkVkBuffer src, ref, recon, coded, motion, skip, search;
 } Bufs;
 
 static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int use_map,
@@ -46,6 +46,7 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
     uint8_t *rec_c = malloc(l->size);
     TkCodedMb *coded_c = malloc(n * sizeof(TkCodedMb));
     TkMbMotion *motion_c = malloc(n * sizeof(TkMbMotion));
+    TkMbSearch *search_c = malloc(n * sizeof(TkMbSearch));
     CHECK_EQ(tk_encoder_ref_open(&e, &ep), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &b.src, l->size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &b.ref, l->size, TK_VK_MEMORY_UPLOAD), 0);
@@ -55,9 +56,11 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
     CHECK_EQ(tk_vk_buffer_create(c->dev, &b.motion, n * sizeof(TkMbMotion),
                                  TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &b.skip, (n + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD), 0);
+    CHECK_EQ(tk_vk_buffer_create(c->dev, &b.search, n * sizeof(TkMbSearch),
+                                 TK_VK_MEMORY_UPLOAD), 0);
     long bad_frames = 0, p_mbs[4] = { 0, 0, 0, 0 };
-    int ok = e && img[0] && img[1] && map && rec_c && coded_c && motion_c && b.src.map &&
-             b.ref.map && b.recon.map && b.coded.map && b.motion.map && b.skip.map;
+    int ok = e && img[0] && img[1] && map && rec_c && coded_c && motion_c && search_c && b.src.map &&
+             b.ref.map && b.recon.map && b.coded.map && b.motion.map && b.skip.map && b.search.map;
     CHECK(ok);
     for (int i = 0; ok && i < frames; i++) {
         uint8_t *cur = img[i & 1], *prev = img[(i + 1) & 1];
@@ -72,16 +75,20 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
             memcpy(b.src.map, cur, l->size);
             memcpy(b.skip.map, map, n);
             memset(rec_c, 0, l->size);
-            tk_inter_analyse_frame_ref(&ip, cur, b.ref.map, use_map ? map : NULL, rec_c,
-                                       coded_c, motion_c);
-            TkAnalysePBuffers ab = { &b.src, &b.ref, &b.recon, &b.coded, &b.motion,
-                                     use_map ? &b.skip : NULL };
+            /* static macroblocks' search entries are written by neither */
+            memset(search_c, 0, n * sizeof(TkMbSearch));
+            tk_inter_analyse_frame_ref(&ip, cur, b.ref.map, use_map ? map : NULL, search_c,
+                                       rec_c, coded_c, motion_c);
+            TkAnalysePBuffers ab = { &b.src,    &b.ref,    &b.recon,
+                                     &b.coded,  &b.motion, use_map ? &b.skip : NULL,
+                                     &b.search };
             CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.recon, 0xa5a5a5a5u);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.coded, 0x5a5a5a5au);
+            tk_vk_cmd_fill(c->dev, &c->cmd, &b.search, 0);
             tk_vk_cmd_barrier(c->dev, &c->cmd);
-            for (int d = 0; d < tk_analyse_p_gpu_diagonals(l); d++) {
-                tk_analyse_p_gpu_record_diagonal(c->dev, &c->an, &c->cmd, &ip, &ab, d);
+            for (int st = 0; st < tk_analyse_p_gpu_steps(l); st++) {
+                tk_analyse_p_gpu_record_step(c->dev, &c->an, &c->cmd, &ip, &ab, st);
                 tk_vk_cmd_barrier(c->dev, &c->cmd);
             }
             CHECK_EQ(tk_vk_cmd_submit(c->dev, &c->cmd), 0);
@@ -91,7 +98,12 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
                                      n * sizeof(TkCodedMb));
             long bm = tk_check_bytes("motion", b.motion.map, (const uint8_t *)motion_c,
                                      n * sizeof(TkMbMotion));
-            if (br >= 0 || bc >= 0 || bm >= 0) {
+            long bs = tk_check_bytes("search", b.search.map, (const uint8_t *)search_c,
+                                     n * sizeof(TkMbSearch));
+            if (bs >= 0)
+                printf("  frame %d: first search difference MB %zu int %zu\n", i,
+                       (size_t)bs / sizeof(TkMbSearch), ((size_t)bs % sizeof(TkMbSearch)) / 4);
+            if (br >= 0 || bc >= 0 || bm >= 0 || bs >= 0) {
                 bad_frames++;
                 if (bc >= 0)
                     printf("  frame %d: first coded difference MB %zu int %zu\n", i,
@@ -124,12 +136,14 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
     tk_vk_buffer_destroy(c->dev, &b.coded);
     tk_vk_buffer_destroy(c->dev, &b.motion);
     tk_vk_buffer_destroy(c->dev, &b.skip);
+    tk_vk_buffer_destroy(c->dev, &b.search);
     free(img[0]);
     free(img[1]);
     free(map);
     free(rec_c);
     free(coded_c);
     free(motion_c);
+    free(search_c);
     source_close(&s);
 }
 

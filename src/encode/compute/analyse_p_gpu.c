@@ -6,6 +6,19 @@
 static const uint32_t analyse_p_spv[] =
 #include "analyse_p.spv.inc"
 ;
+static const uint32_t search_p_spv[] =
+#include "search_p.spv.inc"
+;
+
+/* Mirrors the push-constant block Params of search_p.comp. */
+typedef struct SearchPPush {
+    int32_t luma_stride;
+    int32_t chroma_offset;
+    int32_t mb_width;
+    int32_t mb_height;
+    int32_t qp;
+    int32_t has_skip_map;
+} SearchPPush;
 
 /* Mirrors the push-constant block Params of analyse_p.comp. */
 typedef struct AnalysePPush {
@@ -18,31 +31,56 @@ typedef struct AnalysePPush {
     int32_t diag;
     int32_t first_y;
     int32_t has_skip_map;
+    int32_t pass;
     int32_t text_qp;
 } AnalysePPush;
+
+/* AnalysePPush.pass: analyse_p.comp's PASS_STATIC and PASS_DECIDE */
+enum { PASS_STATIC, PASS_DECIDE };
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     memset(a, 0, sizeof(*a));
-    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 7,
+    int res = tk_vk_kernel_shared(dev, &a->search, search_p_spv, sizeof(search_p_spv), 5,
+                                  sizeof(SearchPPush));
+    if (res < 0)
+        return res;
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 8,
                                sizeof(AnalysePPush));
 }
 
-int tk_analyse_p_gpu_diagonals(const TkFrameLayout *l)
+int tk_analyse_p_gpu_steps(const TkFrameLayout *l)
 {
-    return l->mb_width + 2 * (l->mb_height - 1);
+    return 1 + l->mb_width + 2 * (l->mb_height - 1);
 }
 
-void tk_analyse_p_gpu_record_diagonal(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
-                                      const TkInterParams *p, const TkAnalysePBuffers *b,
-                                      int d)
+static void record_search(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
+                          const TkInterParams *p, const TkAnalysePBuffers *b)
 {
     const TkFrameLayout *l = &p->layout;
-    /* x = d - 2y with 0 <= x < mb_width: y from ceil((d - mb_width + 1) / 2) to d / 2 */
-    int first_y = d - l->mb_width + 1 > 0 ? (d - l->mb_width + 2) / 2 : 0;
-    int last_y = d / 2 < l->mb_height - 1 ? d / 2 : l->mb_height - 1;
-    if (d < 0 || last_y < first_y)
-        return;
+    SearchPPush push = {
+        .luma_stride = (int32_t)l->luma_stride,
+        .chroma_offset = (int32_t)l->chroma_offset,
+        .mb_width = l->mb_width,
+        .mb_height = l->mb_height,
+        .qp = p->qp,
+        .has_skip_map = b->skip_map != NULL,
+    };
+    /* without a skip map the binding still needs a buffer: the source, never read there */
+    const TkVkBuffer *bufs[5] = { b->src, b->ref, b->motion, b->skip_map ? b->skip_map : b->src,
+                                  b->search };
+    tk_vk_cmd_dispatch(dev, cmd, a->search, bufs, &push,
+                       (uint32_t)(l->mb_width * l->mb_height), TK_SEARCHES, 1);
+}
+
+void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
+                                  const TkInterParams *p, const TkAnalysePBuffers *b, int s)
+{
+    const TkFrameLayout *l = &p->layout;
+    /* without a skip map the binding still needs a buffer: the source, never read there */
+    const TkVkBuffer *bufs[8] = { b->src, b->recon, b->coded, b->ref, b->motion,
+                                  b->skip_map ? b->skip_map : b->src, b->search,
+                                  b->text_map ? b->text_map : b->src };
     AnalysePPush push = {
         .luma_stride = (int32_t)l->luma_stride,
         .chroma_offset = (int32_t)l->chroma_offset,
@@ -50,16 +88,30 @@ void tk_analyse_p_gpu_record_diagonal(TkVkDevice *dev, const TkAnalysePGpu *a, T
         .mb_height = l->mb_height,
         .qp = p->qp,
         .slice_mb_rows = p->slice_mb_rows,
-        .diag = d,
-        .first_y = first_y,
         .has_skip_map = b->skip_map != NULL,
         /* without a map every macroblock has the frame's QP, whatever the bound buffer holds */
         .text_qp = b->text_map ? p->text_qp : p->qp,
     };
-    /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[7] = { b->src, b->recon, b->coded, b->ref, b->motion,
-                                  b->skip_map ? b->skip_map : b->src,
-                                  b->text_map ? b->text_map : b->src };
+    if (s == 0) {
+        /* the searches of changed macroblocks and the static ones' residual, side by side
+         * (they touch different macroblocks' data) */
+        record_search(dev, a, cmd, p, b);
+        if (b->skip_map) {
+            push.pass = PASS_STATIC;
+            tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push,
+                               (uint32_t)(l->mb_width * l->mb_height), 1, 1);
+        }
+        return;
+    }
+    int d = s - 1;
+    /* x = d - 2y with 0 <= x < mb_width: y from ceil((d - mb_width + 1) / 2) to d / 2 */
+    int first_y = d - l->mb_width + 1 > 0 ? (d - l->mb_width + 2) / 2 : 0;
+    int last_y = d / 2 < l->mb_height - 1 ? d / 2 : l->mb_height - 1;
+    if (d < 0 || last_y < first_y)
+        return;
+    push.pass = PASS_DECIDE;
+    push.diag = d;
+    push.first_y = first_y;
     tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, (uint32_t)(last_y - first_y + 1), 1,
                        1);
 }
@@ -68,4 +120,5 @@ void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     (void)dev;
     a->kernel = NULL; /* the device's */
+    a->search = NULL;
 }

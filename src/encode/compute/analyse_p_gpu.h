@@ -1,18 +1,18 @@
 /*
- * Host side of analyse_p.comp: analysis of every macroblock of a P picture on the GPU,
- * bit-exact with tk_inter_analyse_frame_ref() (analyse_p_ref.h).
- *
- * Parallel mapping: one workgroup of 16 threads per macroblock; the macroblocks of one
- * anti-diagonal x + 2y = d run side by side in one dispatch, and the diagonals one after the
- * other with a barrier between them, because a macroblock reads the motion and
- * reconstruction of (x - 1, y), (x, y - 1) and (x + 1, y - 1) (see analyse_p.comp). A batch
- * records diagonal d of all its frames before one barrier (encoder_gpu.c).
+ * Host side of search_p.comp and analyse_p.comp: analysis of every macroblock of a P picture
+ * on the GPU, bit-exact with tk_inter_analyse_frame_ref() (analyse_p_ref.h), in steps with a
+ * barrier after each: step 0 the search pass (every search of every macroblock side by side,
+ * one workgroup of 16 threads each), steps 1.. the decisions along the anti-diagonals
+ * x + 2y = step - 1 (one workgroup of 16 threads per macroblock), because a macroblock reads
+ * the motion and reconstruction of (x - 1, y), (x, y - 1) and (x + 1, y - 1) (see
+ * analyse_p.comp). A batch records step s of all its frames before one barrier
+ * (encoder_gpu.c).
  *
  *     TkAnalysePGpu a;
  *     tk_analyse_p_gpu_create(dev, &a);
- *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL };
- *     for (int d = 0; d < tk_analyse_p_gpu_diagonals(&p.layout); d++) {
- *         tk_analyse_p_gpu_record_diagonal(dev, &a, &cmd, &p, &b, d);
+ *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL, &search };
+ *     for (int s = 0; s < tk_analyse_p_gpu_steps(&p.layout); s++) {
+ *         tk_analyse_p_gpu_record_step(dev, &a, &cmd, &p, &b, s);
  *         tk_vk_cmd_barrier(dev, &cmd);
  *     }
  *     tk_analyse_p_gpu_destroy(dev, &a);
@@ -24,6 +24,7 @@
 #include "vk/vk.h"
 
 typedef struct TkAnalysePGpu {
+    const TkVkKernel *search; /* shared: the device's */
     const TkVkKernel *kernel; /* shared: the device's */
 } TkAnalysePGpu;
 
@@ -35,17 +36,18 @@ typedef struct TkAnalysePBuffers {
     const TkVkBuffer *coded;    /* TkCodedMb[n] out */
     const TkVkBuffer *motion;   /* TkMbMotion[n]: the previous picture's in, this one's out */
     const TkVkBuffer *skip_map; /* NULL, or a byte per macroblock (4 to a word, raster) */
+    const TkVkBuffer *search;   /* TkMbSearch[n]: the search pass's, scratch */
     const TkVkBuffer *text_map; /* NULL, or a byte per macroblock (4 to a word, raster):
                                    TK_TEXT_MAP_TEXT ones are coded at TkInterParams.text_qp */
 } TkAnalysePBuffers;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);
-/* Number of anti-diagonals x + 2y of a picture: mb_width + 2 (mb_height - 1). */
-int tk_analyse_p_gpu_diagonals(const TkFrameLayout *l);
-/* Records the macroblocks of diagonal d (nothing for a d the picture does not have). */
-void tk_analyse_p_gpu_record_diagonal(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
-                                      const TkInterParams *p, const TkAnalysePBuffers *b,
-                                      int d);
+/* Number of steps of a picture: the search pass and the anti-diagonals x + 2y,
+ * 1 + mb_width + 2 (mb_height - 1). */
+int tk_analyse_p_gpu_steps(const TkFrameLayout *l);
+/* Records step s (nothing for an s the picture does not have). */
+void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
+                                  const TkInterParams *p, const TkAnalysePBuffers *b, int s);
 /* Safe on a zeroed or already destroyed object. */
 void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a);
 

@@ -7,6 +7,7 @@
 #include "encode/compute/inter_pred_ref.h"
 #include "encode/compute/me_ref.h"
 #include "encode/compute/mvpred_ref.h"
+#include "encode/compute/search_p_ref.h"
 #include "encode/compute/transform_ref.h"
 
 /* One macroblock's source, prediction and reconstruction (raster arrays). */
@@ -244,43 +245,79 @@ static void set_skip(TkCodedMb *out, TkMbMotion *mo, const int mv_skip[2])
                         .mv = { { mv_skip[0], mv_skip[1] }, { mv_skip[0], mv_skip[1] } } };
 }
 
-/*
- * Searches the two halves of `part` (16x8 or 8x16) in order, partition 1 predicted with
- * partition 0's MV in place (8.4.1.3); leaves the result in *mo and returns the cost, with
- * the bits mb_type 1 or 2 spends over mb_type 0 (ue(v): 3 against 1).
- */
-static int search_halves(const TkInterParams *p, const uint8_t *ref, const TkMeBlock *mb16,
-                         TkMbMotion *motion, int idx, int part, const TkMeStarts *starts,
-                         int lambda, TkMbMotion *mo)
+/* The MV bits of mv against mvp (se(v) per component). */
+static int mv_bits(const int32_t mv[2], const int mvp[2])
 {
-    const TkFrameLayout *l = &p->layout;
+    return tk_se_bits(mv[0] - mvp[0]) + tk_se_bits(mv[1] - mvp[1]);
+}
+
+/*
+ * The cost of `part` (16x8 or 8x16) with the search pass's MVs of its halves, each weighed
+ * against its true predictor (partition 1's with partition 0's MV in place, 8.4.1.3), plus
+ * the bits mb_type 1 or 2 spends over mb_type 0 (ue(v): 3 against 1); the partitions, MVs
+ * and mvds in *mo.
+ */
+static int halves_cost(const TkInterParams *p, const TkMbSearch *s, TkMbMotion *motion,
+                       int idx, int mb_x, int mb_y, int part, int lambda, TkMbMotion *mo)
+{
     int cost = 2 * lambda;
+    int first = part == TK_PART_16x8 ? TK_SEARCH_16x8 : TK_SEARCH_8x16;
     *mo = (TkMbMotion){ .ref_idx = 0, .part = part };
     for (int k = 0; k < 2; k++) {
-        TkMeBlock b = *mb16;
-        b.x = part == TK_PART_8x16 ? 8 * k : 0;
-        b.y = part == TK_PART_16x8 ? 8 * k : 0;
-        b.w = part == TK_PART_8x16 ? 8 : 16;
-        b.h = part == TK_PART_16x8 ? 8 : 16;
+        const TkMbCandidate *c = &s->c[first + k];
         TkMvNeighbours nb;
-        int mvp[2], mv[2];
+        int mvp[2];
         motion[idx] = *mo; /* partition 0, decided, is a neighbour of partition 1 */
-        tk_mv_neighbours_part(motion, l->mb_width, p->slice_mb_rows, b.mb_x, b.mb_y, part, k,
-                              &nb);
+        tk_mv_neighbours_part(motion, p->layout.mb_width, p->slice_mb_rows, mb_x, mb_y, part,
+                              k, &nb);
         tk_mvpred_part(&nb, part, k, mvp);
-        cost += tk_me_search_ref(ref, l, &b, mvp, starts, lambda, mv);
-        mo->mv[k][0] = mv[0];
-        mo->mv[k][1] = mv[1];
-        mo->mvd[k][0] = mv[0] - mvp[0];
-        mo->mvd[k][1] = mv[1] - mvp[1];
+        cost += c->satd + lambda * mv_bits(c->mv, mvp);
+        mo->mv[k][0] = c->mv[0];
+        mo->mv[k][1] = c->mv[1];
+        mo->mvd[k][0] = c->mv[0] - mvp[0];
+        mo->mvd[k][1] = c->mv[1] - mvp[1];
     }
     return cost;
 }
 
-/* The macroblock's analysis at its QP qp (the frame's, or the text QP). */
-static void analyse_mb(const TkInterParams *p, int qp, const uint8_t *src, const uint8_t *ref,
-                       const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                       TkMbMotion *motion, int mb_x, int mb_y)
+void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                            const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                            const TkMbMotion *motion, int mb_x, int mb_y)
+{
+    const TkFrameLayout *l = &p->layout;
+    int idx = mb_y * l->mb_width + mb_x;
+    int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
+    if (map != TK_SKIP_MAP_STATIC && map != TK_SKIP_MAP_STATIC_SAME_REF)
+        return;
+    TkCodedMb *out = &coded[idx];
+    const TkMbMotion *mo = &motion[idx];
+    int qp = tk_inter_mb_qp(p, idx);
+    /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
+     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE), at this QP (the
+     * text map may have changed it) */
+    int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
+                   mo->mv[0][1] == 0 && out->cbp == 0 && out->qp == qp;
+    TkInterMb m;
+    static const int zero[2] = { 0, 0 };
+    load_src(l, src, mb_x, mb_y, &m);
+    memset(out, 0, sizeof(*out));
+    predict16(l, ref, mb_x, mb_y, zero, &m);
+    /* the same source, reference and QP as a picture that coded nothing here: the residual
+     * is none again (inter_defs.h), and the prediction is the reconstruction */
+    if (map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero) {
+        memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
+        memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
+    } else {
+        code_residual(qp, &m, out);
+    }
+    out->type = TK_MB_PL0; /* the decision makes it P_Skip where it can */
+    store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
+}
+
+/* The decision of the macroblock at its QP qp (the frame's, or the text QP). */
+static void decide_mb(const TkInterParams *p, int qp, const uint8_t *src, const uint8_t *ref,
+                      const uint8_t *skip_map, const TkMbSearch *search, uint8_t *recon,
+                      TkCodedMb *coded, TkMbMotion *motion, int mb_x, int mb_y)
 {
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
@@ -293,39 +330,23 @@ static void analyse_mb(const TkInterParams *p, int qp, const uint8_t *src, const
     tk_mvpred_16x16(&nb, mvp);
     tk_mvpred_skip(&nb, mv_skip);
 
-    /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
-     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
-    int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
-                   mo->mv[0][1] == 0 && out->cbp == 0 && out->qp == qp;
-    load_src(l, src, mb_x, mb_y, &m);
-    memset(out, 0, sizeof(*out));
-
-    /* 1. static per the renderer: MV (0, 0), no search and no intra trial */
     int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
     if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF) {
-        static const int zero[2] = { 0, 0 };
-        predict16(l, ref, mb_x, mb_y, zero, &m);
-        /* the same source, reference and QP (the macroblock's: was_zero) as a picture that
-         * coded nothing here: the
-         * residual is none again (inter_defs.h), and the prediction is the reconstruction */
-        int reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
-        if (reuse) {
-            memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
-            memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
-        }
-        if ((reuse || code_residual(qp, &m, out) == 0) && mv_skip[0] == 0 &&
-            mv_skip[1] == 0) {
+        /* 1. static: the static pass coded it at MV (0, 0); P_Skip where nothing is left to
+         * code and the P_Skip MV is (0, 0) too; else (0, 0) said explicitly, for a residual
+         * left over from the previous picture's coding or a P_Skip MV that would move the
+         * block */
+        if (out->cbp == 0 && mv_skip[0] == 0 && mv_skip[1] == 0) {
             set_skip(out, mo, mv_skip);
         } else {
-            /* a residual left over from the previous picture's coding, or a P_Skip MV that
-             * would move the block: say (0, 0) explicitly */
             out->type = TK_MB_PL0;
             *mo = (TkMbMotion){ .ref_idx = 0, .part = TK_PART_16x16,
                                 .mvd = { { -mvp[0], -mvp[1] }, { -mvp[0], -mvp[1] } } };
         }
-        store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
         return;
     }
+    load_src(l, src, mb_x, mb_y, &m);
+    memset(out, 0, sizeof(*out));
 
     /* 2. early skip: nothing left to code at the skip MV */
     predict16(l, ref, mb_x, mb_y, mv_skip, &m);
@@ -335,32 +356,29 @@ static void analyse_mb(const TkInterParams *p, int qp, const uint8_t *src, const
         return;
     }
 
-    /* 3. inter (16x16, then the halves also starting from its MV) against intra */
-    int lambda = tk_intra_lambda(qp), mv[2];
-    TkMeBlock b16 = { .src_y = m.src_y, .mb_x = mb_x, .mb_y = mb_y, .w = 16, .h = 16 };
-    TkMeStarts starts = { 0 };
-    /* temporal: this macroblock's MV in the previous picture (the entry is overwritten only
-     * below); spatial: the macroblock above, also across a slice edge (a search start is
-     * the encoder's choice, unlike the predictor) */
-    if (mo->ref_idx == 0) {
-        starts.mv[starts.n][0] = mo->mv[0][0];
-        starts.mv[starts.n++][1] = mo->mv[0][1];
+    /* 3. inter (the search pass's partitions, or the predictor itself as a 16x16) against
+     * intra */
+    int lambda = tk_intra_lambda(qp);
+    const TkMbSearch *s = &search[idx];
+    const TkMbCandidate *c16 = &s->c[TK_SEARCH_16x16];
+    int mv[2] = { c16->mv[0], c16->mv[1] };
+    int inter_cost = c16->satd + lambda * mv_bits(c16->mv, mvp);
+    if (mv[0] != mvp[0] || mv[1] != mvp[1]) {
+        TkMeBlock b16 = { .src_y = m.src_y, .mb_x = mb_x, .mb_y = mb_y, .w = 16, .h = 16 };
+        int c = tk_me_cost_ref(ref, l, &b16, mvp, lambda, mvp);
+        if (c < inter_cost) {
+            inter_cost = c;
+            mv[0] = mvp[0];
+            mv[1] = mvp[1];
+        }
     }
-    if (mb_y > 0 && motion[idx - l->mb_width].ref_idx == 0) {
-        const TkMbMotion *up = &motion[idx - l->mb_width];
-        starts.mv[starts.n][0] = up->mv[1][0];
-        starts.mv[starts.n++][1] = up->mv[1][1];
-    }
-    int inter_cost = tk_me_search_ref(ref, l, &b16, mvp, &starts, lambda, mv);
-    starts.mv[starts.n][0] = mv[0];
-    starts.mv[starts.n++][1] = mv[1];
     TkMbMotion best = { .ref_idx = 0, .part = TK_PART_16x16,
                         .mv = { { mv[0], mv[1] }, { mv[0], mv[1] } },
                         .mvd = { { mv[0] - mvp[0], mv[1] - mvp[1] },
                                  { mv[0] - mvp[0], mv[1] - mvp[1] } } };
     for (int part = TK_PART_16x8; part <= TK_PART_8x16; part++) {
         TkMbMotion halves;
-        int c = search_halves(p, ref, &b16, motion, idx, part, &starts, lambda, &halves);
+        int c = halves_cost(p, s, motion, idx, mb_x, mb_y, part, lambda, &halves);
         if (c < inter_cost) {
             inter_cost = c;
             best = halves;
@@ -390,22 +408,29 @@ static void analyse_mb(const TkInterParams *p, int qp, const uint8_t *src, const
 }
 
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
-                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                             TkMbMotion *motion, int mb_x, int mb_y)
+                             const uint8_t *skip_map, const TkMbSearch *search,
+                             uint8_t *recon, TkCodedMb *coded, TkMbMotion *motion, int mb_x,
+                             int mb_y)
 {
-    int idx = mb_y * p->layout.mb_width + mb_x;
-    int qp = p->text_map && p->text_map[idx] == TK_TEXT_MAP_TEXT ? p->text_qp : p->qp;
-    analyse_mb(p, qp, src, ref, skip_map, recon, coded, motion, mb_x, mb_y);
+    int idx = mb_y * p->layout.mb_width + mb_x, qp = tk_inter_mb_qp(p, idx);
+    decide_mb(p, qp, src, ref, skip_map, search, recon, coded, motion, mb_x, mb_y);
+    /* as if the picture had one QP: mb_qp_ref.h corrects QP_Y and mb_qp_delta */
     coded[idx].qp = qp;
     coded[idx].qp_y = qp;
     coded[idx].qp_delta = 0;
 }
 
 void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
-                                const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                                TkMbMotion *motion)
+                                const uint8_t *skip_map, TkMbSearch *search, uint8_t *recon,
+                                TkCodedMb *coded, TkMbMotion *motion)
 {
+    /* the parallel passes (on the GPU side by side): the searches of the changed
+     * macroblocks, the residual of the static ones */
+    tk_search_p_frame_ref(p, src, ref, skip_map, motion, search);
     for (int y = 0; y < p->layout.mb_height; y++)
         for (int x = 0; x < p->layout.mb_width; x++)
-            tk_inter_analyse_mb_ref(p, src, ref, skip_map, recon, coded, motion, x, y);
+            tk_inter_static_mb_ref(p, src, ref, skip_map, recon, coded, motion, x, y);
+    for (int y = 0; y < p->layout.mb_height; y++)
+        for (int x = 0; x < p->layout.mb_width; x++)
+            tk_inter_analyse_mb_ref(p, src, ref, skip_map, search, recon, coded, motion, x, y);
 }

@@ -21,8 +21,12 @@
  *      again, none, so it is not computed and the prediction is the reconstruction.
  *   2. early skip: the residual at the P_Skip MV quantises (after decimation) to nothing ->
  *      P_Skip.
- *   3. motion search (me_ref.h) -> inter cost; intra analysis (analyse_ref.h) -> intra cost +
- *      lambda * TK_P_INTRA_EXTRA_BITS; the cheaper wins (ties: inter).
+ *   3. inter cost: the search pass's results (search_p_ref.h, run for every macroblock before
+ *      the decisions), each SATD plus lambda * the MV bits against the true predictor: the
+ *      16x16 MV, or the predictor itself where that costs less; the 16x8 and 8x16 halves
+ *      (+ 2 lambda for their mb_type), the cheapest wins (ties: the earlier); intra analysis
+ *      (analyse_ref.h) -> intra cost + lambda * TK_P_INTRA_EXTRA_BITS; the cheaper of inter
+ *      and intra wins (ties: inter).
  *   4. inter: residual of the 16 luma 4x4 blocks (no DC transform) and chroma DC/AC, inter
  *      rounding, coefficient decimation (x264's scores, TK_DECIMATE_*); a P_L0_16x16 with no
  *      coefficients and the P_Skip MV becomes P_Skip.
@@ -33,13 +37,13 @@
  *            its clamped reads need no synchronisation), skip map (a byte per macroblock;
  *            on the GPU one uint per macroblock or 4 per word);
  *   outputs  recon (unfiltered), coded (TkCodedMb[n]), motion (TkMbMotion[n]);
- *   order    a macroblock reads its own motion entry (the previous picture's) before
- *            writing it; it needs its left, top-left, top and top-right neighbours finished
- *            (intra prediction and MV prediction A/B/C/D), and the macroblock above even
- *            across a slice edge (a search start), so slices are not independent as in I
- *            pictures: analyse_p.comp runs the wavefront x + 2y over the whole picture, one
- *            dispatch per diagonal; everything else (search, transform, decision) is
- *            independent per macroblock;
+ *   order    first the search pass over every macroblock at once (search_p.comp: it reads
+ *            the previous picture's motion, which the decisions then overwrite); then a
+ *            macroblock reads its own motion entry (the previous picture's) before writing
+ *            it, and needs its left, top-left, top and top-right neighbours finished (intra
+ *            prediction and MV prediction A/B/C/D): analyse_p.comp runs the wavefront
+ *            x + 2y, one dispatch per diagonal (slices would allow more parallelism; with
+ *            one slice a P picture they would not);
  *   then     CAVLC (cavlc_ref.h tk_cavlc_mb_p_ref: each macroblock needs the count of
  *            P_Skip macroblocks just before it in its slice, a per-slice prefix count),
  *            packing as for I pictures, and deblocking from coded + motion
@@ -51,31 +55,53 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "common/text_qp_defs.h"
 #include "encode/compute/coded_mb.h"
 
 typedef struct TkInterParams {
     TkFrameLayout layout;
-    int qp;                 /* 0..51 */
+    int qp;                 /* 0..51 (the search pass's lambda, and the slice QP) */
     int slice_mb_rows;      /* macroblock rows per slice (>= 1) */
     const uint8_t *text_map; /* NULL, or TK_TEXT_MAP_TEXT per macroblock quantised (and
                                decided: lambda) at text_qp, as in TkIntraParams */
     int text_qp;
 } TkInterParams;
 
+/* The QP macroblock idx is quantised and decided with. */
+static inline int tk_inter_mb_qp(const TkInterParams *p, int idx)
+{
+    return p->text_map && p->text_map[idx] == TK_TEXT_MAP_TEXT ? p->text_qp : p->qp;
+}
+
+/*
+ * The static pass: codes macroblock (mb_x, mb_y) if the skip map marks it static (else does
+ * nothing): its residual at MV (0, 0) (none where TK_SKIP_MAP_STATIC_SAME_REF allows, see 1.
+ * above) into coded[] as TK_MB_PL0 and its reconstruction into recon; motion (the previous
+ * picture's) is read only. Needs no neighbour, so the GPU runs it for every macroblock at
+ * once, beside the search pass; the decision then only picks P_Skip or MV (0, 0).
+ */
+void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                            const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
+                            const TkMbMotion *motion, int mb_x, int mb_y);
+
 /*
  * Codes macroblock (mb_x, mb_y) of a P picture: reads src (NV12), ref (the previous picture
  * as the decoder holds it: deblocked), skip_map (one byte per macroblock, or NULL), the
- * neighbours in recon / coded / motion; writes the macroblock's recon samples,
- * coded[mb_y * mb_width + mb_x] and motion[same]. Call in raster order. coded->qp is the
- * macroblock's QP (text_map), qp_y the same and qp_delta 0: mb_qp_ref.h corrects them.
+ * search pass's results (search_p_ref.h), the neighbours in recon / coded / motion; writes
+ * the macroblock's recon samples, coded[mb_y * mb_width + mb_x] and motion[same]. Call in
+ * raster order, after the search and static passes of the whole picture. Residual and
+ * lambda at the macroblock's QP (tk_inter_mb_qp, stored in coded->qp; qp_y the same and
+ * qp_delta 0: mb_qp_ref.h corrects them); the search pass keeps the frame QP's lambda.
  */
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
-                             const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                             TkMbMotion *motion, int mb_x, int mb_y);
+                             const uint8_t *skip_map, const TkMbSearch *search,
+                             uint8_t *recon, TkCodedMb *coded, TkMbMotion *motion, int mb_x,
+                             int mb_y);
 
-/* Every macroblock in raster order. */
+/* The search pass (into search: n_mbs entries) and the static pass, then every macroblock in
+ * raster order. */
 void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
-                                const uint8_t *skip_map, uint8_t *recon, TkCodedMb *coded,
-                                TkMbMotion *motion);
+                                const uint8_t *skip_map, TkMbSearch *search, uint8_t *recon,
+                                TkCodedMb *coded, TkMbMotion *motion);
 
 #endif

@@ -72,6 +72,21 @@ static inline int tk_coded_mb_codes_qp_delta(const TkCodedMb *mb)
     return mb->type == TK_MB_I16x16 || (mb->type != TK_MB_PSKIP && mb->cbp != 0);
 }
 
+/*
+ * What the search pass (search_p_ref.h) found for one macroblock of a P picture, a third
+ * per-macroblock buffer (same std430 rules; shaders/coded_mb.glsl): per search
+ * (TK_SEARCH_*), the MV and the SATD of its partition's luma prediction. The mode decision
+ * adds the MV cost against the true predictor, which the search could not know.
+ */
+typedef struct TkMbCandidate {
+    int32_t mv[2];       /* quarter samples */
+    int32_t satd;        /* of the partition's luma at mv */
+} TkMbCandidate;
+
+typedef struct TkMbSearch {
+    TkMbCandidate c[TK_SEARCHES];
+} TkMbSearch;
+
 /* The partition of `part` holding the 4x4 block in column x4, row y4 (0..3) of a macroblock. */
 static inline int tk_mb_part_at(int part, int x4, int y4)
 {

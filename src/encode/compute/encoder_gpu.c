@@ -30,6 +30,7 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_vk_buffer_destroy(dev, &e->recon);
     tk_vk_buffer_destroy(dev, &e->ref);
     tk_vk_buffer_destroy(dev, &e->motion);
+    tk_vk_buffer_destroy(dev, &e->search);
     tk_vk_buffer_destroy(dev, &e->coded);
     tk_vk_buffer_destroy(dev, &e->scratch);
     tk_vk_buffer_destroy(dev, &e->counts);
@@ -81,6 +82,8 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                          (res = tk_vk_buffer_create(dev, &e->ref, p->layout.size,
                                                     TK_VK_MEMORY_DEVICE)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->motion, n * sizeof(TkMbMotion),
+                                                    TK_VK_MEMORY_DEVICE)) < 0 ||
+                         (res = tk_vk_buffer_create(dev, &e->search, n * sizeof(TkMbSearch),
                                                     TK_VK_MEMORY_DEVICE)) < 0)) ||
         (e->auto_map && ((res = tk_change_map_gpu_create(dev, &e->change)) < 0 ||
                          (res = tk_vk_buffer_create(dev, &e->prev_src, p->layout.size,
@@ -165,17 +168,23 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
 enum {
     STAGE_ANALYSE, STAGE_CAVLC, STAGE_PACK_OFFSETS, STAGE_PACK_WRITE, STAGE_COPY_OUT, N_STAGES
 };
-_Static_assert(N_STAGES == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
+/* the stages a profile sees: the change maps and the analysis' first and other steps, then
+ * the stages after the analysis */
+_Static_assert(N_STAGES + 2 == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
+const char *const tk_encoder_gpu_stage_names[TK_ENCODER_GPU_STAGES] = {
+    "change map", "analyse (P: search pass)", "P decisions", "cavlc + deblock",
+    "pack offsets", "pack write", "copy out",
+};
 
 /* Workgroups of copy_used.comp: 4096 invocations cover a frame of talkie's sizes in one or
  * two strides. */
 #define COPY_USED_GROUPS 16
 
-/* The analysis of an I picture is one dispatch (analysis step 0); that of a P picture one
- * per macroblock diagonal (steps 0 .. diagonals - 1, a barrier after each: analyse_p_gpu.h). */
+/* The analysis of an I picture is one dispatch (analysis step 0); that of a P picture the
+ * search pass, then one per macroblock diagonal (a barrier after each: analyse_p_gpu.h). */
 static int analysis_steps(const TkEncoderGpu *e)
 {
-    int steps = e->pic.p_slice ? tk_analyse_p_gpu_diagonals(&e->params.layout) : 1;
+    int steps = e->pic.p_slice ? tk_analyse_p_gpu_steps(&e->params.layout) : 1;
     /* with a text map, mb_qp.comp follows: QP_Y and mb_qp_delta along the slices */
     return steps + (e->text_map != NULL);
 }
@@ -193,9 +202,9 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp };
-        TkAnalysePBuffers b = { src,       &e->ref,     &e->recon, &e->coded,
-                                &e->motion, e->skip_map, e->text_map };
-        tk_analyse_p_gpu_record_diagonal(dev, &e->analyse_p, cmd, &ip, &b, step);
+        TkAnalysePBuffers b = { src,        &e->ref,    &e->recon,  &e->coded,
+                                &e->motion, e->skip_map, &e->search, e->text_map };
+        tk_analyse_p_gpu_record_step(dev, &e->analyse_p, cmd, &ip, &b, step);
         return;
     }
     if (step != 0)
@@ -328,6 +337,7 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
     }
     if (change_maps > 0)
         tk_vk_cmd_barrier(dev, cmd);
+    tk_vk_cmd_timestamp(dev, cmd);
     /* the analysis: step s of every frame, then one barrier (P pictures need one between
      * macroblock diagonals; the batch shares them) */
     int steps = 1;
@@ -339,6 +349,8 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
             if (s < analysis_steps(frames[i].encoder))
                 record_analysis_step(frames[i].encoder, cmd, frames[i].src, s);
         tk_vk_cmd_barrier(dev, cmd);
+        if (s == 0)
+            tk_vk_cmd_timestamp(dev, cmd);
     }
     tk_vk_cmd_timestamp(dev, cmd);
     for (int stage = STAGE_ANALYSE + 1; stage < N_STAGES; stage++) {

@@ -49,6 +49,7 @@ typedef struct TkEncoderGpu {
     TkVkBuffer ref;         /* device (p_frames): the previous picture, deblocked; swaps
                                with recon before a P picture, as encoder_ref.c does */
     TkVkBuffer motion;      /* device (p_frames): TkMbMotion[n_mbs] of the last picture */
+    TkVkBuffer search;      /* device (p_frames): TkMbSearch[n_mbs], the search pass's */
     TkVkBuffer coded;       /* device: TkCodedMb[n_mbs] */
     TkVkBuffer scratch;     /* device: n_mbs * TK_MB_SCRATCH_WORDS */
     TkVkBuffer counts;      /* device: n_mbs + 1 */
@@ -115,9 +116,12 @@ int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 /* encode_batch in two halves, so that a caller can record and submit the next batch (of
  * other encoders, on another TkVkCmd) while the GPU runs this one: submit records and
  * submits; finish waits and builds the access units (EINVAL unless a submit of this batch
- * on `cmd` succeeded). Between the two, the encoders of the batch must not be used. Each stage ends with tk_vk_cmd_timestamp() (a profiling cmd has
- * 1 + TK_ENCODER_GPU_STAGES of them). */
-#define TK_ENCODER_GPU_STAGES 5
+ * on `cmd` succeeded). Between the two, the encoders of the batch must not be used.
+ * Profiling: a cmd with timestamps gets 1 + TK_ENCODER_GPU_STAGES of them, the start and the
+ * end of each stage (tk_encoder_gpu_stage_names; a stage with nothing to do in a batch ends
+ * where it began). */
+#define TK_ENCODER_GPU_STAGES 7
+extern const char *const tk_encoder_gpu_stage_names[TK_ENCODER_GPU_STAGES];
 int tk_encoder_gpu_batch_submit(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 int tk_encoder_gpu_batch_finish(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 

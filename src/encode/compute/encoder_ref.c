@@ -19,6 +19,7 @@ void tk_encoder_ref_close(TkEncoderRef **pe)
     TkEncoderRef *e = *pe;
     free(e->coded);
     free(e->motion);
+    free(e->search);
     free(e->recon);
     free(e->ref);
     free(e->scratch);
@@ -80,6 +81,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     size_t n = e->dims.n_mbs;
     e->coded = calloc(n, sizeof(*e->coded));
     e->motion = calloc(n, sizeof(*e->motion));
+    e->search = calloc(n, sizeof(*e->search));
     e->recon = calloc(p->layout.size, 1);
     e->ref = calloc(p->layout.size, 1);
     e->scratch = malloc(n * TK_MB_SCRATCH_WORDS * sizeof(uint32_t));
@@ -94,7 +96,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
         e->prev_src = malloc(p->layout.size);
         e->change_map = malloc(tk_change_map_bytes(&p->layout));
     }
-    if (!e->coded || !e->motion || !e->recon || !e->ref || !e->scratch || !e->counts ||
+    if (!e->coded || !e->motion || !e->search || !e->recon || !e->ref || !e->scratch || !e->counts ||
         !e->mb_offset || !e->hdr || !e->slice_table || !e->out || !e->rbsp ||
         (auto_map && (!e->prev_src || !e->change_map))) {
         tk_encoder_ref_close(&e);
@@ -163,8 +165,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         swap_pictures(e);
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
                              .text_map = in->text_map, .text_qp = text_qp };
-        tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->recon, e->coded,
-                                   e->motion);
+        tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->search, e->recon,
+                                   e->coded, e->motion);
         tk_mb_qp_frame_ref(e->coded, l->mb_width, l->mb_height, rows, qp);
         res = tk_cavlc_frame_p_ref(e->coded, e->motion, l->mb_width, l->mb_height,
                                    rows, e->scratch, e->counts);

@@ -77,6 +77,7 @@ typedef struct TkEncoderRef {
     TkPackDims dims;        /* the most slices a picture of these params has (allocation) */
     TkCodedMb *coded;       /* n_mbs */
     TkMbMotion *motion;     /* n_mbs: P pictures' motion */
+    TkMbSearch *search;     /* n_mbs: a P picture's search pass (search_p_ref.h) */
     uint8_t *recon;         /* layout.size */
     uint8_t *ref;           /* layout.size: the previous picture (deblocked) while a P
                                picture is analysed */

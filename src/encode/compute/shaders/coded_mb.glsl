@@ -41,4 +41,14 @@ struct TkMbMotion {
     int mvd[2][2];               /* mvd_l0 per partition as coded */
 };
 
+/* TkMbCandidate, TkMbSearch (coded_mb.h): the search pass's result per macroblock. */
+struct TkMbCandidate {
+    int mv[2];                   /* quarter samples */
+    int satd;                    /* of the partition's luma at mv */
+};
+
+struct TkMbSearch {
+    TkMbCandidate c[TK_SEARCHES];
+};
+
 #endif

@@ -18,7 +18,8 @@
  * horizontal one the columns, so: phase V, thread = one row (luma) or one (component, row)
  * (chroma) through the macroblock's vertical edges left to right; barrier; phase H, thread
  * = one column through the horizontal edges top to bottom; barrier. Bands of 8 rows run one
- * after the other (a band starts once the one above is finished).
+ * after the other (a band starts once the one above is finished); steps with nothing to
+ * filter are skipped (s_step_busy).
  *
  * Samples are bytes in uint words shared by neighbouring threads (NV12 interleaves Cb and
  * Cr; phase H threads are neighbouring columns): a thread rewrites only its own bytes, with
@@ -217,13 +218,39 @@ void filter_mb(int mx, int my, int dir, int j)
     }
 }
 
+/* Steps of a band with anything to filter, a bit each: a step whose macroblocks have bS 0 on
+ * every edge changes no sample, so it is skipped with its barriers (in P pictures of still
+ * content nearly all of them). Up to 256 macroblocks a row + 2 (ROWS - 1) steps. */
+shared uint s_step_busy[(256 + 2 * (ROWS - 1) + 31) / 32];
+
+bool mb_filters(int mx, int my)
+{
+    for (int dir = 0; dir < 2; dir++)
+        for (int e = 0; e < 4; e++)
+            for (int seg = 0; seg < 4; seg++)
+                if (edge_bs(mx, my, dir, e, seg) != 0)
+                    return true;
+    return false;
+}
+
 void main()
 {
     int t = int(gl_LocalInvocationIndex), r = t >> 5, j = t & 31;
     for (int band = 0; band < pc.mb_height; band += ROWS) {
         int my = band + r;
         int steps = pc.mb_width + 2 * (ROWS - 1);
+        for (int k = t; k < (steps + 31) / 32; k += ROWS * 32)
+            s_step_busy[k] = 0u;
+        barrier();
+        for (int k = t; k < ROWS * pc.mb_width; k += ROWS * 32) {
+            int kr = k / pc.mb_width, kx = k % pc.mb_width;
+            if (band + kr < pc.mb_height && mb_filters(kx, band + kr))
+                atomicOr(s_step_busy[(kx + 2 * kr) >> 5], 1u << ((kx + 2 * kr) & 31));
+        }
+        barrier();
         for (int step = 0; step < steps; step++) {
+            if ((s_step_busy[step >> 5] & (1u << (step & 31))) == 0u)
+                continue; /* the same in every thread */
             int mx = step - 2 * r;
             bool busy = my < pc.mb_height && mx >= 0 && mx < pc.mb_width;
             for (int dir = 0; dir < 2; dir++) {
@@ -233,5 +260,6 @@ void main()
                 barrier();
             }
         }
+        barrier(); /* s_step_busy is rewritten for the next band */
     }
 }

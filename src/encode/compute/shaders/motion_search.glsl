@@ -1,0 +1,182 @@
+/*
+ * Motion search of one partition on the GPU, bit-exact with tk_me_search_ref() (me_ref.c):
+ * integer small diamonds from several starts with SAD, then half- and quarter-sample
+ * refinement with SATD, the predictor competing last. One workgroup of 16 threads searches
+ * one partition: every decision is computed by all threads from the same shared sums, so
+ * control flow stays uniform and barriers may sit inside; the threads split each candidate's
+ * distortion (SAD: a row each; SATD: a 4x4 block each).
+ *
+ * The includer declares, before the include: `shared int s_src_y[256]` (the macroblock's
+ * source luma, raster), and includes transform.glsl (tk_satd4x4) and inter_pred.glsl.
+ */
+#ifndef TK_MOTION_SEARCH_GLSL
+#define TK_MOTION_SEARCH_GLSL
+
+#define COST_MAX 0x7fffffff
+
+/* distortion of up to 8 candidates: per-thread parts, then the sums */
+shared int s_part[8 * 16];
+shared int s_sum[8];
+
+int se_bits(int v)
+{
+    uint code = v > 0 ? 2u * uint(v) - 1u : 2u * uint(-v);
+    int len = 1;
+    while (((code + 1u) >> uint(len / 2 + 1)) != 0u)
+        len += 2;
+    return len;
+}
+
+int mv_bits(ivec2 mv, ivec2 mvp)
+{
+    return se_bits(mv.x - mvp.x) + se_bits(mv.y - mvp.y);
+}
+
+/* the partition searched: macroblock (mb.x, mb.y), block blk = (x, y, w, h) inside it */
+ivec2 g_mb;
+ivec4 g_blk;
+
+/* Distortions of n candidates (SAD, or SATD over 4x4 blocks) into s_sum[0..n-1]: thread t
+ * takes row t of the block (SAD) or its 4x4 block t (SATD), 16 differences either way, so
+ * the prediction is written once (the compiler inlines it at every call). */
+void distortions(int t, int n, ivec2 cand[8], bool satd)
+{
+    int bx = g_blk.x, by = g_blk.y, bw = g_blk.z, bh = g_blk.w;
+    int ox = (t & 3) * 4, oy = (t >> 2) * 4;
+    bool inside = satd ? ox < bw && oy < bh : t < bh;
+    [[dont_unroll]] for (int c = 0; c < n; c++) {
+        int res[16];
+        [[dont_unroll]] for (int i = 0; i < 16; i++) {
+            int y = satd ? by + oy + (i >> 2) : by + t, x = satd ? bx + ox + (i & 3) : bx + i;
+            res[i] = inside && (satd || i < bw)
+                         ? s_src_y[y * 16 + x] - luma_at(g_mb.x, g_mb.y, y, x, cand[c]) : 0;
+        }
+        int sum = 0;
+        if (satd) {
+            sum = inside ? tk_satd4x4(res) : 0;
+        } else {
+            for (int i = 0; i < 16; i++)
+                sum += abs(res[i]);
+        }
+        s_part[c * 16 + t] = sum;
+    }
+    barrier();
+    if (t < n) {
+        int s = 0;
+        for (int k = 0; k < 16; k++)
+            s += s_part[t * 16 + k];
+        s_sum[t] = s;
+    }
+    barrier();
+}
+
+int satd_cost(int t, ivec2 mv, ivec2 mvp, int lambda)
+{
+    ivec2 cand[8];
+    cand[0] = mv;
+    distortions(t, 1, cand, true);
+    int c = s_sum[0] + lambda * mv_bits(mv, mvp);
+    barrier();  /* s_sum is rewritten by the next call */
+    return c;
+}
+
+bool mv_ok(ivec2 c)
+{
+    return abs(c.x) <= TK_MV_MAX && abs(c.y) <= TK_MV_MAX;
+}
+
+void diamond(int t, ivec2 mvp, int lambda, ivec2 start, inout ivec2 best, inout int best_cost)
+{
+    const ivec2 dirs[4] = ivec2[4](ivec2(0, -4), ivec2(-4, 0), ivec2(4, 0), ivec2(0, 4));
+    ivec2 cand[8];
+    cand[0] = start;
+    distortions(t, 1, cand, false);
+    ivec2 cur = start;
+    int cur_cost = s_sum[0] + lambda * mv_bits(cur, mvp);
+    barrier();
+    for (int step = 0; step < TK_ME_STEPS; step++) {
+        for (int d = 0; d < 4; d++)
+            cand[d] = cur + dirs[d];
+        distortions(t, 4, cand, false);
+        int next = -1, next_cost = cur_cost;
+        for (int d = 0; d < 4; d++) {
+            ivec2 c = cand[d];
+            if (abs(c.x - start.x) > 4 * TK_ME_RANGE || abs(c.y - start.y) > 4 * TK_ME_RANGE ||
+                !mv_ok(c))
+                continue;
+            int cost = s_sum[d] + lambda * mv_bits(c, mvp);
+            if (cost < next_cost) {
+                next = d;
+                next_cost = cost;
+            }
+        }
+        barrier();
+        if (next < 0)
+            break;
+        cur += dirs[next];
+        cur_cost = next_cost;
+    }
+    if (cur_cost < best_cost) {
+        best = cur;
+        best_cost = cur_cost;
+    }
+}
+
+void refine(int t, ivec2 mvp, int lambda, int d, inout ivec2 best, inout int best_cost)
+{
+    ivec2 center = best, cand[8];
+    int n = 0;
+    for (int dy = -d; dy <= d; dy += d)
+        for (int dx = -d; dx <= d; dx += d)
+            if (dx != 0 || dy != 0)
+                cand[n++] = center + ivec2(dx, dy);
+    distortions(t, 8, cand, true);
+    for (int k = 0; k < 8; k++) {
+        if (!mv_ok(cand[k]))
+            continue;
+        int cost = s_sum[k] + lambda * mv_bits(cand[k], mvp);
+        if (cost < best_cost) {
+            best = cand[k];
+            best_cost = cost;
+        }
+    }
+    barrier();
+}
+
+ivec2 whole(ivec2 v)
+{
+    return clamp((v + 2) & ~3, ivec2(-TK_MV_MAX), ivec2(TK_MV_MAX));
+}
+
+/* tk_me_search_ref(): returns (mv.x, mv.y, cost) */
+ivec3 me_search(int t, ivec2 mvp, ivec2 extra[TK_ME_MAX_STARTS], int n_extra, int lambda)
+{
+    ivec2 starts[2 + TK_ME_MAX_STARTS];
+    int n = 0;
+    starts[n++] = whole(mvp);
+    starts[n++] = whole(ivec2(0));
+    for (int i = 0; i < n_extra && i < TK_ME_MAX_STARTS; i++)
+        starts[n++] = whole(extra[i]);
+    ivec2 best = ivec2(0);
+    int best_cost = COST_MAX;
+    for (int i = 0; i < n; i++) {
+        bool seen = false;
+        for (int j = 0; j < i; j++)
+            seen = seen || starts[j] == starts[i];
+        if (!seen)
+            diamond(t, mvp, lambda, starts[i], best, best_cost);
+    }
+    best_cost = satd_cost(t, best, mvp, lambda);
+    [[dont_unroll]] for (int d = 2; d >= 1; d--)
+        refine(t, mvp, lambda, d, best, best_cost);
+    if (best != mvp) {
+        int c = satd_cost(t, mvp, mvp, lambda);
+        if (c < best_cost) {
+            best = mvp;
+            best_cost = c;
+        }
+    }
+    return ivec3(best, best_cost);
+}
+
+#endif

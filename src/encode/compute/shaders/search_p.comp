@@ -1,0 +1,99 @@
+/*
+ * The search pass of a P picture on the GPU, bit-exact with tk_search_p_ref()
+ * (search_p_ref.c): every search of every macroblock at once, one workgroup of 16 threads
+ * per (macroblock, search), before the decision's wavefront (analyse_p.comp). A search reads
+ * only the source, the reference and the previous picture's motion, never this picture's
+ * decisions, so nothing here waits for another workgroup.
+ *
+ * Buffers: 0 source NV12, 1 reference NV12 (the previous picture, deblocked), 2 TkMbMotion[n]
+ * (the previous picture's), 3 skip map (a byte per macroblock, 4 to a word; read when
+ * has_skip_map), 4 TkMbSearch[n] out. Dispatch: (n_mbs, TK_SEARCHES) workgroups.
+ * Push constants: Params (analyse_p_gpu.c mirrors it).
+ */
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+
+#include "coded_mb.glsl"
+#include "transform.glsl"
+
+layout(local_size_x = 16) in;
+
+layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
+layout(std430, binding = 1) readonly buffer Ref { uint ref_words[]; };
+layout(std430, binding = 2) readonly buffer Motion { TkMbMotion motion[]; };
+layout(std430, binding = 3) readonly buffer Skip { uint skip_words[]; };
+layout(std430, binding = 4) writeonly buffer Search { TkMbSearch search[]; };
+
+layout(push_constant) uniform Params {
+    int luma_stride;    /* bytes per row, both planes (multiple of 16) */
+    int chroma_offset;  /* byte offset of the CbCr plane */
+    int mb_width;
+    int mb_height;
+    int qp;
+    int has_skip_map;
+} pc;
+
+shared int s_src_y[256];
+
+#include "inter_pred.glsl"
+#include "motion_search.glsl"
+
+/* the previous picture's MV of macroblock m touching a macroblock below or right of it, or
+ * (0, 0) outside the picture or where intra (search_p_ref.c prev_mv) */
+ivec2 prev_mv(int m)
+{
+    if (m < 0 || motion[m].ref_idx != 0)
+        return ivec2(0);
+    return ivec2(motion[m].mv[1][0], motion[m].mv[1][1]);
+}
+
+int median3(int a, int b, int c)
+{
+    return clamp(c, min(a, b), max(a, b));
+}
+
+void main()
+{
+    int t = int(gl_LocalInvocationIndex);
+    int idx = int(gl_WorkGroupID.x), k = int(gl_WorkGroupID.y);
+    int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
+    int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
+                                   : TK_SKIP_MAP_CHANGED;
+    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF)
+        return; /* the whole workgroup: the decision does not search these */
+
+    /* thread t loads source row t */
+    int row = ((mb_y * 16 + t) * pc.luma_stride + mb_x * 16) >> 2;
+    for (int i = 0; i < 4; i++) {
+        uint w = src_words[row + i];
+        for (int b = 0; b < 4; b++)
+            s_src_y[t * 16 + i * 4 + b] = int((w >> (8 * b)) & 0xffu);
+    }
+    barrier();
+
+    int part = k == TK_SEARCH_16x16 ? TK_PART_16x16
+               : k < TK_SEARCH_8x16 ? TK_PART_16x8 : TK_PART_8x16;
+    int half_idx = k == TK_SEARCH_16x16 ? 0 : (k - TK_SEARCH_16x8) & 1;
+    g_mb = ivec2(mb_x, mb_y);
+    g_blk = ivec4(part == TK_PART_8x16 ? 8 * half_idx : 0, part == TK_PART_16x8 ? 8 * half_idx : 0,
+                  part == TK_PART_8x16 ? 8 : 16, part == TK_PART_16x8 ? 8 : 16);
+    ivec2 a = prev_mv(mb_x > 0 ? idx - 1 : -1);
+    ivec2 b = prev_mv(mb_y > 0 ? idx - pc.mb_width : -1);
+    ivec2 c = prev_mv(mb_y > 0 && mb_x + 1 < pc.mb_width ? idx - pc.mb_width + 1 : -1);
+    ivec2 mvp = ivec2(median3(a.x, b.x, c.x), median3(a.y, b.y, c.y));
+    ivec2 extra[TK_ME_MAX_STARTS];
+    int n_extra = 0;
+    if (motion[idx].ref_idx == 0)
+        extra[n_extra++] = ivec2(motion[idx].mv[half_idx][0], motion[idx].mv[half_idx][1]);
+    if (mb_y > 0 && motion[idx - pc.mb_width].ref_idx == 0)
+        extra[n_extra++] = ivec2(motion[idx - pc.mb_width].mv[1][0],
+                                 motion[idx - pc.mb_width].mv[1][1]);
+    int lambda = TK_LAMBDA_TAB[pc.qp];
+    ivec3 r = me_search(t, mvp, extra, n_extra, lambda);
+    if (t == 0) {
+        search[idx].c[k].mv[0] = r.x;
+        search[idx].c[k].mv[1] = r.y;
+        search[idx].c[k].satd = r.z - lambda * mv_bits(r.xy, mvp);
+    }
+}
