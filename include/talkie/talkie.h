@@ -218,7 +218,7 @@ typedef struct TalkieSettings {
 /** The range of TalkieSettings.text_qp_offset and its default (bench/RESULTS.md, "Lower QP
  *  under subtitle text"). */
 #define TALKIE_TEXT_QP_OFFSET_MIN (-12)
-#define TALKIE_TEXT_QP_OFFSET_DEFAULT 0
+#define TALKIE_TEXT_QP_OFFSET_DEFAULT (-6)
 
 /** The largest TalkieSettings.slice_mb_rows: the rows of the tallest picture (4096 / 16). */
 #define TALKIE_SLICE_MB_ROWS_MAX 256
