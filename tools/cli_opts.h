@@ -34,7 +34,7 @@ int cli_parse_text_qp_offset(const char *s, int *out);
 /* The --help lines of --text-qp-offset (render and serve: where subtitles are drawn). */
 #define CLI_TEXT_QP_HELP                                                                       \
     "      --text-qp-offset N   -12..0: code the macroblocks under subtitle text at the QP\n" \
-    "                           plus N, so text stays sharp at low bitrates (default 0)\n"
+    "                           plus N, so text stays sharp at low bitrates (default -6)\n"
 /* auto, compute, vkvideo or lavc. */
 int cli_parse_encoder(const char *cmd, const char *s, TalkieEncoder *e);
 

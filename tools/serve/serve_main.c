@@ -57,7 +57,7 @@ static void usage(FILE *f)
         "  --p-frames              compute encoder on a GPU: P frames (far fewer bytes, about\n"
         "                          10x the latency, fewer sessions; default: all keyframes)\n"
         "  --text-qp-offset N      -12..0: code the macroblocks under subtitle text at the QP\n"
-        "                          plus N, so text stays sharp at low bitrates (default 0)\n"
+        "                          plus N, so text stays sharp at low bitrates (default -6)\n"
         "  --encoder E             auto, compute or lavc (default auto)\n"
         "  --font PATH             font file (default: fontconfig's DejaVu Sans)\n"
         "  --audio C               aac, opus (not with --push) or none (default aac): the\n"
