@@ -210,8 +210,9 @@ typedef struct TalkieSettings {
                               ///< subtitle text are coded at the frame's QP plus this (clamped
                               ///< to 0..51), so text stays legible at low bitrates; 0: one QP
                               ///< a picture. Frames from talkie_session_send_image() have no
-                              ///< text map. Compute and lavc (libx264 regions of interest)
-                              ///< encoders (default TALKIE_TEXT_QP_OFFSET_DEFAULT)
+                              ///< text map. Compute encoder; lavc passes it to libx264 as
+                              ///< regions of interest, which act only with a bitrate (not at
+                              ///< a constant QP) (default TALKIE_TEXT_QP_OFFSET_DEFAULT)
     uint8_t reserved[28];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
 
