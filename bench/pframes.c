@@ -12,6 +12,7 @@
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
  *                          [--deblock auto|on|off] [--input FILE.y4m] [--no-gpu] [--gpu on|off]
+ *                          [--text-qp-offsets 0,-3,-6]
  *
  * --input encodes the first N pictures of a Y4M file (8-bit 4:2:0, read through libavformat
  * by talkie encode's reader) instead of the conversation; --no-gpu leaves out the GPU rows
@@ -20,6 +21,11 @@
  * (auto: the intra stream filters from QP 32 up, the P streams always, as encoder_ref.h says)
  *
  * Every stream is decoded by libavcodec; PSNR is of the decoded luma against the source.
+ *
+ * --text-qp-offsets (the conversation only) prints instead a table of the C reference's
+ * all-intra and P (own map) streams with each text QP offset (TalkieSettings.text_qp_offset:
+ * the macroblocks under the subtitle glyphs, render/text_map.h, at the QP plus the offset):
+ * bytes, PSNR Y of the whole picture, of the text macroblocks and of the rest.
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +40,7 @@
 #include "encode/compute/encoder_ref.h"
 #include "render/composer.h"
 #include "render/render_ref.h"
+#include "render/text_map.h"
 #include "scene/scene.h"
 #include "talkie/talkie.h"
 #include "x264.h"
@@ -48,6 +55,9 @@ typedef struct Stream {
     long samples;
     int next;            /* frames decoded */
     double seconds;
+    uint8_t *const *maps; /* NULL, or each frame's text map: the error is split by it */
+    double sse_text;
+    long samples_text;
 } Stream;
 
 static double now_s(void)
@@ -98,12 +108,17 @@ static int stream_add(Stream *s, const uint8_t *au, size_t size, uint8_t *const 
         return -1;
     }
     while (avcodec_receive_frame(s->dec, s->frame) == 0) {
+        const uint8_t *map = s->maps ? s->maps[s->next] : NULL;
         const uint8_t *img = src[s->next++];
         for (int y = 0; y < l->height; y++)
             for (int x = 0; x < l->width; x++) {
                 double d = (double)img[(size_t)y * l->luma_stride + x] -
                            (double)s->frame->data[0][y * s->frame->linesize[0] + x];
                 s->sse += d * d;
+                if (map && map[(y / 16) * l->mb_width + x / 16]) {
+                    s->sse_text += d * d;
+                    s->samples_text++;
+                }
             }
         s->samples += (long)l->width * l->height;
         av_frame_unref(s->frame);
@@ -120,8 +135,9 @@ static void report(const char *name, const Stream *s, int frames, size_t intra_b
            100.0 * (double)s->bytes / (double)intra_bytes);
 }
 
-/* The bench conversation (bench/inputs.c's turns), a frame every 1/30 s, on the CPU. */
-static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
+/* The bench conversation (bench/inputs.c's turns), a frame every 1/30 s, on the CPU; with
+ * maps, each frame's text map too. */
+static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames, uint8_t **maps)
 {
     static const TalkieTurn turns[] = {
         { "Ada", "Good morning! Shall we look at the encoder numbers together?", 0, 3000 },
@@ -147,6 +163,9 @@ static int render_frames(const TkFrameLayout *l, int n, uint8_t **frames)
         }
         tk_draw_list_pack(&dl, words);
         tk_render_ref(words, tk_composer_atlas(comp)->pixels, l, frames[i]);
+        if (maps)
+            tk_text_map_build(&dl, tk_composer_layout(comp)->subtitle_run, l->mb_width,
+                              l->mb_height, maps[i]);
         free(words);
     }
     tk_draw_list_free(&dl);
@@ -280,11 +299,12 @@ static void reuse_after(const TkEncoderRef *e, const uint8_t *reuse, ReuseCount 
 /* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map,
  * 3 P with the encoder's own map (and counts what it could reuse, outside the timing). */
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
-                   int slice_rows, int deblock, int mode, Stream *s)
+                   int slice_rows, int deblock, int mode, int text_qp_offset, Stream *s)
 {
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
                              .slice_mb_rows = slice_rows, .deblock = deblock,
-                             .p_frames = mode > 0, .auto_skip_map = mode == 3 };
+                             .p_frames = mode > 0, .auto_skip_map = mode == 3,
+                             .text_qp_offset = text_qp_offset };
     TkEncoderRef *e = NULL;
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
     uint8_t *reuse = malloc((size_t)(l->mb_width * l->mb_height));
@@ -296,7 +316,8 @@ static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int 
         if (mode == 3)
             reuse_before(e, frames, i, reuse);
         TkEncoderRefFrame in = { .src = frames[i], .qp = qp,
-                                 .skip_map = mode == 2 && i > 0 ? map : NULL };
+                                 .skip_map = mode == 2 && i > 0 ? map : NULL,
+                                 .text_map = s->maps ? s->maps[i] : NULL };
         uint8_t *au = NULL;
         size_t size = 0;
         int idr;
@@ -434,8 +455,54 @@ static int run_x264(const TkFrameLayout *l, uint8_t **frames, int n, int qp, con
     return err;
 }
 
+static double psnr_of(double sse, long samples)
+{
+    return sse > 0 ? 10 * log10(255.0 * 255.0 * (double)samples / sse) : 99;
+}
+
+/* The text QP table (--text-qp-offsets): intra and P + own map per offset. */
+static int text_qp_table(const TkFrameLayout *l, uint8_t **frames, uint8_t **maps, int n,
+                         int qp, int keyint, int slice_rows, int deblock, const int *offsets,
+                         int n_offsets)
+{
+    long text_mbs = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < l->mb_width * l->mb_height; k++)
+            text_mbs += maps[i][k] != 0;
+    printf("text macroblocks: %.1f%% of all (the subtitle glyphs' macroblocks)\n\n",
+           100.0 * (double)text_mbs / ((double)n * l->mb_width * l->mb_height));
+    printf("| %-26s | %6s | %9s | %7s | %6s | %6s | %6s |\n", "stream", "offset", "bytes",
+           "vs 0", "PSNR Y", "text", "rest");
+    printf("|----------------------------|--------|-----------|---------|--------|--------|"
+           "--------|\n");
+    int err = 0;
+    for (int mode = 0; mode <= 3 && err >= 0; mode += 3) {
+        size_t base = 0;
+        for (int k = 0; k < n_offsets && err >= 0; k++) {
+            Stream s;
+            if ((err = stream_open(&s)) < 0)
+                break;
+            s.maps = maps;
+            err = run_ref(l, frames, n, qp, keyint, slice_rows, deblock, mode, offsets[k], &s);
+            if (err >= 0 && s.next != n)
+                err = -1;
+            if (k == 0)
+                base = s.bytes;
+            if (err >= 0)
+                printf("| %-26s | %6d | %9zu | %+6.1f%% | %6.2f | %6.2f | %6.2f |\n",
+                       mode ? "C reference, P + own map" : "C reference, all intra", offsets[k],
+                       s.bytes, 100.0 * ((double)s.bytes / (double)base - 1.0),
+                       psnr_of(s.sse, s.samples), psnr_of(s.sse_text, s.samples_text),
+                       psnr_of(s.sse - s.sse_text, s.samples - s.samples_text));
+            stream_close(&s);
+        }
+    }
+    return err;
+}
+
 int main(int argc, char **argv)
 {
+    int offsets[8], n_offsets = 0;
     int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
     int deblock = TK_DEBLOCK_AUTO, gpu = 1;
     const char *input = NULL;
@@ -453,6 +520,10 @@ int main(int argc, char **argv)
         i++;
         if (!strcmp(opt, "--input"))
             input = val;
+        else if (!strcmp(opt, "--text-qp-offsets"))
+            for (const char *c = val; *c && n_offsets < 8;
+                 c = strchr(c, ',') ? strchr(c, ',') + 1 : "")
+                offsets[n_offsets++] = atoi(c);
         else if (!strcmp(opt, "--gpu"))
             gpu = strcmp(val, "off") != 0;
         else if (!strcmp(opt, "--frames"))
@@ -472,7 +543,7 @@ int main(int argc, char **argv)
     if (bad) {
         fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
                         "[--slice-rows R] [--deblock auto|on|off] [--input FILE.y4m] "
-                        "[--no-gpu]\n", argv[0]);
+                        "[--no-gpu] [--text-qp-offsets 0,-3,-6]\n", argv[0]);
         return 2;
     }
     if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 ||
@@ -494,11 +565,28 @@ int main(int argc, char **argv)
         err = frames ? 0 : -1;
         for (int i = 0; err >= 0 && i < n; i++)
             err = (frames[i] = malloc(l.size)) ? 0 : -1;
+        uint8_t **maps = n_offsets ? calloc((size_t)n, sizeof(*maps)) : NULL;
+        for (int i = 0; err >= 0 && maps && i < n; i++)
+            err = (maps[i] = malloc((size_t)l.mb_width * (size_t)l.mb_height)) ? 0 : -1;
         if (err >= 0)
-            err = render_frames(&l, n, frames);
+            err = n_offsets && !maps ? -1 : render_frames(&l, n, frames, maps);
         if (err < 0) {
             fprintf(stderr, "cannot render the conversation (%d)\n", err);
             return 1;
+        }
+        if (n_offsets) {
+            printf("conversation %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d "
+                   "macroblock rows, deblocking %s\n\n", w, h, n, qp, keyint, slice_rows,
+                   deblock == TK_DEBLOCK_OFF ? "off" : deblock == TK_DEBLOCK_ON ? "on" : "auto");
+            err = text_qp_table(&l, frames, maps, n, qp, keyint, slice_rows, deblock, offsets,
+                                n_offsets);
+            for (int i = 0; i < n; i++) {
+                free(frames[i]);
+                free(maps[i]);
+            }
+            free(frames);
+            free(maps);
+            return err < 0;
         }
     }
     printf("%s %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d macroblock "
@@ -534,7 +622,7 @@ int main(int argc, char **argv)
         if ((err = stream_open(&s)) < 0)
             break;
         if (k < REF_ROWS)
-            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, &s);
+            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, 0, &s);
         else
             err = run_x264(&l, frames, n, qp, k == REF_ROWS ? "ultrafast" : "veryfast", &s);
         if (err >= 0 && s.next != n)

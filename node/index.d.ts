@@ -56,6 +56,10 @@ export interface SessionOptions {
   pFrames?: boolean;
   /** Macroblock rows a slice (compute encoder), 0..256; 0: the library's choice. */
   sliceRows?: number;
+  /** -12..0: macroblocks under subtitle text are coded at the QP plus this, so text stays
+   *  legible at low bitrates (TalkieSettings.text_qp_offset; compute and lavc encoders;
+   *  default -6). */
+  textQpOffset?: number;
   context?: Context;
   device?: number | string;
   validation?: boolean;

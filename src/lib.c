@@ -35,6 +35,7 @@ void talkie_default_settings(TalkieSettings *s)
     s->audio_channels = 1;
     s->audio_bitrate_bps = 0;
     s->slice_mb_rows = 0;
+    s->text_qp_offset = TALKIE_TEXT_QP_OFFSET_DEFAULT;
 }
 
 const char *talkie_encoder_name(TalkieEncoder e)

@@ -33,6 +33,19 @@ int cli_parse_int(const char *s, long min, long max, long *out)
     return 0;
 }
 
+int cli_parse_text_qp_offset(const char *s, int *out)
+{
+    long v;
+    if (!strcmp(s, "0")) {
+        *out = 0;
+        return 0;
+    }
+    if (s[0] != '-' || cli_parse_int(s + 1, 1, -(long)TALKIE_TEXT_QP_OFFSET_MIN, &v) < 0)
+        return -1;
+    *out = (int)-v;
+    return 0;
+}
+
 int cli_parse_size(const char *cmd, const char *s, int *w, int *h)
 {
     const char *x = strchr(s, 'x');

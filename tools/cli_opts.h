@@ -28,6 +28,13 @@ int cli_parse_size(const char *cmd, const char *s, int *w, int *h);
 int cli_parse_fps(const char *cmd, const char *s, int *num, int *den);
 /* "N", "Nk" or "NM" bits per second, 1k..200M. */
 int cli_parse_bitrate(const char *cmd, const char *s, int64_t *bps);
+/* A text QP offset: "0" or "-N", TALKIE_TEXT_QP_OFFSET_MIN..0; 0 on success, -1 (silently)
+ * otherwise. */
+int cli_parse_text_qp_offset(const char *s, int *out);
+/* The --help lines of --text-qp-offset (render and serve: where subtitles are drawn). */
+#define CLI_TEXT_QP_HELP                                                                       \
+    "      --text-qp-offset N   -12..0: code the macroblocks under subtitle text at the QP\n" \
+    "                           plus N, so text stays sharp at low bitrates (default -6)\n"
 /* auto, compute, vkvideo or lavc. */
 int cli_parse_encoder(const char *cmd, const char *s, TalkieEncoder *e);
 

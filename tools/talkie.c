@@ -88,6 +88,7 @@ static void usage_render(FILE *f)
             "      --size WxH           frame size, even, 16..4096 (default 320x240)\n"
             "      --fps N[/D]          frame rate (default 30)\n"
             CLI_ENCODING_HELP
+            CLI_TEXT_QP_HELP
             "      --font PATH          font file (default: fontconfig's DejaVu Sans)\n"
             "      --tts espeak         speak each turn without an \"audio\" file with espeak-ng,\n"
             "                           one voice per speaker (--tts none: silent, the default)\n"
@@ -99,10 +100,11 @@ static void usage_render(FILE *f)
 /* Returns 0 to go on, or 1 to stop with *status (0 after --help, 2 for a usage error). */
 static int parse_render_args(int argc, char **argv, RenderOptions *o, int *status)
 {
-    enum { OPT_FONT = 256, OPT_PROGRESS, OPT_TTS, OPT_PUSH };
+    enum { OPT_FONT = 256, OPT_PROGRESS, OPT_TTS, OPT_PUSH, OPT_TEXT_QP };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         CLI_ENCODING_OPTIONS,
+        { "text-qp-offset", required_argument, NULL, OPT_TEXT_QP },
         { "font", required_argument, NULL, OPT_FONT },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "tts", required_argument, NULL, OPT_TTS },
@@ -124,6 +126,11 @@ static int parse_render_args(int argc, char **argv, RenderOptions *o, int *statu
         switch (c) {
         case 'o': o->output = optarg; break;
         case OPT_FONT: s->font_path = optarg; break;
+        case OPT_TEXT_QP:
+            if (cli_parse_text_qp_offset(optarg, &s->text_qp_offset) < 0)
+                res = cli_usage_error(cmd, "--text-qp-offset '%s': expected %d..0", optarg,
+                                      TALKIE_TEXT_QP_OFFSET_MIN);
+            break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_TTS:
             if (!strcmp(optarg, "espeak"))

@@ -206,8 +206,20 @@ typedef struct TalkieSettings {
                               ///< analysis is one chain a slice, 4 rows double its time);
                               ///< bench/RESULTS.md. A value set here holds for every picture.
                               ///< Compute encoder only (default 0)
-    uint8_t reserved[32];     ///< zero; room to grow without breaking the ABI
+    int text_qp_offset;       ///< TALKIE_TEXT_QP_OFFSET_MIN..0: macroblocks under rendered
+                              ///< subtitle text are coded at the frame's QP plus this (clamped
+                              ///< to 0..51), so text stays legible at low bitrates; 0: one QP
+                              ///< a picture. Frames from talkie_session_send_image() have no
+                              ///< text map. Compute encoder; lavc passes it to libx264 as
+                              ///< regions of interest, which act only with a bitrate (not at
+                              ///< a constant QP) (default TALKIE_TEXT_QP_OFFSET_DEFAULT)
+    uint8_t reserved[28];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
+
+/** The range of TalkieSettings.text_qp_offset and its default (bench/RESULTS.md, "Lower QP
+ *  under subtitle text"). */
+#define TALKIE_TEXT_QP_OFFSET_MIN (-12)
+#define TALKIE_TEXT_QP_OFFSET_DEFAULT (-6)
 
 /** The largest TalkieSettings.slice_mb_rows: the rows of the tallest picture (4096 / 16). */
 #define TALKIE_SLICE_MB_ROWS_MAX 256

@@ -183,6 +183,7 @@ function nativeSessionOptions(o) {
     keyint: checkInt(o.keyint, 'keyint', 0, 100000),
     sliceRows: checkInt(o.sliceRows, 'sliceRows', 0, 256),
     pFrames: checkBool(o.pFrames, 'pFrames'),
+    textQpOffset: checkInt(o.textQpOffset, 'textQpOffset', -12, 0),
     ...checkDevice(o.device),
     validation: o.validation === undefined ? undefined : (o.validation ? 1 : 0),
     fontPath: checkString(o.font, 'font'),

@@ -18,6 +18,8 @@ test('Session options', () => {
     [{ maxFramesInFlight: 0 }, R], [{ maxFramesInFlight: 64 }, R], [{ device: {} }, T],
     [{ device: -1 }, R], [{ logLevel: 'loud' }, R], [{ font: 12 }, T], [{ keyint: -1 }, R],
     [{ sliceRows: 257 }, R], [{ sliceRows: 1.5 }, R], [{ pFrames: 'yes' }, T],
+    [{ textQpOffset: -13 }, R], [{ textQpOffset: 1 }, R], [{ textQpOffset: -1.5 }, R],
+    [{ textQpOffset: '-6' }, T],
   ];
   for (const [opts, type] of bad)
     assert.throws(() => new talkie.Session(opts), type, JSON.stringify(opts));

@@ -58,6 +58,8 @@ typedef struct TkEncoderParams {
     int keyint;               /* frames between IDRs, >= 1 */
     int slice_mb_rows;        /* macroblock rows a slice (compute); 0: the backend's default */
     int p_frames;             /* compute: 1 codes P frames between IDRs where it can */
+    int text_qp_offset;       /* TALKIE_TEXT_QP_OFFSET_MIN..0: the QP offset of macroblocks a
+                                 frame's text_map marks (TalkieSettings.text_qp_offset) */
     struct TkVkDevice *vk;    /* the session's device (NULL only in CPU-only tests) */
     const TkLog *log;
 } TkEncoderParams;
@@ -69,6 +71,10 @@ typedef struct TkEncoderFrame {
     int64_t pts;                  /* frame index */
     int force_idr;                /* 1: code it as an IDR (a keyframe request) */
     int64_t bitrate_bps;          /* > 0: the target bitrate from this frame on */
+    const uint8_t *text_map;      /* NULL, or a byte per macroblock (raster order),
+                                     TK_TEXT_MAP_TEXT under subtitle text (render/text_map.h),
+                                     at least one marked; valid until the frame is encoded
+                                     (record, or submit) */
 } TkEncoderFrame;
 
 /* One frame of one encoder in a GPU-stage batch. */

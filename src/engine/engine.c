@@ -198,6 +198,10 @@ static void add_job(Batch *b, int session)
         .pts = s->slot.current.index,
         .force_idr = s->slot.current.force_idr,
         .bitrate_bps = s->slot.current.bitrate_bps,
+        /* a caller's picture has none; the renderer's stays until the session's next
+         * prepare, which waits for this frame */
+        .text_map = s->slot.current.from_image || !s->renderer
+                        ? NULL : tk_renderer_text_map(s->renderer),
     };
     b->job_session[b->n_jobs++] = session;
 }
@@ -494,6 +498,8 @@ static void cpu_encode(TkEngine *e, TalkieSession *s)
             .pts = sl->current.index,
             .force_idr = sl->current.force_idr,
             .bitrate_bps = sl->current.bitrate_bps,
+            .text_map = sl->current.from_image || !s->renderer ? NULL
+                                                        : tk_renderer_text_map(s->renderer),
         };
         err = be->submit(s->encoder, &frame);
     }

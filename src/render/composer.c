@@ -301,6 +301,7 @@ static int draw_subtitle(TkComposer *c, TkDrawList *dl, const TkSceneSnapshot *s
         if (c->line_start[i] < c->n_glyphs && c->glyph_cp[c->line_start[i]] < revealed)
             last = i;
     int first = imax(0, last - l->max_lines + 1);
+    c->lay.subtitle_run = dl->n_runs;
     res = tk_draw_list_begin_run(dl, l->text.x0, l->text.y0, l->text.x1, l->text.y1);
     if (res < 0)
         return res;
@@ -392,6 +393,7 @@ int tk_composer_draw(TkComposer *c, const TkSceneSnapshot *snap, TkDrawList *dl)
     TkComposerLayout *l = &c->lay;
     tk_draw_list_reset(dl, l->background, (uint32_t)c->atlas.width);
     l->n_slots = snap->n_speakers;
+    l->subtitle_run = -1;
     int res = 0;
     if (l->n_slots > 0) {
         int top = c->margin, bottom = l->box.y0 - c->margin - l->line_height;

@@ -31,6 +31,8 @@ typedef struct TkComposerLayout {
     int font_px, line_height, max_lines;
     TkRect box;              /* subtitle box (rounded corners inside this rectangle) */
     TkRect text;             /* where subtitle glyphs may appear */
+    int subtitle_run;        /* the draw list's run of the subtitle glyphs, -1: none shown
+                                (render/text_map.h marks the macroblocks under them) */
     int n_slots;             /* avatars drawn */
     int slot_speaker[TK_COMPOSER_MAX_SLOTS];
     TkRect avatar[TK_COMPOSER_MAX_SLOTS];  /* head and speaking ring, at their largest */

@@ -10,6 +10,7 @@
 
 #include "render/drawlist.h"
 #include "render/render_ref.h"
+#include "render/text_map.h"
 #include "render/tiles.h"
 
 static const uint32_t render_spv[] =
@@ -39,6 +40,9 @@ struct TkRenderer {
     int prepared;            /* prepare() filled the list buffer for the next draw */
     size_t prepared_dl_words;
     int cull;                /* 0: every tile lists every item (tests) */
+    uint8_t *text_map;       /* the prepared frame's text map (render/text_map.h), a byte
+                                per macroblock */
+    int text_mbs;            /* macroblocks it marks */
 };
 
 void tk_renderer_destroy(TkRenderer **rp)
@@ -53,6 +57,7 @@ void tk_renderer_destroy(TkRenderer **rp)
     }
     tk_draw_list_free(&r->dl);
     tk_tile_bins_free(&r->bins);
+    free(r->text_map);
     tk_composer_destroy(&r->composer);
     free(r);
     *rp = NULL;
@@ -72,6 +77,11 @@ int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *l
     r->log = log;
     r->layout = *layout;
     r->cull = 1;
+    r->text_map = calloc((size_t)layout->mb_width * (size_t)layout->mb_height, 1);
+    if (!r->text_map) {
+        tk_renderer_destroy(&r);
+        return TALKIE_ERR(ENOMEM);
+    }
     int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
     if (res < 0)
         goto error;
@@ -156,8 +166,18 @@ int tk_renderer_prepare(TkRenderer *r, const TkScene *scene, int64_t t_ms)
     if (!r || !scene)
         return TALKIE_ERR(EINVAL);
     r->prepared = 0;
+    r->text_mbs = 0;
     int res = tk_composer_build(r->composer, scene, t_ms, &r->dl);
-    return res < 0 ? res : prepare_list(r, &r->dl);
+    if (res < 0)
+        return res;
+    r->text_mbs = tk_text_map_build(&r->dl, tk_composer_layout(r->composer)->subtitle_run,
+                                    r->layout.mb_width, r->layout.mb_height, r->text_map);
+    return prepare_list(r, &r->dl);
+}
+
+const uint8_t *tk_renderer_text_map(const TkRenderer *r)
+{
+    return r->text_mbs > 0 ? r->text_map : NULL;
 }
 
 int tk_renderer_record_uploads(TkRenderer *r, TkVkCmd *cmd)

@@ -59,6 +59,11 @@ int tk_renderer_record_list(TkRenderer *r, const TkDrawList *dl, TkVkCmd *cmd,
 int tk_renderer_reference_list(TkRenderer *r, const TkDrawList *dl, uint8_t *out);
 const TkAtlas *tk_renderer_atlas(const TkRenderer *r);
 
+/* The text map of the frame last prepared (render/text_map.h: a byte per macroblock,
+ * TK_TEXT_MAP_TEXT under subtitle glyphs), or NULL when it shows no subtitle text. Valid
+ * until the next prepare. */
+const uint8_t *tk_renderer_text_map(const TkRenderer *r);
+
 /* Where things are in the frame last recorded (see composer.h). */
 const TkComposerLayout *tk_renderer_layout(const TkRenderer *r);
 

@@ -55,6 +55,9 @@ static int validate_settings(const TalkieSettings *s, const TkLog *log)
                       TALKIE_SLICE_MB_ROWS_MAX);
     if (s->compute_p_frames != 0 && s->compute_p_frames != 1)
         return refuse(log, "compute_p_frames %d is neither 0 nor 1", s->compute_p_frames);
+    if (s->text_qp_offset < TALKIE_TEXT_QP_OFFSET_MIN || s->text_qp_offset > 0)
+        return refuse(log, "text_qp_offset %d is out of range (%d..0)", s->text_qp_offset,
+                      TALKIE_TEXT_QP_OFFSET_MIN);
     if (!talkie_encoder_name(s->encoder))
         return refuse(log, "unknown encoder %d", (int)s->encoder);
     if (s->log_level < TALKIE_LOG_ERROR || s->log_level > TALKIE_LOG_DEBUG)
@@ -84,6 +87,7 @@ static int open_encoder(TalkieSession *s)
         .keyint = s->settings.keyint ? s->settings.keyint : default_keyint(&s->settings),
         .slice_mb_rows = s->settings.slice_mb_rows,
         .p_frames = s->settings.compute_p_frames,
+        .text_qp_offset = s->settings.text_qp_offset,
         .vk = s->vk,
         .log = &s->log,
     };

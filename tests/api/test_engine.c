@@ -506,6 +506,11 @@ static void check_bad_arguments(void)
     s.compute_p_frames = 2;
     CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
     talkie_default_settings(&s);
+    s.text_qp_offset = TALKIE_TEXT_QP_OFFSET_MIN - 1;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    s.text_qp_offset = 1;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    talkie_default_settings(&s);
     s.fps_num = 2147483647;  /* used to overflow computing the default keyint */
     s.fps_den = 2147483647;
     s.width = 64;

@@ -224,8 +224,8 @@ static int source_frame(Source *s, int i, uint8_t *img)
 
 /* The renderer's skip map, derived here: TK_SKIP_MAP_STATIC where the macroblock's samples
  * equal the previous frame's. */
-static void source_skip_map(const TkFrameLayout *l, const uint8_t *prev, const uint8_t *cur,
-                            uint8_t *map)
+static inline void source_skip_map(const TkFrameLayout *l, const uint8_t *prev,
+                                   const uint8_t *cur, uint8_t *map)
 {
     size_t stride = l->luma_stride;
     for (int my = 0; my < l->mb_height; my++)

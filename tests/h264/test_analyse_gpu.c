@@ -2,7 +2,9 @@
  * analyse.comp and analyse_narrow.comp against the C reference: coded macroblocks and recon
  * equal byte for byte, on rendered-like, flat and noise frames, two sizes (one not a
  * multiple of 16), QPs 0 10 26 40 51 and slices of 1 2 3 MB rows, for each shape the device
- * can run. Validation on; skipped (77) without a Vulkan device.
+ * can run; with a text map too (a third of the macroblocks at the frame QP - 6, as under
+ * subtitle text, and QP 3 where that clamps at 0). Validation on; skipped (77) without a
+ * Vulkan device.
  * Then a small benchmark of each shape: a 320x240 frame (slices of one MB row, as the
  * compute backend uses), and 1280x720 except on CPU devices, analysed TK_BENCH_REPS times
  * (default 4) in one submission; prints the time per frame.
@@ -14,6 +16,7 @@
 
 #include "../common/check.h"
 #include "../common/gpu.h"
+#include "common/text_qp_defs.h"
 #include "encode/compute/analyse_gpu.h"
 #include "talkie/talkie.h"
 
@@ -56,11 +59,27 @@ static const char *shape_name(TkAnalyseShape shape)
     return shape == TK_ANALYSE_WIDE ? "wide" : "narrow";
 }
 
-static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
+/* text_offset != 0: a text map marks about a third of the macroblocks (bands of a few,
+ * as a caption's glyphs cover them), coded at TK_TEXT_QP(qp, text_offset). */
+static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows, int text_offset)
 {
     TkIntraParams p = { tk_frame_layout(w, h), qp, slice_rows };
     const TkFrameLayout *l = &p.layout;
     size_t n_mb = (size_t)l->mb_width * (size_t)l->mb_height;
+    TkVkBuffer text = { 0 };
+    uint8_t *text_map = NULL;
+    if (text_offset != 0) {
+        CHECK_EQ(tk_vk_buffer_create(c->dev, &text, (n_mb + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD), 0);
+        text_map = text.map;
+        if (!text_map) {
+            CHECK(0);
+            return;
+        }
+        for (size_t i = 0; i < n_mb; i++)
+            text_map[i] = (i / 3 + i / 7) % 3 == 0 ? TK_TEXT_MAP_TEXT : 0;
+        p.text_map = text_map;
+        p.text_qp = TK_TEXT_QP(qp, text_offset);
+    }
     size_t coded_bytes = n_mb * sizeof(TkCodedMb);
     uint8_t *rec_ref = calloc(1, l->size);
     TkCodedMb *coded_ref = calloc(n_mb, sizeof(TkCodedMb));
@@ -84,7 +103,8 @@ static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
     tk_vk_cmd_fill(c->dev, &c->cmd, &recon, 0xa5a5a5a5u);
     tk_vk_cmd_fill(c->dev, &c->cmd, &coded, 0x5a5a5a5au);
     tk_vk_cmd_barrier(c->dev, &c->cmd);
-    tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded);
+    tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded,
+                          text_map ? &text : NULL);
     tk_vk_cmd_barrier(c->dev, &c->cmd);
     tk_vk_cmd_copy(c->dev, &c->cmd, &recon, 0, &rb_rec, 0, l->size);
     tk_vk_cmd_copy(c->dev, &c->cmd, &coded, 0, &rb_coded, 0, coded_bytes);
@@ -99,8 +119,9 @@ static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
     int n_i4 = 0;
     for (size_t i = 0; i < n_mb; i++)
         n_i4 += coded_ref[i].type == TK_MB_I4x4;
-    printf("%s %dx%d kind %d qp %2d slice rows %d: I4x4 %zu/%zu -> %s\n", shape_name(c->an.shape),
-           w, h, kind, qp, slice_rows, (size_t)n_i4, n_mb,
+    printf("%s %dx%d kind %d qp %2d text qp %2d slice rows %d: I4x4 %zu/%zu -> %s\n",
+           shape_name(c->an.shape), w, h, kind, qp, text_map ? p.text_qp : qp, slice_rows,
+           (size_t)n_i4, n_mb,
            bad_rec < 0 && bad_coded < 0 ? "equal" : "DIFFERENT");
     if (bad_coded >= 0) {
         size_t mb = (size_t)bad_coded / sizeof(TkCodedMb);
@@ -110,6 +131,7 @@ static void run_case(Ctx *c, int w, int h, int kind, int qp, int slice_rows)
     CHECK_EQ(bad_rec, -1);
     CHECK_EQ(bad_coded, -1);
 done:
+    tk_vk_buffer_destroy(c->dev, &text);
     tk_vk_buffer_destroy(c->dev, &src);
     tk_vk_buffer_destroy(c->dev, &recon);
     tk_vk_buffer_destroy(c->dev, &coded);
@@ -144,7 +166,7 @@ static void bench(Ctx *c, int w, int h, int qp, int reps)
     for (int round = 0; round < 3; round++) {
         CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
         for (int i = 0; i < reps; i++) {
-            tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded);
+            tk_analyse_gpu_record(c->dev, &c->an, &c->cmd, &p, &src, &recon, &coded, NULL);
             tk_vk_cmd_barrier(c->dev, &c->cmd);
         }
         double t0 = now_s();
@@ -186,11 +208,15 @@ int main(void)
         CHECK_EQ(res, 0);
         static const int qps[] = { 0, 10, 26, 40, 51 };
         for (int i = 0; i < 5; i++) {
-            run_case(&c, 64, 48, SRC_SHAPES, qps[i], 1);
-            run_case(&c, 200, 120, SRC_SHAPES, qps[i], 2);
-            run_case(&c, 200, 120, SRC_NOISE, qps[i], 1);
-            run_case(&c, 64, 48, SRC_FLAT, qps[i], 3);
+            run_case(&c, 64, 48, SRC_SHAPES, qps[i], 1, 0);
+            run_case(&c, 200, 120, SRC_SHAPES, qps[i], 2, 0);
+            run_case(&c, 200, 120, SRC_NOISE, qps[i], 1, 0);
+            run_case(&c, 64, 48, SRC_FLAT, qps[i], 3, 0);
         }
+        /* per-macroblock QP under a text map */
+        run_case(&c, 200, 120, SRC_SHAPES, 26, 2, -6);
+        run_case(&c, 200, 120, SRC_NOISE, 32, 1, -12);
+        run_case(&c, 64, 48, SRC_SHAPES, 3, 3, -6);
         bench(&c, 320, 240, 26, reps ? atoi(reps) : 4);
         if (c.dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU)
             bench(&c, 1280, 720, 26, reps ? atoi(reps) : 4);

@@ -4,7 +4,9 @@
  * pictures whose macroblocks mix intra, P_L0 (every partitioning, MVs near the bS 1
  * threshold) and P_Skip, with and without coefficients; smooth pictures (so that the filter
  * acts) and noise; sizes with more macroblock rows than the kernel keeps in flight and one
- * not a multiple of 16; QPs 0 10 26 40 51. Validation on; skipped (77) without a device.
+ * not a multiple of 16; QPs 0 10 26 40 51; and macroblocks of mixed QP_Y (up to 12 below the
+ * picture's, as under subtitle text: each edge filters with the mean of its two sides',
+ * 8.7.2.2). Validation on; skipped (77) without a device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "../common/check.h"
 #include "../common/gpu.h"
 #include "encode/compute/deblock_gpu.h"
+#include "common/text_qp_defs.h"
 #include "encode/compute/deblock_ref.h"
 #include "talkie/talkie.h"
 
@@ -34,13 +37,18 @@ static void fill_pic(uint8_t *pic, const TkFrameLayout *l, int noise)
     }
 }
 
-static void fill_mbs(TkCodedMb *coded, TkMbMotion *motion, size_t n, int intra_only)
+/* mixed_qp: QP_Y of each macroblock qp or up to 12 below (clamped at 0), else qp. */
+static void fill_mbs(TkCodedMb *coded, TkMbMotion *motion, size_t n, int intra_only, int qp,
+                     int mixed_qp)
 {
     for (size_t i = 0; i < n; i++) {
         TkCodedMb *c = &coded[i];
         TkMbMotion *m = &motion[i];
         memset(c, 0, sizeof(*c));
         memset(m, 0, sizeof(*m));
+        int offset = -rnd(13); /* (TK_TEXT_QP evaluates its arguments more than once) */
+        c->qp_y = mixed_qp && rnd(3) == 0 ? TK_TEXT_QP(qp, offset) : qp;
+        c->qp = c->qp_y;
         int kind = intra_only ? rnd(2) : rnd(8);
         c->type = kind == 0 ? TK_MB_I4x4 : kind == 1 ? TK_MB_I16x16
                   : kind < 4 ? TK_MB_PSKIP : TK_MB_PL0;
@@ -68,7 +76,8 @@ typedef struct Ctx {
     TkVkCmd cmd;
 } Ctx;
 
-static void run_case(Ctx *c, int w, int h, int qp, int intra_only, int noise, int seed)
+static void run_case(Ctx *c, int w, int h, int qp, int intra_only, int noise, int seed,
+                     int mixed_qp)
 {
     TkFrameLayout l = tk_frame_layout(w, h);
     size_t n = (size_t)l.mb_width * (size_t)l.mb_height;
@@ -86,14 +95,14 @@ static void run_case(Ctx *c, int w, int h, int qp, int intra_only, int noise, in
     rng_state = (uint32_t)seed * 2654435761u + 11u;
     fill_pic(ref, &l, noise);
     memcpy(pic.map, ref, l.size);
-    fill_mbs(coded.map, motion.map, n, intra_only);
-    if (intra_only)
-        tk_deblock_frame_ref(&l, qp, ref);
+    fill_mbs(coded.map, motion.map, n, intra_only, qp, mixed_qp);
+    if (intra_only && !mixed_qp)
+        tk_deblock_frame_ref(&l, qp, ref); /* the one-QP entry must agree */
     else
-        tk_deblock_frame_mbs_ref(&l, qp, coded.map, motion.map, ref);
+        tk_deblock_frame_mbs_ref(&l, coded.map, motion.map, ref);
 
     CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
-    tk_deblock_gpu_record(c->dev, &c->db, &c->cmd, &l, qp, &pic, &coded, &motion);
+    tk_deblock_gpu_record(c->dev, &c->db, &c->cmd, &l, &pic, &coded, &motion);
     tk_vk_cmd_barrier(c->dev, &c->cmd);
     CHECK_EQ(tk_vk_cmd_submit(c->dev, &c->cmd), 0);
     CHECK_EQ(tk_vk_cmd_wait(c->dev, &c->cmd), 0);
@@ -105,8 +114,8 @@ static void run_case(Ctx *c, int w, int h, int qp, int intra_only, int noise, in
     fill_pic(orig, &l, noise);
     for (size_t i = 0; i < l.size; i++)
         changed += orig[i] != ref[i];
-    printf("%dx%d qp %2d %s %s: %zu samples filtered, %s\n", w, h, qp,
-           intra_only ? "intra" : "P    ", noise ? "noise " : "smooth", changed,
+    printf("%dx%d qp %2d%s %s %s: %zu samples filtered, %s\n", w, h, qp,
+           mixed_qp ? " mixed" : "", intra_only ? "intra" : "P    ", noise ? "noise " : "smooth", changed,
            bad < 0 ? "equal" : "DIFFERENT");
     CHECK_EQ(bad, -1);
 done:
@@ -127,9 +136,12 @@ int main(void)
     static const int qps[] = { 0, 10, 26, 40, 51 };
     for (int i = 0; i < 5; i++)
         for (int intra = 0; intra < 2; intra++) {
-            run_case(&c, 64, 48, qps[i], intra, 0, i * 2 + intra);
-            run_case(&c, 200, 120, qps[i], intra, 0, 10 + i * 2 + intra);
-            run_case(&c, 48, 176, qps[i], intra, i & 1, 20 + i * 2 + intra);
+            run_case(&c, 64, 48, qps[i], intra, 0, i * 2 + intra, 0);
+            run_case(&c, 200, 120, qps[i], intra, 0, 10 + i * 2 + intra, 0);
+            run_case(&c, 48, 176, qps[i], intra, i & 1, 20 + i * 2 + intra, 0);
+            /* mixed QP_Y: the filter's thresholds change edge by edge */
+            run_case(&c, 200, 120, qps[i], intra, 0, 30 + i * 2 + intra, 1);
+            run_case(&c, 48, 176, qps[i], intra, i & 1, 40 + i * 2 + intra, 1);
         }
     tk_deblock_gpu_destroy(c.dev, &c.db);
     tk_vk_cmd_destroy(c.dev, &c.cmd);

@@ -10,7 +10,10 @@
  * and off; the skip map on and off; the encoders' own skip map (auto_skip_map: its stream
  * equals the C reference's given the source's map, and a caller's map takes its place);
  * periodic and requested IDRs; slices of 1, 3 and 8 rows; one run of 300 frames (no drift;
- * 60 under the sanitizers); and three encoders in one batch, two with their own map.
+ * 60 under the sanitizers); and three encoders in one batch, two with their own map; a
+ * text map (lower QP under subtitle text, params.text_qp_offset) that moves from frame to
+ * frame and is empty in some frames (the GPU then gets none), with and without the
+ * encoders' own map (its residual reuse must compare each macroblock's QP).
  * Validation on; skipped (77) without a Vulkan device.
  */
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 
 #include "../common/check.h"
 #include "../common/gpu.h"
+#include "common/text_qp_defs.h"
 #include "encode/compute/change_map_ref.h"
 #include "encode/compute/encoder_gpu.h"
 #include "encode/compute/encoder_ref.h"
@@ -38,7 +42,23 @@ typedef struct Config {
     int request_idr_at; /* -1: none */
     int auto_map;
     int idr_slice_mb_rows; /* 0: slice_mb_rows */
+    int text_qp_offset;    /* 0: no text map; else text_map_frame() per frame */
 } Config;
+
+/* A caption's text map for frame i: the lower third of the picture, with gaps that move
+ * from frame to frame (the text changes); every fourth frame has no text at all. Returns
+ * the number of macroblocks marked. */
+static size_t text_map_frame(const TkFrameLayout *l, int i, uint8_t *map)
+{
+    size_t marked = 0;
+    for (int y = 0; y < l->mb_height; y++)
+        for (int x = 0; x < l->mb_width; x++) {
+            int text = i % 4 != 3 && y >= l->mb_height * 2 / 3 && (x + i / 2) % 5 != 0;
+            map[y * l->mb_width + x] = text ? TK_TEXT_MAP_TEXT : 0;
+            marked += text;
+        }
+    return marked;
+}
 
 /* The coded slice NAL units (types 1 and 5) of an Annex B access unit. */
 static int count_slices(const uint8_t *au, size_t size)
@@ -59,6 +79,8 @@ typedef struct Run {
     TkEncoderRef *twin; /* auto_map: the C reference without auto_skip_map, or NULL */
     TkEncoderGpu *gpu;
     TkVkBuffer src, skip, recon; /* upload, upload, readback */
+    TkVkBuffer text;             /* upload: the text map */
+    size_t text_marked;          /* macroblocks marked in it this frame */
     TkVkBuffer own_map;          /* readback: the GPU encoder's change map (auto_skip_map) */
     TkVkCmd cmd;
     AVCodecContext *dec;
@@ -78,6 +100,7 @@ static int run_open(Run *r, TkVkDevice *dev, const TkEncoderRefParams *p)
     CHECK_EQ(tk_encoder_gpu_open(&r->gpu, dev, p), 0);
     CHECK_EQ(tk_vk_buffer_create(dev, &r->src, p->layout.size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(dev, &r->skip, (n + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD), 0);
+    CHECK_EQ(tk_vk_buffer_create(dev, &r->text, (n + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(dev, &r->recon, p->layout.size, TK_VK_MEMORY_READBACK), 0);
     CHECK_EQ(tk_vk_buffer_create(dev, &r->own_map, tk_change_map_bytes(&p->layout),
                                  TK_VK_MEMORY_READBACK), 0);
@@ -87,7 +110,8 @@ static int run_open(Run *r, TkVkDevice *dev, const TkEncoderRefParams *p)
     r->dec = codec ? avcodec_alloc_context3(codec) : NULL;
     r->pkt = av_packet_alloc();
     r->frame = av_frame_alloc();
-    if (!r->ref || !r->gpu || !r->src.map || !r->skip.map || !r->recon.map || !r->map ||
+    if (!r->ref || !r->gpu || !r->src.map || !r->skip.map || !r->text.map || !r->recon.map ||
+        !r->map ||
         !r->dec || !r->pkt || !r->frame)
         return -1;
     r->dec->err_recognition = AV_EF_EXPLODE | AV_EF_BITSTREAM;
@@ -105,6 +129,7 @@ static void run_close(Run *r, TkVkDevice *dev)
     tk_vk_cmd_destroy(dev, &r->cmd);
     tk_vk_buffer_destroy(dev, &r->src);
     tk_vk_buffer_destroy(dev, &r->skip);
+    tk_vk_buffer_destroy(dev, &r->text);
     tk_vk_buffer_destroy(dev, &r->recon);
     tk_vk_buffer_destroy(dev, &r->own_map);
     tk_encoder_gpu_close(&r->gpu);
@@ -158,15 +183,18 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
     const TkFrameLayout *l = &r->p.layout;
     size_t n = (size_t)l->mb_width * (size_t)l->mb_height;
     memcpy(r->skip.map, r->map, n);
+    /* the C reference always gets the text map (all zero in some frames), the GPU encoder
+     * none where nothing is marked */
+    const uint8_t *text = r->p.text_qp_offset ? r->text.map : NULL;
     TkEncoderRefFrame in = { .src = r->src.map, .qp = qp, .skip_map = use_map ? r->map : NULL,
-                             .force_idr = force_idr };
+                             .force_idr = force_idr, .text_map = text };
     uint8_t *au_ref = NULL;
     size_t n_ref = 0;
     int idr_ref = -1;
     CHECK_EQ(tk_encoder_ref_encode_frame(r->ref, &in, &au_ref, &n_ref, &idr_ref), 0);
     if (r->twin) {
         TkEncoderRefFrame tin = { .src = r->src.map, .qp = qp, .skip_map = twin_map,
-                                  .force_idr = force_idr };
+                                  .force_idr = force_idr, .text_map = text };
         uint8_t *au_twin = NULL;
         size_t n_twin = 0;
         int idr_twin = -1;
@@ -181,7 +209,8 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
         free(au_twin);
     }
     TkEncoderGpuFrame f = { .encoder = r->gpu, .src = &r->src, .qp = qp,
-                            .force_idr = force_idr, .skip_map = use_map ? &r->skip : NULL };
+                            .force_idr = force_idr, .skip_map = use_map ? &r->skip : NULL,
+                            .text_map = text && r->text_marked ? &r->text : NULL };
     CHECK_EQ(tk_encoder_gpu_encode_batch(&f, 1, &r->cmd), 0);
     CHECK_EQ(f.idr, idr_ref);
     int same = au_ref && f.au && f.au_size == n_ref && f.idr == idr_ref &&
@@ -247,6 +276,7 @@ static void run_config(TkVkDevice *dev, const Config *cf)
         .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows,
         .idr_slice_mb_rows = cf->idr_slice_mb_rows, .aud = 1,
         .deblock = cf->deblock, .p_frames = 1, .auto_skip_map = cf->auto_map != AUTO_OFF,
+        .text_qp_offset = cf->text_qp_offset,
     };
     Source s;
     int res = source_open(&s, cf->source, &p.layout, (uint32_t)(cf->qp * 7 + cf->width));
@@ -288,14 +318,17 @@ static void run_config(TkVkDevice *dev, const Config *cf)
             use_map = 1;
             twin_map = r.map;
         }
+        if (cf->text_qp_offset)
+            r.text_marked = text_map_frame(&p.layout, i, r.text.map);
         ok = encode_frame(&r, dev, i, cf->qp, use_map, i == cf->request_idr_at, twin_map,
                           own_map);
     }
     printf("%-12s %dx%d qp %2d frames %3d keyint %3d deblock %d skip map %d slice rows %d "
-           "idr at %2d auto map %d: %ld access units equal, %ld decoded = GPU recon",
+           "idr at %2d auto map %d text qp offset %d: %ld access units equal, %ld decoded = "
+           "GPU recon",
            source_names[cf->source], cf->width, cf->height, cf->qp, cf->frames, cf->keyint,
            cf->deblock, cf->skip_map, cf->slice_mb_rows, cf->request_idr_at, cf->auto_map,
-           r.frames_equal, r.frames_decoded);
+           cf->text_qp_offset, r.frames_equal, r.frames_decoded);
     if (cf->auto_map == AUTO_FROM_SOURCE)
         printf(", %ld own maps (C and GPU) = the source's (%ld macroblocks with the same "
                "reference too), %ld = the C reference given the source's",
@@ -404,6 +437,12 @@ int main(int argc, char **argv)
         { 64, 48, SRC_CORNER, 26, 6, 30, OFF, 0, 1, -1, AUTO_CALLER_WINS },
         /* P pictures in one slice, IDRs (periodic and requested) in one-row slices */
         { 200, 120, SRC_MOTION, 26, 12, 5, ON, 0, 8, 7, AUTO_FROM_SOURCE, 1 },
+        /* lower QP under a moving text map: I and P pictures, one-slice P pictures, the
+         * filter across macroblocks of different QP_Y, the own map's residual reuse */
+        { 200, 120, SRC_CONVERSATION, 26, 12, 5, ON, 0, 8, -1, AUTO_FROM_SOURCE, 1, -6 },
+        { 200, 120, SRC_MOTION, 32, 10, 4, ON, 1, 1, -1, AUTO_OFF, 0, -12 },
+        { 200, 120, SRC_STATIC, 40, 10, 30, ON, 0, 3, -1, AUTO_FROM_SOURCE, 0, -3 },
+        { 64, 48, SRC_CORNER, 4, 8, 30, OFF, 0, 1, 5, AUTO_OFF, 0, -6 },
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
         Config cf = configs[i];

@@ -120,6 +120,9 @@ def test_usage_errors():
             (["--bitrate", "fast"], "--bitrate"), (["--qp", "20", "--bitrate", "1M"], "exclude"),
             (["--encoder", "nvenc"], "--encoder"), (["--keyint", "0"], "--keyint"),
             (["--slice-rows", "0"], "--slice-rows"), (["--slice-rows", "257"], "--slice-rows"),
+            (["--text-qp-offset", "-13"], "--text-qp-offset"),
+            (["--text-qp-offset", "3"], "--text-qp-offset"),
+            (["--text-qp-offset", "--6"], "--text-qp-offset"),
             (["--format", "avi"], "--format"), (["--frobnicate"], "unknown option"),
             (["--size"], "needs a value"),
         ]
@@ -258,6 +261,19 @@ def test_good_renders():
         st, _ = ffprobe(cb, count=True)
         check(int(st.get("nb_read_frames", -1)) == want, "compute frames %s" % st)
         os.remove(cb)
+        # lower QP under the subtitles: bigger than without, every frame decodes
+        sizes = []
+        for off in ("0", "-6"):
+            r = run(["render", EXAMPLE, "-o", cb, "-q", "--qp", "36", "--text-qp-offset", off]
+                    + fast)
+            check(r.returncode == 0, "--text-qp-offset %s: exit %d %r" % (off, r.returncode,
+                                                                        r.stderr))
+            st, _ = ffprobe(cb, count=True)
+            check(int(st.get("nb_read_frames", -1)) == want, "text qp frames %s" % st)
+            sizes.append(os.path.getsize(cb))
+            os.remove(cb)
+        check(sizes[1] > sizes[0], "--text-qp-offset -6 gave %d bytes, 0 %d" % (sizes[1],
+                                                                                 sizes[0]))
         check(sorted(os.listdir(tmp)) == ["c.ts", "conversation.mp4", "stdout.h264"],
               "files: %s" % os.listdir(tmp))
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../cli_opts.h"
 #include "serve.h"
 
 enum { EXIT_USAGE = 2 };
@@ -55,6 +56,8 @@ static void usage(FILE *f)
         "  --keyint N              frames between keyframes (default 2 seconds)\n"
         "  --p-frames              compute encoder on a GPU: P frames (far fewer bytes, about\n"
         "                          10x the latency, fewer sessions; default: all keyframes)\n"
+        "  --text-qp-offset N      -12..0: code the macroblocks under subtitle text at the QP\n"
+        "                          plus N, so text stays sharp at low bitrates (default -6)\n"
         "  --encoder E             auto, compute or lavc (default auto)\n"
         "  --font PATH             font file (default: fontconfig's DejaVu Sans)\n"
         "  --audio C               aac, opus (not with --push) or none (default aac): the\n"
@@ -96,7 +99,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
 {
     enum { OPT_HOST = 256, OPT_PORT, OPT_REMOTE, OPT_TOKEN, OPT_SESSION, OPT_PUSH, OPT_MAXS,
            OPT_MAXV, OPT_SIZE, OPT_FPS, OPT_QP, OPT_KEYINT, OPT_P_FRAMES, OPT_ENCODER,
-           OPT_FONT, OPT_AUDIO, OPT_TTS };
+           OPT_FONT, OPT_AUDIO, OPT_TTS, OPT_TEXT_QP };
     static const struct option opts[] = {
         { "host", required_argument, NULL, OPT_HOST },
         { "port", required_argument, NULL, OPT_PORT },
@@ -111,6 +114,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
         { "qp", required_argument, NULL, OPT_QP },
         { "keyint", required_argument, NULL, OPT_KEYINT },
         { "p-frames", no_argument, NULL, OPT_P_FRAMES },
+        { "text-qp-offset", required_argument, NULL, OPT_TEXT_QP },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "font", required_argument, NULL, OPT_FONT },
         { "audio", required_argument, NULL, OPT_AUDIO },
@@ -176,6 +180,10 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
             o->settings.keyint = (int)v;
             break;
         case OPT_P_FRAMES: o->settings.compute_p_frames = 1; break;
+        case OPT_TEXT_QP:
+            if (cli_parse_text_qp_offset(optarg, &o->settings.text_qp_offset) < 0)
+                return bad_usage("--text-qp-offset: expected -12..0, got", optarg);
+            break;
         case OPT_ENCODER:
             if (!strcmp(optarg, "auto"))
                 o->settings.encoder = TALKIE_ENCODER_AUTO;

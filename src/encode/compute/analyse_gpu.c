@@ -11,7 +11,6 @@
 
 #include <string.h>
 
-#include "encode/compute/transform_ref.h"
 #include "talkie/talkie.h"
 
 static const uint32_t analyse_spv[] =
@@ -34,10 +33,7 @@ typedef struct AnalysePush {
     int32_t mb_height;
     int32_t qp;
     int32_t slice_mb_rows;
-    /* analyse.comp only (analyse_narrow.comp's block ends above): */
-    int32_t quant_luma[TK_QUANT_CONSTS];   /* TkQuant of qp */
-    int32_t quant_chroma[TK_QUANT_CONSTS]; /* TkQuant of QP'c */
-    int32_t lambda;
+    int32_t text_qp;        /* the QP of the macroblocks the text map marks */
 } AnalysePush;
 
 int tk_analyse_gpu_create(TkVkDevice *dev, TkAnalyseGpu *a)
@@ -58,15 +54,16 @@ int tk_analyse_gpu_create_shape(TkVkDevice *dev, TkAnalyseGpu *a, TkAnalyseShape
         return TALKIE_ERROR_UNSUPPORTED;
     a->shape = shape;
     if (shape == TK_ANALYSE_WIDE)
-        return tk_vk_kernel_shared(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 3,
+        return tk_vk_kernel_shared(dev, &a->kernel, analyse_spv, sizeof(analyse_spv), 4,
                                    sizeof(AnalysePush));
     return tk_vk_kernel_shared(dev, &a->kernel, analyse_narrow_spv, sizeof(analyse_narrow_spv),
-                               3, sizeof(AnalysePush));
+                               4, sizeof(AnalysePush));
 }
 
 void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,
                            const TkIntraParams *p, const TkVkBuffer *src,
-                           const TkVkBuffer *recon, const TkVkBuffer *coded)
+                           const TkVkBuffer *recon, const TkVkBuffer *coded,
+                           const TkVkBuffer *text_map)
 {
     AnalysePush push = {
         .luma_stride = (int32_t)p->layout.luma_stride,
@@ -75,11 +72,10 @@ void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,
         .mb_height = p->layout.mb_height,
         .qp = p->qp,
         .slice_mb_rows = p->slice_mb_rows,
-        .lambda = tk_intra_lambda(p->qp),
+        /* without a map every macroblock has the frame's QP, whatever the bound buffer holds */
+        .text_qp = text_map ? p->text_qp : p->qp,
     };
-    tk_quant_consts(p->qp, push.quant_luma);
-    tk_quant_consts(tk_chroma_qp(p->qp), push.quant_chroma);
-    const TkVkBuffer *bufs[3] = { src, recon, coded };
+    const TkVkBuffer *bufs[4] = { src, recon, coded, text_map ? text_map : src };
     uint32_t slices = (uint32_t)((p->layout.mb_height + p->slice_mb_rows - 1) / p->slice_mb_rows);
     tk_vk_cmd_dispatch(dev, cmd, a->kernel, bufs, &push, slices, 1, 1);
 }

@@ -13,7 +13,7 @@
  *     TkAnalyseGpu a;
  *     tk_analyse_gpu_create(dev, &a);
  *     tk_vk_cmd_begin(dev, &cmd);
- *     tk_analyse_gpu_record(dev, &a, &cmd, &params, &src, &recon, &coded);
+ *     tk_analyse_gpu_record(dev, &a, &cmd, &params, &src, &recon, &coded, NULL);
  *     tk_vk_cmd_barrier(dev, &cmd);   // before CAVLC reads `coded`
  *     ...
  *     tk_analyse_gpu_destroy(dev, &a);
@@ -41,10 +41,13 @@ int tk_analyse_gpu_create(TkVkDevice *dev, TkAnalyseGpu *a);
 int tk_analyse_gpu_create_shape(TkVkDevice *dev, TkAnalyseGpu *a, TkAnalyseShape shape);
 /* Records the analysis of the frame in `src` (NV12, p->layout, at least p->layout.size bytes)
  * into `recon` (same layout; every macroblock is written) and `coded` (mb_width * mb_height
- * TkCodedMb). All three are storage buffers; the caller orders later work with a barrier. */
+ * TkCodedMb). text_map: NULL, or the frame's text map (a byte per macroblock, 4 to a word;
+ * p->text_qp for the marked ones; p->text_map, the host's copy, is not read here). All are
+ * storage buffers; the caller orders later work with a barrier. */
 void tk_analyse_gpu_record(TkVkDevice *dev, const TkAnalyseGpu *a, TkVkCmd *cmd,
                            const TkIntraParams *p, const TkVkBuffer *src,
-                           const TkVkBuffer *recon, const TkVkBuffer *coded);
+                           const TkVkBuffer *recon, const TkVkBuffer *coded,
+                           const TkVkBuffer *text_map);
 /* Safe on a zeroed or already destroyed object. */
 void tk_analyse_gpu_destroy(TkVkDevice *dev, TkAnalyseGpu *a);
 

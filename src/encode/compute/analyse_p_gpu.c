@@ -32,6 +32,7 @@ typedef struct AnalysePPush {
     int32_t first_y;
     int32_t has_skip_map;
     int32_t pass;
+    int32_t text_qp;
 } AnalysePPush;
 
 /* AnalysePPush.pass: analyse_p.comp's PASS_STATIC and PASS_DECIDE */
@@ -44,7 +45,7 @@ int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
                                   sizeof(SearchPPush));
     if (res < 0)
         return res;
-    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 8,
+    return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 9,
                                sizeof(AnalysePPush));
 }
 
@@ -77,9 +78,9 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
 {
     const TkFrameLayout *l = &p->layout;
     /* without a skip map the binding still needs a buffer: the source, never read there */
-    const TkVkBuffer *bufs[8] = { b->src,    b->recon, b->coded, b->ref, b->motion,
+    const TkVkBuffer *bufs[9] = { b->src,    b->recon, b->coded, b->ref, b->motion,
                                   b->skip_map ? b->skip_map : b->src, b->search,
-                                  b->motion_prev };
+                                  b->text_map ? b->text_map : b->src, b->motion_prev };
     AnalysePPush push = {
         .luma_stride = (int32_t)l->luma_stride,
         .chroma_offset = (int32_t)l->chroma_offset,
@@ -88,6 +89,8 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
         .qp = p->qp,
         .slice_mb_rows = p->slice_mb_rows,
         .has_skip_map = b->skip_map != NULL,
+        /* without a map every macroblock has the frame's QP, whatever the bound buffer holds */
+        .text_qp = b->text_map ? p->text_qp : p->qp,
     };
     if (s == 0) {
         /* the searches of changed macroblocks and the static ones' residual, side by side

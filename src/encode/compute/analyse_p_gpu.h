@@ -40,6 +40,8 @@ typedef struct TkAnalysePBuffers {
     const TkVkBuffer *motion_prev; /* TkMbMotion[n]: the previous picture's, read only (the C
                                    reference reads it from its one motion array before it
                                    overwrites it) */
+    const TkVkBuffer *text_map; /* NULL, or a byte per macroblock (4 to a word, raster):
+                                   TK_TEXT_MAP_TEXT ones are coded at TkInterParams.text_qp */
 } TkAnalysePBuffers;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);

@@ -313,10 +313,12 @@ void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const ui
         return;
     TkCodedMb *out = &coded[idx];
     TkMbMotion *mo = &motion[idx];
+    int qp = tk_inter_mb_qp(p, idx);
     /* the previous picture's coding of this macroblock, before it is overwritten: 16x16 at
-     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE) */
+     * MV (0, 0) with no residual (an I picture leaves ref_idx TK_REF_NONE), at this QP (the
+     * text map may have changed it) */
     int was_zero = mo->ref_idx == 0 && mo->part == TK_PART_16x16 && mo->mv[0][0] == 0 &&
-                   mo->mv[0][1] == 0 && out->cbp == 0;
+                   mo->mv[0][1] == 0 && out->cbp == 0 && out->qp == qp;
     TkInterMb m;
     static const int zero[2] = { 0, 0 };
     load_src(l, src, mb_x, mb_y, &m);
@@ -328,7 +330,7 @@ void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const ui
         memcpy(m.rec_y, m.pred_y, sizeof(m.rec_y));
         memcpy(m.rec_c, m.pred_c, sizeof(m.rec_c));
     } else {
-        code_residual(p->qp, &m, out);
+        code_residual(qp, &m, out);
     }
     out->type = TK_MB_PL0; /* the decision makes it P_Skip where it can */
     store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
@@ -342,10 +344,10 @@ void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const ui
     }
 }
 
-void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
-                             const uint8_t *skip_map, const TkMbSearch *search,
-                             uint8_t *recon, TkCodedMb *coded, TkMbMotion *motion, int mb_x,
-                             int mb_y)
+/* The decision of the macroblock at its QP qp (the frame's, or the text QP). */
+static void decide_mb(const TkInterParams *p, int qp, const uint8_t *src, const uint8_t *ref,
+                      const uint8_t *skip_map, const TkMbSearch *search, uint8_t *recon,
+                      TkCodedMb *coded, TkMbMotion *motion, int mb_x, int mb_y)
 {
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
@@ -379,7 +381,7 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
 
     /* 2. early skip: nothing left to code at the skip MV */
     predict16(l, ref, mb_x, mb_y, mv_skip, &m);
-    if (code_residual(p->qp, &m, out) == 0) {
+    if (code_residual(qp, &m, out) == 0) {
         set_skip(out, mo, mv_skip);
         store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);
         return;
@@ -387,7 +389,7 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
 
     /* 3. inter (the search pass's partitions, or the predictor itself as a 16x16) against
      * intra */
-    int lambda = tk_intra_lambda(p->qp);
+    int lambda = tk_intra_lambda(qp);
     const TkMbSearch *s = &search[idx];
     const TkMbCandidate *c16 = &s->c[TK_SEARCH_16x16];
     int mv[2] = { c16->mv[0], c16->mv[1] };
@@ -414,7 +416,8 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
         }
     }
     *mo = best;
-    TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows };
+    TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows,
+                         .text_map = p->text_map, .text_qp = p->text_qp };
     int intra_cost = tk_intra_analyse_mb_ref(&ip, src, recon, coded, mb_x, mb_y) +
                      lambda * TK_P_INTRA_EXTRA_BITS;
     if (intra_cost < inter_cost) {
@@ -426,13 +429,26 @@ void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const u
      * P_Skip */
     predict(l, ref, mb_x, mb_y, best.part, (const int32_t(*)[2])best.mv, &m);
     memset(out, 0, sizeof(*out));
-    int cbp = code_residual(p->qp, &m, out);
+    int cbp = code_residual(qp, &m, out);
     if (cbp == 0 && best.part == TK_PART_16x16 && best.mv[0][0] == mv_skip[0] &&
         best.mv[0][1] == mv_skip[1])
         set_skip(out, mo, mv_skip);
     else
         out->type = TK_MB_PL0;
     store_recon(l, m.rec_y, (const int(*)[64])m.rec_c, recon, mb_x, mb_y);
+}
+
+void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
+                             const uint8_t *skip_map, const TkMbSearch *search,
+                             uint8_t *recon, TkCodedMb *coded, TkMbMotion *motion, int mb_x,
+                             int mb_y)
+{
+    int idx = mb_y * p->layout.mb_width + mb_x, qp = tk_inter_mb_qp(p, idx);
+    decide_mb(p, qp, src, ref, skip_map, search, recon, coded, motion, mb_x, mb_y);
+    /* as if the picture had one QP: mb_qp_ref.h corrects QP_Y and mb_qp_delta */
+    coded[idx].qp = qp;
+    coded[idx].qp_y = qp;
+    coded[idx].qp_delta = 0;
 }
 
 void tk_inter_analyse_frame_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,

@@ -55,13 +55,23 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "common/text_qp_defs.h"
 #include "encode/compute/coded_mb.h"
 
 typedef struct TkInterParams {
     TkFrameLayout layout;
-    int qp;                 /* 0..51 */
+    int qp;                 /* 0..51 (the search pass's lambda, and the slice QP) */
     int slice_mb_rows;      /* macroblock rows per slice (>= 1) */
+    const uint8_t *text_map; /* NULL, or TK_TEXT_MAP_TEXT per macroblock quantised (and
+                               decided: lambda) at text_qp, as in TkIntraParams */
+    int text_qp;
 } TkInterParams;
+
+/* The QP macroblock idx is quantised and decided with. */
+static inline int tk_inter_mb_qp(const TkInterParams *p, int idx)
+{
+    return p->text_map && p->text_map[idx] == TK_TEXT_MAP_TEXT ? p->text_qp : p->qp;
+}
 
 /*
  * The static pass: codes macroblock (mb_x, mb_y) if the skip map marks it static (else does
@@ -88,7 +98,9 @@ int tk_inter_static_alone(const uint8_t *skip_map, const TkFrameLayout *l, int m
  * as the decoder holds it: deblocked), skip_map (one byte per macroblock, or NULL), the
  * search pass's results (search_p_ref.h), the neighbours in recon / coded / motion; writes
  * the macroblock's recon samples, coded[mb_y * mb_width + mb_x] and motion[same]. Call in
- * raster order, after the search and static passes of the whole picture.
+ * raster order, after the search and static passes of the whole picture. Residual and
+ * lambda at the macroblock's QP (tk_inter_mb_qp, stored in coded->qp; qp_y the same and
+ * qp_delta 0: mb_qp_ref.h corrects them); the search pass keeps the frame QP's lambda.
  */
 void tk_inter_analyse_mb_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *ref,
                              const uint8_t *skip_map, const TkMbSearch *search,

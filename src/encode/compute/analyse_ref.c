@@ -254,10 +254,10 @@ static int code_i4_block(int qp, TkMbState *st, const int pred[256], int k, TkCo
 }
 
 /* Decides, codes and reconstructs the 16 I4x4 blocks in order; returns the I4x4 cost. */
-static int code_i4(const TkIntraParams *p, TkMbState *st, const TkCodedMb *coded, int mb_x,
-                   int mb_y, TkCodedMb *out)
+static int code_i4(const TkIntraParams *p, int qp, TkMbState *st, const TkCodedMb *coded,
+                   int mb_x, int mb_y, TkCodedMb *out)
 {
-    int lambda = tk_intra_lambda(p->qp);
+    int lambda = tk_intra_lambda(qp);
     int cost = lambda * TK_I4x4_EXTRA_BITS, cbp = 0;
     int pred[256];
     for (int k = 0; k < 16; k++) {
@@ -285,7 +285,7 @@ static int code_i4(const TkIntraParams *p, TkMbState *st, const TkCodedMb *coded
             pred[(by + (i >> 2)) * 16 + bx + (i & 3)] = bp[i];
         out->i4_mode[k] = best;
         out->i4_mode_syntax[k] = best == pm ? -1 : best < pm ? best : best - 1;
-        if (code_i4_block(p->qp, st, pred, k, out))
+        if (code_i4_block(qp, st, pred, k, out))
             cbp |= 1 << (k >> 2);
         cost += best_cost;
     }
@@ -417,13 +417,14 @@ int tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t 
                             TkCodedMb *coded, int mb_x, int mb_y)
 {
     TkMbState st;
-    TkCodedMb *out = &coded[mb_y * p->layout.mb_width + mb_x];
+    int n = mb_y * p->layout.mb_width + mb_x, qp = tk_intra_mb_qp(p, n);
+    TkCodedMb *out = &coded[n];
     load_mb(p, src, recon, mb_x, mb_y, &st);
     memset(out, 0, sizeof(*out));
 
     int cost16;
     int mode16 = decide_i16(&st, &cost16);
-    int cost4 = code_i4(p, &st, coded, mb_x, mb_y, out);
+    int cost4 = code_i4(p, qp, &st, coded, mb_x, mb_y, out);
     int cost = cost4 < cost16 ? cost4 : cost16;
     if (cost4 < cost16) {
         out->type = TK_MB_I4x4;
@@ -436,10 +437,14 @@ int tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t 
         }
         out->type = TK_MB_I16x16;
         out->i16_mode = mode16;
-        code_i16(p->qp, &st, mode16, out);
+        code_i16(qp, &st, mode16, out);
     }
     out->chroma_mode = decide_chroma(&st);
-    out->cbp |= code_chroma(p->qp, &st, out->chroma_mode, out) << 4;
+    out->cbp |= code_chroma(qp, &st, out->chroma_mode, out) << 4;
+    /* QP_Y and mb_qp_delta as if every macroblock had this QP; where the QP differs from
+     * macroblock to macroblock, tk_mb_qp_frame_ref() (mb_qp_ref.h) corrects them */
+    out->qp = qp;
+    out->qp_y = qp;
     out->qp_delta = 0;
     store_recon(p, &st, recon, mb_x, mb_y);
     return cost;

@@ -11,6 +11,8 @@
  *   chroma      = min over available modes of the Cb + Cr SATD;
  *   ties go to the lower mode number; I4x4 is chosen only when strictly cheaper.
  * lambda = tk_intra_lambda(qp). I4x4 blocks are decided and reconstructed one by one.
+ * qp is the macroblock's (tk_intra_mb_qp: lower under subtitle text), stored in coded->qp;
+ * with a text map, mb_qp_ref.h then derives mb_qp_delta and QP_Y along each slice.
  */
 #ifndef TALKIE_ENCODE_COMPUTE_ANALYSE_REF_H
 #define TALKIE_ENCODE_COMPUTE_ANALYSE_REF_H
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "common/text_qp_defs.h"
 #include "encode/compute/coded_mb.h"
 
 /* Header bits an I_NxN macroblock spends beyond its 16 mode fields compared with I_16x16
@@ -26,10 +29,21 @@
 
 typedef struct TkIntraParams {
     TkFrameLayout layout;   /* common/frame.h */
-    int qp;                 /* 0..51, luma; chroma QP via Table 8-15 (chroma_qp_index_offset 0) */
+    int qp;                 /* 0..51, luma; chroma QP via Table 8-15 (chroma_qp_index_offset 0);
+                               also the slice QP */
     int slice_mb_rows;      /* macroblock rows per slice (>= 1); intra prediction and the
                                predicted intra 4x4 mode never cross a slice boundary */
+    const uint8_t *text_map; /* NULL, or one byte per macroblock (raster order):
+                               TK_TEXT_MAP_TEXT (common/text_qp_defs.h) marks the macroblocks
+                               quantised with text_qp instead of qp */
+    int text_qp;            /* 0..51: TK_TEXT_QP(qp, offset) */
 } TkIntraParams;
+
+/* The QP macroblock n is quantised with (mode decision's lambda included). */
+static inline int tk_intra_mb_qp(const TkIntraParams *p, int n)
+{
+    return p->text_map && p->text_map[n] == TK_TEXT_MAP_TEXT ? p->text_qp : p->qp;
+}
 
 /* Codes macroblock (mb_x, mb_y): reads src (NV12, layout), writes that MB's pixels of recon
  * (same layout) and coded[mb_y * mb_width + mb_x]. Reads neighbours (left, top, top-left,

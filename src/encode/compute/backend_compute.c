@@ -53,6 +53,9 @@ typedef struct TkComputeEncoder {
     TalkiePacket pending; /* the encoded frame receive() has not taken yet */
     int has_pending;
     int flushed;
+    TkVkBuffer text;      /* upload (text_qp_offset != 0): the frame's text map, a byte per
+                             macroblock, which the GPU reads where it lies */
+    int has_text;         /* the frame being coded has one (at least one macroblock) */
 } TkComputeEncoder;
 
 /* The rate control's params for these encoder params (checked by params_to_gpu);
@@ -97,7 +100,9 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
 {
     if (params->fps_num <= 0 || params->fps_den <= 0 || params->keyint < 1 ||
         (params->qp < 0 && (params->qp != -1 || params->bitrate_bps <= 0)) ||
-        params->qp > 51 || params->slice_mb_rows < 0)
+        params->qp > 51 || params->slice_mb_rows < 0 ||
+        params->text_qp_offset < TK_TEXT_QP_OFFSET_MIN ||
+        params->text_qp_offset > TK_TEXT_QP_OFFSET_MAX)
         return TALKIE_ERR(EINVAL);
     memset(p, 0, sizeof(*p));
     p->layout = params->layout;
@@ -106,6 +111,7 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->keyint = params->keyint;
     p->aud = 0;
     p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
+    p->text_qp_offset = params->text_qp_offset;
     p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
     /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
      * reference) */
@@ -143,6 +149,8 @@ static void compute_close(void **ctx)
     if (!ctx || !*ctx)
         return;
     TkComputeEncoder *enc = *ctx;
+    if (enc->gpu)
+        tk_vk_buffer_destroy(enc->gpu->dev, &enc->text);
     tk_encoder_gpu_close(&enc->gpu);
     free(enc->pending.data);
     free(enc);
@@ -165,6 +173,9 @@ static int compute_open(void **ctx, const TkEncoderParams *params)
     res = tk_encoder_gpu_open(&enc->gpu, params->vk, &p);
     if (res >= 0)
         res = rate_init(&enc->rc, params, &p, &enc->gpu->config);
+    if (res >= 0 && p.text_qp_offset != 0)
+        res = tk_vk_buffer_create(params->vk, &enc->text,
+                                  tk_change_map_bytes(&p.layout), TK_VK_MEMORY_UPLOAD);
     if (res < 0) {
         tk_log_error(enc->log, "compute encoder: cannot open (%s)", talkie_strerror(res));
         void *v = enc;
@@ -188,6 +199,17 @@ static void frame_plan(TkComputeEncoder *enc, const TkEncoderFrame *frame)
     tk_h264_gop_next(&g, &pic);
     enc->idr = pic.idr;
     enc->qp = tk_rc_qp(&enc->rc, enc->idr);
+    /* the text map into the encoder's own buffer: the renderer's is the next frame's once
+     * this one is recorded, while a second coding (frame_settle) still reads it */
+    enc->has_text = frame->text_map && enc->text.map;
+    if (enc->has_text)
+        memcpy(enc->text.map, frame->text_map,
+               (size_t)enc->gpu->params.layout.mb_width * enc->gpu->params.layout.mb_height);
+}
+
+static const TkVkBuffer *text_map(const TkComputeEncoder *enc)
+{
+    return enc->has_text ? &enc->text : NULL;
 }
 
 /* After a frame was coded into f: codes it again while the rate control wants it smaller
@@ -232,7 +254,7 @@ static int compute_submit(void *ctx, const TkEncoderFrame *frame)
         return TALKIE_ERR(EAGAIN);
     frame_plan(enc, frame);
     TkEncoderGpuFrame f = { .encoder = enc->gpu, .src = frame->gpu, .qp = enc->qp,
-                            .force_idr = frame->force_idr };
+                            .force_idr = frame->force_idr, .text_map = text_map(enc) };
     int res = tk_encoder_gpu_encode_batch(&f, 1, &enc->gpu->cmd);
     if (res >= 0) {
         frame_settle(enc, &f);
@@ -274,7 +296,8 @@ static TkEncoderGpuFrame *gpu_frames(const TkEncoderJob *jobs, int n)
     for (int i = 0; frames && i < n; i++) {
         const TkComputeEncoder *enc = jobs[i].encoder;
         frames[i] = (TkEncoderGpuFrame){ .encoder = enc->gpu, .src = jobs[i].frame.gpu,
-                                         .qp = enc->qp, .force_idr = jobs[i].frame.force_idr };
+                                         .qp = enc->qp, .force_idr = jobs[i].frame.force_idr,
+                                         .text_map = text_map(enc) };
     }
     return frames;
 }

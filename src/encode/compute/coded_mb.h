@@ -28,7 +28,8 @@ typedef struct TkCodedMb {
     int32_t i16_mode;             /* Intra16x16PredMode 0..3 (I16x16 only) */
     int32_t chroma_mode;          /* intra_chroma_pred_mode 0..3 */
     int32_t cbp;                  /* bits 0-3: luma 8x8 blocks coded; bits 4-5: chroma 0/1/2 */
-    int32_t qp_delta;             /* mb_qp_delta (0 while QP is constant in a frame) */
+    int32_t qp_delta;             /* mb_qp_delta as coded: qp_y minus the previous macroblock's
+                                     (0 where the macroblock codes none; mb_qp_ref.h) */
     int32_t i4_mode_syntax[16];   /* I4x4: -1 = prev_intra4x4_pred_mode_flag=1, else
                                      rem_intra4x4_pred_mode 0..7 */
     int32_t i4_mode[16];          /* I4x4: the chosen Intra4x4PredMode per block (for neighbours) */
@@ -39,6 +40,12 @@ typedef struct TkCodedMb {
     int32_t total_coeff[16];      /* TotalCoeff of each luma 4x4 block as coded (AC only for
                                      I16x16; 0 where the 8x8's cbp bit is 0): the nC context */
     int32_t total_coeff_chroma[2][4]; /* likewise for chroma AC blocks */
+    int32_t qp;                   /* the QP analysis quantised the levels with (the frame's,
+                                     or lower under subtitle text) */
+    int32_t qp_y;                 /* QP_Y as a decoder derives it (7.4.5): qp where the
+                                     macroblock codes mb_qp_delta, else the previous
+                                     macroblock's (analysis stores qp; mb_qp_ref.h fixes it
+                                     where they differ); deblocking reads it */
 } TkCodedMb;
 
 /*
@@ -56,6 +63,14 @@ typedef struct TkMbMotion {
     int32_t mv[2][2];    /* mvL0 (x, y) per partition, quarter samples; (0, 0) for intra */
     int32_t mvd[2][2];   /* mvd_l0 per partition as coded (TK_MB_PL0 only, else 0) */
 } TkMbMotion;
+
+/* Whether the macroblock codes mb_qp_delta: Intra16x16 ones and those with a non-zero
+ * coded_block_pattern (7.3.5). Any other (P_Skip, cbp 0) keeps QP_pred as its QP_Y (7.4.5);
+ * its levels are all zero, so the QP it was quantised with changes nothing in its pixels. */
+static inline int tk_coded_mb_codes_qp_delta(const TkCodedMb *mb)
+{
+    return mb->type == TK_MB_I16x16 || (mb->type != TK_MB_PSKIP && mb->cbp != 0);
+}
 
 /*
  * What the search pass (search_p_ref.h) found for one macroblock of a P picture, a third

@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include "encode/compute/transform_ref.h"
-
 static const uint32_t deblock_spv[] =
 #include "deblock.spv.inc"
 ;
@@ -15,8 +13,6 @@ typedef struct DeblockPush {
     int32_t chroma_offset;
     int32_t mb_width;
     int32_t mb_height;
-    int32_t qp;
-    int32_t qpc;
 } DeblockPush;
 
 int tk_deblock_gpu_create(TkVkDevice *dev, TkDeblockGpu *d)
@@ -27,11 +23,11 @@ int tk_deblock_gpu_create(TkVkDevice *dev, TkDeblockGpu *d)
 }
 
 void tk_deblock_gpu_record(TkVkDevice *dev, const TkDeblockGpu *d, TkVkCmd *cmd,
-                           const TkFrameLayout *l, int qp, const TkVkBuffer *pic,
+                           const TkFrameLayout *l, const TkVkBuffer *pic,
                            const TkVkBuffer *coded, const TkVkBuffer *motion)
 {
     DeblockPush push = { (int32_t)l->luma_stride, (int32_t)l->chroma_offset, l->mb_width,
-                         l->mb_height, qp, tk_chroma_qp(qp) };
+                         l->mb_height };
     const TkVkBuffer *bufs[3] = { pic, coded, motion };
     tk_vk_cmd_dispatch(dev, cmd, d->kernel, bufs, &push, 1, 1, 1);
 }

@@ -8,7 +8,7 @@
  *
  *     TkDeblockGpu d;
  *     tk_deblock_gpu_create(dev, &d);
- *     tk_deblock_gpu_record(dev, &d, &cmd, &layout, qp, &recon, &coded, &motion);
+ *     tk_deblock_gpu_record(dev, &d, &cmd, &layout, &recon, &coded, &motion);
  *     tk_vk_cmd_barrier(dev, &cmd);   // before anything reads recon
  */
 #ifndef TALKIE_ENCODE_COMPUTE_DEBLOCK_GPU_H
@@ -22,12 +22,12 @@ typedef struct TkDeblockGpu {
 } TkDeblockGpu;
 
 int tk_deblock_gpu_create(TkVkDevice *dev, TkDeblockGpu *d);
-/* Records the filter of `pic` (NV12, layout l, every macroblock coded at qp) from coded
- * (TkCodedMb[n]) and motion (TkMbMotion[n], read for inter macroblocks only: an all-intra
+/* Records the filter of `pic` (NV12, layout l) from coded (TkCodedMb[n]: type,
+ * total_coeff and QP_Y of each macroblock) and motion (TkMbMotion[n], read for inter macroblocks only: an all-intra
  * picture may pass any storage buffer). The caller orders it against the analysis before
  * and the readers after with barriers. */
 void tk_deblock_gpu_record(TkVkDevice *dev, const TkDeblockGpu *d, TkVkCmd *cmd,
-                           const TkFrameLayout *l, int qp, const TkVkBuffer *pic,
+                           const TkFrameLayout *l, const TkVkBuffer *pic,
                            const TkVkBuffer *coded, const TkVkBuffer *motion);
 void tk_deblock_gpu_destroy(TkVkDevice *dev, TkDeblockGpu *d);
 

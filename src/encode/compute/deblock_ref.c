@@ -144,24 +144,34 @@ static void mb_strengths(const TkFrameLayout *l, const TkCodedMb *coded,
 
 /* `n` lines across one edge starting at `first` (its q0 sample): vertical edges step along
  * x (`across` = 1 sample) and advance by rows, horizontal ones the other way round. Line k
- * takes bs[k / per_bs]; bS 0 lines are not filtered. */
+ * takes bs[k / per_bs]; bS 0 lines are not filtered. qp_av: qPav of the edge (8.7.2.2). */
 static void filter_edge(uint8_t *first, ptrdiff_t across, ptrdiff_t along, int n, int per_bs,
-                        const int bs[4], int qp, int chroma)
+                        const int bs[4], int qp_av, int chroma)
 {
     for (int i = 0; i < n; i++) {
         int b = bs[i / per_bs];
         if (b == 0)
             continue;
-        EdgeParams e = edge_params(qp, b, chroma);
+        EdgeParams e = edge_params(qp_av, b, chroma);
         filter_line(first + i * along, across, &e);
     }
 }
 
-void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, int qp, const TkCodedMb *coded,
-                              const TkMbMotion *motion, uint8_t *nv12)
+/* qPav of an edge between macroblocks p and q (8.7.2.2; p == q inside a macroblock): the
+ * rounded mean of the two sides' QP_Y for luma, of their QP'c (Table 8-15, each from its
+ * own QP_Y, 8.7.2.4) for chroma. */
+static int qp_av(int qp_p, int qp_q, int chroma)
+{
+    if (chroma)
+        return (tk_chroma_qp(qp_p) + tk_chroma_qp(qp_q) + 1) >> 1;
+    return (qp_p + qp_q + 1) >> 1;
+}
+
+/* Filters with QP_Y of macroblock i from coded[i].qp_y, or qp for all (coded NULL). */
+static void deblock(const TkFrameLayout *l, int qp, const TkCodedMb *coded,
+                    const TkMbMotion *motion, uint8_t *nv12)
 {
     ptrdiff_t stride = (ptrdiff_t)l->luma_stride;
-    int qpc = tk_chroma_qp(qp);
     /* 8.7: macroblocks in raster order; in each, luma vertical edges left to right, then
      * horizontal edges top to bottom, then the same for chroma. Picture edges are not
      * filtered (their bS is 0 here). */
@@ -169,26 +179,41 @@ void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, int qp, const TkCodedMb *c
         for (int mx = 0; mx < l->mb_width; mx++) {
             MbStrengths st;
             mb_strengths(l, coded, motion, mx, my, &st);
+            int q = my * l->mb_width + mx;
+            /* QP_Y of this macroblock, of its left and top neighbours (itself at the picture
+             * edge, which is not filtered) */
+            int qp_q = coded ? coded[q].qp_y : qp;
+            int qp_left = coded && mx > 0 ? coded[q - 1].qp_y : qp_q;
+            int qp_top = coded && my > 0 ? coded[q - l->mb_width].qp_y : qp_q;
             uint8_t *y0 = nv12 + (ptrdiff_t)my * 16 * stride + mx * 16;
             for (int e = 0; e < 4; e++)
-                filter_edge(y0 + 4 * e, 1, stride, 16, 4, st.bs[0][e], qp, 0);
+                filter_edge(y0 + 4 * e, 1, stride, 16, 4, st.bs[0][e],
+                            qp_av(e ? qp_q : qp_left, qp_q, 0), 0);
             for (int e = 0; e < 4; e++)
-                filter_edge(y0 + 4 * e * stride, stride, 1, 16, 4, st.bs[1][e], qp, 0);
+                filter_edge(y0 + 4 * e * stride, stride, 1, 16, 4, st.bs[1][e],
+                            qp_av(e ? qp_q : qp_top, qp_q, 0), 0);
             /* NV12: Cb and Cr interleaved, so a chroma sample's neighbour is 2 bytes away.
              * Chroma edges 0 and 4 take the bS of luma edges 0 and 8, chroma line k that of
              * luma line 2k (8.7.2.1 for 4:2:0), i.e. of 4x4 segment k / 2. */
             uint8_t *c0 = nv12 + l->chroma_offset + (ptrdiff_t)my * 8 * stride + mx * 16;
             for (int comp = 0; comp < 2; comp++) {
                 for (int e = 0; e < 2; e++)
-                    filter_edge(c0 + comp + 8 * e, 2, stride, 8, 2, st.bs[0][2 * e], qpc, 1);
+                    filter_edge(c0 + comp + 8 * e, 2, stride, 8, 2, st.bs[0][2 * e],
+                                qp_av(e ? qp_q : qp_left, qp_q, 1), 1);
                 for (int e = 0; e < 2; e++)
                     filter_edge(c0 + comp + 4 * e * stride, stride, 2, 8, 2, st.bs[1][2 * e],
-                                qpc, 1);
+                                qp_av(e ? qp_q : qp_top, qp_q, 1), 1);
             }
         }
 }
 
+void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, const TkCodedMb *coded,
+                              const TkMbMotion *motion, uint8_t *nv12)
+{
+    deblock(l, 0, coded, motion, nv12);
+}
+
 void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12)
 {
-    tk_deblock_frame_mbs_ref(l, qp, NULL, NULL, nv12);
+    deblock(l, qp, NULL, NULL, nv12);
 }

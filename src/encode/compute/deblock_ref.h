@@ -4,7 +4,8 @@
  * 0, edges across slices filtered too, filter offsets 0), and of the reference picture P
  * frames will predict from.
  *
- * One QP per picture. In intra pictures every macroblock edge has boundary strength 4 and
+ * Each macroblock's QP_Y may differ (lower under subtitle text, mb_qp_ref.h): an edge uses
+ * qPav, the mean of its two sides' (8.7.2.2). In intra pictures every macroblock edge has boundary strength 4 and
  * every inner 4x4 edge 3 (8.7.2.1); in P pictures the strength of each 4-sample edge
  * segment comes from the macroblock types, coefficients and motion on its two sides (see
  * deblock_ref.c). Edges of the picture are not filtered. Intra and inter prediction inside
@@ -23,9 +24,10 @@
  * all of whose macroblocks are intra. */
 void tk_deblock_frame_ref(const TkFrameLayout *l, int qp, uint8_t *nv12);
 
-/* The same for any picture: coded[] and motion[] (one per macroblock, as analysis wrote
- * them) give each macroblock's type, total_coeff and motion. */
-void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, int qp, const TkCodedMb *coded,
+/* The same for any picture: coded[] and motion[] (one per macroblock, as analysis and
+ * mb_qp_ref.h wrote them) give each macroblock's type, total_coeff, QP_Y (qp_y) and
+ * motion. */
+void tk_deblock_frame_mbs_ref(const TkFrameLayout *l, const TkCodedMb *coded,
                               const TkMbMotion *motion, uint8_t *nv12);
 
 /* When a picture enables the filter. AUTO: from TK_DEBLOCK_AUTO_MIN_QP up. Measured on

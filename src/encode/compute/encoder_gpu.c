@@ -21,6 +21,7 @@ void tk_encoder_gpu_close(TkEncoderGpu **pe)
     tk_analyse_gpu_destroy(dev, &e->analyse);
     tk_analyse_p_gpu_destroy(dev, &e->analyse_p);
     tk_deblock_gpu_destroy(dev, &e->deblock);
+    tk_mb_qp_gpu_destroy(dev, &e->mb_qp);
     tk_cavlc_gpu_destroy(dev, &e->cavlc);
     tk_pack_gpu_destroy(dev, &e->pack);
     tk_change_map_gpu_destroy(dev, &e->change);
@@ -75,6 +76,7 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     if ((res = tk_analyse_gpu_create(dev, &e->analyse)) < 0 ||
         (res = tk_cavlc_gpu_create(dev, &e->cavlc)) < 0 ||
         (res = tk_pack_gpu_create(dev, &e->pack)) < 0 ||
+        (p->text_qp_offset != 0 && (res = tk_mb_qp_gpu_create(dev, &e->mb_qp)) < 0) ||
         (res = tk_vk_cmd_create(dev, &e->cmd)) < 0 ||
         (p->p_frames && ((res = tk_analyse_p_gpu_create(dev, &e->analyse_p)) < 0 ||
                          (res = tk_deblock_gpu_create(dev, &e->deblock)) < 0 ||
@@ -146,7 +148,7 @@ static void swap_motion(TkEncoderGpu *e)
 /* Prepares frame `qp` of e (an IDR when force_idr): writes its slice headers into the upload buffer (free: the
  * previous frame was waited for) and keeps the picture state for finish(). */
 static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force_idr,
-                       const TkVkBuffer *skip_map)
+                       const TkVkBuffer *skip_map, const TkVkBuffer *text_map)
 {
     if (qp < 0 || qp > 51 || !src)
         return TALKIE_ERR(EINVAL);
@@ -159,6 +161,7 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
     e->pic_slice_rows = tk_encoder_slice_rows(&e->params, e->pic.p_slice);
     e->pic_dims = tk_pack_dims(&e->params.layout, e->pic_slice_rows);
     e->skip_map = skip_map ? skip_map : e->auto_map ? &e->change_map : NULL;
+    e->text_map = e->params.text_qp_offset != 0 ? text_map : NULL;
     int res = tk_pack_slice_headers(&e->config, &e->pic, &e->pic_dims, e->hdr.map);
     if (res < 0) {
         /* as encoder_ref.c, whose change map runs before it fails here: a failed frame
@@ -197,26 +200,35 @@ const char *const tk_encoder_gpu_stage_names[TK_ENCODER_GPU_STAGES] = {
  * search pass, then one per macroblock diagonal (a barrier after each: analyse_p_gpu.h). */
 static int analysis_steps(const TkEncoderGpu *e)
 {
-    return e->pic.p_slice ? tk_analyse_p_gpu_steps(&e->params.layout) : 1;
+    int steps = e->pic.p_slice ? tk_analyse_p_gpu_steps(&e->params.layout) : 1;
+    /* with a text map, mb_qp.comp follows: QP_Y and mb_qp_delta along the slices */
+    return steps + (e->text_map != NULL);
 }
 
 static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src,
                                  int step)
 {
     TkVkDevice *dev = e->dev;
+    int text_qp = TK_TEXT_QP(e->pic.qp, e->params.text_qp_offset);
+    if (e->text_map && step == analysis_steps(e) - 1) {
+        tk_mb_qp_gpu_record(dev, &e->mb_qp, cmd, &e->params.layout, e->pic_slice_rows,
+                            e->pic.qp, &e->coded);
+        return;
+    }
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                             .slice_mb_rows = e->pic_slice_rows };
+                             .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp };
         TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
-                                &e->motion, e->skip_map, &e->search, &e->motion_prev };
+                                &e->motion, e->skip_map, &e->search, &e->motion_prev,
+                                e->text_map };
         tk_analyse_p_gpu_record_step(dev, &e->analyse_p, cmd, &ip, &b, step);
         return;
     }
     if (step != 0)
         return;
     TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                         .slice_mb_rows = e->pic_slice_rows };
-    tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded);
+                         .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp };
+    tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded, e->text_map);
     /* An I picture leaves no motion (encoder_ref.c): ref_idx -1 everywhere, so the next P
      * picture's search has no co-located MV to start from. The other fields come out -1
      * too, where the C reference has 0; nothing reads them behind a ref_idx of -1. */
@@ -239,8 +251,8 @@ static void record_stage(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src, i
          * after the analysis reads in this picture: beside CAVLC. With p_frames only:
          * recon is then the next picture's reference. */
         if (e->params.p_frames && e->pic.deblock)
-            tk_deblock_gpu_record(dev, &e->deblock, cmd, &e->params.layout, e->pic.qp,
-                                  &e->recon, &e->coded, &e->motion);
+            tk_deblock_gpu_record(dev, &e->deblock, cmd, &e->params.layout, &e->recon,
+                                  &e->coded, &e->motion);
         break;
     case STAGE_PACK_OFFSETS:
     case STAGE_PACK_WRITE:
@@ -313,7 +325,8 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
                                                                        frames[i].src,
                                                                        frames[i].qp,
                                                                        frames[i].force_idr,
-                                                                       frames[i].skip_map);
+                                                                       frames[i].skip_map,
+                                                                       frames[i].text_map);
         if (frames[i].result < 0)
             res = frames[i].result;
     }

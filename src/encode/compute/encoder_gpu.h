@@ -24,6 +24,7 @@
 #include "encode/compute/change_map_gpu.h"
 #include "encode/compute/deblock_gpu.h"
 #include "encode/compute/encoder_ref.h"
+#include "encode/compute/mb_qp_gpu.h"
 #include "encode/compute/pack_gpu.h"
 
 typedef struct TkEncoderGpu {
@@ -37,6 +38,7 @@ typedef struct TkEncoderGpu {
     TkAnalyseGpu analyse;
     TkAnalysePGpu analyse_p;
     TkDeblockGpu deblock;
+    TkMbQpGpu mb_qp;        /* params.text_qp_offset != 0: QP_Y along the slices */
     TkCavlcGpu cavlc;
     TkPackGpu pack;
     TkVkCmd cmd;
@@ -64,6 +66,8 @@ typedef struct TkEncoderGpu {
     int deblock_mode;       /* params.deblock, AUTO made ON with p_frames (encoder_ref.c) */
     const TkVkBuffer *skip_map; /* the frame being encoded's (the caller's, else the change
                                map with auto_skip_map), or NULL */
+    const TkVkBuffer *text_map; /* the frame being encoded's, or NULL (none, or
+                               params.text_qp_offset 0) */
     /* params.p_frames && params.auto_skip_map: the encoder's own skip map (change_map.comp),
      * run for every frame before its analysis */
     int auto_map;
@@ -86,6 +90,10 @@ typedef struct TkEncoderGpuFrame {
                                not change since the previous frame (P pictures code those
                                without a search: encoder_ref.h TkEncoderRefFrame.skip_map);
                                with params.auto_skip_map, NULL takes the encoder's own */
+    const TkVkBuffer *text_map; /* NULL, or a storage buffer of a byte per macroblock (4 to a
+                               word, raster order): TK_TEXT_MAP_TEXT under subtitle text, coded
+                               at params.text_qp_offset (encoder_ref.h). NULL where no
+                               macroblock is marked saves a pass. */
     uint8_t *au;            /* out: the access unit (free()), or NULL on failure */
     size_t au_size;
     int idr;

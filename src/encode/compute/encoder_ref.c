@@ -9,6 +9,7 @@
 #include "encode/compute/cavlc_ref.h"
 #include "encode/compute/change_map_ref.h"
 #include "encode/compute/deblock_ref.h"
+#include "encode/compute/mb_qp_ref.h"
 #include "talkie/talkie.h"
 
 void tk_encoder_ref_close(TkEncoderRef **pe)
@@ -38,7 +39,8 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
 {
     if (p->layout.mb_width <= 0 || p->layout.mb_height <= 0 || p->fps_num <= 0 ||
         p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1 ||
-        p->idr_slice_mb_rows < 0)
+        p->idr_slice_mb_rows < 0 || p->text_qp_offset < TK_TEXT_QP_OFFSET_MIN ||
+        p->text_qp_offset > TK_TEXT_QP_OFFSET_MAX)
         return TALKIE_ERR(EINVAL);
     int level = tk_h264_level(&p->layout, p->fps_num, p->fps_den, p->bitrate_bps);
     if (level < 0)
@@ -154,20 +156,25 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     }
 
     int rows = tk_encoder_slice_rows(&e->params, pic.p_slice);
+    int text_qp = TK_TEXT_QP(qp, e->params.text_qp_offset);
     TkPackDims dims = tk_pack_dims(l, rows);
     int res;
     if (pic.p_slice) {
         /* the previous picture, as the decoder holds it, becomes the reference (and goes
          * back to recon if this picture fails, so the next one predicts from it again) */
         swap_pictures(e);
-        TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows };
+        TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
+                             .text_map = in->text_map, .text_qp = text_qp };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->search, e->recon,
                                    e->coded, e->motion);
+        tk_mb_qp_frame_ref(e->coded, l->mb_width, l->mb_height, rows, qp);
         res = tk_cavlc_frame_p_ref(e->coded, e->motion, l->mb_width, l->mb_height,
                                    rows, e->scratch, e->counts);
     } else {
-        TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows };
+        TkIntraParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
+                             .text_map = in->text_map, .text_qp = text_qp };
         tk_intra_analyse_frame_ref(&ip, in->src, e->recon, e->coded);
+        tk_mb_qp_frame_ref(e->coded, l->mb_width, l->mb_height, rows, qp);
         /* no motion: the next P picture's search finds no co-located MV to start from */
         for (uint32_t i = 0; i < e->dims.n_mbs; i++)
             e->motion[i] = (TkMbMotion){ .ref_idx = TK_REF_NONE, .part = TK_PART_16x16 };
@@ -194,10 +201,7 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     if (res < 0)
         goto fail;
     if (pic.deblock) {
-        if (pic.p_slice)
-            tk_deblock_frame_mbs_ref(l, qp, e->coded, e->motion, e->recon);
-        else
-            tk_deblock_frame_ref(l, qp, e->recon);
+        tk_deblock_frame_mbs_ref(l, e->coded, pic.p_slice ? e->motion : NULL, e->recon);
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
     e->last_p = pic.p_slice;

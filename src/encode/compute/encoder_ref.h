@@ -50,6 +50,9 @@ typedef struct TkEncoderRefParams {
                                computing their residual (the same bytes: analyse_p_ref.h);
                                the previous source is kept from every frame, IDRs
                                included. 0: only a caller's map (default 0) */
+    int text_qp_offset;     /* TK_TEXT_QP_OFFSET_MIN..0 (common/text_qp_defs.h): macroblocks a
+                               frame's text_map marks are quantised at TK_TEXT_QP(qp, offset)
+                               (default 0: one QP per picture) */
 } TkEncoderRefParams;
 
 /* One picture to encode (tk_encoder_ref_encode_frame). */
@@ -62,6 +65,9 @@ typedef struct TkEncoderRefFrame {
                                 with params.auto_skip_map it takes the place of the
                                 encoder's own map */
     int force_idr;           /* 1: code this picture as an IDR */
+    const uint8_t *text_map; /* NULL, or one byte per macroblock (raster order):
+                                TK_TEXT_MAP_TEXT under subtitle text, which gets
+                                params.text_qp_offset */
 } TkEncoderRefFrame;
 
 typedef struct TkEncoderRef {

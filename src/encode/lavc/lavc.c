@@ -17,6 +17,7 @@
 
 #include "common/av_log.h"
 #include "encode/backend.h"
+#include "encode/lavc/roi.h"
 
 typedef struct TkLavcEncoder {
     AVCodecContext *avctx;
@@ -26,6 +27,7 @@ typedef struct TkLavcEncoder {
     TkFrameLayout layout;
     const TkLog *log;
     int flushed;
+    int text_qp_offset; /* TkEncoderParams.text_qp_offset: regions of interest (roi.h) */
 } TkLavcEncoder;
 
 static const AVCodec *find_x264(void)
@@ -106,6 +108,7 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
     *ctx = enc;
     enc->layout = params->layout;
     enc->log = params->log;
+    enc->text_qp_offset = params->text_qp_offset;
 
     enc->avctx = avcodec_alloc_context3(codec);
     enc->frame = av_frame_alloc();
@@ -208,6 +211,10 @@ static int lavc_submit(void *ctx, const TkEncoderFrame *frame)
                                                                      : (int)frame->bitrate_bps;
     }
     copy_visible(enc->frame, frame->host, &enc->layout);
+    err = tk_lavc_set_text_roi(enc->frame, frame->text_map, enc->layout.mb_width,
+                               enc->layout.mb_height, enc->text_qp_offset);
+    if (err < 0)
+        return err;
     enc->frame->pts = frame->pts;
     enc->frame->pict_type = frame->force_idr ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     err = avcodec_send_frame(enc->avctx, enc->frame);

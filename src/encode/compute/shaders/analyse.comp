@@ -48,7 +48,9 @@
  * steps B-D, ~10% each in step A and in the helper jobs.
  *
  * Buffers: 0 source NV12 (uint[], 4 bytes a word, little-endian), 1 recon NV12 (same layout),
- * 2 TkCodedMb[mb_height * mb_width]. Push constants: see Params (analyse_gpu.c mirrors it).
+ * 2 TkCodedMb[mb_height * mb_width], 3 the text map (common/text_qp_defs.h; any buffer of
+ * ceil(n_mbs / 4) words or more when text_qp == qp). Push constants: see Params
+ * (analyse_gpu.c mirrors it).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -57,6 +59,7 @@
 #include "coded_mb.glsl"
 #include "intra_pred.glsl"
 #include "transform.glsl"
+#include "../../../common/text_qp_defs.h"
 
 #define N_THREADS 160
 layout(local_size_x = N_THREADS) in;
@@ -64,6 +67,7 @@ layout(local_size_x = N_THREADS) in;
 layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
 layout(std430, binding = 1) coherent buffer Recon { uint rec_words[]; };
 layout(std430, binding = 2) coherent buffer Coded { TkCodedMb coded[]; };
+layout(std430, binding = 3) readonly buffer TextMap { uint text_map[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -72,13 +76,16 @@ layout(push_constant) uniform Params {
     int mb_height;
     int qp;
     int slice_mb_rows;
-    /* Constants of the QP, from the host (tk_quant_consts, tk_intra_lambda): read where
-     * used from the push constants, they take no registers, and registers are what limits
-     * how many workgroups share a multiprocessor. */
-    TkQuant qy;
-    TkQuant qc;
-    int lambda;
+    int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
 } pc;
+
+/* Constants of the macroblock's QP (the frame's, or text_qp under subtitle text), set once
+ * per macroblock by thread 0: read where used from shared memory, they take no registers,
+ * and registers are what limits how many workgroups share a multiprocessor (they were push
+ * constants while a picture had one QP). */
+shared TkQuant s_qy;
+shared TkQuant s_qc;
+shared int s_lambda;
 
 #define AVAIL_TOPRIGHT 8
 #define TK_I4x4_EXTRA_BITS 6
@@ -224,7 +231,7 @@ uvec2 fetch_mb(int t, int mb_x, int mb_y, int avail)
 
 /* Puts the words of fetch_mb() and the left edges (the previous macroblock's recon, still
  * in the canvases) in shared memory, and resets the per-macroblock accumulators. */
-void place_mb(int t, uvec2 w, int avail)
+void place_mb(int t, uvec2 w, int avail, int qp)
 {
     bool top = (avail & TK_AVAIL_TOP) != 0, left = (avail & TK_AVAIL_LEFT) != 0;
     bool tr = (avail & AVAIL_TOPRIGHT) != 0;
@@ -267,7 +274,7 @@ void place_mb(int t, uvec2 w, int avail)
             s_costc[j] = 0;
         }
         if (j == 4)
-            s_cost4 = pc.lambda * TK_I4x4_EXTRA_BITS;
+            s_cost4 = TK_LAMBDA_TAB[qp] * TK_I4x4_EXTRA_BITS; /* s_lambda is being set */
         if (j == 5)
             s_cbp4 = 0;
     }
@@ -373,7 +380,7 @@ void i4_step_b(int m, int k, int avail, int bavail)
         int r[16];
         [[unroll]] for (int i = 0; i < 16; i++)
             r[i] = s_res4[m * 16 + i];
-        c = tk_satd4x4(r) + pc.lambda * (m == pm ? 1 : 4);
+        c = tk_satd4x4(r) + s_lambda * (m == pm ? 1 : 4);
     }
     s_cost4m[m] = c;
 }
@@ -397,9 +404,9 @@ void i4_step_c(int pos, int k)
     int r[16];
     [[unroll]] for (int i = 0; i < 16; i++)
         r[i] = s_res4[best * 16 + i];
-    int lev = tk_quant4x4_q(pc.qy, tk_fdct4x4_at(r, pos), pos);
+    int lev = tk_quant4x4_q(s_qy, tk_fdct4x4_at(r, pos), pos);
     s_lev4[k * 16 + tk_zigzag_scan(pos)] = lev;
-    s_d4[pos] = tk_dequant4x4_q(pc.qy, lev, pos);
+    s_d4[pos] = tk_dequant4x4_q(s_qy, lev, pos);
 }
 
 /* D) thread i: sample i of the winner: inverse transform, recon into the canvas */
@@ -595,9 +602,9 @@ void helper_forward(int h)
             s_dcraw16[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)] = w;
             s_lev16[k * 16] = 0;
         } else {
-            int lev = tk_quant4x4_q(pc.qy, w, pos);
+            int lev = tk_quant4x4_q(s_qy, w, pos);
             s_lev16[k * 16 + tk_zigzag_scan(pos)] = lev;
-            s_d16[j] = tk_dequant4x4_q(pc.qy, lev, pos);
+            s_d16[j] = tk_dequant4x4_q(s_qy, lev, pos);
         }
     }
     int cb = h >> 4, pos = h & 15;
@@ -609,9 +616,9 @@ void helper_forward(int h)
         s_dcrawc[cb] = w;
         s_clev[cb * 16] = 0;
     } else {
-        int lev = tk_quant4x4_q(pc.qc, w, pos);
+        int lev = tk_quant4x4_q(s_qc, w, pos);
         s_clev[cb * 16 + tk_zigzag_scan(pos)] = lev;
-        s_dc_c[h] = tk_dequant4x4_q(pc.qc, lev, pos);
+        s_dc_c[h] = tk_dequant4x4_q(s_qc, lev, pos);
     }
 }
 
@@ -622,12 +629,12 @@ void helper_dc(int h)
         int c[16];
         [[unroll]] for (int i = 0; i < 16; i++)
             c[i] = s_dcraw16[i];
-        s_ldc[h] = tk_quant_dc_q(pc.qy, tk_fdc4x4_at(c, h));
+        s_ldc[h] = tk_quant_dc_q(s_qy, tk_fdc4x4_at(c, h));
     } else if (h < 24) {
         int j = h - 16, o = j & 4;
         int f = tk_hadamard2x2_at(j & 3, s_dcrawc[o], s_dcrawc[o + 1], s_dcrawc[o + 2],
                                   s_dcrawc[o + 3]);
-        s_cdc[j] = tk_quant_dc_q(pc.qc, f);
+        s_cdc[j] = tk_quant_dc_q(s_qc, f);
     }
 }
 
@@ -639,11 +646,11 @@ void helper_dc_inverse(int h)
         [[unroll]] for (int i = 0; i < 16; i++)
             c[i] = s_ldc[i];
         int k = blk_at((h & 3) * 4, (h >> 2) * 4);
-        s_d16[k * 16] = tk_dequant_luma_dc_q(pc.qy, tk_hadamard4x4_at(c, h));
+        s_d16[k * 16] = tk_dequant_luma_dc_q(s_qy, tk_hadamard4x4_at(c, h));
     } else if (h < 24) {
         int j = h - 16, o = j & 4;
         int f = tk_hadamard2x2_at(j & 3, s_cdc[o], s_cdc[o + 1], s_cdc[o + 2], s_cdc[o + 3]);
-        s_dc_c[j * 16] = tk_dequant_chroma_dc_q(pc.qc, f);
+        s_dc_c[j * 16] = tk_dequant_chroma_dc_q(s_qc, f);
     }
 }
 
@@ -746,7 +753,10 @@ void store_mb(int t, int mb_x, int mb_y, int avail)
         coded[n].i16_mode = is_i4 ? 0 : m16;
         coded[n].chroma_mode = best_chroma_mode(avail);
         coded[n].cbp = cbp;
+        /* as if the picture had one QP: mb_qp.comp corrects QP_Y and mb_qp_delta */
         coded[n].qp_delta = 0;
+        coded[n].qp = s_qy.qp;
+        coded[n].qp_y = s_qy.qp;
     } else if (t < 29) {
         /* the next macroblock's left neighbour modes */
         int j = t - 25;
@@ -808,7 +818,16 @@ void i4_block(int t, int k, int avail, int job_b, int job_c, int job_d)
 uvec2 analyse_mb(int t, int mb_x, int mb_y, uvec2 pre)
 {
     int avail = mb_avail(mb_x, mb_y);
-    place_mb(t, pre, avail);
+    int n = mb_y * pc.mb_width + mb_x;
+    uint byte = (text_map[n >> 2] >> (8 * (n & 3))) & 0xffu;
+    int qp = byte == uint(TK_TEXT_MAP_TEXT) ? pc.text_qp : pc.qp;
+    place_mb(t, pre, avail, qp);
+    if (t == 0) {
+        /* the previous macroblock's last reads of these were before its final barrier */
+        s_qy = tk_quant_params(qp);
+        s_qc = tk_quant_params(tk_chroma_qp(qp));
+        s_lambda = TK_LAMBDA_TAB[qp];
+    }
     uvec2 next = uvec2(0u);
     if (mb_x + 1 < pc.mb_width)
         next = fetch_mb(t, mb_x + 1, mb_y, mb_avail(mb_x + 1, mb_y));

@@ -22,7 +22,8 @@
  * this same workgroup (coherent buffers + memoryBarrierBuffer + barrier between macroblocks).
  *
  * Buffers: 0 source NV12 (uint[], 4 bytes a word, little-endian), 1 recon NV12 (same layout),
- * 2 TkCodedMb[mb_height * mb_width]. Push constants: see Params (analyse_gpu.c mirrors it).
+ * 2 TkCodedMb[mb_height * mb_width], 3 the text map (common/text_qp_defs.h; any buffer of
+ * ceil(n_mbs / 4) words or more when text_qp == qp). Push constants: see Params (analyse_gpu.c mirrors it).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -37,6 +38,7 @@ layout(local_size_x = 16) in;
 layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
 layout(std430, binding = 1) coherent buffer Recon { uint rec_words[]; };
 layout(std430, binding = 2) coherent buffer Coded { TkCodedMb coded[]; };
+layout(std430, binding = 3) readonly buffer TextMap { uint text_map[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -45,6 +47,7 @@ layout(push_constant) uniform Params {
     int mb_height;
     int qp;
     int slice_mb_rows;
+    int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
 } pc;
 
 #include "analyse_narrow_mb.glsl"

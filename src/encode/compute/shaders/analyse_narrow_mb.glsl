@@ -3,9 +3,12 @@
  * (analyse_mb), bit-exact with tk_intra_analyse_mb_ref(). Included by analyse_narrow.comp
  * (I pictures) and analyse_p.comp (the intra trial of P macroblocks), which declare before
  * the include: the buffers src_words (binding of the source NV12), rec_words (recon, coherent)
- * and coded (TkCodedMb[], coherent), and push constants `pc` starting with luma_stride,
- * chroma_offset, mb_width, mb_height, qp, slice_mb_rows.
+ * and coded (TkCodedMb[], coherent), text_map (uint words: a byte per macroblock, 4 a word,
+ * TK_TEXT_MAP_TEXT under subtitle text), and push constants `pc` starting with luma_stride,
+ * chroma_offset, mb_width, mb_height, qp, slice_mb_rows, and holding text_qp (the QP of text
+ * macroblocks; equal to qp where the frame has no map, so that any buffer may be bound).
  */
+#include "../../../common/text_qp_defs.h"
 #define AVAIL_TOPRIGHT 8
 #define TK_I4x4_EXTRA_BITS 6
 #define COST_NONE 0x7fffffff
@@ -37,6 +40,13 @@ shared int s_cdc[8];       /* chroma DC levels [comp * 4 + block] */
 shared int s_dcc[8];       /* dequantised chroma DC */
 shared int s_clev[128];    /* chroma AC levels [(comp * 4 + block) * 16 + scan] */
 shared int s_ctc[8];
+
+/* The QP macroblock n is quantised with (tk_intra_mb_qp()). */
+int tk_mb_qp(int n)
+{
+    uint byte = (text_map[n >> 2] >> (8 * (n & 3))) & 0xffu;
+    return byte == uint(TK_TEXT_MAP_TEXT) ? pc.text_qp : pc.qp;
+}
 
 int src_byte(int o)
 {
@@ -292,8 +302,8 @@ int i4_pred_mode(int k, int avail_mb, int mb_x, int mb_y)
     return min(a, b);
 }
 
-/* Codes I4x4 block k with prediction pred (raster): levels, recon; returns TotalCoeff. */
-int code_i4_block(int k, int pred[16])
+/* Codes I4x4 block k with prediction pred (raster) at qp: levels, recon; returns TotalCoeff. */
+int code_i4_block(int k, int pred[16], int qp)
 {
     int bx = blk_x(k), by = blk_y(k);
     int res[16], w[16], d[16], r[16], nz = 0;
@@ -302,9 +312,9 @@ int code_i4_block(int k, int pred[16])
     tk_fdct4x4(res, w);
     for (int s = 0; s < 16; s++) {
         int pos = TK_ZIGZAG4x4[s];
-        int lev = tk_quant4x4(w[pos], pos, pc.qp);
+        int lev = tk_quant4x4(w[pos], pos, qp);
         s_lev[k * 16 + s] = lev;
-        d[pos] = tk_dequant4x4(lev, pos, pc.qp);
+        d[pos] = tk_dequant4x4(lev, pos, qp);
         nz += lev != 0 ? 1 : 0;
     }
     tk_idct4x4(d, r);
@@ -318,7 +328,8 @@ int code_i4_block(int k, int pred[16])
 int analyse_mb(int t, int mb_x, int mb_y)
 {
     int avail = mb_avail(mb_x, mb_y);
-    int lambda = TK_LAMBDA_TAB[pc.qp];
+    int qp = tk_mb_qp(mb_y * pc.mb_width + mb_x);
+    int lambda = TK_LAMBDA_TAB[qp];
     load_mb(t, mb_x, mb_y, avail);
     barrier();
 
@@ -405,7 +416,7 @@ int analyse_mb(int t, int mb_x, int mb_y)
             int pred[16];
             for (int i = 0; i < 16; i++)
                 pred[i] = tk_pred4x4_at(best, e, dc4, i & 3, i >> 2);
-            int nz = code_i4_block(k, pred);
+            int nz = code_i4_block(k, pred, qp);
             s_tc[k] = nz;
             if (nz != 0)
                 cbp4 |= 1 << (k >> 2);
@@ -441,7 +452,7 @@ int analyse_mb(int t, int mb_x, int mb_y)
         s_lev[t * 16] = 0;
         for (int s = 1; s < 16; s++) {
             int pos = TK_ZIGZAG4x4[s];
-            int lev = tk_quant4x4(w[pos], pos, pc.qp);
+            int lev = tk_quant4x4(w[pos], pos, qp);
             s_lev[t * 16 + s] = lev;
             nz += lev != 0 ? 1 : 0;
         }
@@ -455,12 +466,12 @@ int analyse_mb(int t, int mb_x, int mb_y)
                 dcin[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)] = s_w[k * 16];
             tk_fdc4x4(dcin, ydc);
             for (int i = 0; i < 16; i++) {
-                ydc[i] = tk_quant_dc(ydc[i], pc.qp);
+                ydc[i] = tk_quant_dc(ydc[i], qp);
                 s_ldc[i] = ydc[i];
             }
             tk_hadamard4x4(ydc, f);
             for (int i = 0; i < 16; i++)
-                s_dcy[i] = tk_dequant_luma_dc(f[i], pc.qp);
+                s_dcy[i] = tk_dequant_luma_dc(f[i], qp);
         }
         barrier();
         int any_ac = 0;
@@ -470,7 +481,7 @@ int analyse_mb(int t, int mb_x, int mb_y)
         int d[16], r[16];
         for (int s = 1; s < 16; s++) {
             int pos = TK_ZIGZAG4x4[s];
-            d[pos] = tk_dequant4x4(s_lev[t * 16 + s], pos, pc.qp);
+            d[pos] = tk_dequant4x4(s_lev[t * 16 + s], pos, qp);
         }
         d[0] = s_dcy[(by >> 2) * 4 + (bx >> 2)];
         tk_idct4x4(d, r);
@@ -479,7 +490,7 @@ int analyse_mb(int t, int mb_x, int mb_y)
     }
 
     /* chroma: threads 0-7, one 4x4 block each; threads 0-1 the 2x2 DC of Cb, Cr */
-    int qpc = tk_chroma_qp(pc.qp);
+    int qpc = tk_chroma_qp(qp);
     int cpred[16];
     if (t < 8) {
         int comp = t >> 2, b = t & 3;
@@ -556,7 +567,10 @@ int analyse_mb(int t, int mb_x, int mb_y)
         coded[n].i16_mode = is_i4 ? 0 : mode16;
         coded[n].chroma_mode = modec;
         coded[n].cbp = cbp;
+        /* as if the picture had one QP: mb_qp.comp corrects QP_Y and mb_qp_delta */
         coded[n].qp_delta = 0;
+        coded[n].qp = qp;
+        coded[n].qp_y = qp;
     }
     int stride = pc.luma_stride, x0 = mb_x * 16;
     int row = (mb_y * 16 + t) * stride + x0;

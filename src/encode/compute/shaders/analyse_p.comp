@@ -22,8 +22,9 @@
  * neighbours'), 2 TkCodedMb[n], 3 reference NV12 (the previous picture, deblocked; read
  * only), 4 TkMbMotion[n] (this picture's, written), 5 skip map (a byte per macroblock, 4 to a
  * word, TK_SKIP_MAP_STATIC where unchanged; read when has_skip_map), 6 TkMbSearch[n] (the
- * search pass's), 7 TkMbMotion[n] (the previous picture's: the static pass reads a
- * macroblock's own entry).
+ * search pass's), 7 the text map (a byte per macroblock, 4 to a word: TK_TEXT_MAP_TEXT ones
+ * are quantised and decided at text_qp; any buffer when text_qp == qp), 8 TkMbMotion[n] (the
+ * previous picture's: the static pass reads a macroblock's own entry).
  * Push constants: Params (analyse_p_gpu.c mirrors it).
  */
 #version 450
@@ -43,7 +44,8 @@ layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
 layout(std430, binding = 4) coherent buffer Motion { TkMbMotion motion[]; };
 layout(std430, binding = 5) readonly buffer Skip { uint skip_words[]; };
 layout(std430, binding = 6) readonly buffer Search { TkMbSearch search[]; };
-layout(std430, binding = 7) readonly buffer MotionPrev { TkMbMotion motion_prev[]; };
+layout(std430, binding = 7) readonly buffer TextMap { uint text_map[]; };
+layout(std430, binding = 8) readonly buffer MotionPrev { TkMbMotion motion_prev[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -56,6 +58,7 @@ layout(push_constant) uniform Params {
     int first_y;        /* the smallest y on it; workgroup i takes y = first_y + i */
     int has_skip_map;
     int pass;           /* PASS_STATIC (workgroup i: macroblock i) or PASS_DECIDE */
+    int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
 } pc;
 
 /* The static pass codes the macroblocks the skip map marks static (their prediction and
@@ -139,11 +142,11 @@ int quant_dc_inter(int w, int qp)
     return quant_inter(w, TK_QUANT_MF[(qp % 6) * 3], 16 + qp / 6);
 }
 
-/* Codes the residual of s_src_* - s_pred_* into s_plev.., s_prec_*; returns the cbp
+/* Codes the residual of s_src_* - s_pred_* at qp into s_plev.., s_prec_*; returns the cbp
  * (every thread). */
-int code_residual(int t)
+int code_residual(int t, int qp)
 {
-    int qp = pc.qp, qpc = tk_chroma_qp(qp);
+    int qpc = tk_chroma_qp(qp);
     /* luma: thread t = luma4x4BlkIdx t */
     int bx = blk_x(t), by = blk_y(t);
     int res[16], w[16], lev[16], d[16], r[16];
@@ -271,7 +274,7 @@ void no_residual(int t)
 /* ---- stores ---- */
 
 /* coded[n] as an inter macroblock of `type` (P_Skip: no levels) */
-void store_coded(int t, int n, int type, int cbp)
+void store_coded(int t, int n, int type, int cbp, int qp)
 {
     bool skip = type == TK_MB_PSKIP;
     for (int s = 0; s < 16; s++)
@@ -292,7 +295,10 @@ void store_coded(int t, int n, int type, int cbp)
         coded[n].i16_mode = 0;
         coded[n].chroma_mode = 0;
         coded[n].cbp = skip ? 0 : cbp;
+        /* as if the picture had one QP: mb_qp.comp corrects QP_Y and mb_qp_delta */
         coded[n].qp_delta = 0;
+        coded[n].qp = qp;
+        coded[n].qp_y = qp;
     }
 }
 
@@ -443,6 +449,7 @@ bool static_alone(int mb_x, int mb_y)
 void analyse_p_mb(int t, int mb_x, int mb_y)
 {
     int idx = mb_y * pc.mb_width + mb_x;
+    int qp = tk_mb_qp(idx);
     int map = map_at(idx);
     bool static_mb = map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF;
     if (pc.pass == PASS_STATIC && !static_mb)
@@ -474,7 +481,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
      * coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
     bool was_zero = motion_prev[idx].ref_idx == 0 && motion_prev[idx].part == TK_PART_16x16 &&
                     motion_prev[idx].mv[0][0] == 0 && motion_prev[idx].mv[0][1] == 0 &&
-                    coded[idx].cbp == 0;
+                    coded[idx].cbp == 0 && coded[idx].qp == qp;
     load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
     barrier();
 
@@ -492,12 +499,12 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         if (stage == TRY_STATIC && reuse)
             no_residual(t);
         else
-            cbp = code_residual(t);
+            cbp = code_residual(t, qp);
         if (stage == TRY_STATIC) {
             /* the decision pass makes it P_Skip or says MV (0, 0), but for a macroblock
              * whose MV prediction is (0, 0) whatever the wavefront decides: this pass */
             bool alone = static_alone(mb_x, mb_y);
-            store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp);
+            store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp);
             store_recon(t, mb_x, mb_y);
             if (alone)
                 store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
@@ -507,13 +514,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         bool skip = cbp == 0 && (stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
                                                         best_mv0 == mv_skip));
         if (skip) {
-            store_coded(t, idx, TK_MB_PSKIP, 0);
+            store_coded(t, idx, TK_MB_PSKIP, 0, qp);
             store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
             store_recon(t, mb_x, mb_y);
             return;
         }
         if (stage == TRY_FINAL) {
-            store_coded(t, idx, TK_MB_PL0, cbp);
+            store_coded(t, idx, TK_MB_PL0, cbp, qp);
             store_motion(t, idx, 0, best_part, best_mv0, best_mv1, best_mvd0, best_mvd1);
             store_recon(t, mb_x, mb_y);
             return;
@@ -521,7 +528,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
 
         /* 3. inter: the search pass's partitions (search_p.comp), each weighed against its
          * true predictor, or the predictor itself as a 16x16; against intra */
-        int lambda = TK_LAMBDA_TAB[pc.qp];
+        int lambda = TK_LAMBDA_TAB[qp];
         g_mb = ivec2(mb_x, mb_y);
         g_blk = ivec4(0, 0, 16, 16);
         ivec2 mv16 = ivec2(search[idx].c[TK_SEARCH_16x16].mv[0],

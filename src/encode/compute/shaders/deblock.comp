@@ -25,13 +25,18 @@
  * Cr; phase H threads are neighbouring columns): a thread rewrites only its own bytes, with
  * atomicAnd / atomicOr, so other bytes of the word are never overwritten with stale values.
  *
+ * Each edge's qPav comes from the QP_Y (qp_y) of the macroblocks on its two sides, which may
+ * differ (lower QP under subtitle text, mb_qp_ref.h).
+ *
  * Buffers: 0 picture NV12 (uint[], little-endian bytes), 1 TkCodedMb[n], 2 TkMbMotion[n]
  * (read only for inter macroblocks). Push constants: Params (deblock_gpu.c mirrors it).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 
 #include "coded_mb.glsl"
+#include "transform.glsl"
 #include "../../../common/deblock_defs.h"
 
 #define ROWS 8
@@ -46,8 +51,6 @@ layout(push_constant) uniform Params {
     int chroma_offset;  /* byte offset of the CbCr plane */
     int mb_width;
     int mb_height;
-    int qp;             /* the picture's QP (qPav of luma edges, 8.7.2.2) */
-    int qpc;            /* QP'c of qp (qPav of chroma edges) */
 } pc;
 
 const int alpha_tab[52] = int[](TK_DEBLOCK_ALPHA_LIST);
@@ -167,6 +170,21 @@ void filter_line(int s, int step, int bs, int qp_av, bool chroma)
     }
 }
 
+/* qPav of the edges of macroblock q in direction dir (8.7.2.2, deblock_ref.c qp_av()):
+ * [0] its macroblock edge (with the left or top neighbour; a picture edge is not filtered,
+ * so it takes q's own), [1] its inner edges; luma, or chroma from each side's QP'c. */
+ivec2 edge_qp_av(int mx, int my, int dir, bool chroma)
+{
+    int q = my * pc.mb_width + mx;
+    int p = dir == 0 ? (mx > 0 ? q - 1 : q) : (my > 0 ? q - pc.mb_width : q);
+    int qp_q = coded[q].qp_y, qp_p = coded[p].qp_y;
+    if (chroma) {
+        qp_q = tk_chroma_qp(qp_q);
+        qp_p = tk_chroma_qp(qp_p);
+    }
+    return ivec2((qp_p + qp_q + 1) >> 1, qp_q);
+}
+
 /* Phase V (dir 0) or H (dir 1) of macroblock (mx, my) for thread j (0-15 luma, 16-31
  * chroma). */
 void filter_mb(int mx, int my, int dir, int j)
@@ -174,12 +192,14 @@ void filter_mb(int mx, int my, int dir, int j)
     int stride = pc.luma_stride;
     if (j < 16) {
         int y0 = my * 16 * stride + mx * 16;
+        ivec2 qp_av = edge_qp_av(mx, my, dir, false);
         for (int e = 0; e < 4; e++) {
             int bs = edge_bs(mx, my, dir, e, j >> 2);
+            int qp = e == 0 ? qp_av.x : qp_av.y;
             if (dir == 0)
-                filter_line(y0 + j * stride + 4 * e, 1, bs, pc.qp, false);
+                filter_line(y0 + j * stride + 4 * e, 1, bs, qp, false);
             else
-                filter_line(y0 + 4 * e * stride + j, stride, bs, pc.qp, false);
+                filter_line(y0 + 4 * e * stride + j, stride, bs, qp, false);
         }
         return;
     }
@@ -187,12 +207,14 @@ void filter_mb(int mx, int my, int dir, int j)
      * segment k / 2 (8.7.2.1, 4:2:0) */
     int c = j - 16, comp = c & 1, line = c >> 1;
     int c0 = pc.chroma_offset + my * 8 * stride + mx * 16 + comp;
+    ivec2 qp_av = edge_qp_av(mx, my, dir, true);
     for (int e = 0; e < 2; e++) {
         int bs = edge_bs(mx, my, dir, 2 * e, line >> 1);
+        int qp = e == 0 ? qp_av.x : qp_av.y;
         if (dir == 0)
-            filter_line(c0 + line * stride + 8 * e, 2, bs, pc.qpc, true);
+            filter_line(c0 + line * stride + 8 * e, 2, bs, qp, true);
         else
-            filter_line(c0 + 4 * e * stride + 2 * line, stride, bs, pc.qpc, true);
+            filter_line(c0 + 4 * e * stride + 2 * line, stride, bs, qp, true);
     }
 }
 
