@@ -36,6 +36,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "common/inter_defs.h"
+#include "encode/compute/analyse_p_gpu.h"
 #include "encode/compute/encoder_gpu.h"
 #include "encode/compute/encoder_ref.h"
 #include "render/composer.h"
@@ -371,13 +372,18 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
     if (err >= 0)
         err = tk_vk_cmd_create(dev, &cmd);
     /* GPU time of each stage, where the queue has timestamps */
-    profiled = err >= 0 && tk_vk_cmd_enable_timestamps(dev, &cmd, 1 + TK_ENCODER_GPU_STAGES) >= 0;
+    int steps = tk_analyse_p_gpu_steps(l), n_ts_max = 1 + TK_ENCODER_GPU_STAGES + steps - 1;
+    double step_ms[1024] = { 0 };
+    profiled = err >= 0 && steps <= 1024 &&
+               tk_vk_cmd_enable_timestamps(dev, &cmd, (uint32_t)n_ts_max) >= 0;
     if (err >= 0)
         err = tk_vk_buffer_create(dev, &src, l->size, TK_VK_MEMORY_UPLOAD);
     if (err >= 0)
         err = tk_vk_buffer_create(dev, &skip, (n_mbs + 3) / 4 * 4, TK_VK_MEMORY_UPLOAD);
     for (int k = 0; err >= 0 && k < sessions; k++)
         err = tk_encoder_gpu_open(&enc[k], dev, &p);
+    if (err >= 0)
+        enc[0]->profile_steps = profiled;
     for (int i = 0; err >= 0 && i < n; i++) {
         memcpy(src.map, frames[i], l->size);
         if (i > 0 && mode == 2) {
@@ -391,16 +397,24 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
         err = tk_encoder_gpu_encode_batch(f, sessions, &cmd);
         double dt = now_s() - t0;
         s->seconds += dt;
-        double ts[1 + TK_ENCODER_GPU_STAGES];
-        uint32_t n_ts = 1 + TK_ENCODER_GPU_STAGES;
+        double ts[1024 + 1 + TK_ENCODER_GPU_STAGES];
+        uint32_t n_ts = (uint32_t)n_ts_max;
         if (err >= 0 && f[0].idr) {
             idr_max = dt > idr_max ? dt : idr_max;
         } else if (err >= 0) {
             p_ms[n_p++] = 1e3 * dt;
+            /* start, change map, step 0, steps 1.. (the diagonals), analysis end, stages */
             if (profiled && tk_vk_cmd_read_timestamps(dev, &cmd, ts, &n_ts) >= 0 &&
-                n_ts == 1 + TK_ENCODER_GPU_STAGES)
-                for (int k = 0; k < TK_ENCODER_GPU_STAGES; k++)
-                    stage_ms[k] += ts[k + 1] - ts[k];
+                n_ts == (uint32_t)n_ts_max) {
+                double *after = ts + steps + 2; /* the analysis end onwards */
+                stage_ms[0] += ts[1] - ts[0];
+                stage_ms[1] += ts[2] - ts[1];
+                stage_ms[2] += after[0] - ts[2];
+                for (int k = 3; k < TK_ENCODER_GPU_STAGES; k++)
+                    stage_ms[k] += after[k - 2] - after[k - 3];
+                for (int k = 1; k < steps; k++)
+                    step_ms[k] += ts[k + 2] - ts[k + 1];
+            }
         }
         if (err >= 0)
             err = stream_add(s, f[0].au, f[0].au_size, frames, l);
@@ -419,6 +433,17 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
             for (int k = 0; k < TK_ENCODER_GPU_STAGES; k++)
                 printf(" %s %.3f%s", tk_encoder_gpu_stage_names[k], stage_ms[k] / n_p,
                        k + 1 < TK_ENCODER_GPU_STAGES ? "," : "");
+            /* the decisions' diagonals: the cheapest (what a step costs with nothing to do)
+             * and how the time spreads */
+            double lo = 1e9, sum = 0;
+            for (int k = 1; k < steps; k++) {
+                lo = step_ms[k] < lo ? step_ms[k] : lo;
+                sum += step_ms[k];
+            }
+            printf("\n    P decision steps (mean us): cheapest %.1f, mean %.1f; each:",
+                   1e3 * lo / n_p, 1e3 * sum / n_p / (steps - 1));
+            for (int k = 1; k < steps; k++)
+                printf(" %.0f", 1e3 * step_ms[k] / n_p);
         }
         printf("\n");
     }

@@ -45,18 +45,14 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: P pictures, with the encoder's own skip map, on GPUs, intra
-     * pictures only on CPU implementations (backend_compute.c says why); by default one
-     * slice a picture with P pictures, one macroblock row a slice without; a
-     * level that holds QP 30's worst frame at every frame (ratecontrol.h) */
-    int gpu_p = dev->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU; /* p_frames asked above */
+    /* the backend's choices: P pictures (asked above), with the encoder's own skip map; by
+     * default one slice a P picture and one macroblock row a slice in IDRs; a level that
+     * holds QP 30's worst frame at every frame (ratecontrol.h) */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
-                              .slice_mb_rows = gpu_p ? p.layout.mb_height : 1,
-                              .deblock = TK_DEBLOCK_AUTO, .p_frames = gpu_p,
-                              .auto_skip_map = gpu_p };
+                              .slice_mb_rows = p.layout.mb_height, .idr_slice_mb_rows = 1,
+                              .deblock = TK_DEBLOCK_AUTO, .p_frames = 1, .auto_skip_map = 1 };
     TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24,
-                          .n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices,
-                          .keyint = 2 };
+                          .n_slices = (int)tk_encoder_max_dims(&rp).n_slices, .keyint = 2 };
     rp.bitrate_bps = tk_rc_peak_bps(&rate);
     TkEncoderRef *ref = NULL;
     TkVkBuffer src = { 0 };
@@ -68,10 +64,11 @@ int main(void)
         goto done;
 
     TalkiePacket pkt;
-    /* the default slice height (0: one slice a picture with P pictures), then one-row slices */
+    /* the default slice heights, then one-row slices */
     for (int rows = 0; rows <= 1; rows++) {
         if (rows == 1) {
-            p.slice_mb_rows = rp.slice_mb_rows = 1;
+            p.slice_mb_rows = rp.slice_mb_rows = 1; /* for every picture */
+            rp.idr_slice_mb_rows = 0;
             rate.n_slices = (int)tk_pack_dims(&p.layout, 1).n_slices;
             rp.bitrate_bps = tk_rc_peak_bps(&rate);
             tk_encoder_ref_close(&ref);
@@ -111,15 +108,16 @@ int main(void)
     }
     /* back to the default for the bitrate mode */
     p.slice_mb_rows = 0;
-    rp.slice_mb_rows = gpu_p ? p.layout.mb_height : 1;
-    rate.n_slices = (int)tk_pack_dims(&p.layout, rp.slice_mb_rows).n_slices;
+    rp.slice_mb_rows = p.layout.mb_height;
+    rp.idr_slice_mb_rows = 1;
+    rate.n_slices = (int)tk_encoder_max_dims(&rp).n_slices;
 
     /* Bitrate mode: a tiny target pushes the QP up, so later frames get much smaller; frames
      * over their cap are coded again (tk_encoder_gpu_rewind). The packets equal the C
      * reference driven by the same rate control the same way (ratecontrol.h's loop), re-codes
      * included. */
     p.qp = -1;
-    p.bitrate_bps = 20000;
+    p.bitrate_bps = 100000;
     CHECK_EQ(b->probe(&p), 0);
     CHECK_EQ(b->open(&ctx, &p), 0);
     TkRateControl rc;
@@ -135,8 +133,9 @@ int main(void)
     CHECK_EQ(tk_rc_init(&rc, &rate), 0);
     size_t first = 0, last = 0;
     int recoded = 0;
-    for (int i = 0; ctx && ref && i < 8; i++) {
-        /* one picture for 6 frames (the QP climbs), then new ones (which go over the cap) */
+    for (int i = 0; ctx && ref && i < 12; i++) {
+        /* one picture for 6 frames (P pictures of nothing: the QP falls), then new ones
+         * (which go over the cap at that QP) */
         fill(src.map, &p.layout, i < 6 ? 3 : (uint32_t)i);
         TkEncoderFrame f = { .gpu = &src, .pts = i };
         CHECK_EQ(b->submit(ctx, &f), 0);

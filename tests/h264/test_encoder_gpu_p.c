@@ -265,12 +265,6 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
 
 static void run_config(TkVkDevice *dev, const Config *cf)
 {
-    if (cf->source == SRC_SAWTOOTH && dev->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
-        /* the compute backend codes no P pictures on CPU implementations for this reason */
-        printf("sawtooth: skipped on %s (wrong P streams there: bench/RESULTS.md)\n",
-               dev->props.deviceName);
-        return;
-    }
     TkEncoderRefParams p = {
         .layout = tk_frame_layout(cf->width, cf->height), .fps_num = 30, .fps_den = 1,
         .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows,

@@ -84,18 +84,6 @@ static int rate_init(TkRateControl *rc, const TkEncoderParams *params,
     return tk_rc_init(rc, &r);
 }
 
-/* P pictures when asked for (params->p_frames), on every device but a CPU implementation.
- * On an NVIDIA H100 the GPU P path equals the C reference byte for byte and run after run
- * (bench/RESULTS.md, "P frames on the GPU"); on Mesa lavapipe (llvmpipe, LLVM 15) some inputs
- * give P streams that differ from run to run and that libavcodec decodes to something else
- * than the encoder's reference, so there the backend codes every picture as an IDR until
- * that is understood. Not the default: the P path's latency (a wavefront of dispatches per
- * picture) costs most of the live sessions a GPU carries all-intra. */
-static int p_frames_work(const TkVkDevice *vk)
-{
-    return vk->props.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
-}
-
 static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
 {
     if (params->fps_num <= 0 || params->fps_den <= 0 || params->keyint < 1 ||
@@ -110,7 +98,7 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->fps_den = params->fps_den;
     p->keyint = params->keyint;
     p->aud = 0;
-    p->p_frames = params->p_frames && params->vk && p_frames_work(params->vk);
+    p->p_frames = params->p_frames != 0;
     p->text_qp_offset = params->text_qp_offset;
     p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
     /* with P frames, AUTO deblocking means on (the filtered picture is the next one's
@@ -292,7 +280,7 @@ static int compute_receive(void *ctx, TalkiePacket *pkt)
 /* The batch's frames as encoder_gpu.h takes them: a small array per batch. */
 static TkEncoderGpuFrame *gpu_frames(const TkEncoderJob *jobs, int n)
 {
-    TkEncoderGpuFrame *frames = calloc((size_t)n, sizeof(*frames));
+    TkEncoderGpuFrame *frames = n > 0 ? calloc((size_t)n, sizeof(*frames)) : NULL;
     for (int i = 0; frames && i < n; i++) {
         const TkComputeEncoder *enc = jobs[i].encoder;
         frames[i] = (TkEncoderGpuFrame){ .encoder = enc->gpu, .src = jobs[i].frame.gpu,
@@ -304,6 +292,8 @@ static TkEncoderGpuFrame *gpu_frames(const TkEncoderJob *jobs, int n)
 
 static int compute_record(TkEncoderJob *jobs, int n, TkVkCmd *cmd)
 {
+    if (n < 1)
+        return TALKIE_ERR(EINVAL);
     for (int i = 0; i < n; i++) {
         TkComputeEncoder *enc = jobs[i].encoder;
         if (enc->flushed || !jobs[i].frame.gpu)
@@ -322,6 +312,8 @@ static int compute_record(TkEncoderJob *jobs, int n, TkVkCmd *cmd)
 
 static int compute_collect(TkEncoderJob *jobs, int n)
 {
+    if (n < 1)
+        return TALKIE_ERR(EINVAL);
     TkEncoderGpuFrame *frames = gpu_frames(jobs, n);
     if (!frames)
         return TALKIE_ERR(ENOMEM);

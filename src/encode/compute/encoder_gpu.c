@@ -368,7 +368,7 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
             if (s < analysis_steps(frames[i].encoder))
                 record_analysis_step(frames[i].encoder, cmd, frames[i].src, s);
         tk_vk_cmd_barrier(dev, cmd);
-        if (s == 0)
+        if (s == 0 || frames[0].encoder->profile_steps)
             tk_vk_cmd_timestamp(dev, cmd);
     }
     tk_vk_cmd_timestamp(dev, cmd);

@@ -77,6 +77,9 @@ typedef struct TkEncoderGpu {
     int prev_valid;         /* as TkEncoderRef.prev_valid: prev_src is the source of the
                                last frame and that frame was coded */
     int prev_p_qp;          /* as TkEncoderRef.prev_p_qp */
+    int profile_steps;      /* benchmarks: 1 adds a timestamp after each P analysis step
+                               after the first (frames[0]'s flag counts in a batch), between
+                               the analysis' end and the stages' (encode_batch's doc) */
 } TkEncoderGpu;
 
 /* One frame of a batch: several encoders (sessions) on one device, one submission. */
