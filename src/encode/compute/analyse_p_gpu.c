@@ -33,6 +33,7 @@ typedef struct AnalysePPush {
     int32_t has_skip_map;
     int32_t pass;
     int32_t text_qp;
+    int32_t i16x16_only;
 } AnalysePPush;
 
 /* AnalysePPush.pass: analyse_p.comp's PASS_STATIC and PASS_DECIDE */
@@ -91,6 +92,7 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
         .has_skip_map = b->skip_map != NULL,
         /* without a map every macroblock has the frame's QP, whatever the bound buffer holds */
         .text_qp = b->text_map ? p->text_qp : p->qp,
+        .i16x16_only = p->i16x16_only,
     };
     if (s == 0) {
         /* the searches of changed macroblocks and the static ones' residual, side by side

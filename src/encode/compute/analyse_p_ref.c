@@ -417,7 +417,8 @@ static void decide_mb(const TkInterParams *p, int qp, const uint8_t *src, const 
     }
     *mo = best;
     TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows,
-                         .text_map = p->text_map, .text_qp = p->text_qp };
+                         .text_map = p->text_map, .text_qp = p->text_qp,
+                         .i16x16_only = p->i16x16_only };
     int intra_cost = tk_intra_analyse_mb_ref(&ip, src, recon, coded, mb_x, mb_y) +
                      lambda * TK_P_INTRA_EXTRA_BITS;
     if (intra_cost < inter_cost) {

@@ -65,6 +65,7 @@ typedef struct TkInterParams {
     const uint8_t *text_map; /* NULL, or TK_TEXT_MAP_TEXT per macroblock quantised (and
                                decided: lambda) at text_qp, as in TkIntraParams */
     int text_qp;
+    int i16x16_only;        /* 1: the intra trial tries I16x16 only (TkIntraParams) */
 } TkInterParams;
 
 /* The QP macroblock idx is quantised and decided with. */

@@ -217,7 +217,8 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     }
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                             .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp };
+                             .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp,
+                             .i16x16_only = e->params.p_i16x16_only };
         TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
                                 &e->motion, e->skip_map, &e->search, &e->motion_prev,
                                 e->text_map };

@@ -164,7 +164,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
          * back to recon if this picture fails, so the next one predicts from it again) */
         swap_pictures(e);
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
-                             .text_map = in->text_map, .text_qp = text_qp };
+                             .text_map = in->text_map, .text_qp = text_qp,
+                             .i16x16_only = e->params.p_i16x16_only };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->search, e->recon,
                                    e->coded, e->motion);
         tk_mb_qp_frame_ref(e->coded, l->mb_width, l->mb_height, rows, qp);

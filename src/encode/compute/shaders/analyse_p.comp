@@ -59,6 +59,7 @@ layout(push_constant) uniform Params {
     int has_skip_map;
     int pass;           /* PASS_STATIC (workgroup i: macroblock i) or PASS_DECIDE */
     int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
+    int i16x16_only;    /* 1: the intra trial tries I16x16 only */
 } pc;
 
 /* The static pass codes the macroblocks the skip map marks static (their prediction and
@@ -569,7 +570,8 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
                 }
             }
         }
-        int intra_cost = analyse_mb(t, mb_x, mb_y) + lambda * TK_P_INTRA_EXTRA_BITS;
+        int intra_cost = analyse_mb(t, mb_x, mb_y, pc.i16x16_only == 0) +
+                         lambda * TK_P_INTRA_EXTRA_BITS;
         if (intra_cost < inter_cost) {
             /* coded[] and recon hold the intra macroblock */
             store_motion(t, idx, TK_REF_NONE, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0),
