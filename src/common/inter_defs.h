@@ -49,6 +49,10 @@
  * A macroblock that the previous picture coded 16x16 with MV (0, 0) and no residual then
  * has the same residual again (none), so the analysis codes it so without computing it. */
 #define TK_SKIP_MAP_STATIC_SAME_REF 3
+/* Only the encoder's own map gives this one: the macroblock lies in the column an intra
+ * refresh forces intra in this picture (encoder_ref.h intra_refresh): it is coded intra,
+ * with no search and no inter trial. */
+#define TK_SKIP_MAP_INTRA 2
 /* A skip map is a byte per macroblock stored 4 to a 32-bit word, so the encoder's own change
  * map (change_map.comp) gives each workgroup the macroblocks of one word: one invocation
  * then writes the whole word, where 4 workgroups sharing it would need atomics. */

@@ -65,6 +65,11 @@ typedef struct TkInterParams {
     const uint8_t *text_map; /* NULL, or TK_TEXT_MAP_TEXT per macroblock quantised (and
                                decided: lambda) at text_qp, as in TkIntraParams */
     int text_qp;
+    int refresh_x0, refresh_x1; /* the picture's intra refresh columns (encoder_ref.h
+                               tk_encoder_refresh_cols; 0, 0: none), which the skip map marks
+                               TK_SKIP_MAP_INTRA: the macroblocks left of refresh_x0 predict
+                               only from the reference's refreshed samples, those of column
+                               refresh_x1 - 1 not from their top-right neighbour */
 } TkInterParams;
 
 /* The QP macroblock idx is quantised and decided with. */
