@@ -58,6 +58,20 @@
  * then writes the whole word, where 4 workgroups sharing it would need atomics. */
 #define TK_CHANGE_MAP_MBS_PER_GROUP 4
 
+/* Intra refresh (encoder_ref.h intra_refresh): a block whose right edge is luma column
+ * `right` (exclusive) in a macroblock left of the refresh columns may use horizontal MV
+ * component mvx (quarter samples) only where its prediction reads no reference luma column
+ * at or right of clean - 3, where clean is the left edge of the refresh columns (the
+ * reference's refreshed area): the last 3 columns of that area were changed by the
+ * deblocking filter across its edge with the unrefreshed area (8.7.2: up to 3 samples each
+ * side in luma, 1 in chroma). A fractional mvx reads 3 more columns (the 6-tap filter, 8.4.2.2.1).
+ * Chroma (mvx in eighth chroma samples, bilinear, one more sample) then stays at least one
+ * column clear of the area's last chroma column, the one its deblocking changed. */
+#define TK_REFRESH_MV_OK(mvx, right, clean)                                                    \
+    (((mvx) >> 2) + (right) + (((mvx) & 3) != 0 ? 3 : 0) <= (clean) - 3)
+/* The largest whole-sample mvx TK_REFRESH_MV_OK allows. */
+#define TK_REFRESH_MV_MAX_WHOLE(right, clean) (4 * ((clean) - 3 - (right)))
+
 /* Extra cost (in lambda units, i.e. bits) an intra macroblock in a P slice pays over its
  * intra-picture cost: its mb_type is 5 higher (Table 7-13) and it refers to nothing. */
 #define TK_P_INTRA_EXTRA_BITS 4
