@@ -214,6 +214,7 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         tk_deblock_frame_mbs_ref(l, e->coded, pic.p_slice ? e->motion : NULL, e->recon);
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
+    e->refresh = refresh;
     e->last_p = pic.p_slice;
     e->prev_valid = 1;
     e->prev_p_qp = pic.p_slice ? qp : -1;

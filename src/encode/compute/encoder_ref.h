@@ -113,6 +113,7 @@ typedef struct TkEncoderRef {
     int prev_valid;         /* prev_src holds the source of the last frame, which was coded:
                                0 before the first frame and after a failed one, whose
                                source is not what the reference shows */
+    TkChangeMapRefresh refresh; /* the intra refresh columns of the last picture coded */
     int prev_p_qp;          /* the QP of the last frame if it was a coded P picture, else -1:
                                only then do its motion and coded[] say how a static
                                macroblock was coded (TK_SKIP_MAP_STATIC_SAME_REF) */
