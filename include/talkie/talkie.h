@@ -165,8 +165,8 @@ typedef struct TalkieSettings {
                               ///< an IDR at most one second of it (larger frames are coded
                               ///< again at a higher QP); within 10% over a minute where the
                               ///< content can use the rate, below it where it cannot
-    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
-                              ///< 1: every frame an IDR
+    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2, or none
+                              ///< with intra_refresh (default 0); 1: every frame an IDR
     int compute_p_frames;     ///< compute encoder: 1 codes P frames between the IDRs (17-28x
                               ///< fewer bytes on a conversation; on an H100 a 320x240 P frame
                               ///< takes about 1.4 ms against 0.74 all-intra, and a GPU carries
