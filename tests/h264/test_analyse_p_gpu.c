@@ -7,7 +7,8 @@
  * sizes 64x48 and 200x120 (not a multiple of 16); QPs 0 10 26 40 51; slices of 1 and 3 rows;
  * skip map on and off; an intra refresh (cycles of 3 and 5 pictures, and of more pictures
  * than the picture has columns): the skip map marks each picture's refresh columns
- * TK_SKIP_MAP_INTRA and the one left of them changed (change_map_ref.h), and the analysis
+ * TK_SKIP_MAP_INTRA and (every other picture: the margin of a deblocked reference) the one
+ * left of them changed (change_map_ref.h), and the analysis
  * limits the MVs left of them and the I4x4 modes of their last column. Validation on;
  * skipped (77) without a Vulkan device.
  */
@@ -80,9 +81,11 @@ static void run_case_refresh(Ctx *c, int kind, int w, int h, int qp, int slice_r
                 TkH264SliceHeader pic = { .p_slice = 1, .refresh_pos = (i - 1) % refresh };
                 TkEncoderRefParams rp = ep;
                 rp.intra_refresh = refresh;
-                TkChangeMapRefresh r = tk_encoder_refresh_cols(&rp, &pic);
+                /* the margin of a deblocked reference in every other picture */
+                TkChangeMapRefresh r = tk_encoder_refresh_cols(&rp, &pic, i & 1);
                 ip.refresh_x0 = r.x0;
                 ip.refresh_x1 = r.x1;
+                ip.refresh_limit = tk_encoder_refresh_limit(&r);
                 for (size_t m = 0; m < n; m++) {
                     int v = tk_change_map_refresh_at(&r, (int)m % l->mb_width);
                     if (!use_map)

@@ -10,8 +10,9 @@
  * 320x240. Every other frame also compares two references, one a copy of the other with a
  * few macroblocks changed in one sample (TK_SKIP_MAP_STATIC_SAME_REF where both the source
  * and the references are equal). Frames 1, 4 and 6 carry an intra refresh (its columns
- * TK_SKIP_MAP_INTRA, the one left of them TK_SKIP_MAP_CHANGED; frame 4's starts at column
- * 0, frame 6's ends at the last), frame 5 a caller's map that takes the comparison's place.
+ * TK_SKIP_MAP_INTRA, the one left of them TK_SKIP_MAP_CHANGED but in frame 1 of
+ * even seeds (a reference that was not deblocked); frame 4's starts at column 0, frame 6's
+ * ends at the last), frame 5 a caller's map that takes the comparison's place.
  * A guard word after the map must stay. Validation on; skipped (77) without a device.
  */
 #include <stdlib.h>
@@ -140,10 +141,11 @@ static void run_size(Ctx *c, int w, int h, int seed)
                     expect[mb] = TK_SKIP_MAP_STATIC_SAME_REF;
         }
         /* the refresh and a caller's map override what the comparison found */
-        TkChangeMapRefresh refresh = { 0, 0 };
+        TkChangeMapRefresh refresh = { 0, 0, 0 };
         if (f == 1 || f == 4 || f == 6) {
             int x0 = f == 4 ? 0 : f == 6 ? l.mb_width - 1 : rnd(l.mb_width);
-            refresh = (TkChangeMapRefresh){ x0, x0 + 1 + (f == 1 && x0 + 1 < l.mb_width) };
+            refresh = (TkChangeMapRefresh){ x0, x0 + 1 + (f == 1 && x0 + 1 < l.mb_width),
+                                            f != 1 || seed % 2 };
         }
         int has_given = f == 5;
         if (has_given) {

@@ -8,6 +8,7 @@
  *     picture (the first P picture after an IDR, then every `refresh` P pictures), none
  *     elsewhere;
  *   - each P picture's refresh columns are intra macroblocks;
+ *   - with the deblocking filter on (a margin of 3 luma columns) and off (none);
  *   - decoded from the start (strict), every picture equals the reconstruction;
  *   - clean refresh: decoded from a cycle's first picture on (everything before dropped, the
  *     missing reference concealed by libavcodec, every picture shown:
@@ -27,6 +28,7 @@
 
 typedef struct Case {
     int kind, w, h, qp, frames, refresh, keyint, idr_at, slice_mb_rows;
+    int deblock_off; /* 1: no deblocking (no margin); else TK_DEBLOCK_AUTO, on in P streams */
 } Case;
 
 /* Whether the Annex B access unit holds a NAL unit of this type. */
@@ -93,7 +95,8 @@ static void run_case(const Case *c)
 {
     TkEncoderRefParams p = { .layout = tk_frame_layout(c->w, c->h), .fps_num = 30,
                              .fps_den = 1, .keyint = c->keyint,
-                             .slice_mb_rows = c->slice_mb_rows, .deblock = TK_DEBLOCK_AUTO,
+                             .slice_mb_rows = c->slice_mb_rows,
+                             .deblock = c->deblock_off ? TK_DEBLOCK_OFF : TK_DEBLOCK_AUTO,
                              .p_frames = 1, .auto_skip_map = 1, .intra_refresh = c->refresh };
     const TkFrameLayout *l = &p.layout;
     Source s;
@@ -208,12 +211,13 @@ static void run_case(const Case *c)
         strict_decoder_close(&all);
         strict_decoder_close(&shown);
     }
-    printf("%-12s %dx%d qp %2d refresh %2d keyint %4d idr at %3d slice rows %d: %d frames, "
+    printf("%-12s %dx%d qp %2d refresh %2d keyint %4d idr at %3d slice rows %d deblock %s: "
+           "%d frames, "
            "SEI/SPS right in %ld, refresh columns intra in %ld/%ld P pictures, %ld exact "
            "from the start; %d joins: %ld/%ld pictures from the cycles' ends exact (%ld/%ld "
            "before them differ)\n",
            source_names[c->kind], c->w, c->h, c->qp, c->refresh, c->keyint, c->idr_at,
-           c->slice_mb_rows, c->frames, sei_ok, intra_cols_ok, p_pics, exact, joins,
+           c->slice_mb_rows, c->deblock_off ? "off" : "on", c->frames, sei_ok, intra_cols_ok, p_pics, exact, joins,
            recovered, recoverable, before_differ, before);
     CHECK(joins > 0);
     CHECK_EQ(recovered, recoverable);
@@ -238,6 +242,10 @@ int main(void)
         { SRC_SCROLL, 200, 120, 26, 30, 3, 1000, -1, 8 },
         { SRC_CORNER, 64, 48, 10, 40, 7, 13, -1, 3 },
         { SRC_CONVERSATION, 320, 240, 26, 40, 10, 1000, 31, 15 },
+        /* no deblocking: no margin, the column left of the refresh may stay static */
+        { SRC_CORNER, 200, 120, 26, 40, 5, 1000, -1, 8, 1 },
+        { SRC_MOTION, 200, 120, 20, 40, 6, 1000, 23, 1, 1 },
+        { SRC_CONVERSATION, 320, 240, 26, 40, 10, 1000, -1, 15, 1 },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         run_case(&cases[i]);

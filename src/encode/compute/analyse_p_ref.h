@@ -68,8 +68,11 @@ typedef struct TkInterParams {
     int refresh_x0, refresh_x1; /* the picture's intra refresh columns (encoder_ref.h
                                tk_encoder_refresh_cols; 0, 0: none), which the skip map marks
                                TK_SKIP_MAP_INTRA: the macroblocks left of refresh_x0 predict
-                               only from the reference's refreshed samples, those of column
+                               only from the reference's luma columns left of refresh_limit
+                               (inter_defs.h TK_REFRESH_MV_OK), those of column
                                refresh_x1 - 1 not from their top-right neighbour */
+    int refresh_limit;      /* 16 * refresh_x0, less TK_REFRESH_DEBLOCK_MARGIN where the
+                               reference was deblocked */
 } TkInterParams;
 
 /* The QP macroblock idx is quantised and decided with. */

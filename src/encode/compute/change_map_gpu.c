@@ -18,6 +18,7 @@ typedef struct ChangeMapPush {
     int32_t has_given;
     int32_t refresh_x0;
     int32_t refresh_x1;
+    int32_t refresh_changed;
 } ChangeMapPush;
 
 int tk_change_map_gpu_create(TkVkDevice *dev, TkChangeMapGpu *c)
@@ -37,7 +38,8 @@ void tk_change_map_gpu_record(TkVkDevice *dev, const TkChangeMapGpu *c, TkVkCmd 
     int has_refs = ref && ref_prev;
     ChangeMapPush push = { (int32_t)l->luma_stride, (int32_t)l->chroma_offset, l->mb_width,
                            n_mbs, has_prev != 0, has_refs, given != NULL,
-                           refresh ? refresh->x0 : 0, refresh ? refresh->x1 : 0 };
+                           refresh ? refresh->x0 : 0, refresh ? refresh->x1 : 0,
+                           refresh && refresh->left_changed ? refresh->x0 - 1 : -1 };
     /* without references or a given map the bindings still need buffers: the source,
      * never read there */
     const TkVkBuffer *bufs[6] = { src, prev, map, has_refs ? ref : src,

@@ -15,9 +15,10 @@
  *
  *
  * An intra refresh (encoder_ref.h intra_refresh) overrides the map per picture
- * (TkChangeMapRefresh): its forced columns become TK_SKIP_MAP_INTRA, and the column left of
- * them TK_SKIP_MAP_CHANGED (MV (0, 0) would read the reference samples that its deblocking
- * took from the unrefreshed area: analyse_p_ref.h). A caller's map (`given`) may take the
+ * (TkChangeMapRefresh): its forced columns become TK_SKIP_MAP_INTRA, and, after a deblocked
+ * reference, the column left of them TK_SKIP_MAP_CHANGED (MV (0, 0) would read the reference
+ * samples that its deblocking took from the unrefreshed area: inter_defs.h
+ * TK_REFRESH_MV_OK). A caller's map (`given`) may take the
  * place of the comparison's result, so that the refresh holds with it too.
  *
  *     uint8_t *map = malloc(tk_change_map_bytes(&l)), *prev = malloc(l.size);
@@ -43,18 +44,20 @@ static inline size_t tk_change_map_bytes(const TkFrameLayout *l)
     return (n + 3) / 4 * 4;
 }
 
-/* A picture's intra refresh columns: x0..x1 - 1 are forced intra, column x0 - 1 (if any) is
- * never static. x0 = x1 = 0: no refresh (the map is the comparison's). */
+/* A picture's intra refresh columns: x0..x1 - 1 are forced intra; with left_changed (the
+ * reference was deblocked) column x0 - 1 (if any) is never static. x0 = x1 = 0: no refresh
+ * (the map is the comparison's). */
 typedef struct TkChangeMapRefresh {
     int x0, x1;
+    int left_changed;
 } TkChangeMapRefresh;
 
 /* The value the refresh gives macroblock column x, or -1 where it leaves the map's. */
 static inline int tk_change_map_refresh_at(const TkChangeMapRefresh *r, int x)
 {
-    return x >= r->x0 && x < r->x1 ? TK_SKIP_MAP_INTRA
-           : x == r->x0 - 1        ? TK_SKIP_MAP_CHANGED
-                                   : -1;
+    return x >= r->x0 && x < r->x1                ? TK_SKIP_MAP_INTRA
+           : r->left_changed && x == r->x0 - 1 ? TK_SKIP_MAP_CHANGED
+                                                  : -1;
 }
 
 /* Writes map (tk_change_map_bytes(l) bytes) for src against prev (both NV12, layout l) and

@@ -162,7 +162,7 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
     tk_h264_gop_next(&e->next_gop, &e->pic);
     e->pic_slice_rows = tk_encoder_slice_rows(&e->params, e->pic.p_slice);
     e->pic_dims = tk_pack_dims(&e->params.layout, e->pic_slice_rows);
-    e->refresh = tk_encoder_refresh_cols(&e->params, &e->pic);
+    e->refresh = tk_encoder_refresh_cols(&e->params, &e->pic, e->ref_deblocked);
     e->given_map = e->params.intra_refresh > 0 ? skip_map : NULL;
     /* with an intra refresh the caller's map goes through the encoder's (encoder_ref.c) */
     e->skip_map = skip_map && e->params.intra_refresh == 0 ? skip_map
@@ -225,7 +225,8 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp,
-                             .refresh_x0 = e->refresh.x0, .refresh_x1 = e->refresh.x1 };
+                             .refresh_x0 = e->refresh.x0, .refresh_x1 = e->refresh.x1,
+                             .refresh_limit = tk_encoder_refresh_limit(&e->refresh) };
         TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
                                 &e->motion, e->skip_map, &e->search, &e->motion_prev,
                                 e->text_map };
@@ -296,6 +297,8 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     }
     /* Only now does the picture count: a failed frame leaves frame_num where it was. */
     e->gop = e->next_gop;
+    e->ref_deblocked_before = e->ref_deblocked;
+    e->ref_deblocked = e->pic.deblock;
     *idr = e->pic.idr;
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
@@ -440,6 +443,7 @@ void tk_encoder_gpu_rewind(TkEncoderGpu *e, const TkH264Gop *before)
     if (e->pic.p_slice)
         swap_pictures(e);
     e->gop = *before;
+    e->ref_deblocked = e->ref_deblocked_before;
     /* as tk_encoder_ref_rewind(): prev_src holds this frame's source already, so the second
      * coding makes no change map */
     e->prev_valid = 0;

@@ -80,6 +80,8 @@ typedef struct TkEncoderGpu {
     const TkVkBuffer *given_map; /* params.intra_refresh: the caller's skip map of the frame
                                being encoded (or NULL), which the change map takes in */
     TkChangeMapRefresh refresh; /* the frame being encoded's intra refresh columns */
+    int ref_deblocked;      /* as TkEncoderRef.ref_deblocked */
+    int ref_deblocked_before;
     int profile_steps;      /* benchmarks: 1 adds a timestamp after each P analysis step
                                after the first (frames[0]'s flag counts in a batch), between
                                the analysis' end and the stages' (encode_batch's doc) */

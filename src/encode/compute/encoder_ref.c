@@ -146,7 +146,7 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     /* The encoder's own map, of every frame (an IDR too: the next P picture compares with
      * it). Until this frame is coded, prev_src holds a picture that may never be coded. */
     const uint8_t *skip_map = in->skip_map;
-    TkChangeMapRefresh refresh = tk_encoder_refresh_cols(&e->params, &pic);
+    TkChangeMapRefresh refresh = tk_encoder_refresh_cols(&e->params, &pic, e->ref_deblocked);
     if (e->change_map) {
         /* a P picture after a P picture at its QP: compare the references too (recon holds
          * the new one, ref the previous picture's, until the swap below); only the
@@ -174,7 +174,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         swap_pictures(e);
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
                              .text_map = in->text_map, .text_qp = text_qp,
-                             .refresh_x0 = refresh.x0, .refresh_x1 = refresh.x1 };
+                             .refresh_x0 = refresh.x0, .refresh_x1 = refresh.x1,
+                             .refresh_limit = tk_encoder_refresh_limit(&refresh) };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->search, e->recon,
                                    e->coded, e->motion);
         tk_mb_qp_frame_ref(e->coded, l->mb_width, l->mb_height, rows, qp);
@@ -215,6 +216,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
     e->refresh = refresh;
+    e->ref_deblocked_before = e->ref_deblocked;
+    e->ref_deblocked = pic.deblock;
     e->last_p = pic.p_slice;
     e->prev_valid = 1;
     e->prev_p_qp = pic.p_slice ? qp : -1;
@@ -234,6 +237,7 @@ void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before)
         swap_pictures(e);
     e->last_p = 0;
     e->gop = *before;
+    e->ref_deblocked = e->ref_deblocked_before;
     /* prev_src already holds this frame's source (the change map copies it): the second
      * coding must find nothing static against it, so it makes no map (has_prev 0), as after
      * a failed frame, and analyses every macroblock */

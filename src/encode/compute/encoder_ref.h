@@ -114,6 +114,9 @@ typedef struct TkEncoderRef {
                                0 before the first frame and after a failed one, whose
                                source is not what the reference shows */
     TkChangeMapRefresh refresh; /* the intra refresh columns of the last picture coded */
+    int ref_deblocked;      /* the last picture coded was deblocked: the next one's
+                               reference (an intra refresh's margin) */
+    int ref_deblocked_before; /* the same before it, for tk_encoder_ref_rewind() */
     int prev_p_qp;          /* the QP of the last frame if it was a coded P picture, else -1:
                                only then do its motion and coded[] say how a static
                                macroblock was coded (TK_SKIP_MAP_STATIC_SAME_REF) */
@@ -160,17 +163,26 @@ static inline int tk_encoder_slice_rows(const TkEncoderRefParams *p, int p_slice
 }
 
 /* The intra refresh columns of a picture (pic from tk_h264_gop_next()); { 0, 0 } where it
- * has none. */
+ * has none. ref_deblocked: the picture's reference was deblocked (the margin of
+ * TK_REFRESH_MV_OK, and the column left of the refresh never static). */
 static inline TkChangeMapRefresh tk_encoder_refresh_cols(const TkEncoderRefParams *p,
-                                                         const TkH264SliceHeader *pic)
+                                                         const TkH264SliceHeader *pic,
+                                                         int ref_deblocked)
 {
-    TkChangeMapRefresh r = { 0, 0 };
+    TkChangeMapRefresh r = { 0, 0, 0 };
     if (pic->p_slice && pic->refresh_pos >= 0 && p->intra_refresh > 0) {
         int w = p->layout.mb_width, n = p->intra_refresh, k = pic->refresh_pos;
         r.x0 = k * w / n;
         r.x1 = (k + 1) * w / n;
+        r.left_changed = ref_deblocked != 0;
     }
     return r;
+}
+
+/* TkInterParams.refresh_limit of a picture with refresh r. */
+static inline int tk_encoder_refresh_limit(const TkChangeMapRefresh *r)
+{
+    return 16 * r->x0 - (r->left_changed ? TK_REFRESH_DEBLOCK_MARGIN : 0);
 }
 
 /* The largest slice count of a stream of these params. */

@@ -29,7 +29,7 @@ static int clamp_mv(int v)
 /* With an intra refresh, clear of the unrefreshed area (me_ref.h). */
 static int refresh_ok(const TkMeBlock *b, const int c[2])
 {
-    return b->clean <= 0 || TK_REFRESH_MV_OK(c[0], b->mb_x * 16 + b->x + b->w, b->clean);
+    return b->limit <= 0 || TK_REFRESH_MV_OK(c[0], b->mb_x * 16 + b->x + b->w, b->limit);
 }
 
 /* Within +-TK_MV_MAX and refresh_ok(). */
@@ -129,8 +129,8 @@ static void whole(const TkMeBlock *b, const int v[2], int out[2])
 {
     out[0] = clamp_mv((v[0] + 2) & ~3);
     out[1] = clamp_mv((v[1] + 2) & ~3);
-    int max_x = TK_REFRESH_MV_MAX_WHOLE(b->mb_x * 16 + b->x + b->w, b->clean);
-    if (b->clean > 0 && out[0] > max_x)
+    int max_x = TK_REFRESH_MV_MAX_WHOLE(b->mb_x * 16 + b->x + b->w, b->limit);
+    if (b->limit > 0 && out[0] > max_x)
         out[0] = max_x;
 }
 

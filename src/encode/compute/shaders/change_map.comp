@@ -21,7 +21,8 @@
  * previous picture (NV12, read when has_refs), 5 a caller's map (4 macroblocks to a word, read
  * when has_given: the result instead of the comparison's). An intra refresh overrides the
  * result by macroblock column (tk_change_map_refresh_at): refresh_x0..refresh_x1 - 1
- * TK_SKIP_MAP_INTRA, refresh_x0 - 1 TK_SKIP_MAP_CHANGED. Push constants: Params
+ * TK_SKIP_MAP_INTRA, refresh_changed (refresh_x0 - 1 after a deblocked reference, else -1)
+ * TK_SKIP_MAP_CHANGED. Push constants: Params
  * (change_map_gpu.c mirrors it).
  */
 #extension GL_GOOGLE_include_directive : require
@@ -50,6 +51,7 @@ layout(push_constant) uniform Params {
     int has_given;      /* 1: the caller's map is the result (before the refresh) */
     int refresh_x0;     /* intra refresh columns (0, 0: none) */
     int refresh_x1;
+    int refresh_changed;
 } pc;
 
 shared uint s_changed[TK_CHANGE_MAP_MBS_PER_GROUP];
@@ -93,7 +95,7 @@ void main()
             int x = m % pc.mb_width;
             if (x >= pc.refresh_x0 && x < pc.refresh_x1)
                 v = uint(TK_SKIP_MAP_INTRA);
-            else if (x == pc.refresh_x0 - 1)
+            else if (x == pc.refresh_changed)
                 v = uint(TK_SKIP_MAP_CHANGED);
             if (m < pc.n_mbs)
                 word |= v << (8 * j);

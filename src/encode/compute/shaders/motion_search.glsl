@@ -33,10 +33,10 @@ int mv_bits(ivec2 mv, ivec2 mvp)
 }
 
 /* the partition searched: macroblock (mb.x, mb.y), block blk = (x, y, w, h) inside it;
- * g_clean as TkMeBlock.clean (me_ref.h): > 0 limits the MVs for an intra refresh */
+ * g_limit as TkMeBlock.limit (me_ref.h): > 0 limits the MVs for an intra refresh */
 ivec2 g_mb;
 ivec4 g_blk;
-int g_clean = 0;
+int g_limit = 0;
 
 /* Distortions of n candidates (SAD, or SATD over 4x4 blocks) into s_sum[0..n-1]: thread t
  * takes row t of the block (SAD) or its 4x4 block t (SATD), 16 differences either way, so
@@ -84,7 +84,7 @@ int satd_cost(int t, ivec2 mv, ivec2 mvp, int lambda)
 
 bool refresh_ok(ivec2 c)
 {
-    return g_clean <= 0 || TK_REFRESH_MV_OK(c.x, g_mb.x * 16 + g_blk.x + g_blk.z, g_clean);
+    return g_limit <= 0 || TK_REFRESH_MV_OK(c.x, g_mb.x * 16 + g_blk.x + g_blk.z, g_limit);
 }
 
 bool mv_ok(ivec2 c)
@@ -153,8 +153,8 @@ void refine(int t, ivec2 mvp, int lambda, int d, inout ivec2 best, inout int bes
 ivec2 whole(ivec2 v)
 {
     ivec2 w = clamp((v + 2) & ~3, ivec2(-TK_MV_MAX), ivec2(TK_MV_MAX));
-    int max_x = TK_REFRESH_MV_MAX_WHOLE(g_mb.x * 16 + g_blk.x + g_blk.z, g_clean);
-    if (g_clean > 0 && w.x > max_x)
+    int max_x = TK_REFRESH_MV_MAX_WHOLE(g_mb.x * 16 + g_blk.x + g_blk.z, g_limit);
+    if (g_limit > 0 && w.x > max_x)
         w.x = max_x;
     return w;
 }
