@@ -29,6 +29,8 @@ def run(bench, qp, args):
            "--slice-rows", str(args.slice_rows)]
     if args.input:
         cmd += ["--input", args.input]
+    if args.p_i16_only:
+        cmd += ["--p-i16-only"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     points = {}
     for line in out.splitlines():
@@ -82,6 +84,8 @@ def main():
     ap.add_argument("--qps", default="22,27,32,37")
     ap.add_argument("--input")
     ap.add_argument("--slice-rows", type=int, default=1)
+    ap.add_argument("--p-i16-only", action="store_true",
+                    help="intra macroblocks of talkie's P pictures I16x16 only")
     args = ap.parse_args()
     qps = [int(q) for q in args.qps.split(",")]
     if len(qps) < 4:

@@ -12,7 +12,8 @@
  *
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
  *                          [--deblock auto|on|off] [--input FILE.y4m] [--no-gpu] [--gpu on|off]
- *                          [--text-qp-offsets 0,-3,-6] [--intra-refresh 30,60]
+ *                          [--text-qp-offsets 0,-3,-6] [--p-i16-only]
+ *                          [--intra-refresh 30,60]
  *
  * --input encodes the first N pictures of a Y4M file (8-bit 4:2:0, read through libavformat
  * by talkie encode's reader) instead of the conversation; --no-gpu leaves out the GPU rows
@@ -30,6 +31,9 @@
  * all-intra and P (own map) streams with each text QP offset (TalkieSettings.text_qp_offset:
  * the macroblocks under the subtitle glyphs, render/text_map.h, at the QP plus the offset):
  * bytes, PSNR Y of the whole picture, of the text macroblocks and of the rest.
+ *
+ * --p-i16-only: intra macroblocks of P pictures are I16x16 only (encoder_ref.h
+ * p_i16x16_only), C and GPU rows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -309,14 +313,19 @@ static void reuse_after(const TkEncoderRef *e, const uint8_t *reuse, ReuseCount 
 
 /* Encodes every frame with the C reference; mode 0 all intra, 1 P, 2 P with the skip map,
  * 3 P with the encoder's own map (and counts what it could reuse, outside the timing). */
+/* A mode flag: P pictures' intra macroblocks I16x16 only (--p-i16-only). */
+#define MODE_I16_ONLY 16
+
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
                    int slice_rows, int deblock, int mode, int text_qp_offset,
                    int intra_refresh, Stream *s)
 {
+    int i16_only = (mode & MODE_I16_ONLY) != 0;
+    mode &= ~MODE_I16_ONLY;
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
                              .slice_mb_rows = slice_rows, .deblock = deblock,
                              .p_frames = mode > 0, .auto_skip_map = mode == 3,
-                             .text_qp_offset = text_qp_offset,
+                             .p_i16x16_only = i16_only, .text_qp_offset = text_qp_offset,
                              .intra_refresh = mode > 0 ? intra_refresh : 0 };
     TkEncoderRef *e = NULL;
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
@@ -368,9 +377,11 @@ static int cmp_double(const void *a, const void *b)
 static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, int n, int qp,
                    int keyint, int slice_rows, int deblock, int mode, int sessions, Stream *s)
 {
+    int i16_only = (mode & MODE_I16_ONLY) != 0;
+    mode &= ~MODE_I16_ONLY;
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
                              .slice_mb_rows = slice_rows, .deblock = deblock, .p_frames = 1,
-                             .auto_skip_map = mode == 3 };
+                             .auto_skip_map = mode == 3, .p_i16x16_only = i16_only };
     TkEncoderGpu **enc = calloc((size_t)sessions, sizeof(*enc));
     TkEncoderGpuFrame *f = calloc((size_t)sessions, sizeof(*f));
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
@@ -577,11 +588,15 @@ int main(int argc, char **argv)
     int cycles[8], n_cycles = 0;
     int offsets[8], n_offsets = 0;
     int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
-    int deblock = TK_DEBLOCK_AUTO, gpu = 1;
+    int deblock = TK_DEBLOCK_AUTO, gpu = 1, mode_flags = 0;
     const char *input = NULL;
     int bad = 0;
     for (int i = 1; i < argc && !bad; i++) {
         const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(opt, "--p-i16-only")) {
+            mode_flags = MODE_I16_ONLY;
+            continue;
+        }
         if (!strcmp(opt, "--no-gpu")) {
             gpu = 0;
             continue;
@@ -620,8 +635,8 @@ int main(int argc, char **argv)
     if (bad) {
         fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
                         "[--slice-rows R] [--deblock auto|on|off] [--input FILE.y4m] "
-                        "[--no-gpu] [--text-qp-offsets 0,-3,-6] [--intra-refresh 30,60]\n",
-                argv[0]);
+                        "[--no-gpu] [--text-qp-offsets 0,-3,-6] [--p-i16-only] "
+                        "[--intra-refresh 30,60]\n", argv[0]);
         return 2;
     }
     if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 ||
@@ -709,7 +724,8 @@ int main(int argc, char **argv)
         if ((err = stream_open(&s)) < 0)
             break;
         if (k < REF_ROWS)
-            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k, 0, 0, &s);
+            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k | mode_flags, 0, 0,
+                          &s);
         else
             err = run_x264(&l, frames, n, qp, k == REF_ROWS ? "ultrafast" : "veryfast", &s);
         if (err >= 0 && s.next != n)
@@ -741,7 +757,8 @@ int main(int argc, char **argv)
             if ((err = stream_open(&s)) < 0)
                 break;
             int mode = 1 + k % 3, batch = k >= 3 ? sessions : 1;
-            err = run_gpu(dev, &l, frames, n, qp, keyint, slice_rows, deblock, mode, batch, &s);
+            err = run_gpu(dev, &l, frames, n, qp, keyint, slice_rows, deblock, mode | mode_flags,
+                          batch, &s);
             if (err >= 0 && s.next != n)
                 err = -1;
             if (err >= 0 && (s.bytes != ref_bytes[mode] || s.sse != ref_sse[mode])) {

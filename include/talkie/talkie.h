@@ -169,8 +169,8 @@ typedef struct TalkieSettings {
                               ///< with intra_refresh (default 0); 1: every frame an IDR
     int compute_p_frames;     ///< compute encoder: 1 codes P frames between the IDRs (17-28x
                               ///< fewer bytes on a conversation; on an H100 a 320x240 P frame
-                              ///< takes about 1.4 ms against 0.74 all-intra, and a GPU carries
-                              ///< about 10x fewer live sessions: bench/RESULTS.md), 0 codes
+                              ///< takes about 0.96 ms (p50) against 0.74 all-intra, and a GPU
+                              ///< carries fewer live sessions: bench/RESULTS.md), 0 codes
                               ///< every frame as an IDR (default 0). lavc always codes P frames.
     int device_index;         ///< Vulkan device to use, -1 = pick the best (default -1)
     const char *device_name;  ///< or: first device whose name contains this (default NULL)

@@ -45,12 +45,14 @@ int main(void)
     CHECK_EQ(b->probe(&no_dev), TALKIE_ERROR_UNSUPPORTED);
     CHECK_EQ(b->probe(&p), 0);
 
-    /* the backend's choices: P pictures (asked above), with the encoder's own skip map; by
-     * default one slice a P picture and one macroblock row a slice in IDRs; a level that
-     * holds QP 30's worst frame at every frame (ratecontrol.h) */
+    /* the backend's choices: P pictures (asked above), with the encoder's own skip map and
+     * I16x16 only as their intra macroblocks; by default one slice a P picture and one
+     * macroblock row a slice in IDRs; a level that holds QP 30's worst frame at every frame
+     * (ratecontrol.h) */
     TkEncoderRefParams rp = { .layout = p.layout, .fps_num = 25, .fps_den = 1, .keyint = 2,
                               .slice_mb_rows = p.layout.mb_height, .idr_slice_mb_rows = 1,
-                              .deblock = TK_DEBLOCK_AUTO, .p_frames = 1, .auto_skip_map = 1 };
+                              .deblock = TK_DEBLOCK_AUTO, .p_frames = 1, .auto_skip_map = 1,
+                              .p_i16x16_only = 1 };
     TkRateParams rate = { .fps_num = 25, .fps_den = 1, .qp = 30, .n_mbs = 24,
                           .n_slices = (int)tk_encoder_max_dims(&rp).n_slices, .keyint = 2 };
     rp.bitrate_bps = tk_rc_peak_bps(&rate);

@@ -45,6 +45,7 @@ typedef struct Config {
     int auto_map;
     int idr_slice_mb_rows; /* 0: slice_mb_rows */
     int text_qp_offset;    /* 0: no text map; else text_map_frame() per frame */
+    int i16x16_only;       /* P pictures' intra macroblocks I16x16 only */
     int intra_refresh;     /* params.intra_refresh */
 } Config;
 
@@ -274,11 +275,13 @@ static void run_config(TkVkDevice *dev, const Config *cf)
     TkEncoderRefParams p = {
         .layout = tk_frame_layout(cf->width, cf->height), .fps_num = 30, .fps_den = 1,
         .keyint = cf->keyint, .slice_mb_rows = cf->slice_mb_rows,
-        .idr_slice_mb_rows = cf->idr_slice_mb_rows, .aud = 1,
+        .idr_slice_mb_rows = cf->idr_slice_mb_rows, .p_i16x16_only = cf->i16x16_only,
+        .aud = 1,
         .deblock = cf->deblock, .p_frames = 1, .auto_skip_map = cf->auto_map != AUTO_OFF,
         .text_qp_offset = cf->text_qp_offset, .intra_refresh = cf->intra_refresh,
     };
     Source s;
+    long p_intra[2] = { 0, 0 }; /* I4x4, I16x16 macroblocks in P pictures */
     int res = source_open(&s, cf->source, &p.layout, (uint32_t)(cf->qp * 7 + cf->width));
     if (res == 1) {
         printf("%s: skipped (no font)\n", source_names[cf->source]);
@@ -322,6 +325,16 @@ static void run_config(TkVkDevice *dev, const Config *cf)
             r.text_marked = text_map_frame(&p.layout, i, r.text.map);
         ok = encode_frame(&r, dev, i, cf->qp, use_map, i == cf->request_idr_at, twin_map,
                           own_map);
+        /* the intra macroblocks of P pictures (the C reference's, which the GPU's equal) */
+        for (int k = 0; ok && r.ref->last_p && k < p.layout.mb_width * p.layout.mb_height; k++) {
+            p_intra[0] += r.ref->coded[k].type == TK_MB_I4x4;
+            p_intra[1] += r.ref->coded[k].type == TK_MB_I16x16;
+        }
+    }
+    if (cf->i16x16_only) {
+        printf("(I16x16 only: %ld I16x16 macroblocks in P pictures) ", p_intra[1]);
+        CHECK_EQ(p_intra[0], 0);
+        CHECK(p_intra[1] > 0);
     }
     printf("%-12s %dx%d qp %2d frames %3d keyint %3d deblock %d skip map %d slice rows %d "
            "idr at %2d auto map %d text qp offset %d intra refresh %d: %ld access units "
@@ -437,6 +450,9 @@ int main(int argc, char **argv)
         { 64, 48, SRC_CORNER, 26, 6, 30, OFF, 0, 1, -1, AUTO_CALLER_WINS },
         /* P pictures in one slice, IDRs (periodic and requested) in one-row slices */
         { 200, 120, SRC_MOTION, 26, 12, 5, ON, 0, 8, 7, AUTO_FROM_SOURCE, 1 },
+        /* intra macroblocks of P pictures I16x16 only */
+        { 200, 120, SRC_SCROLL, 26, 12, 30, ON, 0, 8, -1, AUTO_FROM_SOURCE, 1, -6, 1 },
+        { 64, 48, SRC_SCROLL, 10, 10, 30, ON, 0, 1, -1, AUTO_OFF, 0, 0, 1 },
         /* lower QP under a moving text map: I and P pictures, one-slice P pictures, the
          * filter across macroblocks of different QP_Y, the own map's residual reuse */
         { 200, 120, SRC_CONVERSATION, 26, 12, 5, ON, 0, 8, -1, AUTO_FROM_SOURCE, 1, -6 },
@@ -445,13 +461,15 @@ int main(int argc, char **argv)
         { 64, 48, SRC_CORNER, 4, 8, 30, OFF, 0, 1, 5, AUTO_OFF, 0, -6 },
         /* intra refresh: through requested and periodic IDRs, with the encoders' own map,
          * a caller's map (which goes through the encoders' own), none, slices, a text
-         * map, and a cycle longer than the picture is wide; one run of 300 frames */
-        { 200, 120, SRC_CONVERSATION, 26, 30, 1000, ON, 0, 1, 17, AUTO_FROM_SOURCE, 0, 0, 5 },
-        { 200, 120, SRC_SCROLL, 26, 20, 12, ON, 1, 3, -1, AUTO_OFF, 0, 0, 4 },
-        { 200, 120, SRC_MOTION, 32, 14, 1000, ON, 0, 1, -1, AUTO_OFF, 0, -6, 3 },
-        { 64, 48, SRC_CORNER, 26, 12, 1000, ON, 0, 1, -1, AUTO_CALLER_WINS, 0, 0, 3 },
-        { 64, 48, SRC_MOTION, 20, 16, 1000, OFF, 0, 1, 9, AUTO_FROM_SOURCE, 0, 0, 6 },
-        { 48, 32, SRC_MOTION, 26, 300, 100, ON, 0, 1, 150, AUTO_FROM_SOURCE, 0, 0, 7 },
+         * map, a cycle longer than the picture is wide, I16x16-only intra; one run of 300
+         * frames */
+        { 200, 120, SRC_CONVERSATION, 26, 30, 1000, ON, 0, 1, 17, AUTO_FROM_SOURCE, 0, 0, 1,
+          5 },
+        { 200, 120, SRC_SCROLL, 26, 20, 12, ON, 1, 3, -1, AUTO_OFF, 0, 0, 0, 4 },
+        { 200, 120, SRC_MOTION, 32, 14, 1000, ON, 0, 1, -1, AUTO_OFF, 0, -6, 0, 3 },
+        { 64, 48, SRC_CORNER, 26, 12, 1000, ON, 0, 1, -1, AUTO_CALLER_WINS, 0, 0, 0, 3 },
+        { 64, 48, SRC_MOTION, 20, 16, 1000, OFF, 0, 1, 9, AUTO_FROM_SOURCE, 0, 0, 1, 6 },
+        { 48, 32, SRC_MOTION, 26, 300, 100, ON, 0, 1, 150, AUTO_FROM_SOURCE, 0, 0, 0, 7 },
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
         Config cf = configs[i];

@@ -62,6 +62,15 @@ static double psnr(double sse, long n)
     return sse <= 0 ? 99.0 : 10.0 * log10(255.0 * 255.0 * (double)n / sse);
 }
 
+/* The rendered conversation (skips the test without a font). */
+static void open_conversation(Source *src, const TkFrameLayout *l, uint32_t seed)
+{
+    int res = source_open(src, SRC_CONVERSATION, l, seed);
+    if (res == 1)
+        tk_check_skip("no font");
+    CHECK_EQ(res, 0);
+}
+
 static void run(int qp, int offset, int frames, Result *out)
 {
     memset(out, 0, sizeof(*out));
@@ -73,10 +82,7 @@ static void run(int qp, int offset, int frames, Result *out)
     const TkFrameLayout *l = &p.layout;
     int n_mbs = l->mb_width * l->mb_height;
     Source src;
-    int res = source_open(&src, SRC_CONVERSATION, l, 1);
-    if (res == 1)
-        tk_check_skip("no font");
-    CHECK_EQ(res, 0);
+    open_conversation(&src, l, 1);
     TkEncoderRef *e = NULL;
     CHECK_EQ(tk_encoder_ref_open(&e, &p), 0);
     StrictDecoder d;
@@ -160,10 +166,7 @@ static void check_reuse(void)
     const TkFrameLayout *l = &p.layout;
     int n_mbs = l->mb_width * l->mb_height;
     Source src;
-    int res = source_open(&src, SRC_CONVERSATION, l, 2);
-    if (res == 1)
-        tk_check_skip("no font");
-    CHECK_EQ(res, 0);
+    open_conversation(&src, l, 2);
     TkEncoderRef *own = NULL, *full = NULL;
     CHECK_EQ(tk_encoder_ref_open(&own, &p), 0);
     CHECK_EQ(tk_encoder_ref_open(&full, &tp), 0);

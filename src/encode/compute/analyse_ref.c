@@ -5,6 +5,7 @@
  */
 #include "encode/compute/analyse_ref.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "encode/compute/intra_pred_ref.h"
@@ -424,7 +425,7 @@ int tk_intra_analyse_mb_ref(const TkIntraParams *p, const uint8_t *src, uint8_t 
 
     int cost16;
     int mode16 = decide_i16(&st, &cost16);
-    int cost4 = code_i4(p, qp, &st, coded, mb_x, mb_y, out);
+    int cost4 = p->i16x16_only ? INT_MAX : code_i4(p, qp, &st, coded, mb_x, mb_y, out);
     int cost = cost4 < cost16 ? cost4 : cost16;
     if (cost4 < cost16) {
         out->type = TK_MB_I4x4;

@@ -38,6 +38,9 @@ typedef struct TkIntraParams {
                                TK_TEXT_MAP_TEXT (common/text_qp_defs.h) marks the macroblocks
                                quantised with text_qp instead of qp */
     int text_qp;            /* 0..51: TK_TEXT_QP(qp, offset) */
+    int i16x16_only;        /* 1: no I4x4 trial, the macroblock is I16x16 (the intra trial of
+                               P pictures in low-latency streams: the I4x4 trial is a chain
+                               of 16 blocks, see analyse_p_ref.h) */
     int refresh_x1;         /* intra refresh (P pictures, analyse_p_ref.h): > 0 where column
                                refresh_x1 - 1 is the last of the refreshed area and the
                                column right of it is not refreshed: its block 5 (the only

@@ -43,6 +43,12 @@
  * coded against the reference, with a residual where needed. */
 #define AUTO_SKIP_MAP 1
 
+/* Intra macroblocks of P pictures are I16x16 only: the I4x4 trial, a chain of 16 blocks, is
+ * most of a changed macroblock's time on the GPU's wavefront. Measured (bench/RESULTS.md, "I16x16
+ * only in P pictures"): a 320x240 P frame on an H100 0.96 ms p50 / 2.9 ms p99 instead of 1.5 /
+ * 4.7, for 0.9% of BD-rate on the conversation. */
+#define P_I16x16_ONLY 1
+
 typedef struct TkComputeEncoder {
     TkEncoderGpu *gpu;
     const TkLog *log;
@@ -104,6 +110,7 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->p_frames = params->p_frames != 0;
     p->text_qp_offset = params->text_qp_offset;
     p->auto_skip_map = p->p_frames && AUTO_SKIP_MAP;
+    p->p_i16x16_only = P_I16x16_ONLY;
     /* all-intra streams have nothing to refresh */
     p->intra_refresh = p->p_frames ? params->intra_refresh : 0;
     /* with P frames, AUTO deblocking means on (the filtered picture is the next one's

@@ -226,7 +226,8 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp,
                              .refresh_x0 = e->refresh.x0, .refresh_x1 = e->refresh.x1,
-                             .refresh_limit = tk_encoder_refresh_limit(&e->refresh) };
+                             .refresh_limit = tk_encoder_refresh_limit(&e->refresh),
+                             .i16x16_only = e->params.p_i16x16_only };
         TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
                                 &e->motion, e->skip_map, &e->search, &e->motion_prev,
                                 e->text_map };

@@ -175,7 +175,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
                              .text_map = in->text_map, .text_qp = text_qp,
                              .refresh_x0 = refresh.x0, .refresh_x1 = refresh.x1,
-                             .refresh_limit = tk_encoder_refresh_limit(&refresh) };
+                             .refresh_limit = tk_encoder_refresh_limit(&refresh),
+                             .i16x16_only = e->params.p_i16x16_only };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->search, e->recon,
                                    e->coded, e->motion);
         tk_mb_qp_frame_ref(e->coded, l->mb_width, l->mb_height, rows, qp);

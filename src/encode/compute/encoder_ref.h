@@ -43,6 +43,9 @@ typedef struct TkEncoderRefParams {
     int p_frames;           /* 1: P pictures between the IDRs (analyse_p_ref.h); 0: every
                                picture intra, the stream byte-identical with before P
                                frames existed (default 0) */
+    int p_i16x16_only;      /* 1 (with p_frames): intra macroblocks of P pictures are I16x16
+                               only (analyse_p_ref.h: the I4x4 trial is most of a changed
+                               macroblock's time on the GPU's wavefront); 0: I4x4 too */
     int auto_skip_map;      /* 1 (with p_frames): the encoder finds the macroblocks that
                                equal the previous frame's source itself (change_map_ref.h)
                                and P pictures without a caller's skip_map code those

@@ -325,7 +325,7 @@ int code_i4_block(int k, int pred[16], int qp)
 
 /* Analyses macroblock (mb_x, mb_y) as tk_intra_analyse_mb_ref() does: writes its coded
  * entry and recon, returns its cost (the cheaper of I4x4 and I16x16). */
-int analyse_mb(int t, int mb_x, int mb_y, int refresh_x1)
+int analyse_mb(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
 {
     int avail = mb_avail(mb_x, mb_y);
     int qp = tk_mb_qp(mb_y * pc.mb_width + mb_x);
@@ -388,9 +388,15 @@ int analyse_mb(int t, int mb_x, int mb_y, int refresh_x1)
         }
     }
 
-    /* I4x4: blocks in order; threads 0-8 cost one mode each, thread 0 codes the best */
+    /* I4x4: blocks in order; threads 0-8 cost one mode each, thread 0 codes the best (none
+     * without try_i4: tk_intra_analyse_mb_ref's i16x16_only) */
     int cost4 = lambda * TK_I4x4_EXTRA_BITS, cbp4 = 0;
-    for (int k = 0; k < 16; k++) {
+    if (!try_i4) {
+        if (t == 0)
+            s_i4_cost = COST_NONE;
+        barrier();
+    }
+    for (int k = 0; try_i4 && k < 16; k++) {
         int e[13];
         int bavail = i4_edge(k, avail, e);
         int pm = i4_pred_mode(k, avail, mb_x, mb_y);
@@ -594,10 +600,4 @@ int analyse_mb(int t, int mb_x, int mb_y, int refresh_x1)
     memoryBarrierBuffer();
     barrier();
     return mb_cost;
-}
-
-/* Without an intra refresh. */
-int analyse_mb(int t, int mb_x, int mb_y)
-{
-    return analyse_mb(t, mb_x, mb_y, 0);
 }
