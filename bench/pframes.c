@@ -554,7 +554,8 @@ static int text_qp_table(const TkFrameLayout *l, uint8_t **frames, uint8_t **map
  * the largest access unit after the first (the stream's first IDR, which every stream has)
  * and the largest. */
 static int refresh_table(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
-                         int slice_rows, int deblock, const int *cycles, int n_cycles)
+                         int slice_rows, int deblock, int mode_flags, const int *cycles,
+                         int n_cycles)
 {
     printf("| %-34s | %9s | %7s | %6s | %16s | %9s |\n", "C reference, P + own map", "bytes",
            "B/frame", "PSNR Y", "largest after 1st", "largest");
@@ -566,8 +567,8 @@ static int refresh_table(const TkFrameLayout *l, uint8_t **frames, int n, int qp
         if ((err = stream_open(&s)) < 0)
             break;
         int refresh = k < 0 ? 0 : cycles[k];
-        err = run_ref(l, frames, n, qp, refresh ? 1000000 : keyint, slice_rows, deblock, 3, 0,
-                      refresh, &s);
+        err = run_ref(l, frames, n, qp, refresh ? 1000000 : keyint, slice_rows, deblock,
+                      3 | mode_flags, 0, refresh, &s);
         if (err >= 0 && s.next != n)
             err = -1;
         char name[64];
@@ -685,7 +686,8 @@ int main(int argc, char **argv)
     if (n_cycles) {
         printf("%s %dx%d, %d frames at 30 fps, QP %d, slices of %d macroblock rows\n\n",
                input ? input : "conversation", w, h, n, qp, slice_rows);
-        err = refresh_table(&l, frames, n, qp, keyint, slice_rows, deblock, cycles, n_cycles);
+        err = refresh_table(&l, frames, n, qp, keyint, slice_rows, deblock, mode_flags, cycles,
+                            n_cycles);
         for (int i = 0; i < n; i++)
             free(frames[i]);
         free(frames);
