@@ -221,7 +221,7 @@ typedef struct TalkieSettings {
                               ///< periodic IDRs; keyint 0 then means no periodic IDR (only
                               ///< the first and those asked for). 0: off. Compute encoder
                               ///< (with compute_p_frames; its deblocking filter is then
-                              ///< off: 40-60% fewer bytes, bench/RESULTS.md); lavc passes it
+                              ///< off: 30-40% fewer bytes, bench/RESULTS.md); lavc passes it
                               ///< to libx264's intra-refresh, which then makes no periodic
                               ///< IDR whatever keyint says (default 0)
     uint8_t reserved[24];     ///< zero; room to grow without breaking the ABI

@@ -118,7 +118,7 @@ static int params_to_gpu(const TkEncoderParams *params, TkEncoderRefParams *p)
     p->deblock = TK_DEBLOCK_AUTO;
     /* An intra refresh keeps the refreshed columns' MVs 3 samples clear of what the filter
      * changes at the refresh's edge, so the column beside it is coded again in every
-     * picture; without the filter it need not be: on the conversation such streams are 40-60%
+     * picture; without the filter it need not be: on the conversation such streams are 30-40%
      * smaller and 0.3-0.7 dB better with it off (bench/RESULTS.md, "intra refresh"). */
     if (p->intra_refresh > 0)
         p->deblock = TK_DEBLOCK_OFF;
