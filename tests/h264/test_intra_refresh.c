@@ -236,12 +236,12 @@ static void run_case(const Case *c)
 int main(void)
 {
     static const Case cases[] = {
-        { SRC_CORNER, 200, 120, 26, 40, 5, 1000, -1, 8 },
-        { SRC_MOTION, 200, 120, 20, 40, 6, 1000, 23, 8 },
-        { SRC_MOTION, 200, 120, 32, 30, 4, 1000, -1, 1 },
-        { SRC_SCROLL, 200, 120, 26, 30, 3, 1000, -1, 8 },
-        { SRC_CORNER, 64, 48, 10, 40, 7, 13, -1, 3 },
-        { SRC_CONVERSATION, 320, 240, 26, 40, 10, 1000, 31, 15 },
+        { SRC_CORNER, 200, 120, 26, 40, 5, 1000, -1, 8, 0 },
+        { SRC_MOTION, 200, 120, 20, 40, 6, 1000, 23, 8, 0 },
+        { SRC_MOTION, 200, 120, 32, 30, 4, 1000, -1, 1, 0 },
+        { SRC_SCROLL, 200, 120, 26, 30, 3, 1000, -1, 8, 0 },
+        { SRC_CORNER, 64, 48, 10, 40, 7, 13, -1, 3, 0 },
+        { SRC_CONVERSATION, 320, 240, 26, 40, 10, 1000, 31, 15, 0 },
         /* no deblocking: no margin, the column left of the refresh may stay static */
         { SRC_CORNER, 200, 120, 26, 40, 5, 1000, -1, 8, 1 },
         { SRC_MOTION, 200, 120, 20, 40, 6, 1000, 23, 1, 1 },
