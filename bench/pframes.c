@@ -13,6 +13,7 @@
  *     talkie-bench-pframes [--frames N] [--qp Q] [--size WxH] [--keyint K] [--slice-rows R]
  *                          [--deblock auto|on|off] [--input FILE.y4m] [--no-gpu] [--gpu on|off]
  *                          [--text-qp-offsets 0,-3,-6] [--p-i16-only]
+ *                          [--intra-refresh 30,60]
  *
  * --input encodes the first N pictures of a Y4M file (8-bit 4:2:0, read through libavformat
  * by talkie encode's reader) instead of the conversation; --no-gpu leaves out the GPU rows
@@ -21,6 +22,10 @@
  * (auto: the intra stream filters from QP 32 up, the P streams always, as encoder_ref.h says)
  *
  * Every stream is decoded by libavcodec; PSNR is of the decoded luma against the source.
+ *
+ * --intra-refresh 30,60 prints instead a table of the C reference's P stream (own map) with
+ * an IDR every --keyint frames, and with each periodic intra refresh cycle (encoder_ref.h
+ * intra_refresh) and no IDR but the first: bytes, PSNR Y, the largest access unit.
  *
  * --text-qp-offsets (the conversation only) prints instead a table of the C reference's
  * all-intra and P (own map) streams with each text QP offset (TalkieSettings.text_qp_offset:
@@ -62,6 +67,9 @@ typedef struct Stream {
     uint8_t *const *maps; /* NULL, or each frame's text map: the error is split by it */
     double sse_text;
     long samples_text;
+    int added;           /* access units added */
+    size_t max_au;       /* the largest access unit */
+    size_t max_au_later; /* the largest after the first (the stream's first IDR) */
 } Stream;
 
 static double now_s(void)
@@ -101,6 +109,9 @@ static int stream_add(Stream *s, const uint8_t *au, size_t size, uint8_t *const 
         if (!padded)
             return -1;
         memcpy(padded, au, size);
+        s->max_au = size > s->max_au ? size : s->max_au;
+        if (s->added++ > 0 && size > s->max_au_later)
+            s->max_au_later = size;
         s->pkt->data = padded;
         s->pkt->size = (int)size;
         int res = avcodec_send_packet(s->dec, s->pkt);
@@ -306,14 +317,16 @@ static void reuse_after(const TkEncoderRef *e, const uint8_t *reuse, ReuseCount 
 #define MODE_I16_ONLY 16
 
 static int run_ref(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
-                   int slice_rows, int deblock, int mode, int text_qp_offset, Stream *s)
+                   int slice_rows, int deblock, int mode, int text_qp_offset,
+                   int intra_refresh, Stream *s)
 {
     int i16_only = (mode & MODE_I16_ONLY) != 0;
     mode &= ~MODE_I16_ONLY;
     TkEncoderRefParams p = { .layout = *l, .fps_num = 30, .fps_den = 1, .keyint = keyint,
                              .slice_mb_rows = slice_rows, .deblock = deblock,
                              .p_frames = mode > 0, .auto_skip_map = mode == 3,
-                             .p_i16x16_only = i16_only, .text_qp_offset = text_qp_offset };
+                             .p_i16x16_only = i16_only, .text_qp_offset = text_qp_offset,
+                             .intra_refresh = mode > 0 ? intra_refresh : 0 };
     TkEncoderRef *e = NULL;
     uint8_t *map = malloc((size_t)(l->mb_width * l->mb_height));
     uint8_t *reuse = malloc((size_t)(l->mb_width * l->mb_height));
@@ -518,7 +531,8 @@ static int text_qp_table(const TkFrameLayout *l, uint8_t **frames, uint8_t **map
             if ((err = stream_open(&s)) < 0)
                 break;
             s.maps = maps;
-            err = run_ref(l, frames, n, qp, keyint, slice_rows, deblock, mode, offsets[k], &s);
+            err = run_ref(l, frames, n, qp, keyint, slice_rows, deblock, mode, offsets[k], 0,
+                          &s);
             if (err >= 0 && s.next != n)
                 err = -1;
             if (k == 0)
@@ -535,8 +549,44 @@ static int text_qp_table(const TkFrameLayout *l, uint8_t **frames, uint8_t **map
     return err;
 }
 
+/* The intra refresh table (--intra-refresh): the C reference's P + own map stream with an IDR
+ * every keyint frames, then with each refresh cycle and no IDR but the first: bytes, PSNR,
+ * the largest access unit after the first (the stream's first IDR, which every stream has)
+ * and the largest. */
+static int refresh_table(const TkFrameLayout *l, uint8_t **frames, int n, int qp, int keyint,
+                         int slice_rows, int deblock, int mode_flags, const int *cycles,
+                         int n_cycles)
+{
+    printf("| %-34s | %9s | %7s | %6s | %16s | %9s |\n", "C reference, P + own map", "bytes",
+           "B/frame", "PSNR Y", "largest after 1st", "largest");
+    printf("|------------------------------------|-----------|---------|--------|"
+           "-------------------|-----------|\n");
+    int err = 0;
+    for (int k = -1; k < n_cycles && err >= 0; k++) {
+        Stream s;
+        if ((err = stream_open(&s)) < 0)
+            break;
+        int refresh = k < 0 ? 0 : cycles[k];
+        err = run_ref(l, frames, n, qp, refresh ? 1000000 : keyint, slice_rows, deblock,
+                      3 | mode_flags, 0, refresh, &s);
+        if (err >= 0 && s.next != n)
+            err = -1;
+        char name[64];
+        if (refresh)
+            snprintf(name, sizeof(name), "intra refresh %d, no periodic IDR", refresh);
+        else
+            snprintf(name, sizeof(name), "an IDR every %d frames", keyint);
+        if (err >= 0)
+            printf("| %-34s | %9zu | %7.0f | %6.2f | %17zu | %9zu |\n", name, s.bytes,
+                   (double)s.bytes / n, psnr_of(s.sse, s.samples), s.max_au_later, s.max_au);
+        stream_close(&s);
+    }
+    return err;
+}
+
 int main(int argc, char **argv)
 {
+    int cycles[8], n_cycles = 0;
     int offsets[8], n_offsets = 0;
     int n = 300, qp = 26, w = 320, h = 240, keyint = 60, slice_rows = 1;
     int deblock = TK_DEBLOCK_AUTO, gpu = 1, mode_flags = 0;
@@ -563,6 +613,10 @@ int main(int argc, char **argv)
             for (const char *c = val; *c && n_offsets < 8;
                  c = strchr(c, ',') ? strchr(c, ',') + 1 : "")
                 offsets[n_offsets++] = atoi(c);
+        else if (!strcmp(opt, "--intra-refresh"))
+            for (const char *c = val; *c && n_cycles < 8;
+                 c = strchr(c, ',') ? strchr(c, ',') + 1 : "")
+                cycles[n_cycles++] = atoi(c);
         else if (!strcmp(opt, "--gpu"))
             gpu = strcmp(val, "off") != 0;
         else if (!strcmp(opt, "--frames"))
@@ -582,7 +636,8 @@ int main(int argc, char **argv)
     if (bad) {
         fprintf(stderr, "usage: %s [--frames N] [--qp Q] [--size WxH] [--keyint K] "
                         "[--slice-rows R] [--deblock auto|on|off] [--input FILE.y4m] "
-                        "[--no-gpu] [--text-qp-offsets 0,-3,-6] [--p-i16-only]\n", argv[0]);
+                        "[--no-gpu] [--text-qp-offsets 0,-3,-6] [--p-i16-only] "
+                        "[--intra-refresh 30,60]\n", argv[0]);
         return 2;
     }
     if (n < 1 || qp < 0 || qp > 51 || keyint < 1 || slice_rows < 1 || w < 16 || h < 16 ||
@@ -628,6 +683,16 @@ int main(int argc, char **argv)
             return err < 0;
         }
     }
+    if (n_cycles) {
+        printf("%s %dx%d, %d frames at 30 fps, QP %d, slices of %d macroblock rows\n\n",
+               input ? input : "conversation", w, h, n, qp, slice_rows);
+        err = refresh_table(&l, frames, n, qp, keyint, slice_rows, deblock, mode_flags, cycles,
+                            n_cycles);
+        for (int i = 0; i < n; i++)
+            free(frames[i]);
+        free(frames);
+        return err < 0;
+    }
     printf("%s %dx%d, %d frames at 30 fps, QP %d, keyint %d, slices of %d macroblock "
            "rows, deblocking %s (x264: gop 60, tune zerolatency, baseline, 1 thread, one "
            "slice)\n\n", input ? input : "conversation", w, h, n, qp, keyint, slice_rows,
@@ -661,7 +726,8 @@ int main(int argc, char **argv)
         if ((err = stream_open(&s)) < 0)
             break;
         if (k < REF_ROWS)
-            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k | mode_flags, 0, &s);
+            err = run_ref(&l, frames, n, qp, keyint, slice_rows, deblock, k | mode_flags, 0, 0,
+                          &s);
         else
             err = run_x264(&l, frames, n, qp, k == REF_ROWS ? "ultrafast" : "veryfast", &s);
         if (err >= 0 && s.next != n)

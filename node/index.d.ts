@@ -60,6 +60,11 @@ export interface SessionOptions {
    *  legible at low bitrates (TalkieSettings.text_qp_offset; compute and lavc encoders;
    *  default -6). */
   textQpOffset?: number;
+  /** 0..1000: with P frames, a column of intra macroblocks sweeps the picture once every N
+   *  frames instead of periodic IDRs (no keyframe size spikes in live streams; IDRs then only
+   *  the first and those asked for, unless keyint is given); 0: off (default;
+   *  TalkieSettings.intra_refresh). */
+  intraRefresh?: number;
   context?: Context;
   device?: number | string;
   validation?: boolean;

@@ -46,6 +46,16 @@ int cli_parse_text_qp_offset(const char *s, int *out)
     return 0;
 }
 
+int cli_parse_intra_refresh(const char *cmd, const char *s, int *out)
+{
+    long v;
+    if (cli_parse_int(s, 1, TALKIE_INTRA_REFRESH_MAX, &v) < 0)
+        return cli_usage_error(cmd, "--intra-refresh '%s': expected 1..%d frames", s,
+                               TALKIE_INTRA_REFRESH_MAX);
+    *out = (int)v;
+    return 0;
+}
+
 int cli_parse_size(const char *cmd, const char *s, int *w, int *h)
 {
     const char *x = strchr(s, 'x');
@@ -172,6 +182,9 @@ int cli_encoding_option(const char *cmd, int c, const char *arg, TalkieSettings 
         if (cli_parse_int(arg, 1, 100000, &v) < 0)
             *res = cli_usage_error(cmd, "--keyint '%s': expected 1..100000 frames", arg);
         s->keyint = (int)v;
+        return 1;
+    case CLI_OPT_INTRA_REFRESH:
+        *res = cli_parse_intra_refresh(cmd, arg, &s->intra_refresh);
         return 1;
     case CLI_OPT_SLICE_ROWS:
         if (cli_parse_int(arg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)

@@ -45,7 +45,7 @@ enum {
     CLI_OPT_FIRST = 0x1000,
     CLI_OPT_FORMAT = CLI_OPT_FIRST, CLI_OPT_SIZE, CLI_OPT_FPS, CLI_OPT_QP, CLI_OPT_BITRATE,
     CLI_OPT_KEYINT, CLI_OPT_SLICE_ROWS, CLI_OPT_INTRA_ONLY, CLI_OPT_ENCODER, CLI_OPT_DEVICE,
-    CLI_OPT_VALIDATION,
+    CLI_OPT_VALIDATION, CLI_OPT_INTRA_REFRESH,
 };
 #define CLI_ENCODING_OPTIONS                                                                   \
     { "format", required_argument, NULL, CLI_OPT_FORMAT },                                     \
@@ -58,7 +58,17 @@ enum {
     { "intra-only", no_argument, NULL, CLI_OPT_INTRA_ONLY },                                   \
     { "encoder", required_argument, NULL, CLI_OPT_ENCODER },                                   \
     { "device", required_argument, NULL, CLI_OPT_DEVICE },                                     \
-    { "validation", no_argument, NULL, CLI_OPT_VALIDATION }
+    { "validation", no_argument, NULL, CLI_OPT_VALIDATION },                                   \
+    { "intra-refresh", required_argument, NULL, CLI_OPT_INTRA_REFRESH }
+
+/* The --help lines of --intra-refresh (render, encode, serve). */
+#define CLI_INTRA_REFRESH_HELP                                                                 \
+    "      --intra-refresh N    a column of intra macroblocks sweeps the picture once every\n"  \
+    "                           N frames instead of periodic keyframes (live streams: no\n"    \
+    "                           keyframe size spikes; keyframes then only when asked or\n"     \
+    "                           with --keyint), 1..1000 (default off)\n"
+/* "N": 1..TALKIE_INTRA_REFRESH_MAX frames; 0 or CLI_EXIT_USAGE after saying why. */
+int cli_parse_intra_refresh(const char *cmd, const char *s, int *out);
 
 /* Their --help lines after --format, --size and --fps (which each command words its own way). */
 #define CLI_ENCODING_HELP                                                                      \
@@ -68,6 +78,7 @@ enum {
     "      --slice-rows N       macroblock rows a slice, 1..256 (compute encoder;\n"            \
     "                           default: one slice a frame with P frames, one row with\n"       \
     "                           --intra-only)\n"                                                \
+    CLI_INTRA_REFRESH_HELP                                                                     \
     "      --intra-only         compute encoder: every frame a keyframe (lowest latency,\n"     \
     "                           many times the bytes; the default codes P frames on GPUs)\n"    \
     "      --encoder E          auto, compute, vkvideo or lavc (default auto)\n"                \

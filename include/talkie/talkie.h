@@ -165,8 +165,8 @@ typedef struct TalkieSettings {
                               ///< an IDR at most one second of it (larger frames are coded
                               ///< again at a higher QP); within 10% over a minute where the
                               ///< content can use the rate, below it where it cannot
-    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2 (default 0);
-                              ///< 1: every frame an IDR
+    int keyint;               ///< frames between IDR frames; 0 = fps_num/fps_den*2, or none
+                              ///< with intra_refresh (default 0); 1: every frame an IDR
     int compute_p_frames;     ///< compute encoder: 1 codes P frames between the IDRs (17-28x
                               ///< fewer bytes on a conversation; on an H100 a 320x240 P frame
                               ///< takes about 0.96 ms (p50) against 0.74 all-intra, and a GPU
@@ -212,13 +212,28 @@ typedef struct TalkieSettings {
                               ///< text map. Compute encoder; lavc passes it to libx264 as
                               ///< regions of interest, which act only with a bitrate (not at
                               ///< a constant QP) (default TALKIE_TEXT_QP_OFFSET_DEFAULT)
-    uint8_t reserved[28];     ///< zero; room to grow without breaking the ABI
+    int intra_refresh;        ///< 0..TALKIE_INTRA_REFRESH_MAX: with P frames, a column of intra
+                              ///< macroblocks sweeps the picture left to right once every N
+                              ///< frames (a clean refresh: a decoder that joins at a sweep's
+                              ///< start shows exact pictures from its end on; the sweep's
+                              ///< first frame carries a recovery point SEI and SPS/PPS), so a
+                              ///< live stream recovers from losses without the size spikes of
+                              ///< periodic IDRs; keyint 0 then means no periodic IDR (only
+                              ///< the first and those asked for). 0: off. Compute encoder
+                              ///< (with compute_p_frames; its deblocking filter is then
+                              ///< off: 30-40% fewer bytes, bench/RESULTS.md); lavc passes it
+                              ///< to libx264's intra-refresh, which then makes no periodic
+                              ///< IDR whatever keyint says (default 0)
+    uint8_t reserved[24];     ///< zero; room to grow without breaking the ABI
 } TalkieSettings;
 
 /** The range of TalkieSettings.text_qp_offset and its default (bench/RESULTS.md, "Lower QP
  *  under subtitle text"). */
 #define TALKIE_TEXT_QP_OFFSET_MIN (-12)
 #define TALKIE_TEXT_QP_OFFSET_DEFAULT (-6)
+
+/** The longest TalkieSettings.intra_refresh cycle, in frames. */
+#define TALKIE_INTRA_REFRESH_MAX 1000
 
 /** The largest TalkieSettings.slice_mb_rows: the rows of the tallest picture (4096 / 16). */
 #define TALKIE_SLICE_MB_ROWS_MAX 256

@@ -184,6 +184,7 @@ function nativeSessionOptions(o) {
     sliceRows: checkInt(o.sliceRows, 'sliceRows', 0, 256),
     pFrames: checkBool(o.pFrames, 'pFrames'),
     textQpOffset: checkInt(o.textQpOffset, 'textQpOffset', -12, 0),
+    intraRefresh: checkInt(o.intraRefresh, 'intraRefresh', 0, 1000),
     ...checkDevice(o.device),
     validation: o.validation === undefined ? undefined : (o.validation ? 1 : 0),
     fontPath: checkString(o.font, 'font'),

@@ -528,6 +528,7 @@ static bool parse_session_settings(napi_env env, napi_value opts, TalkieSettings
         !opt_int(env, opts, "sliceRows", &s->slice_mb_rows) ||
         !opt_int(env, opts, "pFrames", &s->compute_p_frames) ||
         !opt_int(env, opts, "textQpOffset", &s->text_qp_offset) ||
+        !opt_int(env, opts, "intraRefresh", &s->intra_refresh) ||
         !opt_int(env, opts, "deviceIndex", &s->device_index) ||
         !opt_int(env, opts, "validation", &s->validation) ||
         !opt_int(env, opts, "maxFramesInFlight", &s->max_frames_in_flight) ||

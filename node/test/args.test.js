@@ -20,6 +20,8 @@ test('Session options', () => {
     [{ sliceRows: 257 }, R], [{ sliceRows: 1.5 }, R], [{ pFrames: 'yes' }, T],
     [{ textQpOffset: -13 }, R], [{ textQpOffset: 1 }, R], [{ textQpOffset: -1.5 }, R],
     [{ textQpOffset: '-6' }, T],
+    [{ intraRefresh: -1 }, R], [{ intraRefresh: 1001 }, R], [{ intraRefresh: 2.5 }, R],
+    [{ intraRefresh: '30' }, T],
   ];
   for (const [opts, type] of bad)
     assert.throws(() => new talkie.Session(opts), type, JSON.stringify(opts));

@@ -49,10 +49,30 @@
  * A macroblock that the previous picture coded 16x16 with MV (0, 0) and no residual then
  * has the same residual again (none), so the analysis codes it so without computing it. */
 #define TK_SKIP_MAP_STATIC_SAME_REF 3
+/* Only the encoder's own map gives this one: the macroblock lies in the column an intra
+ * refresh forces intra in this picture (encoder_ref.h intra_refresh): it is coded intra,
+ * with no search and no inter trial. */
+#define TK_SKIP_MAP_INTRA 2
 /* A skip map is a byte per macroblock stored 4 to a 32-bit word, so the encoder's own change
  * map (change_map.comp) gives each workgroup the macroblocks of one word: one invocation
  * then writes the whole word, where 4 workgroups sharing it would need atomics. */
 #define TK_CHANGE_MAP_MBS_PER_GROUP 4
+
+/* Intra refresh (encoder_ref.h intra_refresh): a block whose right edge is luma column
+ * `right` (exclusive) in a macroblock left of the refresh columns may use horizontal MV
+ * component mvx (quarter samples) only where its prediction reads no reference luma column
+ * at or right of `limit`: the left edge of the refresh columns (the reference's refreshed
+ * area), less 3 where the reference was deblocked (the filter across the area's edge with
+ * the unrefreshed area changed its last 3 columns: 8.7.2, up to 3 samples each side in luma,
+ * 1 in chroma; TK_REFRESH_DEBLOCK_MARGIN). A fractional mvx reads 3 more columns (the 6-tap
+ * filter, 8.4.2.2.1). Chroma (mvx in eighth chroma samples, bilinear: one more sample) then
+ * reads only the refreshed area's chroma columns, and with the margin not its last one, the
+ * one its deblocking changed. */
+#define TK_REFRESH_MV_OK(mvx, right, limit)                                                    \
+    (((mvx) >> 2) + (right) + (((mvx) & 3) != 0 ? 3 : 0) <= (limit))
+/* The largest whole-sample mvx TK_REFRESH_MV_OK allows. */
+#define TK_REFRESH_MV_MAX_WHOLE(right, limit) (4 * ((limit) - (right)))
+#define TK_REFRESH_DEBLOCK_MARGIN 3
 
 /* Extra cost (in lambda units, i.e. bits) an intra macroblock in a P slice pays over its
  * intra-picture cost: its mb_type is 5 higher (Table 7-13) and it refers to nothing. */

@@ -60,6 +60,8 @@ typedef struct TkEncoderParams {
     int p_frames;             /* compute: 1 codes P frames between IDRs where it can */
     int text_qp_offset;       /* TALKIE_TEXT_QP_OFFSET_MIN..0: the QP offset of macroblocks a
                                  frame's text_map marks (TalkieSettings.text_qp_offset) */
+    int intra_refresh;        /* 0, or frames a periodic intra refresh cycle
+                                 (TalkieSettings.intra_refresh; compute: with p_frames) */
     struct TkVkDevice *vk;    /* the session's device (NULL only in CPU-only tests) */
     const TkLog *log;
 } TkEncoderParams;

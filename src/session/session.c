@@ -53,6 +53,9 @@ static int validate_settings(const TalkieSettings *s, const TkLog *log)
     if (s->slice_mb_rows < 0 || s->slice_mb_rows > TALKIE_SLICE_MB_ROWS_MAX)
         return refuse(log, "slice_mb_rows %d is out of range (0..%d)", s->slice_mb_rows,
                       TALKIE_SLICE_MB_ROWS_MAX);
+    if (s->intra_refresh < 0 || s->intra_refresh > TALKIE_INTRA_REFRESH_MAX)
+        return refuse(log, "intra_refresh %d is out of range (0..%d)", s->intra_refresh,
+                      TALKIE_INTRA_REFRESH_MAX);
     if (s->compute_p_frames != 0 && s->compute_p_frames != 1)
         return refuse(log, "compute_p_frames %d is neither 0 nor 1", s->compute_p_frames);
     if (s->text_qp_offset < TALKIE_TEXT_QP_OFFSET_MIN || s->text_qp_offset > 0)
@@ -69,9 +72,12 @@ static int validate_settings(const TalkieSettings *s, const TkLog *log)
 }
 
 /* Two seconds of frames between IDRs unless the caller chose: in 64 bits, as fps_num may
- * be anything up to INT_MAX. */
+ * be anything up to INT_MAX. An intra refresh takes the IDRs' place: then none but the
+ * first and those asked for (keyint INT_MAX frames: 2 years at 30 frames/s). */
 static int default_keyint(const TalkieSettings *s)
 {
+    if (s->intra_refresh > 0)
+        return INT_MAX;
     int64_t k = (2 * (int64_t)s->fps_num + s->fps_den - 1) / s->fps_den;
     return k < 1 ? 1 : k > INT_MAX ? INT_MAX : (int)k;
 }
@@ -88,6 +94,7 @@ static int open_encoder(TalkieSession *s)
         .slice_mb_rows = s->settings.slice_mb_rows,
         .p_frames = s->settings.compute_p_frames,
         .text_qp_offset = s->settings.text_qp_offset,
+        .intra_refresh = s->settings.intra_refresh,
         .vk = s->vk,
         .log = &s->log,
     };

@@ -511,6 +511,11 @@ static void check_bad_arguments(void)
     s.text_qp_offset = 1;
     CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
     talkie_default_settings(&s);
+    s.intra_refresh = -1;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    s.intra_refresh = TALKIE_INTRA_REFRESH_MAX + 1;
+    CHECK_EQ(talkie_session_open(&ts, &s), TALKIE_ERR(EINVAL));
+    talkie_default_settings(&s);
     s.fps_num = 2147483647;  /* used to overflow computing the default keyint */
     s.fps_den = 2147483647;
     s.width = 64;

@@ -5,7 +5,12 @@
  * motion and the unfiltered reconstruction equal byte for byte. Sources random motion,
  * scrolling, a static picture with a moving square, a static area whose neighbours pan;
  * sizes 64x48 and 200x120 (not a multiple of 16); QPs 0 10 26 40 51; slices of 1 and 3 rows;
- * skip map on and off. Validation on; skipped (77) without a Vulkan device.
+ * skip map on and off; an intra refresh (cycles of 3 and 5 pictures, and of more pictures
+ * than the picture has columns): the skip map marks each picture's refresh columns
+ * TK_SKIP_MAP_INTRA and (every other picture: the margin of a deblocked reference) the one
+ * left of them changed (change_map_ref.h), and the analysis
+ * limits the MVs left of them and the I4x4 modes of their last column. Validation on;
+ * skipped (77) without a Vulkan device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +31,8 @@ typedef struct Bufs {
     TkVkBuffer src, ref, recon, coded, motion, skip, search, motion_prev;
 } Bufs;
 
-static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int use_map,
-                     int frames)
+static void run_case_refresh(Ctx *c, int kind, int w, int h, int qp, int slice_rows,
+                             int use_map, int frames, int refresh)
 {
     TkEncoderRefParams ep = { .layout = tk_frame_layout(w, h), .fps_num = 30, .fps_den = 1,
                               .keyint = 1000, .slice_mb_rows = slice_rows,
@@ -71,6 +76,25 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
             source_skip_map(l, prev, cur, map);
             /* C: the analysis alone, from the encoder's state after frame i - 1 */
             TkInterParams ip = { *l, qp, slice_rows };
+            if (refresh > 0) {
+                /* picture i - 1 of the cycles, its columns marked as the encoder's map does */
+                TkH264SliceHeader pic = { .p_slice = 1, .refresh_pos = (i - 1) % refresh };
+                TkEncoderRefParams rp = ep;
+                rp.intra_refresh = refresh;
+                /* the margin of a deblocked reference in every other picture */
+                TkChangeMapRefresh r = tk_encoder_refresh_cols(&rp, &pic, i & 1);
+                ip.refresh_x0 = r.x0;
+                ip.refresh_x1 = r.x1;
+                ip.refresh_limit = tk_encoder_refresh_limit(&r);
+                for (size_t m = 0; m < n; m++) {
+                    int v = tk_change_map_refresh_at(&r, (int)m % l->mb_width);
+                    if (!use_map)
+                        map[m] = TK_SKIP_MAP_CHANGED;
+                    if (v >= 0)
+                        map[m] = (uint8_t)v;
+                }
+            }
+            int with_map = use_map || refresh > 0;
             memcpy(motion_c, e->motion, n * sizeof(TkMbMotion));
             memcpy(b.motion_prev.map, e->motion, n * sizeof(TkMbMotion));
             memcpy(b.ref.map, tk_encoder_ref_recon(e), l->size);
@@ -79,10 +103,10 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
             memset(rec_c, 0, l->size);
             /* static macroblocks' search entries are written by neither */
             memset(search_c, 0, n * sizeof(TkMbSearch));
-            tk_inter_analyse_frame_ref(&ip, cur, b.ref.map, use_map ? map : NULL, search_c,
+            tk_inter_analyse_frame_ref(&ip, cur, b.ref.map, with_map ? map : NULL, search_c,
                                        rec_c, coded_c, motion_c);
             TkAnalysePBuffers ab = { &b.src,    &b.ref,    &b.recon,
-                                     &b.coded,  &b.motion, use_map ? &b.skip : NULL,
+                                     &b.coded,  &b.motion, with_map ? &b.skip : NULL,
                                      &b.search, &b.motion_prev };
             CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.recon, 0xa5a5a5a5u);
@@ -127,9 +151,9 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
         CHECK_EQ(tk_encoder_ref_encode_frame(e, &in, &au, &size, &idr), 0);
         free(au);
     }
-    printf("%-12s %dx%d qp %2d slice rows %d skip map %d: %d P pictures (I4x4 %ld I16 %ld "
-           "P_L0 %ld P_Skip %ld) -> %s\n", source_names[kind], w, h, qp, slice_rows, use_map,
-           frames - 1, p_mbs[0], p_mbs[1], p_mbs[2], p_mbs[3],
+    printf("%-12s %dx%d qp %2d slice rows %d skip map %d refresh %d: %d P pictures (I4x4 %ld "
+           "I16 %ld P_L0 %ld P_Skip %ld) -> %s\n", source_names[kind], w, h, qp, slice_rows,
+           use_map, refresh, frames - 1, p_mbs[0], p_mbs[1], p_mbs[2], p_mbs[3],
            bad_frames ? "DIFFERENT" : "equal");
     CHECK_EQ(bad_frames, 0);
     tk_encoder_ref_close(&e);
@@ -151,6 +175,12 @@ static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int
     source_close(&s);
 }
 
+static void run_case(Ctx *c, int kind, int w, int h, int qp, int slice_rows, int use_map,
+                     int frames)
+{
+    run_case_refresh(c, kind, w, h, qp, slice_rows, use_map, frames, 0);
+}
+
 int main(void)
 {
     TkLog log = { .max_level = TALKIE_LOG_WARNING };
@@ -167,6 +197,11 @@ int main(void)
     run_case(&c, SRC_STATIC, 200, 120, 26, 1, 1, 5);
     run_case(&c, SRC_CORNER, 200, 120, 10, 3, 1, 4);
     run_case(&c, SRC_CORNER, 64, 48, 51, 1, 0, 4);
+    /* intra refresh */
+    run_case_refresh(&c, SRC_SCROLL, 200, 120, 26, 1, 0, 7, 3);
+    run_case_refresh(&c, SRC_MOTION, 200, 120, 32, 3, 0, 6, 5);
+    run_case_refresh(&c, SRC_CORNER, 200, 120, 26, 1, 1, 6, 3);
+    run_case_refresh(&c, SRC_MOTION, 64, 48, 10, 1, 0, 8, 6);
     tk_analyse_p_gpu_destroy(c.dev, &c.an);
     tk_vk_cmd_destroy(c.dev, &c.cmd);
     tk_check_gpu_close(&c.dev);

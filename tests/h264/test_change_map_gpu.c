@@ -9,7 +9,11 @@
  * 13x8 macroblocks fill the last map word), 40x24 (6 macroblocks: a partial last map word),
  * 320x240. Every other frame also compares two references, one a copy of the other with a
  * few macroblocks changed in one sample (TK_SKIP_MAP_STATIC_SAME_REF where both the source
- * and the references are equal). A guard word after the map must stay. Validation on; skipped (77) without a device.
+ * and the references are equal). Frames 1, 4 and 6 carry an intra refresh (its columns
+ * TK_SKIP_MAP_INTRA, the one left of them TK_SKIP_MAP_CHANGED but in frame 1 of
+ * even seeds (a reference that was not deblocked); frame 4's starts at column 0, frame 6's
+ * ends at the last), frame 5 a caller's map that takes the comparison's place.
+ * A guard word after the map must stay. Validation on; skipped (77) without a device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +85,8 @@ static void run_size(Ctx *c, int w, int h, int seed)
     uint8_t *pic = malloc(l.size), *prev_ref = malloc(l.size), *map_ref = malloc(map_bytes);
     uint8_t *expect = malloc(n), *ref_touched = malloc(n);
     TkVkBuffer src = { 0 }, prev = { 0 }, map = { 0 }, prev_host = { 0 }, ref = { 0 },
-               ref_prev = { 0 };
+               ref_prev = { 0 }, given = { 0 };
+    CHECK_EQ(tk_vk_buffer_create(c->dev, &given, map_bytes, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &ref, l.size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &ref_prev, l.size, TK_VK_MEMORY_UPLOAD), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &src, l.size, TK_VK_MEMORY_UPLOAD), 0);
@@ -89,7 +94,7 @@ static void run_size(Ctx *c, int w, int h, int seed)
     CHECK_EQ(tk_vk_buffer_create(c->dev, &prev_host, l.size, TK_VK_MEMORY_READBACK), 0);
     CHECK_EQ(tk_vk_buffer_create(c->dev, &map, map_bytes + 4, TK_VK_MEMORY_READBACK), 0);
     if (!pic || !prev_ref || !map_ref || !expect || !ref_touched || !src.map ||
-        !prev_host.map || !map.map || !ref.map || !ref_prev.map) {
+        !prev_host.map || !map.map || !ref.map || !ref_prev.map || !given.map) {
         CHECK(0);
         goto done;
     }
@@ -135,15 +140,35 @@ static void run_size(Ctx *c, int w, int h, int seed)
                 if (expect[mb] == TK_SKIP_MAP_STATIC && !ref_touched[mb])
                     expect[mb] = TK_SKIP_MAP_STATIC_SAME_REF;
         }
+        /* the refresh and a caller's map override what the comparison found */
+        TkChangeMapRefresh refresh = { 0, 0, 0 };
+        if (f == 1 || f == 4 || f == 6) {
+            int x0 = f == 4 ? 0 : f == 6 ? l.mb_width - 1 : rnd(l.mb_width);
+            refresh = (TkChangeMapRefresh){ x0, x0 + 1 + (f == 1 && x0 + 1 < l.mb_width),
+                                            f != 1 || seed % 2 };
+        }
+        int has_given = f == 5;
+        if (has_given) {
+            for (size_t i = 0; i < map_bytes; i++)
+                ((uint8_t *)given.map)[i] = (uint8_t)(i < n ? rnd(4) : 0);
+            memcpy(expect, given.map, n);
+        }
+        for (size_t mb = 0; mb < n; mb++) {
+            int v = tk_change_map_refresh_at(&refresh, (int)mb % l.mb_width);
+            if (v >= 0)
+                expect[mb] = (uint8_t)v;
+        }
         memcpy(src.map, pic, l.size);
         memset(map.map, 0xee, map_bytes);
         ((uint32_t *)map.map)[map_bytes / 4] = GUARD;
 
         tk_change_map_ref(&l, pic, prev_ref, f > 0, refs ? ref.map : NULL,
-                          refs ? ref_prev.map : NULL, map_ref);
+                          refs ? ref_prev.map : NULL, has_given ? given.map : NULL, &refresh,
+                          map_ref);
         CHECK_EQ(tk_vk_cmd_begin(c->dev, &c->cmd), 0);
         tk_change_map_gpu_record(c->dev, &c->cm, &c->cmd, &l, &src, &prev, &map, f > 0,
-                                 refs ? &ref : NULL, refs ? &ref_prev : NULL);
+                                 refs ? &ref : NULL, refs ? &ref_prev : NULL,
+                                 has_given ? &given : NULL, &refresh);
         tk_vk_cmd_barrier(c->dev, &c->cmd);
         tk_vk_cmd_copy(c->dev, &c->cmd, &prev, 0, &prev_host, 0, l.size);
         tk_vk_cmd_barrier(c->dev, &c->cmd);
@@ -162,7 +187,8 @@ static void run_size(Ctx *c, int w, int h, int seed)
             CHECK_EQ(((uint8_t *)map.map)[i], 0);
         maps_equal += ok;
         for (size_t i = 0; i < n; i++) {
-            static_total += map_ref[i] != TK_SKIP_MAP_CHANGED;
+            static_total += map_ref[i] == TK_SKIP_MAP_STATIC ||
+                            map_ref[i] == TK_SKIP_MAP_STATIC_SAME_REF;
             same_ref_total += map_ref[i] == TK_SKIP_MAP_STATIC_SAME_REF;
         }
     }
@@ -177,6 +203,7 @@ done:
     tk_vk_buffer_destroy(c->dev, &map);
     tk_vk_buffer_destroy(c->dev, &ref);
     tk_vk_buffer_destroy(c->dev, &ref_prev);
+    tk_vk_buffer_destroy(c->dev, &given);
     free(ref_touched);
     free(pic);
     free(prev_ref);

@@ -13,7 +13,9 @@
  * 60 under the sanitizers); and three encoders in one batch, two with their own map; a
  * text map (lower QP under subtitle text, params.text_qp_offset) that moves from frame to
  * frame and is empty in some frames (the GPU then gets none), with and without the
- * encoders' own map (its residual reuse must compare each macroblock's QP).
+ * encoders' own map (its residual reuse must compare each macroblock's QP); a periodic
+ * intra refresh (encoder_ref.h intra_refresh) with periodic and requested IDRs, 300 frames
+ * in one run (the clean refresh itself: test_intra_refresh.c).
  * Validation on; skipped (77) without a Vulkan device.
  */
 #include <stdlib.h>
@@ -44,6 +46,7 @@ typedef struct Config {
     int idr_slice_mb_rows; /* 0: slice_mb_rows */
     int text_qp_offset;    /* 0: no text map; else text_map_frame() per frame */
     int i16x16_only;       /* P pictures' intra macroblocks I16x16 only */
+    int intra_refresh;     /* params.intra_refresh */
 } Config;
 
 /* A caption's text map for frame i: the lower third of the picture, with gaps that move
@@ -247,8 +250,11 @@ static int encode_frame(Run *r, TkVkDevice *dev, int i, int qp, int use_map, int
         int maps_ok = tk_check_bytes("GPU change map", r->own_map.map, r->ref->change_map, n) < 0;
         for (size_t k = 0; k < n; k++) {
             int v = r->ref->change_map[k];
+            /* where the picture's intra refresh overrides it (change_map_ref.h) */
+            int forced = tk_change_map_refresh_at(&r->ref->refresh, (int)k % l->mb_width);
             r->same_ref += v == TK_SKIP_MAP_STATIC_SAME_REF;
-            if ((v == TK_SKIP_MAP_STATIC_SAME_REF ? TK_SKIP_MAP_STATIC : v) != own_map[k])
+            if ((v == TK_SKIP_MAP_STATIC_SAME_REF ? TK_SKIP_MAP_STATIC : v) !=
+                (forced >= 0 ? forced : own_map[k]))
                 maps_ok = 0;
         }
         if (!maps_ok)
@@ -272,7 +278,7 @@ static void run_config(TkVkDevice *dev, const Config *cf)
         .idr_slice_mb_rows = cf->idr_slice_mb_rows, .p_i16x16_only = cf->i16x16_only,
         .aud = 1,
         .deblock = cf->deblock, .p_frames = 1, .auto_skip_map = cf->auto_map != AUTO_OFF,
-        .text_qp_offset = cf->text_qp_offset,
+        .text_qp_offset = cf->text_qp_offset, .intra_refresh = cf->intra_refresh,
     };
     Source s;
     long p_intra[2] = { 0, 0 }; /* I4x4, I16x16 macroblocks in P pictures */
@@ -331,11 +337,11 @@ static void run_config(TkVkDevice *dev, const Config *cf)
         CHECK(p_intra[1] > 0);
     }
     printf("%-12s %dx%d qp %2d frames %3d keyint %3d deblock %d skip map %d slice rows %d "
-           "idr at %2d auto map %d text qp offset %d: %ld access units equal, %ld decoded = "
-           "GPU recon",
+           "idr at %2d auto map %d text qp offset %d intra refresh %d: %ld access units "
+           "equal, %ld decoded = GPU recon",
            source_names[cf->source], cf->width, cf->height, cf->qp, cf->frames, cf->keyint,
            cf->deblock, cf->skip_map, cf->slice_mb_rows, cf->request_idr_at, cf->auto_map,
-           cf->text_qp_offset, r.frames_equal, r.frames_decoded);
+           cf->text_qp_offset, cf->intra_refresh, r.frames_equal, r.frames_decoded);
     if (cf->auto_map == AUTO_FROM_SOURCE)
         printf(", %ld own maps (C and GPU) = the source's (%ld macroblocks with the same "
                "reference too), %ld = the C reference given the source's",
@@ -453,6 +459,17 @@ int main(int argc, char **argv)
         { 200, 120, SRC_MOTION, 32, 10, 4, ON, 1, 1, -1, AUTO_OFF, 0, -12 },
         { 200, 120, SRC_STATIC, 40, 10, 30, ON, 0, 3, -1, AUTO_FROM_SOURCE, 0, -3 },
         { 64, 48, SRC_CORNER, 4, 8, 30, OFF, 0, 1, 5, AUTO_OFF, 0, -6 },
+        /* intra refresh: through requested and periodic IDRs, with the encoders' own map,
+         * a caller's map (which goes through the encoders' own), none, slices, a text
+         * map, a cycle longer than the picture is wide, I16x16-only intra; one run of 300
+         * frames */
+        { 200, 120, SRC_CONVERSATION, 26, 30, 1000, ON, 0, 1, 17, AUTO_FROM_SOURCE, 0, 0, 1,
+          5 },
+        { 200, 120, SRC_SCROLL, 26, 20, 12, ON, 1, 3, -1, AUTO_OFF, 0, 0, 0, 4 },
+        { 200, 120, SRC_MOTION, 32, 14, 1000, ON, 0, 1, -1, AUTO_OFF, 0, -6, 0, 3 },
+        { 64, 48, SRC_CORNER, 26, 12, 1000, ON, 0, 1, -1, AUTO_CALLER_WINS, 0, 0, 0, 3 },
+        { 64, 48, SRC_MOTION, 20, 16, 1000, OFF, 0, 1, 9, AUTO_FROM_SOURCE, 0, 0, 1, 6 },
+        { 48, 32, SRC_MOTION, 26, 300, 100, ON, 0, 1, 150, AUTO_FROM_SOURCE, 0, 0, 0, 7 },
     };
     for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
         Config cf = configs[i];

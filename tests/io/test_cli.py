@@ -123,6 +123,8 @@ def test_usage_errors():
             (["--text-qp-offset", "-13"], "--text-qp-offset"),
             (["--text-qp-offset", "3"], "--text-qp-offset"),
             (["--text-qp-offset", "--6"], "--text-qp-offset"),
+            (["--intra-refresh", "0"], "--intra-refresh"),
+            (["--intra-refresh", "1001"], "--intra-refresh"),
             (["--format", "avi"], "--format"), (["--frobnicate"], "unknown option"),
             (["--size"], "needs a value"),
         ]

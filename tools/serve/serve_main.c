@@ -56,6 +56,10 @@ static void usage(FILE *f)
         "  --keyint N              frames between keyframes (default 2 seconds)\n"
         "  --p-frames              compute encoder: P frames (17-28x fewer bytes, about 1.3x\n"
         "                          the latency, fewer sessions; default: all keyframes)\n"
+        "  --intra-refresh N       with P frames: a column of intra macroblocks sweeps the\n"
+        "                          picture once every N frames instead of periodic keyframes\n"
+        "                          (no keyframe size spikes; keyframes then only for new\n"
+        "                          viewers or with --keyint), 1..1000 (default off)\n"
         "  --text-qp-offset N      -12..0: code the macroblocks under subtitle text at the QP\n"
         "                          plus N, so text stays sharp at low bitrates (default -6)\n"
         "  --encoder E             auto, compute or lavc (default auto)\n"
@@ -99,7 +103,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
 {
     enum { OPT_HOST = 256, OPT_PORT, OPT_REMOTE, OPT_TOKEN, OPT_SESSION, OPT_PUSH, OPT_MAXS,
            OPT_MAXV, OPT_SIZE, OPT_FPS, OPT_QP, OPT_KEYINT, OPT_P_FRAMES, OPT_ENCODER,
-           OPT_FONT, OPT_AUDIO, OPT_TTS, OPT_TEXT_QP };
+           OPT_FONT, OPT_AUDIO, OPT_TTS, OPT_TEXT_QP, OPT_INTRA_REFRESH };
     static const struct option opts[] = {
         { "host", required_argument, NULL, OPT_HOST },
         { "port", required_argument, NULL, OPT_PORT },
@@ -114,6 +118,7 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
         { "qp", required_argument, NULL, OPT_QP },
         { "keyint", required_argument, NULL, OPT_KEYINT },
         { "p-frames", no_argument, NULL, OPT_P_FRAMES },
+        { "intra-refresh", required_argument, NULL, OPT_INTRA_REFRESH },
         { "text-qp-offset", required_argument, NULL, OPT_TEXT_QP },
         { "encoder", required_argument, NULL, OPT_ENCODER },
         { "font", required_argument, NULL, OPT_FONT },
@@ -180,6 +185,11 @@ static int parse_args(int argc, char **argv, ServeOptions *o)
             o->settings.keyint = (int)v;
             break;
         case OPT_P_FRAMES: o->settings.compute_p_frames = 1; break;
+        case OPT_INTRA_REFRESH:
+            if (parse_long(optarg, 1, TALKIE_INTRA_REFRESH_MAX, &v) < 0)
+                return bad_usage("--intra-refresh: expected 1..1000, got", optarg);
+            o->settings.intra_refresh = (int)v;
+            break;
         case OPT_TEXT_QP:
             if (cli_parse_text_qp_offset(optarg, &o->settings.text_qp_offset) < 0)
                 return bad_usage("--text-qp-offset: expected -12..0, got", optarg);

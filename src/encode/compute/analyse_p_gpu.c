@@ -18,6 +18,8 @@ typedef struct SearchPPush {
     int32_t mb_height;
     int32_t qp;
     int32_t has_skip_map;
+    int32_t refresh_x0;
+    int32_t refresh_limit;
 } SearchPPush;
 
 /* Mirrors the push-constant block Params of analyse_p.comp. */
@@ -34,6 +36,9 @@ typedef struct AnalysePPush {
     int32_t pass;
     int32_t text_qp;
     int32_t i16x16_only;
+    int32_t refresh_x0;
+    int32_t refresh_x1;
+    int32_t refresh_limit;
 } AnalysePPush;
 
 /* AnalysePPush.pass: analyse_p.comp's PASS_STATIC and PASS_DECIDE */
@@ -66,6 +71,8 @@ static void record_search(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
         .mb_height = l->mb_height,
         .qp = p->qp,
         .has_skip_map = b->skip_map != NULL,
+        .refresh_x0 = p->refresh_x0,
+        .refresh_limit = p->refresh_limit,
     };
     /* without a skip map the binding still needs a buffer: the source, never read there */
     const TkVkBuffer *bufs[5] = { b->src, b->ref, b->motion_prev,
@@ -93,6 +100,9 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
         /* without a map every macroblock has the frame's QP, whatever the bound buffer holds */
         .text_qp = b->text_map ? p->text_qp : p->qp,
         .i16x16_only = p->i16x16_only,
+        .refresh_x0 = p->refresh_x0,
+        .refresh_x1 = p->refresh_x1,
+        .refresh_limit = p->refresh_limit,
     };
     if (s == 0) {
         /* the searches of changed macroblocks and the static ones' residual, side by side

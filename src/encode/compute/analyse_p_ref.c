@@ -376,15 +376,31 @@ static void decide_mb(const TkInterParams *p, int qp, const uint8_t *src, const 
         }
         return;
     }
+    TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows,
+                         .text_map = p->text_map, .text_qp = p->text_qp,
+                         .i16x16_only = p->i16x16_only,
+                         .refresh_x1 = tk_inter_refresh_edge(p) };
+    if (skip_map && skip_map[idx] == TK_SKIP_MAP_INTRA) {
+        /* 0. an intra refresh's column: intra, whatever inter would cost */
+        tk_intra_analyse_mb_ref(&ip, src, recon, coded, mb_x, mb_y);
+        *mo = (TkMbMotion){ .ref_idx = TK_REF_NONE, .part = TK_PART_16x16 };
+        return;
+    }
+    /* left of an intra refresh's columns: only MVs into the refreshed area */
+    int limit = tk_inter_refresh_limit(p, mb_x);
+    int skip_ok = limit <= 0 || TK_REFRESH_MV_OK(mv_skip[0], mb_x * 16 + 16, limit);
+    int mvp_ok = limit <= 0 || TK_REFRESH_MV_OK(mvp[0], mb_x * 16 + 16, limit);
     load_src(l, src, mb_x, mb_y, &m);
     memset(out, 0, sizeof(*out));
 
     /* 2. early skip: nothing left to code at the skip MV */
-    predict16(l, ref, mb_x, mb_y, mv_skip, &m);
-    if (code_residual(qp, &m, out) == 0) {
-        set_skip(out, mo, mv_skip);
-        store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);
-        return;
+    if (skip_ok) {
+        predict16(l, ref, mb_x, mb_y, mv_skip, &m);
+        if (code_residual(qp, &m, out) == 0) {
+            set_skip(out, mo, mv_skip);
+            store_recon(l, m.pred_y, (const int(*)[64])m.pred_c, recon, mb_x, mb_y);
+            return;
+        }
     }
 
     /* 3. inter (the search pass's partitions, or the predictor itself as a 16x16) against
@@ -394,7 +410,7 @@ static void decide_mb(const TkInterParams *p, int qp, const uint8_t *src, const 
     const TkMbCandidate *c16 = &s->c[TK_SEARCH_16x16];
     int mv[2] = { c16->mv[0], c16->mv[1] };
     int inter_cost = c16->satd + lambda * mv_bits(c16->mv, mvp);
-    if (mv[0] != mvp[0] || mv[1] != mvp[1]) {
+    if ((mv[0] != mvp[0] || mv[1] != mvp[1]) && mvp_ok) {
         TkMeBlock b16 = { .src_y = m.src_y, .mb_x = mb_x, .mb_y = mb_y, .w = 16, .h = 16 };
         int c = tk_me_cost_ref(ref, l, &b16, mvp, lambda, mvp);
         if (c < inter_cost) {
@@ -416,9 +432,6 @@ static void decide_mb(const TkInterParams *p, int qp, const uint8_t *src, const 
         }
     }
     *mo = best;
-    TkIntraParams ip = { .layout = *l, .qp = p->qp, .slice_mb_rows = p->slice_mb_rows,
-                         .text_map = p->text_map, .text_qp = p->text_qp,
-                         .i16x16_only = p->i16x16_only };
     int intra_cost = tk_intra_analyse_mb_ref(&ip, src, recon, coded, mb_x, mb_y) +
                      lambda * TK_P_INTRA_EXTRA_BITS;
     if (intra_cost < inter_cost) {

@@ -7,6 +7,16 @@
  * them), with the reference picture read-only.
  *
  * Decision, in this order (lambda = tk_intra_lambda(qp), costs in SATD + lambda * bits):
+ *   0. intra refresh: a macroblock the skip map marks TK_SKIP_MAP_INTRA (the encoder's own
+ *      map, encoder_ref.h intra_refresh) is coded intra (the intra analysis alone). Left of
+ *      the refresh columns (the area already refreshed in the cycle) every MV the decision
+ *      may code keeps TK_REFRESH_MV_OK (inter_defs.h): the search's (search_p_ref.h), the
+ *      predictor as a 16x16 MV, P_Skip's (early skip is not tried where its MV does not
+ *      keep it); MV (0, 0) of a static macroblock keeps it but, after a deblocked reference,
+ *      in the column just left of the refresh columns, which the map then never marks
+ *      static. Intra macroblocks of the last
+ *      refreshed column do not predict from their top-right neighbour
+ *      (TkIntraParams.refresh_x1).
  *   1. skip map: a macroblock the renderer marks TK_SKIP_MAP_STATIC is neither searched nor
  *      tried as intra: its MV is (0, 0). When its residual against the co-located reference
  *      samples quantises to nothing and the P_Skip MV (8.4.1.1) is (0, 0) too, it is
@@ -66,7 +76,30 @@ typedef struct TkInterParams {
                                decided: lambda) at text_qp, as in TkIntraParams */
     int text_qp;
     int i16x16_only;        /* 1: the intra trial tries I16x16 only (TkIntraParams) */
+    int refresh_x0, refresh_x1; /* the picture's intra refresh columns (encoder_ref.h
+                               tk_encoder_refresh_cols; 0, 0: none), which the skip map marks
+                               TK_SKIP_MAP_INTRA: the macroblocks left of refresh_x0 predict
+                               only from the reference's luma columns left of refresh_limit
+                               (inter_defs.h TK_REFRESH_MV_OK), those of column
+                               refresh_x1 - 1 not from their top-right neighbour */
+    int refresh_limit;      /* 16 * refresh_x0, less TK_REFRESH_DEBLOCK_MARGIN where the
+                               reference was deblocked */
 } TkInterParams;
+
+/* Intra refresh: the luma columns of the reference that macroblock column mb_x may read
+ * (TkMeBlock.limit, inter_defs.h TK_REFRESH_MV_OK), or 0 (no limit: right of the refresh
+ * columns, or no refresh). */
+static inline int tk_inter_refresh_limit(const TkInterParams *p, int mb_x)
+{
+    return mb_x < p->refresh_x0 ? p->refresh_limit : 0;
+}
+
+/* Intra refresh: TkIntraParams.refresh_x1 of the picture (the last refreshed column's
+ * top-right neighbour is not refreshed), 0 where there is none. */
+static inline int tk_inter_refresh_edge(const TkInterParams *p)
+{
+    return p->refresh_x1 > 0 && p->refresh_x1 < p->layout.mb_width ? p->refresh_x1 : 0;
+}
 
 /* The QP macroblock idx is quantised and decided with. */
 static inline int tk_inter_mb_qp(const TkInterParams *p, int idx)

@@ -268,7 +268,7 @@ static int code_i4(const TkIntraParams *p, int qp, TkMbState *st, const TkCodedM
         int bx = blk_x(k), by = blk_y(k);
         int best = -1, best_cost = 0;
         for (int m = 0; m < 9; m++) {
-            if (!tk_pred4x4_mode_ok(m, avail))
+            if (!tk_pred4x4_mode_ok(m, avail) || tk_intra_refresh_forbids(p, mb_x, k, m))
                 continue;
             int bp[16], res[16];
             tk_pred4x4(m, e, avail, bp);

@@ -22,6 +22,7 @@
 #include "common/frame.h"
 #include "common/text_qp_defs.h"
 #include "encode/compute/coded_mb.h"
+#include "encode/compute/intra_pred_ref.h"
 
 /* Header bits an I_NxN macroblock spends beyond its 16 mode fields compared with I_16x16
  * (which carries its mode and cbp in mb_type, and codes its DCs together). */
@@ -40,7 +41,20 @@ typedef struct TkIntraParams {
     int i16x16_only;        /* 1: no I4x4 trial, the macroblock is I16x16 (the intra trial of
                                P pictures in low-latency streams: the I4x4 trial is a chain
                                of 16 blocks, see analyse_p_ref.h) */
+    int refresh_x1;         /* intra refresh (P pictures, analyse_p_ref.h): > 0 where column
+                               refresh_x1 - 1 is the last of the refreshed area and the
+                               column right of it is not refreshed: its block 5 (the only
+                               one whose top-right samples come from macroblock (x + 1,
+                               y - 1), 8.3.1.2) gets no Intra_4x4 mode that reads them
+                               (Diagonal_Down_Left, Vertical_Left); 0: none */
 } TkIntraParams;
+
+/* 1 when I4x4 block k of a macroblock in column mb_x may not use mode m (refresh_x1 above). */
+static inline int tk_intra_refresh_forbids(const TkIntraParams *p, int mb_x, int k, int m)
+{
+    return p->refresh_x1 > 0 && mb_x == p->refresh_x1 - 1 && k == 5 &&
+           (m == TK_I4_DDL || m == TK_I4_VL);
+}
 
 /* The QP macroblock n is quantised with (mode decision's lambda included). */
 static inline int tk_intra_mb_qp(const TkIntraParams *p, int n)

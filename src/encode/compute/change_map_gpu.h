@@ -9,7 +9,8 @@
  *     TkChangeMapGpu c;
  *     tk_change_map_gpu_create(dev, &c);
  *     // map: tk_change_map_bytes(&l) bytes; prev: l.size bytes, kept between frames
- *     tk_change_map_gpu_record(dev, &c, &cmd, &l, &src, &prev, &map, has_prev, NULL, NULL);
+ *     tk_change_map_gpu_record(dev, &c, &cmd, &l, &src, &prev, &map, has_prev, NULL, NULL,
+ *                              NULL, NULL);
  *     tk_vk_cmd_barrier(dev, &cmd);   // before anything reads map or prev
  *     tk_change_map_gpu_destroy(dev, &c);
  */
@@ -26,11 +27,13 @@ typedef struct TkChangeMapGpu {
 int tk_change_map_gpu_create(TkVkDevice *dev, TkChangeMapGpu *c);
 /* Records the map of src (NV12, layout l) against prev into map, and src into prev.
  * has_prev 0: prev holds no picture (nothing static, prev only written). ref and ref_prev:
- * the references to compare (TK_SKIP_MAP_STATIC_SAME_REF), or both NULL. */
+ * the references to compare (TK_SKIP_MAP_STATIC_SAME_REF), or both NULL. given (a caller's
+ * map, or NULL) and refresh (NULL: none) as for tk_change_map_ref(). */
 void tk_change_map_gpu_record(TkVkDevice *dev, const TkChangeMapGpu *c, TkVkCmd *cmd,
                               const TkFrameLayout *l, const TkVkBuffer *src,
                               const TkVkBuffer *prev, const TkVkBuffer *map, int has_prev,
-                              const TkVkBuffer *ref, const TkVkBuffer *ref_prev);
+                              const TkVkBuffer *ref, const TkVkBuffer *ref_prev,
+                              const TkVkBuffer *given, const TkChangeMapRefresh *refresh);
 /* Safe on a zeroed or already destroyed object. */
 void tk_change_map_gpu_destroy(TkVkDevice *dev, TkChangeMapGpu *c);
 

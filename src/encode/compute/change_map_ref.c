@@ -32,7 +32,7 @@ static int mb_equal(const uint8_t *a, const uint8_t *b, size_t luma, size_t chro
 
 void tk_change_map_ref(const TkFrameLayout *l, const uint8_t *src, uint8_t *prev,
                        int has_prev, const uint8_t *ref, const uint8_t *ref_prev,
-                       uint8_t *map)
+                       const uint8_t *given, const TkChangeMapRefresh *refresh, uint8_t *map)
 {
     size_t stride = l->luma_stride;
     size_t n = (size_t)l->mb_width * (size_t)l->mb_height;
@@ -44,10 +44,13 @@ void tk_change_map_ref(const TkFrameLayout *l, const uint8_t *src, uint8_t *prev
             int same_y = compare_copy_rows(src, prev, luma, stride, 16, has_prev);
             int same_c = compare_copy_rows(src, prev, chroma, stride, 8, has_prev);
             int same_ref = ref && ref_prev && mb_equal(ref, ref_prev, luma, chroma, stride);
-            map[(size_t)my * l->mb_width + mx] =
-                !(same_y && same_c) ? TK_SKIP_MAP_CHANGED
-                : same_ref          ? TK_SKIP_MAP_STATIC_SAME_REF
-                                    : TK_SKIP_MAP_STATIC;
+            size_t i = (size_t)my * l->mb_width + mx;
+            int forced = tk_change_map_refresh_at(refresh, mx);
+            map[i] = forced >= 0           ? forced
+                     : given               ? given[i]
+                     : !(same_y && same_c) ? TK_SKIP_MAP_CHANGED
+                     : same_ref            ? TK_SKIP_MAP_STATIC_SAME_REF
+                                           : TK_SKIP_MAP_STATIC;
         }
     memset(map + n, 0, tk_change_map_bytes(l) - n);
 }

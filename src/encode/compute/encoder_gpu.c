@@ -68,7 +68,9 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
     e->gop.p_frames = p->p_frames != 0;
     e->dims = dims;
     e->deblock_mode = p->p_frames && p->deblock == TK_DEBLOCK_AUTO ? TK_DEBLOCK_ON : p->deblock;
-    e->auto_map = p->p_frames && p->auto_skip_map;
+    e->gop.refresh = p->intra_refresh;
+    /* an intra refresh marks its columns in the encoder's own map */
+    e->auto_map = p->p_frames && (p->auto_skip_map || p->intra_refresh > 0);
     e->prev_p_qp = -1;
 
     VkDeviceSize n = dims.n_mbs;
@@ -160,7 +162,12 @@ static int frame_begin(TkEncoderGpu *e, const TkVkBuffer *src, int qp, int force
     tk_h264_gop_next(&e->next_gop, &e->pic);
     e->pic_slice_rows = tk_encoder_slice_rows(&e->params, e->pic.p_slice);
     e->pic_dims = tk_pack_dims(&e->params.layout, e->pic_slice_rows);
-    e->skip_map = skip_map ? skip_map : e->auto_map ? &e->change_map : NULL;
+    e->refresh = tk_encoder_refresh_cols(&e->params, &e->pic, e->ref_deblocked);
+    e->given_map = e->params.intra_refresh > 0 ? skip_map : NULL;
+    /* with an intra refresh the caller's map goes through the encoder's (encoder_ref.c) */
+    e->skip_map = skip_map && e->params.intra_refresh == 0 ? skip_map
+                  : e->auto_map                           ? &e->change_map
+                                                          : NULL;
     e->text_map = e->params.text_qp_offset != 0 ? text_map : NULL;
     int res = tk_pack_slice_headers(&e->config, &e->pic, &e->pic_dims, e->hdr.map);
     if (res < 0) {
@@ -218,6 +225,8 @@ static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer
     if (e->pic.p_slice) {
         TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
                              .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp,
+                             .refresh_x0 = e->refresh.x0, .refresh_x1 = e->refresh.x1,
+                             .refresh_limit = tk_encoder_refresh_limit(&e->refresh),
                              .i16x16_only = e->params.p_i16x16_only };
         TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
                                 &e->motion, e->skip_map, &e->search, &e->motion_prev,
@@ -289,6 +298,8 @@ static int frame_finish(TkEncoderGpu *e, uint8_t **au, size_t *au_size, int *idr
     }
     /* Only now does the picture count: a failed frame leaves frame_num where it was. */
     e->gop = e->next_gop;
+    e->ref_deblocked_before = e->ref_deblocked;
+    e->ref_deblocked = e->pic.deblock;
     *idr = e->pic.idr;
     /* out holds the stream bytes little-endian in each word (pack.comp), which is the
      * memory order of the words on the little-endian hosts Vulkan runs on. */
@@ -349,10 +360,12 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
             continue;
         /* a P picture after a P picture at its QP: compare the references too (frame_begin
          * swapped them: ref is the new one, recon until the analysis the previous one) */
-        int refs = e->pic.p_slice && e->prev_valid && e->prev_p_qp == e->pic.qp;
+        int own = e->params.auto_skip_map;
+        int refs = own && e->pic.p_slice && e->prev_valid && e->prev_p_qp == e->pic.qp;
         tk_change_map_gpu_record(dev, &e->change, cmd, &e->params.layout, frames[i].src,
-                                 &e->prev_src, &e->change_map, e->prev_valid,
-                                 refs ? &e->ref : NULL, refs ? &e->recon : NULL);
+                                 &e->prev_src, &e->change_map, own && e->prev_valid,
+                                 refs ? &e->ref : NULL, refs ? &e->recon : NULL, e->given_map,
+                                 &e->refresh);
         change_maps++;
     }
     if (change_maps > 0)
@@ -431,6 +444,7 @@ void tk_encoder_gpu_rewind(TkEncoderGpu *e, const TkH264Gop *before)
     if (e->pic.p_slice)
         swap_pictures(e);
     e->gop = *before;
+    e->ref_deblocked = e->ref_deblocked_before;
     /* as tk_encoder_ref_rewind(): prev_src holds this frame's source already, so the second
      * coding makes no change map */
     e->prev_valid = 0;

@@ -68,8 +68,8 @@ typedef struct TkEncoderGpu {
                                map with auto_skip_map), or NULL */
     const TkVkBuffer *text_map; /* the frame being encoded's, or NULL (none, or
                                params.text_qp_offset 0) */
-    /* params.p_frames && params.auto_skip_map: the encoder's own skip map (change_map.comp),
-     * run for every frame before its analysis */
+    /* params.p_frames && (params.auto_skip_map || params.intra_refresh): the encoder's own
+     * skip map (change_map.comp), run for every frame before its analysis */
     int auto_map;
     TkChangeMapGpu change;
     TkVkBuffer prev_src;    /* device: the last frame's source (change_map.comp copies it) */
@@ -77,6 +77,11 @@ typedef struct TkEncoderGpu {
     int prev_valid;         /* as TkEncoderRef.prev_valid: prev_src is the source of the
                                last frame and that frame was coded */
     int prev_p_qp;          /* as TkEncoderRef.prev_p_qp */
+    const TkVkBuffer *given_map; /* params.intra_refresh: the caller's skip map of the frame
+                               being encoded (or NULL), which the change map takes in */
+    TkChangeMapRefresh refresh; /* the frame being encoded's intra refresh columns */
+    int ref_deblocked;      /* as TkEncoderRef.ref_deblocked */
+    int ref_deblocked_before;
     int profile_steps;      /* benchmarks: 1 adds a timestamp after each P analysis step
                                after the first (frames[0]'s flag counts in a batch), between
                                the analysis' end and the stages' (encode_batch's doc) */

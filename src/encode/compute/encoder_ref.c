@@ -40,7 +40,8 @@ int tk_encoder_ref_config(const TkEncoderRefParams *p, TkH264Config *config, TkH
     if (p->layout.mb_width <= 0 || p->layout.mb_height <= 0 || p->fps_num <= 0 ||
         p->fps_den <= 0 || p->keyint < 1 || p->slice_mb_rows < 1 ||
         p->idr_slice_mb_rows < 0 || p->text_qp_offset < TK_TEXT_QP_OFFSET_MIN ||
-        p->text_qp_offset > TK_TEXT_QP_OFFSET_MAX)
+        p->text_qp_offset > TK_TEXT_QP_OFFSET_MAX || p->intra_refresh < 0 ||
+        p->intra_refresh > TK_INTRA_REFRESH_MAX || (p->intra_refresh > 0 && !p->p_frames))
         return TALKIE_ERR(EINVAL);
     int level = tk_h264_level(&p->layout, p->fps_num, p->fps_den, p->bitrate_bps);
     if (level < 0)
@@ -74,6 +75,7 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->config = config;
     e->gop = gop;
     e->gop.p_frames = p->p_frames != 0;
+    e->gop.refresh = p->intra_refresh;
     e->dims = tk_encoder_max_dims(p);
     e->out_words = tk_pack_out_words(&e->dims);
     e->prev_p_qp = -1;
@@ -91,7 +93,8 @@ int tk_encoder_ref_open(TkEncoderRef **pe, const TkEncoderRefParams *p)
     e->slice_table = malloc((size_t)e->dims.n_slices * 2 * sizeof(uint32_t));
     e->out = malloc(e->out_words * sizeof(uint32_t));
     e->rbsp = malloc(e->out_words * 4);
-    int auto_map = p->p_frames && p->auto_skip_map;
+    /* an intra refresh marks its columns in the encoder's own map */
+    int auto_map = p->p_frames && (p->auto_skip_map || p->intra_refresh > 0);
     if (auto_map) {
         e->prev_src = malloc(p->layout.size);
         e->change_map = malloc(tk_change_map_bytes(&p->layout));
@@ -143,15 +146,21 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
     /* The encoder's own map, of every frame (an IDR too: the next P picture compares with
      * it). Until this frame is coded, prev_src holds a picture that may never be coded. */
     const uint8_t *skip_map = in->skip_map;
+    TkChangeMapRefresh refresh = tk_encoder_refresh_cols(&e->params, &pic, e->ref_deblocked);
     if (e->change_map) {
         /* a P picture after a P picture at its QP: compare the references too (recon holds
-         * the new one, ref the previous picture's, until the swap below) */
-        int refs = pic.p_slice && e->prev_valid && e->prev_p_qp == qp;
-        tk_change_map_ref(l, in->src, e->prev_src, e->prev_valid, refs ? e->recon : NULL,
-                          refs ? e->ref : NULL, e->change_map);
+         * the new one, ref the previous picture's, until the swap below); only the
+         * encoder's own comparison finds static macroblocks, an intra refresh without it
+         * takes the caller's map */
+        int own = e->params.auto_skip_map;
+        int refs = own && pic.p_slice && e->prev_valid && e->prev_p_qp == qp;
+        int refreshing = e->params.intra_refresh > 0;
+        tk_change_map_ref(l, in->src, e->prev_src, own && e->prev_valid,
+                          refs ? e->recon : NULL, refs ? e->ref : NULL,
+                          refreshing ? in->skip_map : NULL, &refresh, e->change_map);
         e->prev_valid = 0;
         e->prev_p_qp = -1;
-        if (!skip_map)
+        if (!skip_map || refreshing)
             skip_map = e->change_map;
     }
 
@@ -165,6 +174,8 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         swap_pictures(e);
         TkInterParams ip = { .layout = *l, .qp = qp, .slice_mb_rows = rows,
                              .text_map = in->text_map, .text_qp = text_qp,
+                             .refresh_x0 = refresh.x0, .refresh_x1 = refresh.x1,
+                             .refresh_limit = tk_encoder_refresh_limit(&refresh),
                              .i16x16_only = e->params.p_i16x16_only };
         tk_inter_analyse_frame_ref(&ip, in->src, e->ref, skip_map, e->search, e->recon,
                                    e->coded, e->motion);
@@ -205,6 +216,9 @@ int tk_encoder_ref_encode_frame(TkEncoderRef *e, const TkEncoderRefFrame *in, ui
         tk_deblock_frame_mbs_ref(l, e->coded, pic.p_slice ? e->motion : NULL, e->recon);
     }
     e->gop = gop; /* the picture is coded: the sequence moves on */
+    e->refresh = refresh;
+    e->ref_deblocked_before = e->ref_deblocked;
+    e->ref_deblocked = pic.deblock;
     e->last_p = pic.p_slice;
     e->prev_valid = 1;
     e->prev_p_qp = pic.p_slice ? qp : -1;
@@ -224,6 +238,7 @@ void tk_encoder_ref_rewind(TkEncoderRef *e, const TkH264Gop *before)
         swap_pictures(e);
     e->last_p = 0;
     e->gop = *before;
+    e->ref_deblocked = e->ref_deblocked_before;
     /* prev_src already holds this frame's source (the change map copies it): the second
      * coding must find nothing static against it, so it makes no map (has_prev 0), as after
      * a failed frame, and analyses every macroblock */

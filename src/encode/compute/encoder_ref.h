@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/frame.h"
+#include "encode/compute/change_map_ref.h"
 #include "encode/compute/coded_mb.h"
 #include "encode/compute/deblock_ref.h"
 #include "encode/compute/pack_ref.h"
@@ -56,7 +57,23 @@ typedef struct TkEncoderRefParams {
     int text_qp_offset;     /* TK_TEXT_QP_OFFSET_MIN..0 (common/text_qp_defs.h): macroblocks a
                                frame's text_map marks are quantised at TK_TEXT_QP(qp, offset)
                                (default 0: one QP per picture) */
+    int intra_refresh;      /* with p_frames: 0 off (default), or N in
+                               1..TK_INTRA_REFRESH_MAX: a periodic intra refresh, a cycle of N
+                               P pictures (the first after each IDR starts one, then one after
+                               the other) that sweeps the macroblock columns left to right:
+                               picture k of a cycle codes columns k * mb_width / N up to
+                               (k + 1) * mb_width / N - 1 intra (tk_encoder_refresh_cols), and
+                               the refresh is clean: the columns already refreshed in the
+                               cycle predict only from what is refreshed (analyse_p_ref.h),
+                               so a decoder that starts at a cycle's first picture (which
+                               carries a recovery point SEI, SPS and PPS: au.h) shows exact
+                               pictures from the cycle's last on. The encoder then always
+                               makes its own skip map (change_map_ref.h), into which a
+                               caller's map goes, so the refresh holds with one too. */
 } TkEncoderRefParams;
+
+/* The longest intra refresh cycle (TkEncoderRefParams.intra_refresh). */
+#define TK_INTRA_REFRESH_MAX 1000
 
 /* One picture to encode (tk_encoder_ref_encode_frame). */
 typedef struct TkEncoderRefFrame {
@@ -93,11 +110,16 @@ typedef struct TkEncoderRef {
     uint8_t *rbsp;          /* out as bytes */
     size_t out_words;
     int last_p;             /* 1: the last picture coded was a P picture */
-    uint8_t *prev_src;      /* auto_skip_map: layout.size, the last frame's source */
-    uint8_t *change_map;    /* auto_skip_map: tk_change_map_bytes() */
+    uint8_t *prev_src;      /* auto_skip_map or intra_refresh: layout.size, the last frame's
+                               source */
+    uint8_t *change_map;    /* auto_skip_map or intra_refresh: tk_change_map_bytes() */
     int prev_valid;         /* prev_src holds the source of the last frame, which was coded:
                                0 before the first frame and after a failed one, whose
                                source is not what the reference shows */
+    TkChangeMapRefresh refresh; /* the intra refresh columns of the last picture coded */
+    int ref_deblocked;      /* the last picture coded was deblocked: the next one's
+                               reference (an intra refresh's margin) */
+    int ref_deblocked_before; /* the same before it, for tk_encoder_ref_rewind() */
     int prev_p_qp;          /* the QP of the last frame if it was a coded P picture, else -1:
                                only then do its motion and coded[] say how a static
                                macroblock was coded (TK_SKIP_MAP_STATIC_SAME_REF) */
@@ -141,6 +163,29 @@ void tk_encoder_ref_close(TkEncoderRef **e);
 static inline int tk_encoder_slice_rows(const TkEncoderRefParams *p, int p_slice)
 {
     return p_slice || p->idr_slice_mb_rows <= 0 ? p->slice_mb_rows : p->idr_slice_mb_rows;
+}
+
+/* The intra refresh columns of a picture (pic from tk_h264_gop_next()); { 0, 0 } where it
+ * has none. ref_deblocked: the picture's reference was deblocked (the margin of
+ * TK_REFRESH_MV_OK, and the column left of the refresh never static). */
+static inline TkChangeMapRefresh tk_encoder_refresh_cols(const TkEncoderRefParams *p,
+                                                         const TkH264SliceHeader *pic,
+                                                         int ref_deblocked)
+{
+    TkChangeMapRefresh r = { 0, 0, 0 };
+    if (pic->p_slice && pic->refresh_pos >= 0 && p->intra_refresh > 0) {
+        int w = p->layout.mb_width, n = p->intra_refresh, k = pic->refresh_pos;
+        r.x0 = k * w / n;
+        r.x1 = (k + 1) * w / n;
+        r.left_changed = ref_deblocked != 0;
+    }
+    return r;
+}
+
+/* TkInterParams.refresh_limit of a picture with refresh r. */
+static inline int tk_encoder_refresh_limit(const TkChangeMapRefresh *r)
+{
+    return 16 * r->x0 - (r->left_changed ? TK_REFRESH_DEBLOCK_MARGIN : 0);
 }
 
 /* The largest slice count of a stream of these params. */

@@ -26,6 +26,18 @@ static int clamp_mv(int v)
     return v < -TK_MV_MAX ? -TK_MV_MAX : v > TK_MV_MAX ? TK_MV_MAX : v;
 }
 
+/* With an intra refresh, clear of the unrefreshed area (me_ref.h). */
+static int refresh_ok(const TkMeBlock *b, const int c[2])
+{
+    return b->limit <= 0 || TK_REFRESH_MV_OK(c[0], b->mb_x * 16 + b->x + b->w, b->limit);
+}
+
+/* Within +-TK_MV_MAX and refresh_ok(). */
+static int mv_ok(const TkMeBlock *b, const int c[2])
+{
+    return abs(c[0]) <= TK_MV_MAX && abs(c[1]) <= TK_MV_MAX && refresh_ok(b, c);
+}
+
 /* SAD (satd 0) or SATD (satd 1, 4x4 blocks) of block b's prediction at mv. */
 static int distortion(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
                       const int mv[2], int satd)
@@ -70,7 +82,7 @@ static void diamond(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock 
         for (int d = 0; d < 4; d++) {
             int c[2] = { cur[0] + dirs[d][0], cur[1] + dirs[d][1] };
             if (abs(c[0] - start[0]) > 4 * TK_ME_RANGE || abs(c[1] - start[1]) > 4 * TK_ME_RANGE ||
-                abs(c[0]) > TK_MV_MAX || abs(c[1]) > TK_MV_MAX)
+                !mv_ok(b, c))
                 continue;
             int cost = distortion(ref, l, b, c, 0) + lambda * mv_bits(c, mvp);
             if (cost < next_cost) {
@@ -99,7 +111,7 @@ static void refine(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *
     for (int dy = -d; dy <= d; dy += d)
         for (int dx = -d; dx <= d; dx += d) {
             int c[2] = { center[0] + dx, center[1] + dy };
-            if ((dx == 0 && dy == 0) || abs(c[0]) > TK_MV_MAX || abs(c[1]) > TK_MV_MAX)
+            if ((dx == 0 && dy == 0) || !mv_ok(b, c))
                 continue;
             int cost = tk_me_cost_ref(ref, l, b, mvp, lambda, c);
             if (cost < *best_cost) {
@@ -110,11 +122,16 @@ static void refine(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *
         }
 }
 
-/* A whole-sample start near v (rounded), within +-TK_MV_MAX (a multiple of 4). */
-static void whole(const int v[2], int out[2])
+/* A whole-sample start near v (rounded), within +-TK_MV_MAX (a multiple of 4) and, with an
+ * intra refresh, clear of the unrefreshed area (the largest whole-sample x that is: at least
+ * -3 samples for a block inside the refreshed area, so within TK_MV_MAX). */
+static void whole(const TkMeBlock *b, const int v[2], int out[2])
 {
     out[0] = clamp_mv((v[0] + 2) & ~3);
     out[1] = clamp_mv((v[1] + 2) & ~3);
+    int max_x = TK_REFRESH_MV_MAX_WHOLE(b->mb_x * 16 + b->x + b->w, b->limit);
+    if (b->limit > 0 && out[0] > max_x)
+        out[0] = max_x;
 }
 
 int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock *b,
@@ -125,10 +142,10 @@ int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock
     int best[2] = { 0, 0 }, best_cost = 0x7fffffff;
     int starts[2 + TK_ME_MAX_STARTS][2], n = 0;
     static const int zero[2] = { 0, 0 };
-    whole(mvp, starts[n++]);
-    whole(zero, starts[n++]);
+    whole(b, mvp, starts[n++]);
+    whole(b, zero, starts[n++]);
     for (int i = 0; extra && i < extra->n && i < TK_ME_MAX_STARTS; i++)
-        whole(extra->mv[i], starts[n++]);
+        whole(b, extra->mv[i], starts[n++]);
     for (int i = 0; i < n; i++) {
         int seen = 0;
         for (int j = 0; j < i; j++)
@@ -140,7 +157,7 @@ int tk_me_search_ref(const uint8_t *ref, const TkFrameLayout *l, const TkMeBlock
     best_cost = tk_me_cost_ref(ref, l, b, mvp, lambda, best);
     refine(ref, l, b, mvp, lambda, 2, best, &best_cost);
     refine(ref, l, b, mvp, lambda, 1, best, &best_cost);
-    if (best[0] != mvp[0] || best[1] != mvp[1]) {
+    if ((best[0] != mvp[0] || best[1] != mvp[1]) && refresh_ok(b, mvp)) {
         int c = tk_me_cost_ref(ref, l, b, mvp, lambda, mvp);
         if (c < best_cost) {
             best[0] = mvp[0];

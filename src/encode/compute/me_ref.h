@@ -33,6 +33,10 @@ typedef struct TkMeBlock {
     const int *src_y;
     int mb_x, mb_y;
     int x, y, w, h;
+    int limit;  /* > 0 (intra refresh, a macroblock left of the refresh columns): every MV
+                   considered keeps TK_REFRESH_MV_OK(mv x, right edge, limit) (inter_defs.h):
+                   starts are clamped to the largest whole-sample MV that does, other
+                   candidates that do not are skipped, the predictor too; 0: no limit */
 } TkMeBlock;
 
 /* Extra starts of the integer search, in the order they are tried after mvp and (0, 0). */

@@ -37,7 +37,8 @@ void tk_search_p_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
     int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
-    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF)
+    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF ||
+        map == TK_SKIP_MAP_INTRA)
         return;
     int src_y[256];
     size_t stride = l->luma_stride;
@@ -50,7 +51,8 @@ void tk_search_p_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *
     TkMeBlock b = { .src_y = src_y, .mb_x = mb_x, .mb_y = mb_y,
                     .x = part == TK_PART_8x16 ? 8 * half : 0,
                     .y = part == TK_PART_16x8 ? 8 * half : 0,
-                    .w = part == TK_PART_8x16 ? 8 : 16, .h = part == TK_PART_16x8 ? 8 : 16 };
+                    .w = part == TK_PART_8x16 ? 8 : 16, .h = part == TK_PART_16x8 ? 8 : 16,
+                    .limit = tk_inter_refresh_limit(p, mb_x) };
     int mvp[2], mv[2];
     tk_search_p_mvp_estimate(prev_motion, l->mb_width, mb_x, mb_y, mvp);
     TkMeStarts starts = { 0 };

@@ -12,8 +12,10 @@
  * the previous MV of the macroblock above. Every partition of 16x16, 16x8 and 8x16 is
  * searched on its own from those starts, five independent searches (TK_SEARCH_*), so the GPU
  * runs them side by side; TkMbSearch keeps each result's MV and SATD (its cost less the MV
- * bits against the estimate). Macroblocks the skip map marks static are not searched (their
- * entry is left as it is: the decision does not read it).
+ * bits against the estimate). Macroblocks the skip map marks static or intra
+ * (TK_SKIP_MAP_INTRA, an intra refresh's column) are not searched (their entry is left as it
+ * is: the decision does not read it); those left of an intra refresh's columns keep their
+ * MVs clear of the unrefreshed area (me_ref.h TkMeBlock.limit).
  *
  * GPU (search_p.comp): one workgroup per (macroblock, search); reads src, ref, the previous
  * picture's motion and the skip map; writes search[].

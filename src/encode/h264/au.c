@@ -14,6 +14,8 @@ void tk_h264_gop_init(TkH264Gop *g, int keyint)
     g->idr_count = 0;
     g->p_frames = 0;
     g->idr_requested = 0;
+    g->refresh = 0;
+    g->refresh_next = 0;
 }
 
 void tk_h264_gop_force_idr(TkH264Gop *g)
@@ -31,6 +33,7 @@ void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic)
         pic->idr_pic_id = g->idr_count & 1;
         g->idr_count++;
         g->frame_num = 0;
+        g->refresh_next = 0; /* an IDR is clean: the next P picture starts a cycle */
     } else {
         /* Every picture is a reference picture, so frame_num counts up (7.4.3). */
         g->frame_num = (g->frame_num + 1) & ((1 << TK_H264_LOG2_MAX_FRAME_NUM) - 1);
@@ -38,6 +41,15 @@ void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic)
     }
     pic->frame_num = g->frame_num;
     pic->p_slice = !pic->idr && g->p_frames;
+    pic->refresh_pos = -1;
+    pic->recovery_point = 0;
+    pic->recovery_frame_cnt = 0;
+    if (pic->p_slice && g->refresh > 0) {
+        pic->refresh_pos = g->refresh_next;
+        g->refresh_next = (g->refresh_next + 1) % g->refresh;
+        pic->recovery_point = pic->refresh_pos == 0;
+        pic->recovery_frame_cnt = g->refresh - 1;
+    }
     g->frames++;
 }
 
@@ -80,7 +92,7 @@ int tk_h264_au_write_pic(const TkH264Config *c, const TkH264SliceHeader *pic, in
     int idr = pic->idr;
     *out = NULL;
     *out_size = 0;
-    size_t cap = 3 * tk_nal_max(HEADER_WORDS * 4);
+    size_t cap = 4 * tk_nal_max(HEADER_WORDS * 4);
     for (int s = 0; s < n_slices; s++) {
         size_t off = slice_table[2 * s], n = slice_table[2 * s + 1];
         if (off > rbsp_size || n > rbsp_size - off)
@@ -100,7 +112,8 @@ int tk_h264_au_write_pic(const TkH264Config *c, const TkH264SliceHeader *pic, in
         tk_h264_write_aud_pic(&bw, pic->p_slice);
         res = append_header(buf, cap, &pos, 0, TK_NAL_AUD, &bw);
     }
-    if (res == 0 && idr) {
+    /* a decoder may start at a recovery point too: it needs the parameter sets there */
+    if (res == 0 && (idr || pic->recovery_point)) {
         tk_bw_init(&bw, words, HEADER_WORDS);
         tk_h264_write_sps(&bw, c);
         res = append_header(buf, cap, &pos, 3, TK_NAL_SPS, &bw);
@@ -109,6 +122,11 @@ int tk_h264_au_write_pic(const TkH264Config *c, const TkH264SliceHeader *pic, in
             tk_h264_write_pps(&bw, c);
             res = append_header(buf, cap, &pos, 3, TK_NAL_PPS, &bw);
         }
+    }
+    if (res == 0 && pic->recovery_point) {
+        tk_bw_init(&bw, words, HEADER_WORDS);
+        tk_h264_write_sei_recovery_point(&bw, pic->recovery_frame_cnt);
+        res = append_header(buf, cap, &pos, 0, TK_NAL_SEI, &bw);
     }
     for (int s = 0; res == 0 && s < n_slices; s++)
         res = append(buf, cap, &pos, 3, idr ? TK_NAL_SLICE_IDR : TK_NAL_SLICE,

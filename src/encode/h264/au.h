@@ -5,7 +5,8 @@
  *     every keyint frames (and when asked for one), otherwise a reference picture with
  *     frame_num + 1, of P slices when p_frames is on, else of I slices;
  *   - tk_h264_au_write() turns the packed slice RBSPs into one Annex B access unit:
- *     [AUD] [SPS PPS on IDRs] slice NAL units, each with emulation prevention.
+ *     [AUD] [SPS PPS on IDRs] [SPS PPS SEI at the start of an intra refresh cycle] slice
+ *     NAL units, each with emulation prevention.
  */
 #ifndef TALKIE_ENCODE_H264_AU_H
 #define TALKIE_ENCODE_H264_AU_H
@@ -22,13 +23,19 @@ typedef struct TkH264Gop {
     int idr_count;      /* IDRs so far: idr_pic_id alternates with it */
     int p_frames;       /* 1: pictures between IDRs are P pictures (0 after gop_init) */
     int idr_requested;  /* 1: the next picture is an IDR whatever keyint says */
+    int refresh;        /* periodic intra refresh (p_frames): P pictures a cycle, 0 off
+                           (0 after gop_init); a cycle starts at the first P picture after
+                           each IDR and then runs on, one after the other */
+    int refresh_next;   /* the position of the next P picture in its cycle */
 } TkH264Gop;
 
 void tk_h264_gop_init(TkH264Gop *g, int keyint);
 /* Makes the next picture an IDR (a keyframe request); the keyint period restarts there. */
 void tk_h264_gop_force_idr(TkH264Gop *g);
-/* Fills idr, idr_pic_id, frame_num and p_slice of the next picture (first_mb, qp and
- * deblock untouched). An IDR restarts the keyint count. */
+/* Fills idr, idr_pic_id, frame_num, p_slice and the refresh fields (refresh_pos,
+ * recovery_point at a cycle's first picture, recovery_frame_cnt = refresh - 1: the cycle's
+ * last picture is the first exact one) of the next picture (first_mb, qp and deblock
+ * untouched). An IDR restarts the keyint count and the refresh cycle. */
 void tk_h264_gop_next(TkH264Gop *g, TkH264SliceHeader *pic);
 
 /*

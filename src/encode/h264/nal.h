@@ -12,6 +12,7 @@
 enum {
     TK_NAL_SLICE = 1,     /* coded slice of a non-IDR picture */
     TK_NAL_SLICE_IDR = 5,
+    TK_NAL_SEI = 6,
     TK_NAL_SPS = 7,
     TK_NAL_PPS = 8,
     TK_NAL_AUD = 9,

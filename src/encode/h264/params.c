@@ -165,6 +165,28 @@ void tk_h264_write_aud(TkBitWriter *bw)
     tk_h264_write_aud_pic(bw, 0);
 }
 
+/* sei_rbsp() 7.3.2.3 with one sei_message() 7.3.2.3.1 holding recovery_point() D.1.8 */
+void tk_h264_write_sei_recovery_point(TkBitWriter *bw, int recovery_frame_cnt)
+{
+    /* the payload first, to know its size: ue(v) + 4 bits, then sei_payload()'s
+     * bit_equal_to_one and bit_equal_to_zero up to the byte boundary (D.1) */
+    uint32_t words[4];
+    TkBitWriter pl;
+    tk_bw_init(&pl, words, 4);
+    tk_bw_put_ue(&pl, (uint32_t)recovery_frame_cnt); /* recovery_frame_cnt */
+    tk_bw_put(&pl, 1, 1);           /* exact_match_flag: the refresh is clean (encoder_ref.h) */
+    tk_bw_put(&pl, 1, 0);           /* broken_link_flag */
+    tk_bw_put(&pl, 2, 0);           /* changing_slice_group_idc */
+    tk_bw_trailing(&pl);            /* bit_equal_to_one, bit_equal_to_zero... */
+    uint8_t bytes[16];
+    size_t n = tk_bw_bytes(&pl, bytes, sizeof(bytes));
+    tk_bw_put(bw, 8, 6);            /* last_payload_type_byte: 6 = recovery point */
+    tk_bw_put(bw, 8, (uint32_t)n);  /* last_payload_size_byte (n < 255) */
+    for (size_t i = 0; i < n; i++)
+        tk_bw_put(bw, 8, bytes[i]);
+    tk_bw_trailing(bw);             /* rbsp_trailing_bits() */
+}
+
 /* slice_header() 7.3.3, for an I or P slice of our SPS/PPS */
 void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,
                                 const TkH264SliceHeader *s)

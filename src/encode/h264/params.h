@@ -52,6 +52,13 @@ typedef struct TkH264SliceHeader {
                          0: I slices (slice_type 7). Never 1 on an IDR. */
     int num_ref_idx_l0_active; /* P slices: 0 = the PPS default (1, what talkie uses), else
                                   the count num_ref_idx_active_override_flag sets */
+    /* Not slice syntax: the picture's place in a periodic intra refresh (au.h TkH264Gop),
+     * set by tk_h264_gop_next(). */
+    int refresh_pos;  /* position in the refresh cycle (0 starts one), -1: no refresh */
+    int recovery_point; /* 1: the access unit carries a recovery point SEI (D.1.8) whose
+                           recovery_frame_cnt is recovery_frame_cnt, and SPS/PPS, so that a
+                           decoder can start there (au.c) */
+    int recovery_frame_cnt;
 } TkH264SliceHeader;
 
 /* seq_parameter_set_rbsp(), rbsp_trailing_bits included. */
@@ -62,6 +69,10 @@ void tk_h264_write_pps(TkBitWriter *bw, const TkH264Config *c);
 void tk_h264_write_aud(TkBitWriter *bw);
 /* access_unit_delimiter_rbsp() for a picture of I slices, or of I and P slices (p_slices). */
 void tk_h264_write_aud_pic(TkBitWriter *bw, int p_slices);
+/* sei_rbsp() with one recovery point SEI message (D.1.8): the picture recovery_frame_cnt
+ * frames after this one (in frame_num) is exact (exact_match_flag 1) when decoding starts
+ * here; no broken link, no slice groups. rbsp_trailing_bits included. */
+void tk_h264_write_sei_recovery_point(TkBitWriter *bw, int recovery_frame_cnt);
 /* slice_header() of an I or P slice, without slice data or trailing bits (the pack step adds
  * the macroblocks after it). */
 void tk_h264_write_slice_header(TkBitWriter *bw, const TkH264Config *c,

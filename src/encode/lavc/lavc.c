@@ -126,8 +126,12 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
     /* pts are frame indices, so the time base is one frame. */
     c->time_base = (AVRational){ params->fps_den, params->fps_num };
     c->framerate = (AVRational){ params->fps_num, params->fps_den };
-    c->gop_size = params->keyint;
-    c->keyint_min = params->keyint;
+    /* libx264's intra refresh sweeps once every keyint frames and then makes no periodic
+     * IDR (only the first and forced ones): its period is the refresh cycle, whatever keyint
+     * says */
+    int gop = params->intra_refresh > 0 ? params->intra_refresh : params->keyint;
+    c->gop_size = gop;
+    c->keyint_min = gop;
     c->max_b_frames = 0;
     c->thread_count = 1;
     c->color_primaries = AVCOL_PRI_BT709;
@@ -152,7 +156,9 @@ static int lavc_open(void **ctx, const TkEncoderParams *params)
      * not wanted; libavcodec's messages reach the session's log (common/av_log.h). */
     if (err >= 0)
         err = av_opt_set(c->priv_data, "x264-params",
-                         "repeat-headers=1:annexb=1:scenecut=0:log=-1", 0);
+                         params->intra_refresh > 0
+                             ? "repeat-headers=1:annexb=1:scenecut=0:log=-1:intra-refresh=1"
+                             : "repeat-headers=1:annexb=1:scenecut=0:log=-1", 0);
     /* forced-idr: a keyframe request gives an IDR, where a new viewer can start. */
     if (err >= 0)
         err = av_opt_set_int(c->priv_data, "forced-idr", 1, 0);

@@ -59,5 +59,5 @@ void main()
     int y_end = min(y_begin + pc.slice_mb_rows, pc.mb_height);
     for (int mb_y = y_begin; mb_y < y_end; mb_y++)
         for (int mb_x = 0; mb_x < pc.mb_width; mb_x++)
-            analyse_mb(t, mb_x, mb_y, true);
+            analyse_mb(t, mb_x, mb_y, true, 0); /* I pictures: no intra refresh */
 }

@@ -325,7 +325,7 @@ int code_i4_block(int k, int pred[16], int qp)
 
 /* Analyses macroblock (mb_x, mb_y) as tk_intra_analyse_mb_ref() does: writes its coded
  * entry and recon, returns its cost (the cheaper of I4x4 and I16x16). */
-int analyse_mb(int t, int mb_x, int mb_y, bool try_i4)
+int analyse_mb(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
 {
     int avail = mb_avail(mb_x, mb_y);
     int qp = tk_mb_qp(mb_y * pc.mb_width + mb_x);
@@ -403,7 +403,11 @@ int analyse_mb(int t, int mb_x, int mb_y, bool try_i4)
         int dc4 = tk_pred4x4_dc(e, bavail);
         if (t < 9) {
             int c = COST_NONE;
-            if (tk_pred4x4_mode_ok(t, bavail)) {
+            /* tk_intra_refresh_forbids() (analyse_ref.h): refresh_x1 > 0 in an intra
+             * refresh, else 0 */
+            bool forbidden = refresh_x1 > 0 && mb_x == refresh_x1 - 1 && k == 5 &&
+                             (t == TK_I4_DDL || t == TK_I4_VL);
+            if (tk_pred4x4_mode_ok(t, bavail) && !forbidden) {
                 int res[16];
                 int bx = blk_x(k), by = blk_y(k);
                 for (int i = 0; i < 16; i++)

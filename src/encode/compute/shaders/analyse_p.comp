@@ -60,6 +60,9 @@ layout(push_constant) uniform Params {
     int pass;           /* PASS_STATIC (workgroup i: macroblock i) or PASS_DECIDE */
     int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
     int i16x16_only;    /* 1: the intra trial tries I16x16 only */
+    int refresh_x0;     /* intra refresh columns (TkInterParams; 0, 0: none) */
+    int refresh_x1;
+    int refresh_limit;  /* TkInterParams.refresh_limit */
 } pc;
 
 /* The static pass codes the macroblocks the skip map marks static (their prediction and
@@ -421,6 +424,7 @@ void gather(int mb_x, int mb_y, int part, int part_idx, ivec2 cur_mv0, out ivec4
 #define TRY_STATIC 0
 #define TRY_EARLY 1
 #define TRY_FINAL 2
+#define TRY_INTER 3 /* straight to the inter costs: no early skip (intra refresh) */
 
 int map_at(int idx)
 {
@@ -478,6 +482,20 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
             return;
         }
     }
+    /* 0. an intra refresh's column: intra, whatever inter would cost; an intra macroblock of
+     * the last refreshed column does not predict from its top-right neighbour
+     * (tk_inter_refresh_edge()) */
+    int refresh_edge = pc.refresh_x1 > 0 && pc.refresh_x1 < pc.mb_width ? pc.refresh_x1 : 0;
+    if (pc.pass == PASS_DECIDE && map == TK_SKIP_MAP_INTRA) {
+        analyse_mb(t, mb_x, mb_y, pc.i16x16_only == 0, refresh_edge);
+        store_motion(t, idx, TK_REF_NONE, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0),
+                     ivec2(0));
+        return;
+    }
+    /* left of the refresh columns only MVs into the refreshed area (tk_inter_refresh_limit) */
+    int limit = mb_x < pc.refresh_x0 ? pc.refresh_limit : 0;
+    bool skip_ok = limit <= 0 || TK_REFRESH_MV_OK(mv_skip.x, mb_x * 16 + 16, limit);
+    bool mvp_ok = limit <= 0 || TK_REFRESH_MV_OK(mvp.x, mb_x * 16 + 16, limit);
     /* the previous picture's motion of this macroblock, read before it is overwritten:
      * coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
     bool was_zero = motion_prev[idx].ref_idx == 0 && motion_prev[idx].part == TK_PART_16x16 &&
@@ -489,42 +507,45 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     /* 1. static (the static pass): MV (0, 0), no search, no intra trial; with the same
      * reference too, after a picture that coded nothing here, no residual either */
     bool reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
-    int stage = static_mb ? TRY_STATIC : TRY_EARLY;
+    int stage = static_mb ? TRY_STATIC : skip_ok ? TRY_EARLY : TRY_INTER;
     int best_part = TK_PART_16x16;
     ivec2 best_mv0 = ivec2(0), best_mv1 = ivec2(0), best_mvd0 = ivec2(0), best_mvd1 = ivec2(0);
     [[dont_unroll]] for (;;) {
-        ivec2 m0 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv0;
-        ivec2 m1 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv1;
-        predict(t, mb_x, mb_y, stage == TRY_FINAL ? best_part : TK_PART_16x16, m0, m1);
-        int cbp = 0;
-        if (stage == TRY_STATIC && reuse)
-            no_residual(t);
-        else
-            cbp = code_residual(t, qp);
-        if (stage == TRY_STATIC) {
-            /* the decision pass makes it P_Skip or says MV (0, 0), but for a macroblock
-             * whose MV prediction is (0, 0) whatever the wavefront decides: this pass */
-            bool alone = static_alone(mb_x, mb_y);
-            store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp);
-            store_recon(t, mb_x, mb_y);
-            if (alone)
-                store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
-            return;
-        }
-        /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
-        bool skip = cbp == 0 && (stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
-                                                        best_mv0 == mv_skip));
-        if (skip) {
-            store_coded(t, idx, TK_MB_PSKIP, 0, qp);
-            store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
-            store_recon(t, mb_x, mb_y);
-            return;
-        }
-        if (stage == TRY_FINAL) {
-            store_coded(t, idx, TK_MB_PL0, cbp, qp);
-            store_motion(t, idx, 0, best_part, best_mv0, best_mv1, best_mvd0, best_mvd1);
-            store_recon(t, mb_x, mb_y);
-            return;
+        if (stage != TRY_INTER) {
+            ivec2 m0 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv0;
+            ivec2 m1 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv1;
+            predict(t, mb_x, mb_y, stage == TRY_FINAL ? best_part : TK_PART_16x16, m0, m1);
+            int cbp = 0;
+            if (stage == TRY_STATIC && reuse)
+                no_residual(t);
+            else
+                cbp = code_residual(t, qp);
+            if (stage == TRY_STATIC) {
+                /* the decision pass makes it P_Skip or says MV (0, 0), but for a macroblock
+                 * whose MV prediction is (0, 0) whatever the wavefront decides: this pass */
+                bool alone = static_alone(mb_x, mb_y);
+                store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp);
+                store_recon(t, mb_x, mb_y);
+                if (alone)
+                    store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
+                return;
+            }
+            /* P_Skip: nothing to code and the P_Skip MV (a 16x16 macroblock) */
+            bool skip = cbp == 0 && (stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
+                                                            best_mv0 == mv_skip));
+            if (skip) {
+                store_coded(t, idx, TK_MB_PSKIP, 0, qp);
+                store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
+                store_recon(t, mb_x, mb_y);
+                return;
+            }
+            if (stage == TRY_FINAL) {
+                store_coded(t, idx, TK_MB_PL0, cbp, qp);
+                store_motion(t, idx, 0, best_part, best_mv0, best_mv1, best_mvd0, best_mvd1);
+                store_recon(t, mb_x, mb_y);
+                return;
+            }
+
         }
 
         /* 3. inter: the search pass's partitions (search_p.comp), each weighed against its
@@ -535,7 +556,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
         ivec2 mv16 = ivec2(search[idx].c[TK_SEARCH_16x16].mv[0],
                            search[idx].c[TK_SEARCH_16x16].mv[1]);
         int inter_cost = search[idx].c[TK_SEARCH_16x16].satd + lambda * mv_bits(mv16, mvp);
-        if (mv16 != mvp) {
+        if (mv16 != mvp && mvp_ok) {
             int c = satd_cost(t, mvp, mvp, lambda);
             if (c < inter_cost) {
                 inter_cost = c;
@@ -570,7 +591,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
                 }
             }
         }
-        int intra_cost = analyse_mb(t, mb_x, mb_y, pc.i16x16_only == 0) +
+        int intra_cost = analyse_mb(t, mb_x, mb_y, pc.i16x16_only == 0, refresh_edge) +
                          lambda * TK_P_INTRA_EXTRA_BITS;
         if (intra_cost < inter_cost) {
             /* coded[] and recon hold the intra macroblock */

@@ -18,8 +18,12 @@
  * Buffers: 0 the new source NV12 (read), 1 the previous source NV12 (read, then written with
  * the new one), 2 the map (a byte per macroblock, 4 to a word; the bytes past the last
  * macroblock are written 0), 3 and 4 the reference of the picture to code and that of the
- * previous picture (NV12, read when has_refs). Push constants: Params (change_map_gpu.c
- * mirrors it).
+ * previous picture (NV12, read when has_refs), 5 a caller's map (4 macroblocks to a word, read
+ * when has_given: the result instead of the comparison's). An intra refresh overrides the
+ * result by macroblock column (tk_change_map_refresh_at): refresh_x0..refresh_x1 - 1
+ * TK_SKIP_MAP_INTRA, refresh_changed (refresh_x0 - 1 after a deblocked reference, else -1)
+ * TK_SKIP_MAP_CHANGED. Push constants: Params
+ * (change_map_gpu.c mirrors it).
  */
 #extension GL_GOOGLE_include_directive : require
 
@@ -35,6 +39,7 @@ layout(std430, binding = 1) buffer Prev { uint prev_words[]; };
 layout(std430, binding = 2) writeonly buffer Map { uint map_words[]; };
 layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
 layout(std430, binding = 4) readonly buffer RefPrev { uint ref_prev_words[]; };
+layout(std430, binding = 5) readonly buffer Given { uint given_words[]; };
 
 layout(push_constant) uniform Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
@@ -43,6 +48,10 @@ layout(push_constant) uniform Params {
     int n_mbs;
     int has_prev;       /* 0: prev holds no picture, nothing is static */
     int has_refs;       /* 1: compare the references too */
+    int has_given;      /* 1: the caller's map is the result (before the refresh) */
+    int refresh_x0;     /* intra refresh columns (0, 0: none) */
+    int refresh_x1;
+    int refresh_changed;
 } pc;
 
 shared uint s_changed[TK_CHANGE_MAP_MBS_PER_GROUP];
@@ -81,6 +90,13 @@ void main()
             uint v = s_changed[j] != 0u       ? uint(TK_SKIP_MAP_CHANGED)
                      : s_ref_changed[j] != 0u ? uint(TK_SKIP_MAP_STATIC)
                                               : uint(TK_SKIP_MAP_STATIC_SAME_REF);
+            if (pc.has_given != 0)
+                v = (given_words[gl_WorkGroupID.x] >> (8 * j)) & 0xffu;
+            int x = m % pc.mb_width;
+            if (x >= pc.refresh_x0 && x < pc.refresh_x1)
+                v = uint(TK_SKIP_MAP_INTRA);
+            else if (x == pc.refresh_changed)
+                v = uint(TK_SKIP_MAP_CHANGED);
             if (m < pc.n_mbs)
                 word |= v << (8 * j);
         }

@@ -32,9 +32,11 @@ int mv_bits(ivec2 mv, ivec2 mvp)
     return se_bits(mv.x - mvp.x) + se_bits(mv.y - mvp.y);
 }
 
-/* the partition searched: macroblock (mb.x, mb.y), block blk = (x, y, w, h) inside it */
+/* the partition searched: macroblock (mb.x, mb.y), block blk = (x, y, w, h) inside it;
+ * g_limit as TkMeBlock.limit (me_ref.h): > 0 limits the MVs for an intra refresh */
 ivec2 g_mb;
 ivec4 g_blk;
+int g_limit = 0;
 
 /* Distortions of n candidates (SAD, or SATD over 4x4 blocks) into s_sum[0..n-1]: thread t
  * takes row t of the block (SAD) or its 4x4 block t (SATD), 16 differences either way, so
@@ -80,9 +82,14 @@ int satd_cost(int t, ivec2 mv, ivec2 mvp, int lambda)
     return c;
 }
 
+bool refresh_ok(ivec2 c)
+{
+    return g_limit <= 0 || TK_REFRESH_MV_OK(c.x, g_mb.x * 16 + g_blk.x + g_blk.z, g_limit);
+}
+
 bool mv_ok(ivec2 c)
 {
-    return abs(c.x) <= TK_MV_MAX && abs(c.y) <= TK_MV_MAX;
+    return abs(c.x) <= TK_MV_MAX && abs(c.y) <= TK_MV_MAX && refresh_ok(c);
 }
 
 void diamond(int t, ivec2 mvp, int lambda, ivec2 start, inout ivec2 best, inout int best_cost)
@@ -145,7 +152,11 @@ void refine(int t, ivec2 mvp, int lambda, int d, inout ivec2 best, inout int bes
 
 ivec2 whole(ivec2 v)
 {
-    return clamp((v + 2) & ~3, ivec2(-TK_MV_MAX), ivec2(TK_MV_MAX));
+    ivec2 w = clamp((v + 2) & ~3, ivec2(-TK_MV_MAX), ivec2(TK_MV_MAX));
+    int max_x = TK_REFRESH_MV_MAX_WHOLE(g_mb.x * 16 + g_blk.x + g_blk.z, g_limit);
+    if (g_limit > 0 && w.x > max_x)
+        w.x = max_x;
+    return w;
 }
 
 /* tk_me_search_ref(): returns (mv.x, mv.y, cost) */
@@ -169,7 +180,7 @@ ivec3 me_search(int t, ivec2 mvp, ivec2 extra[TK_ME_MAX_STARTS], int n_extra, in
     best_cost = satd_cost(t, best, mvp, lambda);
     [[dont_unroll]] for (int d = 2; d >= 1; d--)
         refine(t, mvp, lambda, d, best, best_cost);
-    if (best != mvp) {
+    if (best != mvp && refresh_ok(mvp)) {
         int c = satd_cost(t, mvp, mvp, lambda);
         if (c < best_cost) {
             best = mvp;

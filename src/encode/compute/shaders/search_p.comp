@@ -32,6 +32,9 @@ layout(push_constant) uniform Params {
     int mb_height;
     int qp;
     int has_skip_map;
+    int refresh_x0;     /* intra refresh: macroblocks left of it keep their MVs clear of
+                           the unrefreshed area (TkInterParams.refresh_x0; 0: none) */
+    int refresh_limit;  /* TkInterParams.refresh_limit */
 } pc;
 
 shared int s_src_y[256];
@@ -60,7 +63,8 @@ void main()
     int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
     int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
                                    : TK_SKIP_MAP_CHANGED;
-    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF)
+    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF ||
+        map == TK_SKIP_MAP_INTRA)
         return; /* the whole workgroup: the decision does not search these */
 
     /* thread t loads source row t */
@@ -76,6 +80,7 @@ void main()
                : k < TK_SEARCH_8x16 ? TK_PART_16x8 : TK_PART_8x16;
     int half_idx = k == TK_SEARCH_16x16 ? 0 : (k - TK_SEARCH_16x8) & 1;
     g_mb = ivec2(mb_x, mb_y);
+    g_limit = mb_x < pc.refresh_x0 ? pc.refresh_limit : 0; /* tk_inter_refresh_limit() */
     g_blk = ivec4(part == TK_PART_8x16 ? 8 * half_idx : 0, part == TK_PART_16x8 ? 8 * half_idx : 0,
                   part == TK_PART_8x16 ? 8 : 16, part == TK_PART_16x8 ? 8 : 16);
     ivec2 a = prev_mv(mb_x > 0 ? idx - 1 : -1);
