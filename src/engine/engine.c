@@ -266,6 +266,10 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
             g->count = 0;
             return;
         }
+        /* the places left behind belong to no session: deliver() must not take a stale
+         * copy of a kept job (a second packet, or a frame sent back that was not) */
+        for (int i = kept; i < g->count; i++)
+            b->job_session[g->start + i] = -1;
         g->count = kept;
     }
 }
