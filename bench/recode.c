@@ -4,10 +4,11 @@
  * so that the same file measures any commit:
  *
  *   talkie-bench-recode [--size WxH] [--frames N] [--bystanders N] [--fps N]
+ *                       [--bitrate BPS] [--keyint N]
  *
- * One "heavy" session at 8 kbit/s whose picture is new noise every 5th frame and still in
- * between (the QP falls on the still frames, so the new picture goes over its cap and is
- * coded again, up to 4 times) and N bystanders at a constant QP 30
+ * One "heavy" session at --bitrate (default 20000) whose picture (a ramp with noise) is new
+ * every 5th frame and still in between (the QP falls on the still frames, so the new
+ * picture goes over its cap and is coded again, up to 4 times) and N bystanders at a constant QP 30
  * whose pictures change a little every frame (never coded again), all compute encoder with
  * P frames, paced together at --fps: frame f of every session is sent at start + f / fps
  * (a send refused with EAGAIN counts as late and is sent at the next tick). Packets are
@@ -78,9 +79,9 @@ static void fill(uint8_t *img, int w, int h, int heavy, int k, int f)
     for (int y = 0; y < h * 3 / 2; y++)
         for (int x = 0; x < w; x++) {
             uint8_t v;
-            if (heavy) {
+            if (heavy) {   /* as tests/api/test_engine_recode.c: a ramp and noise */
                 s = s * 1664525u + 1013904223u;
-                v = (uint8_t)(s >> 24);
+                v = (uint8_t)(x * 2 + (s >> 28) * (f / 5 % 7 + 1));
             } else {
                 int sq = y < h && y >= 16 && y < 32 && x >= f % (w - 16) && x < f % (w - 16) + 16;
                 v = (uint8_t)(sq ? 235 : y < h ? 16 + (x + y + k * 10) % 200 : 128);
@@ -91,7 +92,8 @@ static void fill(uint8_t *img, int w, int h, int heavy, int k, int f)
 
 int main(int argc, char **argv)
 {
-    int w = 128, h = 96, frames = 60, bystanders = 3, fps = 10;
+    int w = 128, h = 96, frames = 60, bystanders = 3, fps = 10, keyint = 8;
+    int64_t bitrate = 20000;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--size"))
             sscanf(argv[i + 1], "%dx%d", &w, &h);
@@ -101,11 +103,16 @@ int main(int argc, char **argv)
             bystanders = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--fps"))
             fps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--bitrate"))
+            bitrate = atoll(argv[i + 1]);
+        else if (!strcmp(argv[i], "--keyint"))
+            keyint = atoi(argv[i + 1]);
     }
     if (w < 32 || h < 32 || w % 16 || h % 16 || frames < 1 || frames > 4000 || bystanders < 1 ||
-        bystanders > MAX_SESSIONS - 1 || fps < 1) {
+        bystanders > MAX_SESSIONS - 1 || fps < 1 || keyint < 1 || bitrate < 8000) {
         fprintf(stderr, "usage: talkie-bench-recode [--size WxH (multiples of 16)] "
-                        "[--frames N] [--bystanders 1..16] [--fps N]\n");
+                        "[--frames N] [--bystanders 1..16] [--fps N] [--bitrate BPS >= 8000] "
+                        "[--keyint N]\n");
         return 2;
     }
     int n = bystanders + 1;
@@ -129,7 +136,8 @@ int main(int argc, char **argv)
         s.encoder = TALKIE_ENCODER_COMPUTE;
         s.compute_p_frames = 1;
         s.qp = i == 0 ? -1 : 30;
-        s.bitrate_bps = i == 0 ? 8000 : 0;
+        s.bitrate_bps = i == 0 ? bitrate : 0;
+        s.keyint = keyint;
         s.max_frames_in_flight = 8;
         s.context = ctx;
         s.packet_callback = on_packet;
@@ -172,8 +180,8 @@ int main(int argc, char **argv)
     for (int i = 1; all && i < n; i++)
         for (int j = 0; j < atomic_load(&lat[i].n); j++)
             all[m++] = lat[i].ms[j];
-    printf("%dx%d, %d frames at %d frames/s, 1 session at 8 kbit/s (noise) + %d at QP 30\n", w,
-           h, frames, fps, bystanders);
+    printf("%dx%d, %d frames at %d frames/s, keyint %d, 1 session at %lld bit/s + %d at QP 30\n",
+           w, h, frames, fps, keyint, (long long)bitrate, bystanders);
     printf("engine: %lld submissions, %lld codings (%lld frames sent), %d late sends\n",
            (long long)st.submissions, (long long)st.frames, (long long)n * frames, late);
     for (int g = 0; g < 2 && all; g++) {
