@@ -26,6 +26,8 @@ export interface ContextStats {
   pipelineCacheLoaded: number;
   submissions: number;
   frames: number;
+  /** codings of frames the compute encoder coded again (over their size cap), in frames */
+  framesRecoded: number;
 }
 
 /** The device and engine that many sessions share. */

@@ -279,8 +279,12 @@ typedef struct TalkieContextStats {
     int64_t kernels_compiled;     ///< compute pipelines built (each kernel once per context)
     int64_t pipeline_cache_loaded;///< 1: the pipeline cache file was used
     int64_t submissions;          ///< GPU submissions by the engine
-    int64_t frames;               ///< frames rendered (and encoded) in them
-    uint8_t reserved[64];
+    int64_t frames;               ///< frames rendered (and encoded) in them, each coding
+                                  ///< of a frame coded again included
+    int64_t frames_recoded;       ///< of those, codings of frames that the compute encoder's
+                                  ///< rate control sent back over their size cap (each in a
+                                  ///< later submission than the coding before)
+    uint8_t reserved[56];
 } TalkieContextStats;
 
 /** Fills `st`. Errors: TALKIE_ERR(EINVAL) for NULL. */

@@ -151,7 +151,7 @@ class Context {
     this.closed = false;
   }
 
-  /** {sessionsOpened, kernelsCompiled, pipelineCacheLoaded, submissions, frames} */
+  /** {sessionsOpened, kernelsCompiled, pipelineCacheLoaded, submissions, frames, framesRecoded} */
   stats() { return this._native.stats(); }
 
   /** Drops this handle; the device lives on until the last session on it is closed. */

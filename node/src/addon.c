@@ -369,7 +369,8 @@ static napi_value context_stats(napi_env env, napi_callback_info info)
         !set_int64(env, obj, "kernelsCompiled", st.kernels_compiled) ||
         !set_int64(env, obj, "pipelineCacheLoaded", st.pipeline_cache_loaded) ||
         !set_int64(env, obj, "submissions", st.submissions) ||
-        !set_int64(env, obj, "frames", st.frames))
+        !set_int64(env, obj, "frames", st.frames) ||
+        !set_int64(env, obj, "framesRecoded", st.frames_recoded))
         return NULL;
     return obj;
 }

@@ -9,6 +9,7 @@ test('sessions share a Context that outlives its handle', async () => {
   const ctx = new talkie.Context();
   const sessions = [1, 2, 3].map(() => new talkie.Session({ ...SMALL, context: ctx }));
   assert.equal(ctx.stats().sessionsOpened, 3);
+  assert.equal(ctx.stats().framesRecoded, 0); // nothing sent yet
   ctx.close(); // the sessions keep the device
   const counts = await Promise.all(sessions.map(async (s) => {
     const out = s.stream();

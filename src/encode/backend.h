@@ -7,7 +7,11 @@
  *             sessions) into a command buffer the engine has begun, after the engine's
  *             render of those frames; the engine submits it with other work, and once that
  *             submission completed, collect() turns the results into packets. Nothing
- *             waits inside these calls.
+ *             waits inside these calls. collect() may send a frame back instead of a packet
+ *             (TkEncoderJob.again: the rate control wants it coded again, smaller): the
+ *             caller then records that same job again, with nothing rendered into its
+ *             frame, in a later submission, before any later frame of that encoder, until
+ *             collect() gives its packet or an error (see TkEncoderJob).
  *   CPU stage (submit/receive/flush): the engine reads the rendered frame back to host
  *             memory and calls these on a worker thread. submit() takes one frame;
  *             TALKIE_ERR(EAGAIN) means "receive first", and then nothing was taken.
@@ -79,10 +83,28 @@ typedef struct TkEncoderFrame {
                                      (record, or submit) */
 } TkEncoderFrame;
 
-/* One frame of one encoder in a GPU-stage batch. */
+/* One frame of one encoder in a GPU-stage batch.
+ *
+ * A frame sent back (again = 1 after collect, result 0, no packet): the encoder has taken
+ * the picture back and waits to code the same frame once more. The caller keeps the job's
+ * frame as it was (frame.gpu still holds the picture: render nothing into it, and keep the
+ * encoder's frames in order: no later frame of this encoder may be recorded first) and
+ * passes the job with again = 1 to a later record(), in a submission after the one that
+ * was collected. A caller that gives up instead (the session closes or failed) just closes
+ * the encoder: the backend holds no packet or buffer of the frame sent back. A backend
+ * sends a frame back a bounded number of times (compute: TK_RC_MAX_RETRIES).
+ *
+ * Threads: record() and collect() of one encoder run on different threads (the engine's
+ * submit and completion threads) but never at the same time, and never beside submit(),
+ * receive(), flush() or close() of that encoder: the caller orders them (the engine's lock
+ * and a session's busy state); jobs of different encoders may be recorded and collected
+ * side by side. */
 typedef struct TkEncoderJob {
     void *encoder;            /* the backend's ctx */
     TkEncoderFrame frame;
+    int again;                /* in (record): 1 codes the frame that collect() sent back
+                                 again, 0 a new frame; out (collect): 1 when it sends the
+                                 frame back (no packet), else 0 */
     TalkiePacket packet;      /* out (collect): the access unit, owned by the caller */
     int result;               /* out: 0 or this frame's error */
 } TkEncoderJob;
@@ -97,7 +119,10 @@ typedef struct TkEncoderBackend {
     int (*probe)(const TkEncoderParams *params);
     int (*open)(void **ctx, const TkEncoderParams *params);
     /* GPU stage; NULL for a CPU backend. record() returns the first error of the batch (each
-     * job's own in .result); jobs that failed to record are not collected. */
+     * job's own in .result); jobs that failed to record are not collected. A failed record()
+     * may be called again with the jobs that did not fail. collect() never waits for the
+     * GPU; it returns the first error of the batch (each job's own in .result) and sends
+     * frames back with .again (TkEncoderJob). */
     int (*record)(TkEncoderJob *jobs, int n, struct TkVkCmd *cmd);
     int (*collect)(TkEncoderJob *jobs, int n);
     /* CPU stage */

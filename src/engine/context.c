@@ -164,6 +164,6 @@ int talkie_context_stats(const TalkieContext *c, TalkieContextStats *st)
     st->sessions_opened = atomic_load(&c->sessions_opened);
     st->kernels_compiled = atomic_load(&c->vk->pipelines_created);
     st->pipeline_cache_loaded = c->vk->pipeline_cache_loaded;
-    tk_engine_stats(c->engine, &st->submissions, &st->frames);
+    tk_engine_stats(c->engine, &st->submissions, &st->frames, &st->frames_recoded);
     return 0;
 }

@@ -5,7 +5,9 @@
  *                      it can record the next batch while the GPU runs the previous one.
  *   completion thread  waits for the oldest submission, frames its access units, hands the
  *                      packets to their sessions (or the frames of CPU-encoded sessions to
- *                      the CPU threads), and runs the packet callbacks.
+ *                      the CPU threads, or a frame the encoder sent back to the submit
+ *                      thread, which codes it again in its next batch), and runs the packet
+ *                      callbacks. It waits for nothing but the submissions in flight.
  *   CPU threads        run the CPU encoders (lavc) of sessions whose frame was rendered.
  * See engine.h for the scheduling rules.
  */
@@ -35,6 +37,7 @@ typedef struct Batch {
     TalkieSession **sessions;  /* max_batch */
     int *result;               /* per session: 0 or the frame's error */
     int n;
+    int n_recode;              /* sessions[0 .. n_recode - 1]: frames coded again */
     TkEncoderJob *jobs;        /* GPU-stage encodes, max_batch */
     int *job_session;          /* index into sessions */
     int n_jobs;
@@ -63,7 +66,7 @@ struct TkEngine {
     int n_in_flight;
     TalkieSession *cpu_head, *cpu_tail;
     TalkieSession *notify_head, *notify_tail;
-    int64_t submissions, frames;
+    int64_t submissions, frames, recoded;
 
     pthread_t submit_thread, complete_thread;
     int submit_started, complete_started;
@@ -95,10 +98,21 @@ static void notify(TkEngine *e, TalkieSession *s)
     }
 }
 
+/* A frame waiting to be coded again (slot.again) that will not be: its session failed or
+ * closes. The encoder holds nothing of it (backend.h); the session is idle again. */
+static void drop_again(TalkieSession *s)
+{
+    if (s->slot.again) {
+        s->slot.again = 0;
+        s->slot.busy = 0;
+    }
+}
+
 static void fail(TkEngine *e, TalkieSession *s, int err)
 {
     if (!s->slot.error)
         s->slot.error = err;
+    drop_again(s);
     notify(e, s);
 }
 
@@ -151,14 +165,29 @@ static void maybe_finish_flush(TkEngine *e, TalkieSession *s)
     }
 }
 
-/* Takes the oldest queued frame of up to max_batch idle sessions, starting at the cursor;
- * hands CPU sessions that were flushed to the CPU threads. */
+/* Takes the frames sent back to be coded again, then the oldest queued frame of idle
+ * sessions, up to max_batch in all, starting at the cursor; hands CPU sessions that were
+ * flushed to the CPU threads. */
 static void gather(TkEngine *e, Batch *b)
 {
     b->n = 0;
+    b->n_recode = 0;
     if (!e->cursor)
         return;
+    /* First: each is late already, and its session waits for it alone. (A session that
+     * failed or closes has none: drop_again.) */
     TalkieSession *s = e->cursor, *last = NULL;
+    do {
+        TkEngineSlot *sl = &s->slot;
+        if (sl->again && b->n < e->max_batch) {
+            sl->again = 0;
+            sl->recode = 1;
+            b->result[b->n] = 0;
+            b->sessions[b->n++] = s;
+        }
+        s = sl->next;
+    } while (s != e->cursor);
+    b->n_recode = b->n;
     do {
         TkEngineSlot *sl = &s->slot;
         if (!sl->busy && !sl->closing && !sl->error) {
@@ -168,6 +197,7 @@ static void gather(TkEngine *e, Batch *b)
                 sl->n_pending--;
                 sl->busy = 1;
                 sl->current_flush = 0;
+                sl->recode = 0;
                 b->result[b->n] = 0;
                 b->sessions[b->n++] = s;
                 last = s;
@@ -192,6 +222,7 @@ static void add_job(Batch *b, int session)
     TkEncoderJob *job = &b->jobs[b->n_jobs];
     memset(job, 0, sizeof(*job));
     job->encoder = s->encoder;
+    job->again = s->slot.recode;   /* the same frame as before: current did not change */
     job->frame = (TkEncoderFrame){
         .gpu = &s->frame,
         .host = NULL,
@@ -235,6 +266,10 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
             g->count = 0;
             return;
         }
+        /* the places left behind belong to no session: deliver() must not take a stale
+         * copy of a kept job (a second packet, or a frame sent back that was not) */
+        for (int i = kept; i < g->count; i++)
+            b->job_session[g->start + i] = -1;
         g->count = kept;
     }
 }
@@ -262,7 +297,9 @@ static void prepare_some(TkEngine *e, Batch *b)
     for (int i; (i = atomic_fetch_add(&b->next_prepare, 1)) < b->n;) {
         TalkieSession *s = b->sessions[i];
         int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
-        if (s->slot.current.image)
+        if (s->slot.recode)   /* its picture is still in its frame buffer */
+            b->result[i] = 0;
+        else if (s->slot.current.image)
             b->result[i] = prepare_image(e->vk, s);
         else
             b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
@@ -312,13 +349,14 @@ static void record_and_submit(TkEngine *e, Batch *b)
      * batch run side by side. */
     int uploads = 0;
     for (int i = 0; i < b->n; i++)
-        if (b->result[i] == 0 && !b->sessions[i]->slot.current.from_image)
+        if (b->result[i] == 0 && !b->sessions[i]->slot.current.from_image &&
+            !b->sessions[i]->slot.recode)
             uploads += tk_renderer_record_uploads(b->sessions[i]->renderer, &b->cmd);
     if (uploads)
         tk_vk_cmd_barrier(e->vk, &b->cmd);
     for (int i = 0; i < b->n; i++) {
         TalkieSession *s = b->sessions[i];
-        if (b->result[i] < 0)
+        if (b->result[i] < 0 || s->slot.recode)
             continue;
         if (s->slot.current.from_image)   /* the caller's picture instead of a render */
             tk_vk_cmd_copy(e->vk, &b->cmd, &s->upload, 0, &s->frame, 0, s->layout.size);
@@ -369,6 +407,7 @@ static void *submit_main(void *arg)
         e->in_flight[e->n_in_flight++] = (int)(b - e->batches);
         e->submissions++;
         e->frames += b->n;
+        e->recoded += b->n_recode;
         pthread_cond_signal(&e->complete_wake);
     }
     pthread_mutex_unlock(&e->lock);
@@ -419,13 +458,23 @@ static void deliver(TkEngine *e, Batch *b)
             cpu_post(e, s);   /* still busy: the CPU threads encode it */
             continue;
         }
+        int again = 0;
+        for (int j = 0; err == 0 && j < b->n_jobs; j++)
+            again |= b->job_session[j] == i && b->jobs[j].again;
+        if (again && !sl->closing && !sl->error) {
+            /* still busy, its picture in its frame buffer: the next gather takes it */
+            sl->again = 1;
+            sl->recode = 0;
+            continue;
+        }
         sl->busy = 0;
+        sl->recode = 0;
         if (err < 0) {
             fail(e, s, err);
             continue;
         }
         for (int j = 0; j < b->n_jobs; j++) {
-            if (b->job_session[j] != i)
+            if (b->job_session[j] != i || b->jobs[j].again)   /* again: no packet */
                 continue;
             b->jobs[j].packet.user_data = sl->current.user_data;
             if ((err = push_packet(s, &b->jobs[j].packet)) < 0)
@@ -435,7 +484,7 @@ static void deliver(TkEngine *e, Batch *b)
         maybe_finish_flush(e, s);
     }
     b->state = BATCH_FREE;
-    pthread_cond_signal(&e->submit_wake);
+    pthread_cond_signal(&e->submit_wake);   /* a free batch, maybe frames sent back */
 }
 
 static void run_callbacks(TkEngine *e)
@@ -722,6 +771,7 @@ void tk_engine_remove(TkEngine *e, TalkieSession *s)
         }
         sl->notify_queued = 0;
     }
+    drop_again(s);   /* a frame sent back is in no batch: nothing to wait for */
     while (sl->busy || sl->callbacks_running)
         pthread_cond_wait(&sl->changed, &e->lock);
     if (sl->next == s) {
@@ -844,10 +894,11 @@ int tk_engine_set_bitrate(TkEngine *e, TalkieSession *s, int64_t bitrate_bps)
     return err;
 }
 
-void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames)
+void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames, int64_t *recoded)
 {
     pthread_mutex_lock(&e->lock);
     *submissions = e->submissions;
     *frames = e->frames;
+    *recoded = e->recoded;
     pthread_mutex_unlock(&e->lock);
 }

@@ -11,9 +11,20 @@
  *     its encoder sees frames in order and each frame's rate decision knows the previous
  *     frame's size;
  *   - a batch takes the oldest queued frame of up to max_batch_frames idle sessions, in
- *     round-robin order so that no session starves.
+ *     round-robin order so that no session starves;
+ *   - a frame the encoder sends back to be coded again (its rate control found it over its
+ *     cap: collect()'s TkEncoderJob.again, encode/backend.h) stays the session's busy frame
+ *     and goes into the next batch, before any new frame of any session, without a render:
+ *     the session's frame buffer still holds its picture, since nothing draws into it while
+ *     the session is busy. The completion thread never waits for a second coding, so the
+ *     other sessions' packets are not held up by it; the session's own packets stay in
+ *     order (its next frame starts only once this one's packet is out). At close, or once
+ *     the session failed, a frame waiting to be coded again is dropped.
  *
- * Every field of TkEngineSlot is guarded by the engine's lock. Resources a submission uses
+ * Every field of TkEngineSlot is guarded by the engine's lock, except that the thread that
+ * holds a busy session's frame (the submit thread while it records the batch, the
+ * completion thread while it collects, a CPU thread while it encodes) uses `current` and
+ * `recode` without it: nothing else touches them while the session is busy. Resources a submission uses
  * (a session's frame buffer, its encoder's buffers) stay alive until that submission
  * completed: a session is never destroyed while busy (talkie_session_close waits for its
  * frame, other sessions' frames are not disturbed).
@@ -57,8 +68,14 @@ typedef struct TkEngineSlot {
     int64_t last_index;              /* of the last frame sent, -1 before the first */
     TkFrameRequest pending[TK_ENGINE_MAX_IN_FLIGHT]; /* queued, not started (a ring) */
     int pending_head, n_pending;
-    int busy;                        /* its frame is on the GPU or with a CPU thread */
+    int busy;                        /* its frame is on the GPU or with a CPU thread, or
+                                        waits to be coded again (again) */
     TkFrameRequest current;          /* that frame */
+    int again;                       /* busy: the encoder sent the frame back (collect), it
+                                        waits in no batch for the next gather */
+    int recode;                      /* busy: the frame in a batch is one sent back, coded
+                                        again with nothing rendered (set by gather, read by
+                                        the batch's threads without the lock as `current`) */
     int current_flush;               /* busy with the backend's flush, not a frame */
     TalkiePacket *packets;           /* encoded, not yet taken (a ring) */
     int packets_head, n_packets, packets_cap;
@@ -90,7 +107,8 @@ int tk_engine_get_packet(TkEngine *e, struct TalkieSession *s, TalkiePacket *pkt
 int tk_engine_request_keyframe(TkEngine *e, struct TalkieSession *s);
 int tk_engine_set_bitrate(TkEngine *e, struct TalkieSession *s, int64_t bitrate_bps);
 
-/* Counters for talkie_context_stats. */
-void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames);
+/* Counters for talkie_context_stats: frames counts each coding, recoded the codings of
+ * frames sent back (included in frames). */
+void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames, int64_t *recoded);
 
 #endif

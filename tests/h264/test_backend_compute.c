@@ -4,8 +4,10 @@
  * byte-identical with the C reference encoder at a fixed QP (IDR every 2 frames, P pictures
  * between them on GPUs, keyframe flags, pts), and the bitrate mode (qp -1) producing a stream
  * whose QP moves with the target, byte-identical with the C reference under the same rate
- * control, frames coded again over their cap included (the GPU encoder's rewind). Validation
- * on; skipped (77) without a Vulkan device.
+ * control, frames coded again over their cap included (the GPU encoder's rewind), both
+ * through submit/receive (coded again at once) and through record/collect (collect() sends
+ * the frame back, TkEncoderJob.again, and a later record codes it again). Validation on;
+ * skipped (77) without a Vulkan device.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,36 @@ static void fill(uint8_t *img, const TkFrameLayout *l, uint32_t seed)
         s = s * 1664525u + 1013904223u;
         img[i] = (uint8_t)((i % l->luma_stride) * 2 + (s >> 28) * (seed + 1));
     }
+}
+
+/* Frame `src` through the C reference under `rc`, as ratecontrol.h's loop codes it (the
+ * backend's way): its access unit (free()) into *au; adds its second codings to *recoded. */
+static void ref_rated(TkEncoderRef *ref, TkRateControl *rc, const uint8_t *src, uint8_t **au,
+                      size_t *size, int *recoded)
+{
+    TkH264Gop before = ref->gop, g = ref->gop;
+    TkH264SliceHeader pic = { 0 };
+    tk_h264_gop_next(&g, &pic);
+    int qp = tk_rc_qp(rc, pic.idr), idr = 0;
+    for (int attempt = 0;; attempt++) {
+        CHECK_EQ(tk_encoder_ref_encode(ref, src, qp, au, size, &idr), 0);
+        int again = tk_rc_retry_qp(rc, idr, qp, (int64_t)*size * 8, attempt);
+        if (again < 0 || !*au)
+            break;
+        free(*au);
+        *au = NULL;
+        tk_encoder_ref_rewind(ref, &before);
+        qp = again;
+        *recoded += 1;
+    }
+    tk_rc_update(rc, idr, qp, (int64_t)*size * 8);
+}
+
+/* Frame i of the bitrate mode's 12: one picture for 6 frames (P pictures of nothing: the QP
+ * falls), then new ones (which go over the cap at that QP). */
+static void fill_rated(uint8_t *img, const TkFrameLayout *l, int i)
+{
+    fill(img, l, i < 6 ? 3 : (uint32_t)i);
 }
 
 int main(void)
@@ -133,12 +165,11 @@ int main(void)
     if (ref && tk_h264_level_max_bitrate(ref->config.level_idc) > rate.max_bitrate_bps)
         rate.max_bitrate_bps = tk_h264_level_max_bitrate(ref->config.level_idc);
     CHECK_EQ(tk_rc_init(&rc, &rate), 0);
+    TkRateControl rc_start = rc; /* for the record/collect pass below */
     size_t first = 0, last = 0;
     int recoded = 0;
     for (int i = 0; ctx && ref && i < 12; i++) {
-        /* one picture for 6 frames (P pictures of nothing: the QP falls), then new ones
-         * (which go over the cap at that QP) */
-        fill(src.map, &p.layout, i < 6 ? 3 : (uint32_t)i);
+        fill_rated(src.map, &p.layout, i);
         TkEncoderFrame f = { .gpu = &src, .pts = i };
         CHECK_EQ(b->submit(ctx, &f), 0);
         CHECK_EQ(b->receive(ctx, &pkt), 0);
@@ -147,24 +178,11 @@ int main(void)
         if (i == 5)
             last = pkt.size;
         /* the same frame through the C reference */
-        TkH264Gop before = ref->gop, g = ref->gop;
-        TkH264SliceHeader pic = { 0 };
-        tk_h264_gop_next(&g, &pic);
-        int qp = tk_rc_qp(&rc, pic.idr), idr = 0;
         uint8_t *au = NULL;
         size_t size = 0;
-        for (int attempt = 0;; attempt++) {
-            CHECK_EQ(tk_encoder_ref_encode(ref, src.map, qp, &au, &size, &idr), 0);
-            int again = tk_rc_retry_qp(&rc, idr, qp, (int64_t)size * 8, attempt);
-            if (again < 0 || !au)
-                break;
-            free(au);
-            au = NULL;
-            tk_encoder_ref_rewind(ref, &before);
-            qp = again;
-            recoded += attempt == 0;
-        }
-        tk_rc_update(&rc, idr, qp, (int64_t)size * 8);
+        int codings = 0;
+        ref_rated(ref, &rc, src.map, &au, &size, &codings);
+        recoded += codings > 0;
         CHECK_EQ(pkt.size, size);
         if (pkt.size == size && au)
             tk_check_bytes("bitrate packet", pkt.data, au, size);
@@ -178,6 +196,54 @@ int main(void)
     CHECK(last < first);
     CHECK(recoded > 0); /* the rewind was exercised */
     b->close(&ctx);
+
+    /* The engine's way, record/collect, on the same frames: collect() waits for nothing and
+     * sends a frame over its cap back (again); recorded again (its buffer untouched) in a
+     * later submission, it comes out as the C reference's packet, after as many codings. */
+    TkVkCmd cmd = { 0 };
+    CHECK_EQ(tk_vk_cmd_create(dev, &cmd), 0);
+    CHECK_EQ(b->open(&ctx, &p), 0);
+    tk_encoder_ref_close(&ref);
+    CHECK_EQ(tk_encoder_ref_open(&ref, &rp), 0);
+    rc = rc_start;
+    int sent_back = 0, want_back = 0;
+    if (ctx) { /* nothing was sent back yet: again = 1 is refused */
+        TkEncoderJob job = { .encoder = ctx, .frame = { .gpu = &src }, .again = 1 };
+        CHECK_EQ(tk_vk_cmd_begin(dev, &cmd), 0);
+        CHECK_EQ(b->record(&job, 1, &cmd), TALKIE_ERR(EINVAL));
+        tk_vk_cmd_abandon(dev, &cmd);
+    }
+    for (int i = 0; ctx && ref && i < 12; i++) {
+        fill_rated(src.map, &p.layout, i);
+        TkEncoderJob job = { .encoder = ctx, .frame = { .gpu = &src, .pts = i } };
+        for (int codings = 0; codings <= TK_RC_MAX_RETRIES; codings++) {
+            CHECK_EQ(tk_vk_cmd_begin(dev, &cmd), 0);
+            CHECK_EQ(b->record(&job, 1, &cmd), 0);
+            CHECK_EQ(tk_vk_cmd_submit(dev, &cmd), 0);
+            CHECK_EQ(tk_vk_cmd_wait(dev, &cmd), 0);
+            CHECK_EQ(b->collect(&job, 1), 0);
+            CHECK_EQ(job.result, 0);
+            if (!job.again)
+                break;
+            CHECK(job.packet.data == NULL);
+            sent_back++;
+        }
+        CHECK_EQ(job.again, 0);
+        uint8_t *au = NULL;
+        size_t size = 0;
+        ref_rated(ref, &rc, src.map, &au, &size, &want_back);
+        CHECK_EQ(job.packet.pts, i);
+        CHECK_EQ(job.packet.size, size);
+        if (job.packet.size == size && au)
+            tk_check_bytes("record/collect packet", job.packet.data, au, size);
+        free(au);
+        free(job.packet.data);
+    }
+    printf("record/collect: %d codings sent back (the C reference: %d)\n", sent_back, want_back);
+    CHECK_EQ(sent_back, want_back);
+    CHECK(sent_back > 0);
+    b->close(&ctx);
+    tk_vk_cmd_destroy(dev, &cmd);
 done:
     b->close(&ctx);
     tk_vk_buffer_destroy(dev, &src);

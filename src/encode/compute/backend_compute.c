@@ -7,13 +7,16 @@
  * submit() before that answers EAGAIN.
  *
  * Rate: ratecontrol.h decides each frame's QP (constant, or by bitrate with a size cap a
- * frame). A frame over its cap is coded again at once at a higher QP: the encoder's picture
- * is taken back (tk_encoder_gpu_rewind: the GOP state, and a P picture's reference, which
- * its encode only read) and the frame encoded on the encoder's own command buffer, submitted
- * and waited for. In the engine's record/collect way that happens inside collect(): the
- * session's frame buffer still holds the picture there (the session is busy until its packet
- * is delivered) and its encoder is idle, but the completion thread waits for that one
- * encode; the rate control's margin makes it rare (bench/RESULTS.md says how rare).
+ * frame). A frame over its cap is coded again at a higher QP: the encoder's picture is taken
+ * back (tk_encoder_gpu_rewind: the GOP state, and a P picture's reference, which its encode
+ * only read) and the same frame coded once more. submit() does that at once, on the
+ * encoder's own command buffer, submitted and waited for. In the engine's record/collect way
+ * collect() waits for nothing: it sends the frame back (TkEncoderJob.again, backend.h) and
+ * the engine records it again in its next submission, beside other sessions' frames, while
+ * the session's frame buffer still holds the picture (the session stays busy until its
+ * packet is delivered). So one session's second coding never holds up the packets of the
+ * others that the same completion thread delivers (bench/RESULTS.md, "Frames coded again
+ * ride in the next batch").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +58,9 @@ typedef struct TkComputeEncoder {
     TkRateControl rc;
     int qp;               /* the QP of the frame being coded */
     int idr;              /* 1: that frame is an IDR */
+    int attempt;          /* its codings so far less one (tk_rc_retry_qp's attempt) */
+    int again_qp;         /* >= 0: collect() sent it back; the next record() codes it again
+                             at this QP. -1 otherwise */
     TkH264Gop gop_before; /* the GOP state before it, to code it again */
     TalkiePacket pending; /* the encoded frame receive() has not taken yet */
     int has_pending;
@@ -176,6 +182,7 @@ static int compute_open(void **ctx, const TkEncoderParams *params)
     if (!enc)
         return TALKIE_ERR(ENOMEM);
     enc->log = params->log;
+    enc->again_qp = -1;
     res = tk_encoder_gpu_open(&enc->gpu, params->vk, &p);
     if (res >= 0)
         res = rate_init(&enc->rc, params, &p, &enc->gpu->config);
@@ -205,6 +212,8 @@ static void frame_plan(TkComputeEncoder *enc, const TkEncoderFrame *frame)
     tk_h264_gop_next(&g, &pic);
     enc->idr = pic.idr;
     enc->qp = tk_rc_qp(&enc->rc, enc->idr);
+    enc->attempt = 0;
+    enc->again_qp = -1;
     /* the text map into the encoder's own buffer: the renderer's is the next frame's once
      * this one is recorded, while a second coding (frame_settle) still reads it */
     enc->has_text = frame->text_map && enc->text.map;
@@ -218,28 +227,38 @@ static const TkVkBuffer *text_map(const TkComputeEncoder *enc)
     return enc->has_text ? &enc->text : NULL;
 }
 
-/* After a frame was coded into f: codes it again while the rate control wants it smaller
- * (synchronously, on the encoder's own command buffer), then tells the rate control the
- * size kept. f->result < 0 when a second coding failed. */
+/* After a coding of the frame (enc->qp, enc->attempt) succeeded into f: the QP to code it
+ * again at, with its access unit dropped and the encoder's picture taken back; or -1 when
+ * it is kept, and the rate control has learnt its size. ratecontrol.h's loop, one step. */
+static int frame_decide(TkComputeEncoder *enc, TkEncoderGpuFrame *f)
+{
+    int64_t bits = (int64_t)f->au_size * 8;
+    int qp = tk_rc_retry_qp(&enc->rc, enc->idr, enc->qp, bits, enc->attempt);
+    if (qp < 0) {
+        tk_rc_update(&enc->rc, enc->idr, enc->qp, bits);
+        return -1;
+    }
+    free(f->au);
+    f->au = NULL; /* a submission that fails before recording leaves it as it is */
+    f->au_size = 0;
+    tk_encoder_gpu_rewind(enc->gpu, &enc->gop_before);
+    enc->attempt++;
+    return qp;
+}
+
+/* submit()'s way: codes the frame in f again while the rate control wants it smaller,
+ * synchronously on the encoder's own command buffer. f->result < 0 when a second coding
+ * failed. */
 static void frame_settle(TkComputeEncoder *enc, TkEncoderGpuFrame *f)
 {
-    for (int attempt = 0; f->result >= 0; attempt++) {
-        int qp = tk_rc_retry_qp(&enc->rc, enc->idr, enc->qp, (int64_t)f->au_size * 8,
-                                attempt);
-        if (qp < 0)
-            break;
-        free(f->au);
-        f->au = NULL; /* a submission that fails before recording leaves it as it is */
-        f->au_size = 0;
-        tk_encoder_gpu_rewind(enc->gpu, &enc->gop_before);
+    int qp;
+    while (f->result >= 0 && (qp = frame_decide(enc, f)) >= 0) {
         enc->qp = qp;
         f->qp = qp;
         int res = tk_encoder_gpu_encode_batch(f, 1, &enc->gpu->cmd);
         if (res < 0 && f->result >= 0)
             f->result = res;
     }
-    if (f->result >= 0)
-        tk_rc_update(&enc->rc, enc->idr, enc->qp, (int64_t)f->au_size * 8);
 }
 
 static int frame_error(const TkComputeEncoder *enc, int64_t pts, int res)
@@ -314,9 +333,14 @@ static int compute_record(TkEncoderJob *jobs, int n, TkVkCmd *cmd)
         return TALKIE_ERR(EINVAL);
     for (int i = 0; i < n; i++) {
         TkComputeEncoder *enc = jobs[i].encoder;
-        if (enc->flushed || !jobs[i].frame.gpu)
+        if (enc->flushed || !jobs[i].frame.gpu || (jobs[i].again && enc->again_qp < 0))
             return TALKIE_ERR(EINVAL);
-        frame_plan(enc, &jobs[i].frame);
+        /* a frame sent back keeps its plan (type, GOP state before it, text map) and takes
+         * the QP collect() chose; its encoder was rewound there */
+        if (jobs[i].again)
+            enc->qp = enc->again_qp;
+        else
+            frame_plan(enc, &jobs[i].frame);
     }
     TkEncoderGpuFrame *frames = gpu_frames(jobs, n);
     if (!frames)
@@ -333,16 +357,28 @@ static int compute_collect(TkEncoderJob *jobs, int n)
     if (n < 1)
         return TALKIE_ERR(EINVAL);
     TkEncoderGpuFrame *frames = gpu_frames(jobs, n);
-    if (!frames)
+    if (!frames) {
+        /* every frame fails: none is sent back, none has a packet */
+        for (int i = 0; i < n; i++) {
+            memset(&jobs[i].packet, 0, sizeof(jobs[i].packet));
+            jobs[i].again = 0;
+            jobs[i].result = TALKIE_ERR(ENOMEM);
+        }
         return TALKIE_ERR(ENOMEM);
+    }
     tk_encoder_gpu_batch_collect(frames, n);
     int first = 0;
     for (int i = 0; i < n; i++) {
         TkEncoderJob *job = &jobs[i];
         TkComputeEncoder *enc = job->encoder;
         memset(&job->packet, 0, sizeof(job->packet));
-        if (frames[i].result >= 0)
-            frame_settle(enc, &frames[i]);
+        job->again = 0;
+        enc->again_qp = frames[i].result >= 0 ? frame_decide(enc, &frames[i]) : -1;
+        if (enc->again_qp >= 0) {
+            job->again = 1; /* no waiting here: the engine records it again (backend.h) */
+            job->result = 0;
+            continue;
+        }
         job->result = frames[i].result;
         if (job->result < 0) {
             free(frames[i].au);
