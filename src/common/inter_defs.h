@@ -49,6 +49,8 @@
  * A macroblock that the previous picture coded 16x16 with MV (0, 0) and no residual then
  * has the same residual again (none), so the analysis codes it so without computing it. */
 #define TK_SKIP_MAP_STATIC_SAME_REF 3
+/* A map value that says "static": coded at MV (0, 0) without a search. */
+#define TK_SKIP_MAP_IS_STATIC(v) ((v) == TK_SKIP_MAP_STATIC || (v) == TK_SKIP_MAP_STATIC_SAME_REF)
 /* Only the encoder's own map gives this one: the macroblock lies in the column an intra
  * refresh forces intra in this picture (encoder_ref.h intra_refresh): it is coded intra,
  * with no search and no inter trial. */

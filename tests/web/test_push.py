@@ -145,6 +145,33 @@ def tone_onset(path, rate=48000, decoder_trims=False):
     return None
 
 
+def check_recording(path, label, ref_v, ref_onset):
+    """One video and one audio stream in the recording at `path`, the video as long as the
+    reference MP4's (ref_v: its start and end), audio and video ending together, and the
+    tone starting as long after the first frame as in the MP4 (ref_onset)."""
+    times = stream_times(path) if os.path.exists(path) else {}
+    print('%s: recorded stream times (start, end):' % label, times)
+    v, a = times.get('video'), times.get('audio')
+    check(v is not None and a is not None, '%s: one video and one audio stream' % label)
+    if not (v and a):
+        return
+    want = ref_v[1] - ref_v[0]
+    check(abs((v[1] - v[0]) - want) < 0.04, '%s: the video lasts %.3f s as in the MP4: %.3f'
+          % (label, want, v[1] - v[0]))
+    # nginx forwards audio from around the video's first keyframe on: the audio may start
+    # with the encoder's priming frame (21 ms before the video) or a few AAC frames after it,
+    # depending on when nginx saw the keyframe; both end together (the same bounds hold for
+    # the UDP copy)
+    check(abs(a[1] - v[1]) < 0.025 and abs(a[0] - v[0]) < 0.07,
+          '%s: the audio and video durations agree: audio %.3f..%.3f, video %.3f..%.3f'
+          % (label, a[0], a[1], v[0], v[1]))
+    onset = tone_onset(path)
+    want = v[0] + ref_onset
+    check(onset is not None and abs(onset - want) < 0.01,
+          '%s: the tone starts %.3f s after the first frame, as in the MP4: %s'
+          % (label, ref_onset, onset))
+
+
 def main():
     vulkan_or_skip(EXE)
     if not (shutil.which('nginx') or os.path.exists('/usr/sbin/nginx')) or \
@@ -224,25 +251,7 @@ def main():
         deadline = time.time() + 5  # nginx closes the recording when the publisher leaves
         while time.time() < deadline and not os.path.exists(rec):
             time.sleep(0.1)
-        times = stream_times(rec) if os.path.exists(rec) else {}
-        print('recorded stream times (start, end):', times)
-        v, a = times.get('video'), times.get('audio')
-        check(v is not None and a is not None, 'nginx recorded one video and one audio stream')
-        if v and a:
-            want = ref_v[1] - ref_v[0]
-            check(abs((v[1] - v[0]) - want) < 0.04, 'the video lasts %.3f s as in the MP4: '
-                  '%.3f' % (want, v[1] - v[0]))
-            # nginx forwards audio from around the video's first keyframe on: the audio may
-            # start with the encoder's priming frame (21 ms before the video) or a few AAC
-            # frames after it, depending on when nginx saw the keyframe; both end together
-            check(abs(a[1] - v[1]) < 0.025 and abs(a[0] - v[0]) < 0.07,
-                  'the audio and video durations agree: audio %.3f..%.3f, video %.3f..%.3f'
-                  % (a[0], a[1], v[0], v[1]))
-            onset = tone_onset(rec)
-            want = v[0] + ref_onset
-            check(onset is not None and abs(onset - want) < 0.01,
-                  'the tone starts %.3f s after the first frame, as in the MP4: %s' %
-                  (ref_onset, onset))
+        check_recording(rec, 'RTMP (nginx)', ref_v, ref_onset)
 
         # MPEG-TS over UDP: ffmpeg listens and copies what arrives into a file
         uport = free_port()
@@ -256,21 +265,7 @@ def main():
                                '-q'], timeout=30).returncode
         check(code == 0, 'render --push udp:// ends cleanly (%s)' % code)
         rec_udp.wait(timeout=30)  # ends 3 s after the last datagram
-        times = stream_times(ts_file) if os.path.exists(ts_file) else {}
-        print('MPEG-TS over UDP stream times (start, end):', times)
-        v, a = times.get('video'), times.get('audio')
-        check(v is not None and a is not None, 'UDP: one video and one audio stream')
-        if v and a:
-            want = ref_v[1] - ref_v[0]
-            check(abs((v[1] - v[0]) - want) < 0.04, 'UDP: the video lasts %.3f s: %.3f' %
-                  (want, v[1] - v[0]))
-            check(abs(a[1] - v[1]) < 0.025 and abs(a[0] - v[0]) < 0.07,
-                  'UDP: the audio and video durations agree: audio %.3f..%.3f, video '
-                  '%.3f..%.3f' % (a[0], a[1], v[0], v[1]))
-            onset = tone_onset(ts_file)
-            want = v[0] + ref_onset
-            check(onset is not None and abs(onset - want) < 0.01,
-                  'UDP: the tone starts %.3f s after the first frame: %s' % (ref_onset, onset))
+        check_recording(ts_file, 'MPEG-TS over UDP', ref_v, ref_onset)
     finally:
         if srv:
             srv.stop()

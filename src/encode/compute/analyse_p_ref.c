@@ -283,8 +283,7 @@ static int halves_cost(const TkInterParams *p, const TkMbSearch *s, TkMbMotion *
 /* 1 where the skip map marks macroblock (x, y) static (TK_SKIP_MAP_STATIC or _SAME_REF). */
 static int is_static(const uint8_t *skip_map, int mb_width, int x, int y)
 {
-    int v = skip_map ? skip_map[y * mb_width + x] : TK_SKIP_MAP_CHANGED;
-    return v == TK_SKIP_MAP_STATIC || v == TK_SKIP_MAP_STATIC_SAME_REF;
+    return skip_map && TK_SKIP_MAP_IS_STATIC(skip_map[y * mb_width + x]);
 }
 
 int tk_inter_static_alone(const uint8_t *skip_map, const TkFrameLayout *l, int mb_x, int mb_y)
@@ -308,9 +307,9 @@ void tk_inter_static_mb_ref(const TkInterParams *p, const uint8_t *src, const ui
 {
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
-    int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
-    if (map != TK_SKIP_MAP_STATIC && map != TK_SKIP_MAP_STATIC_SAME_REF)
+    if (!is_static(skip_map, l->mb_width, mb_x, mb_y))
         return;
+    int map = skip_map[idx];
     TkCodedMb *out = &coded[idx];
     TkMbMotion *mo = &motion[idx];
     int qp = tk_inter_mb_qp(p, idx);

@@ -37,8 +37,7 @@ void tk_search_p_ref(const TkInterParams *p, const uint8_t *src, const uint8_t *
     const TkFrameLayout *l = &p->layout;
     int idx = mb_y * l->mb_width + mb_x;
     int map = skip_map ? skip_map[idx] : TK_SKIP_MAP_CHANGED;
-    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF ||
-        map == TK_SKIP_MAP_INTRA)
+    if (TK_SKIP_MAP_IS_STATIC(map) || map == TK_SKIP_MAP_INTRA)
         return;
     int src_y[256];
     size_t stride = l->luma_stride;

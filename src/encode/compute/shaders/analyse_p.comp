@@ -434,8 +434,7 @@ int map_at(int idx)
 
 bool static_at(int x, int y)
 {
-    int v = map_at(y * pc.mb_width + x);
-    return v == TK_SKIP_MAP_STATIC || v == TK_SKIP_MAP_STATIC_SAME_REF;
+    return TK_SKIP_MAP_IS_STATIC(map_at(y * pc.mb_width + x));
 }
 
 /* tk_inter_static_alone(): static, with neighbours A, B, C, D static or outside the picture */
@@ -456,7 +455,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     int idx = mb_y * pc.mb_width + mb_x;
     int qp = tk_mb_qp(idx);
     int map = map_at(idx);
-    bool static_mb = map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF;
+    bool static_mb = TK_SKIP_MAP_IS_STATIC(map);
     if (pc.pass == PASS_STATIC && !static_mb)
         return;
     if (pc.pass == PASS_DECIDE && static_mb && static_alone(mb_x, mb_y))

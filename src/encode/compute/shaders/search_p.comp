@@ -63,8 +63,7 @@ void main()
     int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
     int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
                                    : TK_SKIP_MAP_CHANGED;
-    if (map == TK_SKIP_MAP_STATIC || map == TK_SKIP_MAP_STATIC_SAME_REF ||
-        map == TK_SKIP_MAP_INTRA)
+    if (TK_SKIP_MAP_IS_STATIC(map) || map == TK_SKIP_MAP_INTRA)
         return; /* the whole workgroup: the decision does not search these */
 
     /* thread t loads source row t */
