@@ -31,7 +31,7 @@ int tk_vk_buffer_create(TkVkDevice *dev, TkVkBuffer *buf, VkDeviceSize size, TkV
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = size,
         .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                 VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
     int err = tk_vk_check(dev, f->vkCreateBuffer(dev->device, &info, NULL, &buf->buffer),
@@ -62,8 +62,13 @@ int tk_vk_buffer_create(TkVkDevice *dev, TkVkBuffer *buf, VkDeviceSize size, TkV
         err = TALKIE_ERROR_UNSUPPORTED;
         goto error;
     }
+    VkMemoryAllocateFlagsInfo address_flag = {
+        .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO,
+        .flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT,
+    };
     VkMemoryAllocateInfo alloc = {
         .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+        .pNext = &address_flag,
         .allocationSize = req.size,
         .memoryTypeIndex = (uint32_t)type,
     };
@@ -73,6 +78,11 @@ int tk_vk_buffer_create(TkVkDevice *dev, TkVkBuffer *buf, VkDeviceSize size, TkV
     if ((err = tk_vk_check(dev, f->vkBindBufferMemory(dev->device, buf->buffer, buf->memory, 0),
                            "vkBindBufferMemory")) < 0)
         goto error;
+    VkBufferDeviceAddressInfo address = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO,
+        .buffer = buf->buffer,
+    };
+    buf->address = f->vkGetBufferDeviceAddress(dev->device, &address);
     VkMemoryPropertyFlags flags = dev->mem_props.memoryTypes[type].propertyFlags;
     buf->coherent = !!(flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     if (memory != TK_VK_MEMORY_DEVICE &&

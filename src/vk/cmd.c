@@ -62,6 +62,8 @@ void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c)
         f->vkDestroyQueryPool(dev->device, c->timestamps, NULL);
     if (c->pool)
         f->vkDestroyCommandPool(dev->device, c->pool, NULL); /* frees c->cmd */
+    for (uint32_t i = 0; i < c->n_uploads; i++)
+        tk_vk_buffer_destroy(dev, &c->uploads[i]);
     memset(c, 0, sizeof(*c));
 }
 
@@ -79,6 +81,16 @@ int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c)
     };
     if ((err = tk_vk_check(dev, f->vkBeginCommandBuffer(c->cmd, &begin), "vkBeginCommandBuffer")) < 0)
         return err;
+    /* the last recording outgrew its first chunk: one chunk as large as the last (which is
+     * at least the sum of the others) serves the next ones */
+    if (c->n_uploads > 1) {
+        for (uint32_t i = 0; i + 1 < c->n_uploads; i++)
+            tk_vk_buffer_destroy(dev, &c->uploads[i]);
+        c->uploads[0] = c->uploads[c->n_uploads - 1];
+        memset(&c->uploads[c->n_uploads - 1], 0, sizeof(c->uploads[0]));
+        c->n_uploads = 1;
+    }
+    c->upload_used = 0;
     c->recording = 1;
     c->bound = VK_NULL_HANDLE;
     c->n_timestamps = 0;
@@ -119,6 +131,36 @@ void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
         f->vkCmdPushConstants(c->cmd, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_size,
                               push);
     f->vkCmdDispatch(c->cmd, groups_x, groups_y, groups_z);
+}
+
+/* The first chunk: room for tables of a few hundred frames. */
+#define UPLOAD_CHUNK_MIN (64 * 1024)
+#define UPLOAD_ALIGN 16
+
+int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
+                     VkDeviceAddress *address)
+{
+    if (!c->recording || size == 0)
+        return TALKIE_ERR(EINVAL);
+    VkDeviceSize need = (size + UPLOAD_ALIGN - 1) / UPLOAD_ALIGN * UPLOAD_ALIGN;
+    TkVkBuffer *last = c->n_uploads ? &c->uploads[c->n_uploads - 1] : NULL;
+    if (!last || c->upload_used + need > last->size) {
+        if (c->n_uploads == TK_VK_CMD_UPLOAD_CHUNKS)
+            return TALKIE_ERR(ENOMEM);
+        /* doubling: the chunk is at least as large as all before it together */
+        VkDeviceSize bytes = last ? 2 * last->size : UPLOAD_CHUNK_MIN;
+        while (bytes < need)
+            bytes *= 2;
+        int err = tk_vk_buffer_create(dev, &c->uploads[c->n_uploads], bytes, TK_VK_MEMORY_UPLOAD);
+        if (err < 0)
+            return err;
+        last = &c->uploads[c->n_uploads++];
+        c->upload_used = 0;
+    }
+    memcpy((uint8_t *)last->map + c->upload_used, data, size);
+    *address = last->address + c->upload_used;
+    c->upload_used += need;
+    return 0;
 }
 
 void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c)

@@ -162,6 +162,7 @@ typedef struct DeviceCaps {
     uint32_t subgroup_size;
     char driver[256];
     int push_descriptor;
+    int buffer_address;        /* Vulkan 1.2's bufferDeviceAddress */
     int executable_properties;
     int encode_h264, decode_h264, decode_h265;
 } DeviceCaps;
@@ -242,6 +243,17 @@ static int query_caps(const TkVkFunctions *f, VkPhysicalDevice pd, DeviceCaps *c
             caps->encode_family = i;
 
     caps->push_descriptor = has_extension(exts, n_exts, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+    if (plain.apiVersion >= VK_API_VERSION_1_2) {
+        VkPhysicalDeviceBufferDeviceAddressFeatures address = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES,
+        };
+        VkPhysicalDeviceFeatures2 features = {
+            .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+            .pNext = &address,
+        };
+        f->vkGetPhysicalDeviceFeatures2(pd, &features);
+        caps->buffer_address = address.bufferDeviceAddress == VK_TRUE;
+    }
     caps->executable_properties =
         has_extension(exts, n_exts, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     caps->encode_h264 = caps->encode_family != UINT32_MAX &&
@@ -268,7 +280,7 @@ static int type_rank(VkPhysicalDeviceType type)
 
 static int usable(const DeviceCaps *caps)
 {
-    return caps->compute_family != UINT32_MAX && caps->push_descriptor;
+    return caps->compute_family != UINT32_MAX && caps->push_descriptor && caps->buffer_address;
 }
 
 /* Enumerates physical devices into a malloc'd array. */
@@ -312,7 +324,7 @@ static int pick_device(TkVkDevice *dev, const TkVkDeviceParams *params, DeviceCa
         if (params->device_name && !strstr(caps.props.deviceName, params->device_name))
             continue;
         if (!usable(&caps)) {
-            tk_log_info(dev->log, "device %u (%s) lacks a compute queue or push descriptors", i,
+            tk_log_info(dev->log, "device %u (%s) lacks a compute queue, push descriptors or buffer device addresses", i,
                         caps.props.deviceName);
             continue;
         }
@@ -387,9 +399,16 @@ static int create_device(TkVkDevice *dev, const DeviceCaps *caps,
          i++)
         if (device_offers(dev, params->optional_extensions[i]))
             extensions[n_extensions++] = params->optional_extensions[i];
+    /* kernels that work on many frames at once find each frame's buffers by address in a
+     * table (vk.h TkVkBuffer.address) */
+    VkPhysicalDeviceBufferDeviceAddressFeatures address = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES,
+        .pNext = dev->kernel_statistics ? &executable_info : NULL,
+        .bufferDeviceAddress = VK_TRUE,
+    };
     VkDeviceCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-        .pNext = dev->kernel_statistics ? &executable_info : NULL,
+        .pNext = &address,
         .queueCreateInfoCount = 1,
         .pQueueCreateInfos = &queue,
         .enabledExtensionCount = n_extensions,
@@ -400,8 +419,8 @@ static int create_device(TkVkDevice *dev, const DeviceCaps *caps,
     if (err < 0)
         return err;
     load_functions(f, TK_VK_LEVEL_DEVICE, dev->instance, dev->device);
-    if (!f->vkCmdPushDescriptorSetKHR) {
-        tk_log_error(dev->log, "vkCmdPushDescriptorSetKHR is missing");
+    if (!f->vkCmdPushDescriptorSetKHR || !f->vkGetBufferDeviceAddress) {
+        tk_log_error(dev->log, "vkCmdPushDescriptorSetKHR or vkGetBufferDeviceAddress is missing");
         return TALKIE_ERROR_UNSUPPORTED;
     }
     for (uint32_t i = 0; i < n_queues; i++) {

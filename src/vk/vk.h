@@ -120,6 +120,8 @@ typedef struct TkVkBuffer {
     VkDeviceSize size;
     void *map;               /* NULL for TK_VK_MEMORY_DEVICE */
     int coherent;
+    VkDeviceAddress address; /* where kernels find it through a buffer reference (tables of
+                                many frames' buffers: one dispatch serves a whole batch) */
 } TkVkBuffer;
 
 int tk_vk_buffer_create(TkVkDevice *dev, TkVkBuffer *buf, VkDeviceSize size, TkVkMemory memory);
@@ -142,6 +144,9 @@ int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *s
  * kernel_statistics and the driver offers them. */
 int tk_vk_kernel_statistics(TkVkDevice *dev, const TkVkKernel *k, char *text, size_t cap);
 
+/* Chunks of upload memory a TkVkCmd grows to within one recording. */
+#define TK_VK_CMD_UPLOAD_CHUNKS 8
+
 typedef struct TkVkCmd {
     uint32_t queue;          /* index into dev->queues, chosen round-robin at creation */
     VkCommandPool pool;
@@ -150,6 +155,10 @@ typedef struct TkVkCmd {
     int recording;           /* between begin and submit */
     int submitted;           /* submitted and not yet waited for */
     VkPipeline bound;        /* pipeline bound since begin: rebinding per dispatch costs */
+    TkVkBuffer uploads[TK_VK_CMD_UPLOAD_CHUNKS]; /* tk_vk_cmd_upload's memory: chunks of
+                                growing size; begin keeps only the largest */
+    uint32_t n_uploads;      /* chunks in use */
+    VkDeviceSize upload_used; /* bytes taken from the last chunk since begin */
     VkQueryPool timestamps;  /* profiling only (tk_vk_cmd_enable_timestamps), else NULL */
     uint32_t max_timestamps;
     uint32_t n_timestamps;   /* written since begin */
@@ -168,6 +177,12 @@ int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c);
 void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
                         const TkVkBuffer *const *buffers, const void *push,
                         uint32_t groups_x, uint32_t groups_y, uint32_t groups_z);
+/* Copies `size` bytes of host data (a table of buffer addresses and parameters that the
+ * recorded kernels read) into upload memory that c owns until the submission's wait and the
+ * next begin, and gives its device address (16-byte aligned). Only while recording.
+ * Errors: TALKIE_ERR(ENOMEM) and Vulkan errors where c must grow its memory. */
+int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
+                     VkDeviceAddress *address);
 /* Orders everything recorded before against everything after (compute and transfer, both
  * reads and writes, and host reads after the submission's fence). */
 void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c);
