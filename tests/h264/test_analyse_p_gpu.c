@@ -114,8 +114,13 @@ static void run_case_refresh(Ctx *c, int kind, int w, int h, int qp, int slice_r
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.search, 0);
             tk_vk_cmd_fill(c->dev, &c->cmd, &b.motion, 0x3c3c3c3cu); /* every entry written */
             tk_vk_cmd_barrier(c->dev, &c->cmd);
-            for (int st = 0; st < tk_analyse_p_gpu_steps(l); st++) {
-                tk_analyse_p_gpu_record_step(c->dev, &c->an, &c->cmd, &ip, &ab, st);
+            TkAnalysePFrame pf;
+            TkAnalysePBatch batch;
+            tk_analyse_p_gpu_frame(&pf, &ip, &ab);
+            CHECK_EQ(tk_analyse_p_gpu_batch(c->dev, &c->cmd, &pf, 1, &batch), 0);
+            CHECK_EQ(batch.steps, tk_analyse_p_gpu_steps(l));
+            for (int st = 0; st < batch.steps; st++) {
+                tk_analyse_p_gpu_record_step(c->dev, &c->an, &c->cmd, &batch, st);
                 tk_vk_cmd_barrier(c->dev, &c->cmd);
             }
             CHECK_EQ(tk_vk_cmd_submit(c->dev, &c->cmd), 0);

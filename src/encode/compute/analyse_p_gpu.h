@@ -1,18 +1,23 @@
 /*
- * Host side of search_p.comp and analyse_p.comp: analysis of every macroblock of a P picture
+ * Host side of search_p.comp and analyse_p.comp: analysis of every macroblock of P pictures
  * on the GPU, bit-exact with tk_inter_analyse_frame_ref() (analyse_p_ref.h), in steps with a
  * barrier after each: step 0 the search pass (every search of every macroblock side by side,
  * one workgroup of 16 threads each), steps 1.. the decisions along the anti-diagonals
  * x + 2y = step - 1 (one workgroup of 16 threads per macroblock), because a macroblock reads
  * the motion and reconstruction of (x - 1, y), (x, y - 1) and (x + 1, y - 1) (see
- * analyse_p.comp). A batch records step s of all its frames before one barrier
- * (encoder_gpu.c).
+ * analyse_p.comp). Every step of a batch of pictures (of any sizes and parameters) is one
+ * dispatch: the kernels find each picture's buffers and parameters in a table (TkAnalysePFrame)
+ * that the command buffer's upload memory holds (tk_vk_cmd_upload).
  *
  *     TkAnalysePGpu a;
  *     tk_analyse_p_gpu_create(dev, &a);
- *     TkAnalysePBuffers b = { &src, &ref, &recon, &coded, &motion, NULL, &search, &prev };
- *     for (int s = 0; s < tk_analyse_p_gpu_steps(&p.layout); s++) {
- *         tk_analyse_p_gpu_record_step(dev, &a, &cmd, &p, &b, s);
+ *     TkAnalysePFrame f[2];
+ *     tk_analyse_p_gpu_frame(&f[0], &p0, &(TkAnalysePBuffers){ &src, &ref, ... });
+ *     tk_analyse_p_gpu_frame(&f[1], &p1, &b1);
+ *     TkAnalysePBatch batch;
+ *     tk_analyse_p_gpu_batch(dev, &cmd, f, 2, &batch);   // cmd recording
+ *     for (int s = 0; s < batch.steps; s++) {
+ *         tk_analyse_p_gpu_record_step(dev, &a, &cmd, &batch, s);
  *         tk_vk_cmd_barrier(dev, &cmd);
  *     }
  *     tk_analyse_p_gpu_destroy(dev, &a);
@@ -44,13 +49,50 @@ typedef struct TkAnalysePBuffers {
                                    TK_TEXT_MAP_TEXT ones are coded at TkInterParams.text_qp */
 } TkAnalysePBuffers;
 
+/* One P picture as the kernels read it: p_frames.glsl's TkPFrame, field for field (std430:
+ * nine 8-byte addresses, then 4-byte integers). */
+typedef struct TkAnalysePFrame {
+    VkDeviceAddress src, recon, coded, ref, motion, skip_map, search, text_map, motion_prev;
+    int32_t luma_stride;
+    int32_t chroma_offset;
+    int32_t mb_width;
+    int32_t mb_height;
+    int32_t qp;
+    int32_t slice_mb_rows;
+    int32_t has_skip_map;
+    int32_t text_qp;
+    int32_t i16x16_only;
+    int32_t refresh_x0;
+    int32_t refresh_x1;
+    int32_t refresh_limit;
+} TkAnalysePFrame;
+
+/* A batch's table, uploaded into a command buffer's memory. */
+typedef struct TkAnalysePBatch {
+    VkDeviceAddress table;
+    const TkAnalysePFrame *frames; /* the caller's, read while recording the steps */
+    int n;                  /* pictures */
+    int steps;              /* the most steps of one (tk_analyse_p_gpu_steps) */
+    int max_mbs;            /* the most macroblocks of one */
+    int any_skip_map;       /* some picture has a skip map: the static pass runs */
+} TkAnalysePBatch;
+
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);
 /* Number of steps of a picture: the search pass and the anti-diagonals x + 2y,
  * 1 + mb_width + 2 (mb_height - 1). */
 int tk_analyse_p_gpu_steps(const TkFrameLayout *l);
-/* Records step s (nothing for an s the picture does not have). */
+/* Fills f with picture p's parameters and its buffers' addresses. */
+void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
+                            const TkAnalysePBuffers *b);
+/* Uploads frames[0..n-1] into cmd's memory (recording) for the steps of this recording;
+ * `frames` must stay valid until they are recorded. Errors: TALKIE_ERR(EINVAL) (n < 1, more
+ * than the device's dispatch allows), those of tk_vk_cmd_upload. */
+int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
+                           TkAnalysePBatch *batch);
+/* Records step s of every picture of the batch: one dispatch (two for step 0 with a skip
+ * map; none where no picture has anything to do at s). */
 void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
-                                  const TkInterParams *p, const TkAnalysePBuffers *b, int s);
+                                  const TkAnalysePBatch *batch, int s);
 /* Safe on a zeroed or already destroyed object. */
 void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a);
 

@@ -212,32 +212,37 @@ static int analysis_steps(const TkEncoderGpu *e)
     return steps + (e->text_map != NULL);
 }
 
+/* Picture e's row of the batch's P table (e->pic a P picture). */
+static void p_frame_entry(TkEncoderGpu *e, const TkVkBuffer *src, TkAnalysePFrame *f)
+{
+    TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
+                         .slice_mb_rows = e->pic_slice_rows,
+                         .text_qp = TK_TEXT_QP(e->pic.qp, e->params.text_qp_offset),
+                         .refresh_x0 = e->refresh.x0, .refresh_x1 = e->refresh.x1,
+                         .refresh_limit = tk_encoder_refresh_limit(&e->refresh),
+                         .i16x16_only = e->params.p_i16x16_only };
+    TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
+                            &e->motion, e->skip_map, &e->search, &e->motion_prev,
+                            e->text_map };
+    tk_analyse_p_gpu_frame(f, &ip, &b);
+}
+
+/* Step s of e's analysis besides the P pictures' steps (which the batch records together):
+ * an I picture's analysis at step 0, the QP pass after the last step. */
 static void record_analysis_step(TkEncoderGpu *e, TkVkCmd *cmd, const TkVkBuffer *src,
                                  int step)
 {
     TkVkDevice *dev = e->dev;
-    int text_qp = TK_TEXT_QP(e->pic.qp, e->params.text_qp_offset);
     if (e->text_map && step == analysis_steps(e) - 1) {
         tk_mb_qp_gpu_record(dev, &e->mb_qp, cmd, &e->params.layout, e->pic_slice_rows,
                             e->pic.qp, &e->coded);
         return;
     }
-    if (e->pic.p_slice) {
-        TkInterParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                             .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp,
-                             .refresh_x0 = e->refresh.x0, .refresh_x1 = e->refresh.x1,
-                             .refresh_limit = tk_encoder_refresh_limit(&e->refresh),
-                             .i16x16_only = e->params.p_i16x16_only };
-        TkAnalysePBuffers b = { src,        &e->ref,     &e->recon,  &e->coded,
-                                &e->motion, e->skip_map, &e->search, &e->motion_prev,
-                                e->text_map };
-        tk_analyse_p_gpu_record_step(dev, &e->analyse_p, cmd, &ip, &b, step);
-        return;
-    }
-    if (step != 0)
+    if (e->pic.p_slice || step != 0)
         return;
     TkIntraParams ip = { .layout = e->params.layout, .qp = e->pic.qp,
-                         .slice_mb_rows = e->pic_slice_rows, .text_qp = text_qp };
+                         .slice_mb_rows = e->pic_slice_rows,
+                         .text_qp = TK_TEXT_QP(e->pic.qp, e->params.text_qp_offset) };
     tk_analyse_gpu_record(dev, &e->analyse, cmd, &ip, src, &e->recon, &e->coded, e->text_map);
     /* An I picture leaves no motion (encoder_ref.c): ref_idx -1 everywhere, so the next P
      * picture's search has no co-located MV to start from. The other fields come out -1
@@ -342,6 +347,25 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         if (frames[i].result < 0)
             res = frames[i].result;
     }
+    /* the P pictures' table: their analysis is one dispatch per step for the whole batch */
+    TkAnalysePFrame *p_frames = NULL;
+    TkAnalysePBatch p_batch = { 0 };
+    const TkAnalysePGpu *p_kernels = NULL;
+    int n_p = 0;
+    for (int i = 0; res == 0 && i < n; i++)
+        n_p += frames[i].encoder->pic.p_slice;
+    if (res == 0 && n_p > 0) {
+        p_frames = malloc((size_t)n_p * sizeof(*p_frames));
+        if (!p_frames)
+            res = TALKIE_ERR(ENOMEM);
+        for (int i = 0, k = 0; p_frames && i < n; i++)
+            if (frames[i].encoder->pic.p_slice) {
+                p_frame_entry(frames[i].encoder, frames[i].src, &p_frames[k++]);
+                p_kernels = &frames[i].encoder->analyse_p;
+            }
+        if (p_frames)
+            res = tk_analyse_p_gpu_batch(dev, cmd, p_frames, n_p, &p_batch);
+    }
     if (res < 0) {
         /* frames whose begin succeeded took their reference: give it back */
         for (int i = 0; i < n; i++)
@@ -349,6 +373,7 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
                 swap_pictures(frames[i].encoder);
                 swap_motion(frames[i].encoder); /* nothing ran: all as before */
             }
+        free(p_frames);
         return res;
     }
     /* the change maps of every frame that makes its own (each P analysis reads its map from
@@ -378,6 +403,8 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         if (analysis_steps(frames[i].encoder) > steps)
             steps = analysis_steps(frames[i].encoder);
     for (int s = 0; s < steps; s++) {
+        if (n_p > 0 && s < p_batch.steps)
+            tk_analyse_p_gpu_record_step(dev, p_kernels, cmd, &p_batch, s);
         for (int i = 0; i < n; i++)
             if (s < analysis_steps(frames[i].encoder))
                 record_analysis_step(frames[i].encoder, cmd, frames[i].src, s);
@@ -385,6 +412,7 @@ int tk_encoder_gpu_batch_record(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd)
         if (s == 0 || frames[0].encoder->profile_steps)
             tk_vk_cmd_timestamp(dev, cmd);
     }
+    free(p_frames);
     tk_vk_cmd_timestamp(dev, cmd);
     for (int stage = STAGE_ANALYSE + 1; stage < N_STAGES; stage++) {
         for (int i = 0; i < n; i++)

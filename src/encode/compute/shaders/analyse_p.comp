@@ -9,7 +9,7 @@
  * (MV prediction) and their reconstruction (intra trial), so it runs once (x - 1, y),
  * (x, y - 1) and (x + 1, y - 1) are finished: the wavefront x + 2y (deblock.comp walks the
  * same one). The host records one dispatch per anti-diagonal d = x + 2y with a barrier
- * between (analyse_p_gpu.c): a batch of frames shares each diagonal's barrier, and the
+ * between (analyse_p_gpu.c) for all P pictures of a batch (workgroup z: picture z), and the
  * macroblocks of a diagonal, one workgroup each, run side by side. The motion search, the
  * long part, is not on this chain.
  *
@@ -18,14 +18,14 @@
  * control flow stays uniform and barriers may sit inside; the threads split the residual (a
  * luma 4x4 block each; chroma blocks on threads 0-7) and the stores.
  *
- * Buffers: 0 source NV12, 1 recon NV12 (unfiltered; coherent: the intra trial reads the
- * neighbours'), 2 TkCodedMb[n], 3 reference NV12 (the previous picture, deblocked; read
- * only), 4 TkMbMotion[n] (this picture's, written), 5 skip map (a byte per macroblock, 4 to a
- * word, TK_SKIP_MAP_STATIC where unchanged; read when has_skip_map), 6 TkMbSearch[n] (the
- * search pass's), 7 the text map (a byte per macroblock, 4 to a word: TK_TEXT_MAP_TEXT ones
- * are quantised and decided at text_qp; any buffer when text_qp == qp), 8 TkMbMotion[n] (the
- * previous picture's: the static pass reads a macroblock's own entry).
- * Push constants: Params (analyse_p_gpu.c mirrors it).
+ * Buffers (p_frames.glsl, by address, workgroup z's picture of the batch): the source NV12,
+ * the recon NV12 (unfiltered; coherent: the intra trial reads the neighbours'), TkCodedMb[n],
+ * the reference NV12 (the previous picture, deblocked; read only), TkMbMotion[n] (this
+ * picture's, written), the skip map (a byte per macroblock, 4 to a word, TK_SKIP_MAP_STATIC
+ * where unchanged; read when has_skip_map), TkMbSearch[n] (the search pass's), the text map
+ * (a byte per macroblock, 4 to a word: TK_TEXT_MAP_TEXT ones are quantised and decided at
+ * text_qp; any buffer when text_qp == qp), TkMbMotion[n] (the previous picture's: the static
+ * pass reads a macroblock's own entry).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -37,33 +37,25 @@
 
 layout(local_size_x = 16) in;
 
-layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
-layout(std430, binding = 1) coherent buffer Recon { uint rec_words[]; };
-layout(std430, binding = 2) coherent buffer Coded { TkCodedMb coded[]; };
-layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
-layout(std430, binding = 4) coherent buffer Motion { TkMbMotion motion[]; };
-layout(std430, binding = 5) readonly buffer Skip { uint skip_words[]; };
-layout(std430, binding = 6) readonly buffer Search { TkMbSearch search[]; };
-layout(std430, binding = 7) readonly buffer TextMap { uint text_map[]; };
-layout(std430, binding = 8) readonly buffer MotionPrev { TkMbMotion motion_prev[]; };
+#include "p_frames.glsl"
 
-layout(push_constant) uniform Params {
-    int luma_stride;    /* bytes per row, both planes (multiple of 16) */
-    int chroma_offset;  /* byte offset of the CbCr plane */
-    int mb_width;
-    int mb_height;
-    int qp;
-    int slice_mb_rows;
-    int diag;           /* PASS_DECIDE: this dispatch's macroblocks, x + 2y == diag */
-    int first_y;        /* the smallest y on it; workgroup i takes y = first_y + i */
-    int has_skip_map;
-    int pass;           /* PASS_STATIC (workgroup i: macroblock i) or PASS_DECIDE */
-    int text_qp;        /* the QP of macroblocks text_map marks (qp without a map) */
-    int i16x16_only;    /* 1: the intra trial tries I16x16 only */
-    int refresh_x0;     /* intra refresh columns (TkInterParams; 0, 0: none) */
-    int refresh_x1;
-    int refresh_limit;  /* TkInterParams.refresh_limit */
-} pc;
+layout(push_constant) uniform Batch {
+    TkPFrameTable table;   /* the batch's P pictures; workgroup z takes picture z */
+    int diag;              /* PASS_DECIDE: this dispatch's macroblocks, x + 2y == diag */
+    int pass;              /* PASS_STATIC (workgroup x: macroblock x) or PASS_DECIDE
+                              (workgroup x: the x-th macroblock of the diagonal from the top) */
+} batch;
+
+#define pc P_FRAME
+#define src_words P_FRAME.src.w
+#define rec_words P_FRAME.recon.w
+#define coded P_FRAME.coded.m
+#define ref_words P_FRAME.ref.w
+#define motion P_FRAME.motion.m
+#define skip_words P_FRAME.skip_map.w
+#define search P_FRAME.search.m
+#define text_map P_FRAME.text_map.w
+#define motion_prev P_FRAME.motion_prev.m
 
 /* The static pass codes the macroblocks the skip map marks static (their prediction and
  * residual at MV (0, 0) need no neighbour) beside the search pass; the decision pass, along
@@ -456,13 +448,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     int qp = tk_mb_qp(idx);
     int map = map_at(idx);
     bool static_mb = TK_SKIP_MAP_IS_STATIC(map);
-    if (pc.pass == PASS_STATIC && !static_mb)
+    if (batch.pass == PASS_STATIC && !static_mb)
         return;
-    if (pc.pass == PASS_DECIDE && static_mb && static_alone(mb_x, mb_y))
+    if (batch.pass == PASS_DECIDE && static_mb && static_alone(mb_x, mb_y))
         return; /* the static pass decided it */
     ivec4 nb[4];
     ivec2 mvp = ivec2(0), mv_skip = ivec2(0);
-    if (pc.pass == PASS_DECIDE) {
+    if (batch.pass == PASS_DECIDE) {
         gather(mb_x, mb_y, TK_PART_16x16, 0, ivec2(0), nb);
         mvp = mvpred(nb, TK_PART_16x16, 0);
         /* 8.4.1.1: P_Skip MV (0, 0) when A or B is unavailable or a zero MV into picture 0 */
@@ -485,7 +477,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
      * the last refreshed column does not predict from its top-right neighbour
      * (tk_inter_refresh_edge()) */
     int refresh_edge = pc.refresh_x1 > 0 && pc.refresh_x1 < pc.mb_width ? pc.refresh_x1 : 0;
-    if (pc.pass == PASS_DECIDE && map == TK_SKIP_MAP_INTRA) {
+    if (batch.pass == PASS_DECIDE && map == TK_SKIP_MAP_INTRA) {
         analyse_mb(t, mb_x, mb_y, pc.i16x16_only == 0, refresh_edge);
         store_motion(t, idx, TK_REF_NONE, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0),
                      ivec2(0));
@@ -605,8 +597,14 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
 void main()
 {
     int t = int(gl_LocalInvocationIndex);
-    int i = int(gl_WorkGroupID.x);
-    int mb_y = pc.pass == PASS_STATIC ? i / pc.mb_width : pc.first_y + i;
-    int mb_x = pc.pass == PASS_STATIC ? i % pc.mb_width : pc.diag - 2 * mb_y;
+    int i = int(gl_WorkGroupID.x), d = batch.diag;
+    /* the diagonal's x = d - 2y with 0 <= x < mb_width: y from
+     * ceil((d - mb_width + 1) / 2) to d / 2 */
+    int first_y = d - pc.mb_width + 1 > 0 ? (d - pc.mb_width + 2) / 2 : 0;
+    int mb_y = batch.pass == PASS_STATIC ? i / pc.mb_width : first_y + i;
+    int mb_x = batch.pass == PASS_STATIC ? i % pc.mb_width : d - 2 * mb_y;
+    /* the whole workgroup: a larger picture of the batch sized the dispatch */
+    if (mb_y >= pc.mb_height || mb_x < 0)
+        return;
     analyse_p_mb(t, mb_x, mb_y);
 }

@@ -5,10 +5,10 @@
  * only the source, the reference and the previous picture's motion, never this picture's
  * decisions, so nothing here waits for another workgroup.
  *
- * Buffers: 0 source NV12, 1 reference NV12 (the previous picture, deblocked), 2 TkMbMotion[n]
- * (the previous picture's), 3 skip map (a byte per macroblock, 4 to a word; read when
- * has_skip_map), 4 TkMbSearch[n] out. Dispatch: (n_mbs, TK_SEARCHES) workgroups.
- * Push constants: Params (analyse_p_gpu.c mirrors it).
+ * Buffers (p_frames.glsl, by address): the source, the reference (the previous picture,
+ * deblocked), the previous picture's motion, the skip map (a byte per macroblock, 4 to a
+ * word; read when has_skip_map), TkMbSearch[n] out. Dispatch: (the batch's most macroblocks,
+ * TK_SEARCHES, its P pictures) workgroups.
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -19,23 +19,18 @@
 
 layout(local_size_x = 16) in;
 
-layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
-layout(std430, binding = 1) readonly buffer Ref { uint ref_words[]; };
-layout(std430, binding = 2) readonly buffer Motion { TkMbMotion motion[]; };
-layout(std430, binding = 3) readonly buffer Skip { uint skip_words[]; };
-layout(std430, binding = 4) writeonly buffer Search { TkMbSearch search[]; };
+#include "p_frames.glsl"
 
-layout(push_constant) uniform Params {
-    int luma_stride;    /* bytes per row, both planes (multiple of 16) */
-    int chroma_offset;  /* byte offset of the CbCr plane */
-    int mb_width;
-    int mb_height;
-    int qp;
-    int has_skip_map;
-    int refresh_x0;     /* intra refresh: macroblocks left of it keep their MVs clear of
-                           the unrefreshed area (TkInterParams.refresh_x0; 0: none) */
-    int refresh_limit;  /* TkInterParams.refresh_limit */
-} pc;
+layout(push_constant) uniform Batch {
+    TkPFrameTable table;   /* the batch's P pictures; workgroup z takes picture z */
+} batch;
+
+#define pc P_FRAME
+#define src_words P_FRAME.src.w
+#define ref_words P_FRAME.ref.w
+#define skip_words P_FRAME.skip_map.w
+#define motion P_FRAME.motion_prev.m   /* the previous picture's */
+#define search P_FRAME.search.m
 
 shared int s_src_y[256];
 
@@ -60,6 +55,8 @@ void main()
 {
     int t = int(gl_LocalInvocationIndex);
     int idx = int(gl_WorkGroupID.x), k = int(gl_WorkGroupID.y);
+    if (idx >= pc.mb_width * pc.mb_height)
+        return; /* the whole workgroup: a larger picture of the batch sized the dispatch */
     int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
     int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
                                    : TK_SKIP_MAP_CHANGED;
