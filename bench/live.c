@@ -473,21 +473,25 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
 
 int tk_bench_api(const BenchOptions *o)
 {
-    printf("Aggregate frames/s through the public API (render + encode, %s encoder, "
+    /* x264 codes what talkie codes: P frames (a GOP of 60) when TK_BENCH_P_FRAMES asks for
+     * them, else all intra */
+    int intra_only = !p_frames_asked();
+    const char *gop = intra_only ? "all-intra" : "P frames";
+    printf("Aggregate frames/s through the public API (render + encode, %s encoder, %s, "
            "QP %d), N sessions driven back to back from 4 threads, next to x264 ultrafast "
-           "all-intra on %d threads (encode only) measured in the same run; and one session "
-           "alone, one frame at a time (send, wait for its packet).\n\n",
-           talkie_encoder_name((TalkieEncoder)o->encoder), o->qp, o->threads);
-    printf("| size | API, %d sessions | x264 ultrafast intra, %d threads | API / x264 | one "
+           "%s on %d threads (encode only, the same rendered frames) measured in the same run; "
+           "and one session alone, one frame at a time (send, wait for its packet).\n\n",
+           talkie_encoder_name((TalkieEncoder)o->encoder), gop, o->qp, gop, o->threads);
+    printf("| size | API, %d sessions | x264 ultrafast %s, %d threads | API / x264 | one "
            "session frames/s | one session p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n",
-           o->sessions, o->threads);
+           o->sessions, gop, o->threads);
     for (int k = 0; k < N_BENCH_SIZES; k++) {
         int w = bench_sizes[k][0], h = bench_sizes[k][1];
         TkFrameLayout l = tk_frame_layout(w, h);
         Frames f;
         if (load_frames(&l, &f) < 0)
             return 1;
-        double x264 = x264_all_cores(&f, o->threads, o->qp, 1, 16);
+        double x264 = x264_all_cores(&f, o->threads, o->qp, intra_only, 16);
         tk_bench_frames_free(&f);
         double p50 = 0, p99 = 0;
         TalkieEncoder enc = (TalkieEncoder)o->encoder;
