@@ -284,7 +284,15 @@ typedef struct TalkieContextStats {
     int64_t frames_recoded;       ///< of those, codings of frames that the compute encoder's
                                   ///< rate control sent back over their size cap (each in a
                                   ///< later submission than the coding before)
-    uint8_t reserved[56];
+    /* Where the engine's two threads spend their time (microseconds since the context
+     * opened), for sizing a deployment: the submit thread prepares the frames' renders (with
+     * the CPU threads' help) and records and submits each batch; the completion thread waits
+     * for the GPU and builds the packets. A thread busy most of the time is the limit. */
+    int64_t engine_prepare_us;    ///< submit thread: preparing renders (host side)
+    int64_t engine_record_us;     ///< submit thread: recording and submitting batches
+    int64_t engine_wait_us;       ///< completion thread: waiting for submissions
+    int64_t engine_collect_us;    ///< completion thread: packets, delivery to the sessions
+    uint8_t reserved[24];
 } TalkieContextStats;
 
 /** Fills `st`. Errors: TALKIE_ERR(EINVAL) for NULL. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "encode/backend.h"
 #include "vk/vk.h"
 
@@ -17,9 +18,7 @@ static const double PROBE_BUDGET_MS = 150.0;
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+    return (double)tk_clock_ns() * 1e-6;
 }
 
 /* A moving picture, so that P frames have motion to search as in real use: a diagonal

@@ -164,6 +164,11 @@ int talkie_context_stats(const TalkieContext *c, TalkieContextStats *st)
     st->sessions_opened = atomic_load(&c->sessions_opened);
     st->kernels_compiled = atomic_load(&c->vk->pipelines_created);
     st->pipeline_cache_loaded = c->vk->pipeline_cache_loaded;
-    tk_engine_stats(c->engine, &st->submissions, &st->frames, &st->frames_recoded);
+    TkEngineTimes times;
+    tk_engine_stats(c->engine, &st->submissions, &st->frames, &st->frames_recoded, &times);
+    st->engine_prepare_us = times.prepare_us;
+    st->engine_record_us = times.record_us;
+    st->engine_wait_us = times.wait_us;
+    st->engine_collect_us = times.collect_us;
     return 0;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "engine/context.h"
 #include "session/session.h"
 
@@ -67,6 +68,7 @@ struct TkEngine {
     TalkieSession *cpu_head, *cpu_tail;
     TalkieSession *notify_head, *notify_tail;
     int64_t submissions, frames, recoded;
+    TkEngineTimes times;            /* under the lock */
 
     pthread_t submit_thread, complete_thread;
     int submit_started, complete_started;
@@ -337,14 +339,17 @@ static void prepare_all(TkEngine *e, Batch *b)
     }
 }
 
-static void record_and_submit(TkEngine *e, Batch *b)
+/* Returns the time preparing took (the rest is recording and submitting), in ns. */
+static int64_t record_and_submit(TkEngine *e, Batch *b)
 {
     b->n_jobs = 0;
     b->n_groups = 0;
+    int64_t t0 = tk_clock_ns();
     prepare_all(e, b);
+    int64_t prepared = tk_clock_ns() - t0;
     b->error = tk_vk_cmd_begin(e->vk, &b->cmd);
     if (b->error < 0)
-        return;
+        return prepared;
     /* New glyphs of every session, one barrier, every draw, one barrier: the draws of the
      * batch run side by side. */
     int uploads = 0;
@@ -382,6 +387,7 @@ static void record_and_submit(TkEngine *e, Batch *b)
         record_group(e, b, g);
     }
     b->error = tk_vk_cmd_submit(e->vk, &b->cmd);
+    return prepared;
 }
 
 static void *submit_main(void *arg)
@@ -401,8 +407,12 @@ static void *submit_main(void *arg)
         }
         b->state = BATCH_RECORDING;
         pthread_mutex_unlock(&e->lock);
-        record_and_submit(e, b);
+        int64_t t0 = tk_clock_ns();
+        int64_t prepared = record_and_submit(e, b);
+        int64_t took = tk_clock_ns() - t0;
         pthread_mutex_lock(&e->lock);
+        e->times.prepare_us += prepared / 1000;
+        e->times.record_us += (took - prepared) / 1000;
         b->state = BATCH_IN_FLIGHT;
         e->in_flight[e->n_in_flight++] = (int)(b - e->batches);
         e->submissions++;
@@ -416,13 +426,16 @@ static void *submit_main(void *arg)
 
 /* ---- completion thread ------------------------------------------------------------------ */
 
-/* Without the lock: the batch's sessions are busy, nobody else touches them. */
-static void wait_and_collect(TkEngine *e, Batch *b)
+/* Without the lock: the batch's sessions are busy, nobody else touches them. Returns the
+ * time the wait took, in ns. */
+static int64_t wait_and_collect(TkEngine *e, Batch *b)
 {
+    int64_t t0 = tk_clock_ns();
     if (b->error == 0)
         b->error = tk_vk_cmd_wait(e->vk, &b->cmd);
+    int64_t waited = tk_clock_ns() - t0;
     if (b->error < 0)
-        return;
+        return waited;
     for (int g = 0; g < b->n_groups; g++) {
         BackendGroup *grp = &b->groups[g];
         if (grp->count == 0)
@@ -437,6 +450,7 @@ static void wait_and_collect(TkEngine *e, Batch *b)
     for (int i = 0; i < b->n; i++)
         if (b->result[i] == 0 && !b->sessions[i]->backend->record)
             tk_vk_buffer_invalidate(e->vk, &b->sessions[i]->frame);
+    return waited;
 }
 
 /* Under the lock: packets to their sessions, CPU frames to the CPU threads. */
@@ -518,11 +532,14 @@ static void *complete_main(void *arg)
         }
         Batch *b = &e->batches[e->in_flight[0]];
         pthread_mutex_unlock(&e->lock);
-        wait_and_collect(e, b);
+        int64_t t0 = tk_clock_ns();
+        int64_t waited = wait_and_collect(e, b);
         pthread_mutex_lock(&e->lock);
         e->n_in_flight--;
         memmove(e->in_flight, e->in_flight + 1, (size_t)e->n_in_flight * sizeof(int));
         deliver(e, b);
+        e->times.wait_us += waited / 1000;
+        e->times.collect_us += (tk_clock_ns() - t0 - waited) / 1000;
     }
     pthread_mutex_unlock(&e->lock);
     return NULL;
@@ -894,11 +911,13 @@ int tk_engine_set_bitrate(TkEngine *e, TalkieSession *s, int64_t bitrate_bps)
     return err;
 }
 
-void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames, int64_t *recoded)
+void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames, int64_t *recoded,
+                     TkEngineTimes *times)
 {
     pthread_mutex_lock(&e->lock);
     *submissions = e->submissions;
     *frames = e->frames;
     *recoded = e->recoded;
+    *times = e->times;
     pthread_mutex_unlock(&e->lock);
 }

@@ -107,8 +107,14 @@ int tk_engine_get_packet(TkEngine *e, struct TalkieSession *s, TalkiePacket *pkt
 int tk_engine_request_keyframe(TkEngine *e, struct TalkieSession *s);
 int tk_engine_set_bitrate(TkEngine *e, struct TalkieSession *s, int64_t bitrate_bps);
 
+/* Where the engine's threads spent their time (TalkieContextStats.engine_*_us). */
+typedef struct TkEngineTimes {
+    int64_t prepare_us, record_us, wait_us, collect_us;
+} TkEngineTimes;
+
 /* Counters for talkie_context_stats: frames counts each coding, recoded the codings of
  * frames sent back (included in frames). */
-void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames, int64_t *recoded);
+void tk_engine_stats(TkEngine *e, int64_t *submissions, int64_t *frames, int64_t *recoded,
+                     TkEngineTimes *times);
 
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "audio/encoder.h"
+#include "common/clock.h"
 #include "mux/avf.h"
 #include "mux/output.h"
 
@@ -52,13 +53,6 @@ typedef struct PushSink {
     int last_error;              /* the last network error, for close */
     int64_t connects, drops;
 } PushSink;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int tk_push_is_url(const char *path)
 {
@@ -98,7 +92,7 @@ static void queue_clear(PushSink *p)
 static int wait_until(PushSink *p, int64_t deadline_ns)
 {
     while (!p->stopping) {
-        int64_t left = deadline_ns - now_ns();
+        int64_t left = deadline_ns - tk_clock_ns();
         if (left <= 0)
             return 0;
         struct timespec ts;
@@ -121,8 +115,8 @@ static void *push_thread(void *arg)
         while (p->count == 0 && !p->stopping)
             pthread_cond_wait(&p->cond, &p->lock);
         if (p->stopping && !stop_deadline)
-            stop_deadline = now_ns() + PUSH_CLOSE_WAIT_NS;
-        if (p->count == 0 || (stop_deadline && now_ns() > stop_deadline))
+            stop_deadline = tk_clock_ns() + PUSH_CLOSE_WAIT_NS;
+        if (p->count == 0 || (stop_deadline && tk_clock_ns() > stop_deadline))
             break;
         PushItem it;
         queue_pop(p, &it);
@@ -135,7 +129,7 @@ static void *push_thread(void *arg)
                                        .duration = it.audio_duration };
             if (w)
                 res = tk_avf_write_audio(w, &apkt);
-        } else if (!w && pkt.keyframe && now_ns() >= retry_at) {
+        } else if (!w && pkt.keyframe && tk_clock_ns() >= retry_at) {
             res = tk_avf_open(&w, p->format, p->url, &p->info, &pkt, p->log);
             if (res >= 0) {
                 tk_log_info(p->log, "push: connected to %s", p->url);
@@ -152,7 +146,7 @@ static void *push_thread(void *arg)
         if (res < 0) {
             tk_avf_free(&w);
             p->last_error = res;
-            retry_at = now_ns() + backoff;
+            retry_at = tk_clock_ns() + backoff;
             tk_log_warning(p->log, "push: %s: %s; retrying in %.1f s", p->url,
                            talkie_strerror(res), (double)backoff * 1e-9);
             backoff = backoff * 2 < PUSH_BACKOFF_MAX_NS ? backoff * 2 : PUSH_BACKOFF_MAX_NS;

@@ -218,6 +218,7 @@ static void check_shared_equals_alone(void)
     cs.validation = 1;
     cs.cpu_threads = 2;
     TalkieContext *ctx;
+    double opened = now_ms();
     CHECK_EQ(talkie_context_open(&ctx, &cs), 0);
     if (!ctx)
         return;
@@ -269,6 +270,17 @@ static void check_shared_equals_alone(void)
             (long long)st.frames, (long long)st.submissions,
             st.submissions ? (double)st.frames / (double)st.submissions : 0.0);
     CHECK_CMP(st.frames, >=, N_SESSIONS * FRAMES);
+    /* the engine's times: each thread's parts within the time the context has been open */
+    double open_us = (now_ms() - opened) * 1e3;
+    fprintf(stderr, "engine: prepare %.1f ms, record %.1f ms, wait %.1f ms, collect %.1f ms of "
+            "%.1f ms\n", st.engine_prepare_us / 1e3, st.engine_record_us / 1e3,
+            st.engine_wait_us / 1e3, st.engine_collect_us / 1e3, open_us / 1e3);
+    CHECK_CMP(st.engine_record_us, >, 0);
+    CHECK_CMP(st.engine_wait_us, >, 0);
+    CHECK_CMP(st.engine_prepare_us, >, 0);   /* compute sessions render on the GPU */
+    CHECK_CMP(st.engine_collect_us, >, 0);
+    CHECK_CMP((double)(st.engine_prepare_us + st.engine_record_us), <=, open_us);
+    CHECK_CMP((double)(st.engine_wait_us + st.engine_collect_us), <=, open_us);
     for (int i = 0; i < N_SESSIONS; i++)
         talkie_session_close(&sessions[i]);
     talkie_context_close(&ctx);

@@ -47,15 +47,15 @@ layout(push_constant) uniform Batch {
 } batch;
 
 #define pc P_FRAME
-#define src_words P_FRAME.src.w
-#define rec_words P_FRAME.recon.w
-#define coded P_FRAME.coded.m
-#define ref_words P_FRAME.ref.w
-#define motion P_FRAME.motion.m
-#define skip_words P_FRAME.skip_map.w
-#define search P_FRAME.search.m
-#define text_map P_FRAME.text_map.w
-#define motion_prev P_FRAME.motion_prev.m
+#define src_words TK_P_BUF(TkWordsIn, src).w
+#define rec_words TK_P_BUF(TkWordsShared, recon).w
+#define coded TK_P_BUF(TkCodedShared, coded).m
+#define ref_words TK_P_BUF(TkWordsIn, ref).w
+#define motion TK_P_BUF(TkMotionShared, motion).m
+#define skip_words TK_P_BUF(TkWordsIn, skip_map).w
+#define search TK_P_BUF(TkSearchOut, search).m
+#define text_map TK_P_BUF(TkWordsIn, text_map).w
+#define motion_prev TK_P_BUF(TkMotionIn, motion_prev).m
 
 /* The static pass codes the macroblocks the skip map marks static (their prediction and
  * residual at MV (0, 0) need no neighbour) beside the search pass; the decision pass, along
@@ -596,6 +596,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
 
 void main()
 {
+    tk_p_frame_load();
     int t = int(gl_LocalInvocationIndex);
     int i = int(gl_WorkGroupID.x), d = batch.diag;
     /* the diagonal's x = d - 2y with 0 <= x < mb_width: y from

@@ -5,11 +5,14 @@
  * field). A batch of many sessions' pictures thus costs one dispatch per step where it cost
  * one per picture and step (encoder_gpu.c).
  *
- * The kernels read the table through P_FRAME and its fields through the names they used as
- * bindings (src_words, rec_words, coded, ...), defined as macros by each kernel: the compiler
- * decides what it keeps in registers.
+ * A kernel copies its picture's row into P_FRAME first (tk_p_frame_load) and reads its
+ * fields through the names it used as bindings (src_words, rec_words, coded, ...), defined as
+ * macros by each kernel. The copy matters: read through the table at each use, every store
+ * to a buffer (which might alias the table, as far as the compiler knows) forced the fields
+ * to be loaded again, and made the decisions 2.6 times slower (bench/RESULTS.md).
  */
 #extension GL_EXT_buffer_reference : require
+#extension GL_EXT_buffer_reference_uvec2 : require
 
 /* The buffers, qualified as analyse_p.comp used them: what a workgroup reads of another's
  * results (the reconstruction, the decisions, the motion) coherent, what nobody writes
@@ -33,16 +36,19 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer TkSearchOut
     TkMbSearch m[];
 };
 
+/* The addresses are uvec2s that each use turns into its block type (TK_P_BUF): glslang
+ * (Debian 12's) writes a copied struct of references as an undecorated pointer variable,
+ * which the SPIR-V validator rejects. */
 struct TkPFrame {
-    TkWordsIn src;             /* NV12 source */
-    TkWordsShared recon;       /* NV12 reconstruction (unfiltered) */
-    TkCodedShared coded;       /* TkCodedMb[n] */
-    TkWordsIn ref;             /* NV12 reference (the previous picture, deblocked) */
-    TkMotionShared motion;     /* TkMbMotion[n], this picture's */
-    TkWordsIn skip_map;        /* a byte per macroblock (read when has_skip_map) */
-    TkSearchOut search;        /* TkMbSearch[n], the search pass's */
-    TkWordsIn text_map;        /* a byte per macroblock (any buffer when text_qp == qp) */
-    TkMotionIn motion_prev;    /* TkMbMotion[n], the previous picture's */
+    uvec2 src;                 /* NV12 source */
+    uvec2 recon;               /* NV12 reconstruction (unfiltered) */
+    uvec2 coded;               /* TkCodedMb[n] */
+    uvec2 ref;                 /* NV12 reference (the previous picture, deblocked) */
+    uvec2 motion;              /* TkMbMotion[n], this picture's */
+    uvec2 skip_map;            /* a byte per macroblock (read when has_skip_map) */
+    uvec2 search;              /* TkMbSearch[n], the search pass's */
+    uvec2 text_map;            /* a byte per macroblock (any buffer when text_qp == qp) */
+    uvec2 motion_prev;         /* TkMbMotion[n], the previous picture's */
     int luma_stride;           /* bytes per row, both planes (multiple of 16) */
     int chroma_offset;         /* byte offset of the CbCr plane */
     int mb_width;
@@ -61,5 +67,11 @@ layout(buffer_reference, std430, buffer_reference_align = 8) readonly buffer TkP
     TkPFrame f[];
 };
 
-/* the picture of this workgroup (a kernel's push constants hold the table as `batch`) */
-#define P_FRAME (batch.table.f[gl_WorkGroupID.z])
+/* the picture of this workgroup */
+TkPFrame P_FRAME;
+
+/* buffer `field` of the workgroup's picture as block type `type` */
+#define TK_P_BUF(type, field) type(P_FRAME.field)
+
+/* a kernel's push constants hold the table as `batch` */
+#define tk_p_frame_load() P_FRAME = batch.table.f[gl_WorkGroupID.z]

@@ -26,11 +26,11 @@ layout(push_constant) uniform Batch {
 } batch;
 
 #define pc P_FRAME
-#define src_words P_FRAME.src.w
-#define ref_words P_FRAME.ref.w
-#define skip_words P_FRAME.skip_map.w
-#define motion P_FRAME.motion_prev.m   /* the previous picture's */
-#define search P_FRAME.search.m
+#define src_words TK_P_BUF(TkWordsIn, src).w
+#define ref_words TK_P_BUF(TkWordsIn, ref).w
+#define skip_words TK_P_BUF(TkWordsIn, skip_map).w
+#define motion TK_P_BUF(TkMotionIn, motion_prev).m   /* the previous picture's */
+#define search TK_P_BUF(TkSearchOut, search).m
 
 shared int s_src_y[256];
 
@@ -53,6 +53,7 @@ int median3(int a, int b, int c)
 
 void main()
 {
+    tk_p_frame_load();
     int t = int(gl_LocalInvocationIndex);
     int idx = int(gl_WorkGroupID.x), k = int(gl_WorkGroupID.y);
     if (idx >= pc.mb_width * pc.mb_height)
