@@ -3,9 +3,20 @@
  * frame: begin() waits for its previous submission, so the buffers that submission used stay
  * alive and untouched until its fence signals.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "vk/vk.h"
+
+/* The rows of one row kernel gathered since the last barrier (vk.h tk_vk_kernel_shared_rows).
+ * Entries stay with their kernel from recording to recording, keeping their memory. */
+typedef struct TkVkPendingRows {
+    const TkVkKernel *kernel;
+    uint8_t *rows;
+    size_t cap;              /* bytes */
+    uint32_t n;
+    uint32_t groups_x, groups_y;
+} TkVkPendingRows;
 
 /* Generous: a frame's work is well under a millisecond on a GPU and tens of ms on lavapipe,
  * but lavapipe compiles a shader at its first dispatch, which on a loaded 2-core machine (CI,
@@ -64,6 +75,9 @@ void tk_vk_cmd_destroy(TkVkDevice *dev, TkVkCmd *c)
         f->vkDestroyCommandPool(dev->device, c->pool, NULL); /* frees c->cmd */
     for (uint32_t i = 0; i < c->n_uploads; i++)
         tk_vk_buffer_destroy(dev, &c->uploads[i]);
+    for (uint32_t i = 0; i < c->n_pending; i++)
+        free(c->pending[i].rows);
+    free(c->pending);
     memset(c, 0, sizeof(*c));
 }
 
@@ -91,6 +105,9 @@ int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c)
         c->n_uploads = 1;
     }
     c->upload_used = 0;
+    for (uint32_t i = 0; i < c->n_pending; i++)
+        c->pending[i].n = 0;
+    c->error = 0;
     c->recording = 1;
     c->bound = VK_NULL_HANDLE;
     c->n_timestamps = 0;
@@ -99,11 +116,104 @@ int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c)
     return 0;
 }
 
+static size_t row_bytes(const TkVkKernel *k)
+{
+    return 8 * (size_t)k->n_buffers + k->push_size;
+}
+
+/* Records the dispatch of p's rows and empties it. */
+static void dispatch_rows(TkVkDevice *dev, TkVkCmd *c, TkVkPendingRows *p)
+{
+    const TkVkKernel *k = p->kernel;
+    struct {
+        VkDeviceAddress table;
+        uint32_t row_words;
+        uint32_t unused;
+    } push = { .row_words = (uint32_t)(row_bytes(k) / 4) };
+    _Static_assert(sizeof(push) == TK_VK_ROWS_PUSH_SIZE, "vk_rows.glsl's push constants");
+    int err = tk_vk_cmd_upload(dev, c, p->rows, p->n * row_bytes(k), &push.table);
+    if (err < 0) {
+        c->error = err;
+        p->n = 0;
+        return;
+    }
+    if (c->bound != k->pipeline) {
+        dev->vk.vkCmdBindPipeline(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
+        c->bound = k->pipeline;
+    }
+    dev->vk.vkCmdPushConstants(c->cmd, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(push),
+                               &push);
+    dev->vk.vkCmdDispatch(c->cmd, p->groups_x, p->groups_y, p->n);
+    p->n = 0;
+}
+
+/* Every row kernel's rows since the last barrier, one dispatch each. */
+static void flush_rows(TkVkDevice *dev, TkVkCmd *c)
+{
+    for (uint32_t i = 0; i < c->n_pending; i++)
+        if (c->pending[i].n > 0)
+            dispatch_rows(dev, c, &c->pending[i]);
+}
+
+static TkVkPendingRows *pending_of(TkVkCmd *c, const TkVkKernel *k)
+{
+    for (uint32_t i = 0; i < c->n_pending; i++)
+        if (c->pending[i].kernel == k)
+            return &c->pending[i];
+    if (c->n_pending == c->cap_pending) {
+        uint32_t cap = c->cap_pending ? 2 * c->cap_pending : 8;
+        TkVkPendingRows *grown = realloc(c->pending, cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        c->pending = grown;
+        c->cap_pending = cap;
+    }
+    TkVkPendingRows *p = &c->pending[c->n_pending++];
+    *p = (TkVkPendingRows){ .kernel = k };
+    return p;
+}
+
+static void add_row(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                    const TkVkBuffer *const *buffers, const void *push, uint32_t groups_x,
+                    uint32_t groups_y, uint32_t groups_z)
+{
+    TkVkPendingRows *p = c->error ? NULL : pending_of(c, k);
+    size_t bytes = row_bytes(k);
+    if (!p || groups_z != 1) {
+        c->error = c->error ? c->error : !p ? TALKIE_ERR(ENOMEM) : TALKIE_ERR(EINVAL);
+        return;
+    }
+    if (p->n == dev->props.limits.maxComputeWorkGroupCount[2])
+        dispatch_rows(dev, c, p);   /* unordered with the rows after it all the same */
+    if ((p->n + 1) * bytes > p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64 * bytes;
+        uint8_t *grown = realloc(p->rows, cap);
+        if (!grown) {
+            c->error = TALKIE_ERR(ENOMEM);
+            return;
+        }
+        p->rows = grown;
+        p->cap = cap;
+    }
+    uint8_t *row = p->rows + p->n * bytes;
+    for (uint32_t i = 0; i < k->n_buffers; i++)
+        memcpy(row + 8 * i, &buffers[i]->address, 8);
+    if (k->push_size)
+        memcpy(row + 8 * k->n_buffers, push, k->push_size);
+    p->groups_x = p->n == 0 || groups_x > p->groups_x ? groups_x : p->groups_x;
+    p->groups_y = p->n == 0 || groups_y > p->groups_y ? groups_y : p->groups_y;
+    p->n++;
+}
+
 void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
                         const TkVkBuffer *const *buffers, const void *push,
                         uint32_t groups_x, uint32_t groups_y, uint32_t groups_z)
 {
     const TkVkFunctions *f = &dev->vk;
+    if (k->rows) {
+        add_row(dev, c, k, buffers, push, groups_x, groups_y, groups_z);
+        return;
+    }
     VkDescriptorBufferInfo infos[16];
     VkWriteDescriptorSet writes[16];
     for (uint32_t i = 0; i < k->n_buffers; i++) {
@@ -165,6 +275,7 @@ int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
 
 void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c)
 {
+    flush_rows(dev, c);
     VkMemoryBarrier barrier = {
         .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
         .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
@@ -204,6 +315,11 @@ void tk_vk_cmd_abandon(TkVkDevice *dev, TkVkCmd *c)
 int tk_vk_cmd_submit(TkVkDevice *dev, TkVkCmd *c)
 {
     const TkVkFunctions *f = &dev->vk;
+    flush_rows(dev, c);
+    if (c->error) {
+        tk_vk_cmd_abandon(dev, c);
+        return c->error;
+    }
     c->recording = 0;
     int err = tk_vk_check(dev, f->vkEndCommandBuffer(c->cmd), "vkEndCommandBuffer");
     if (err < 0)
@@ -275,6 +391,7 @@ void tk_vk_cmd_timestamp(TkVkDevice *dev, TkVkCmd *c)
 {
     if (!c->timestamps || c->n_timestamps >= c->max_timestamps)
         return;
+    flush_rows(dev, c);
     dev->vk.vkCmdWriteTimestamp(c->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, c->timestamps,
                                 c->n_timestamps++);
 }

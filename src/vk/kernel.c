@@ -7,8 +7,10 @@
 /* Bindings a kernel may have; kernels with more would need a larger array below. */
 #define TK_VK_MAX_BUFFERS 16
 
-int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, size_t spirv_bytes,
-                        uint32_t n_buffers, uint32_t push_size)
+/* A row kernel's pipeline has no bindings and TK_VK_ROWS_PUSH_SIZE bytes of push constants
+ * (the table); n_buffers and push_size describe its rows. */
+static int create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, size_t spirv_bytes,
+                  uint32_t n_buffers, uint32_t push_size, int rows)
 {
     const TkVkFunctions *f = &dev->vk;
     memset(k, 0, sizeof(*k));
@@ -16,6 +18,8 @@ int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, s
         return TALKIE_ERR(EINVAL);
     k->n_buffers = n_buffers;
     k->push_size = push_size;
+    k->rows = rows;
+    uint32_t bound = rows ? 0 : n_buffers;
 
     VkDescriptorSetLayoutBinding bindings[TK_VK_MAX_BUFFERS];
     for (uint32_t i = 0; i < n_buffers; i++)
@@ -28,7 +32,7 @@ int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, s
     VkDescriptorSetLayoutCreateInfo set_info = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
         .flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR,
-        .bindingCount = n_buffers,
+        .bindingCount = bound,
         .pBindings = bindings,
     };
     VkShaderModule module = VK_NULL_HANDLE;
@@ -40,13 +44,13 @@ int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, s
     VkPushConstantRange range = {
         .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         .offset = 0,
-        .size = push_size,
+        .size = rows ? TK_VK_ROWS_PUSH_SIZE : push_size,
     };
     VkPipelineLayoutCreateInfo layout_info = {
         .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
         .setLayoutCount = 1,
         .pSetLayouts = &k->set_layout,
-        .pushConstantRangeCount = push_size ? 1 : 0,
+        .pushConstantRangeCount = rows || push_size ? 1 : 0,
         .pPushConstantRanges = &range,
     };
     if ((err = tk_vk_check(dev, f->vkCreatePipelineLayout(dev->device, &layout_info, NULL,
@@ -86,6 +90,12 @@ error:
     return err;
 }
 
+int tk_vk_kernel_create(TkVkDevice *dev, TkVkKernel *k, const uint32_t *spirv, size_t spirv_bytes,
+                        uint32_t n_buffers, uint32_t push_size)
+{
+    return create(dev, k, spirv, spirv_bytes, n_buffers, push_size, 0);
+}
+
 void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k)
 {
     const TkVkFunctions *f = &dev->vk;
@@ -98,8 +108,8 @@ void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k)
     memset(k, 0, sizeof(*k));
 }
 
-int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
-                        size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size)
+static int shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
+                  size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size, int rows)
 {
     *k = NULL;
     int err = 0;
@@ -110,21 +120,34 @@ int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *s
     if (i == dev->n_shared_kernels) {
         if (i == TK_VK_MAX_SHARED_KERNELS)
             err = TALKIE_ERR(ENOSPC);
-        else if ((err = tk_vk_kernel_create(dev, &dev->shared_kernels[i].kernel, spirv,
-                                            spirv_bytes, n_buffers, push_size)) == 0) {
+        else if ((err = create(dev, &dev->shared_kernels[i].kernel, spirv, spirv_bytes,
+                               n_buffers, push_size, rows)) == 0) {
             dev->shared_kernels[i].spirv = spirv;
             dev->n_shared_kernels++;
         }
     }
     if (err == 0) {
         TkVkKernel *found = &dev->shared_kernels[i].kernel;
-        if (found->n_buffers != n_buffers || found->push_size != push_size)
+        if (found->n_buffers != n_buffers || found->push_size != push_size ||
+            found->rows != rows)
             err = TALKIE_ERR(EINVAL);
         else
             *k = found;
     }
     pthread_mutex_unlock(&dev->kernels_lock);
     return err;
+}
+
+int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
+                        size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size)
+{
+    return shared(dev, k, spirv, spirv_bytes, n_buffers, push_size, 0);
+}
+
+int tk_vk_kernel_shared_rows(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
+                             size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size)
+{
+    return shared(dev, k, spirv, spirv_bytes, n_buffers, push_size, 1);
 }
 
 int tk_vk_kernel_statistics(TkVkDevice *dev, const TkVkKernel *k, char *text, size_t cap)

@@ -49,7 +49,12 @@ typedef struct TkVkKernel {
     VkPipeline pipeline;
     uint32_t n_buffers;
     uint32_t push_size;
+    int rows;                /* a row kernel (tk_vk_kernel_shared_rows) */
 } TkVkKernel;
+
+/* Push constants of a row kernel: the table's address and the words of a row (vk_rows.glsl
+ * in src/common). */
+#define TK_VK_ROWS_PUSH_SIZE 16
 
 /* Kernels the device builds once and hands to every user (tk_vk_kernel_shared). */
 #define TK_VK_MAX_SHARED_KERNELS 16
@@ -139,6 +144,17 @@ void tk_vk_kernel_destroy(TkVkDevice *dev, TkVkKernel *k);
  * which makes them cheaper to open and lets a batch bind each pipeline once. Thread-safe. */
 int tk_vk_kernel_shared(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
                         size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size);
+/* A row kernel: one dispatch serves every frame that dispatched it between two barriers.
+ * Its dispatches (tk_vk_cmd_dispatch, groups_z 1) become rows of a table (the buffers'
+ * addresses, then the push constants) in the command buffer's upload memory; the next barrier,
+ * timestamp or submit records one dispatch of the largest groups_x and groups_y asked, with
+ * groups_z the rows, and workgroup z reads row z (vk_rows.glsl: the kernel bounds its own
+ * work, as the extra workgroups of a smaller frame must do nothing). Dispatches between two
+ * barriers may run in any order anyway, so the merge changes no result; what it saves is a
+ * dispatch and its descriptors per frame, which bounded a batch of many sessions on the host.
+ * Arguments as tk_vk_kernel_shared: n_buffers and push_size describe a row. */
+int tk_vk_kernel_shared_rows(TkVkDevice *dev, const TkVkKernel **k, const uint32_t *spirv,
+                             size_t spirv_bytes, uint32_t n_buffers, uint32_t push_size);
 /* Profiling: the driver's statistics of k's compiled code (registers, for one) as
  * "name value" lines in text. TALKIE_ERROR_UNSUPPORTED unless the device was opened with
  * kernel_statistics and the driver offers them. */
@@ -155,6 +171,10 @@ typedef struct TkVkCmd {
     int recording;           /* between begin and submit */
     int submitted;           /* submitted and not yet waited for */
     VkPipeline bound;        /* pipeline bound since begin: rebinding per dispatch costs */
+    struct TkVkPendingRows *pending; /* row kernels' rows since the last barrier */
+    uint32_t n_pending, cap_pending;
+    int error;               /* a failure while recording (no memory for rows): submit
+                                returns it */
     TkVkBuffer uploads[TK_VK_CMD_UPLOAD_CHUNKS]; /* tk_vk_cmd_upload's memory: chunks of
                                 growing size; begin keeps only the largest */
     uint32_t n_uploads;      /* chunks in use */
@@ -173,7 +193,9 @@ void tk_vk_cmd_set_queue(TkVkDevice *dev, TkVkCmd *c, uint32_t index);
 /* Waits for the previous submission of `c` (if any) and starts recording. */
 int tk_vk_cmd_begin(TkVkDevice *dev, TkVkCmd *c);
 /* Binds `k`, pushes buffers[0..k->n_buffers-1] as bindings 0..n-1 and `push` (k->push_size
- * bytes, may be NULL when 0) and dispatches groups_x * groups_y * groups_z workgroups. */
+ * bytes, may be NULL when 0) and dispatches groups_x * groups_y * groups_z workgroups. A row
+ * kernel's dispatch (groups_z 1) becomes a row of the next barrier's dispatch instead
+ * (tk_vk_kernel_shared_rows). */
 void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
                         const TkVkBuffer *const *buffers, const void *push,
                         uint32_t groups_x, uint32_t groups_y, uint32_t groups_z);

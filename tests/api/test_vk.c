@@ -10,6 +10,9 @@
 static const uint32_t fill_test_spv[] =
 #include "fill_test.spv.inc"
 ;
+static const uint32_t rows_test_spv[] =
+#include "rows_test.spv.inc"
+;
 
 /* Several threads, each with its own command buffer (so its own queue where the device has
  * several), share one device and one kernel. */
@@ -57,6 +60,70 @@ done:
     tk_vk_buffer_destroy(j->dev, &in);
     tk_vk_buffer_destroy(j->dev, &out);
     return NULL;
+}
+
+/* A row kernel: 3000 dispatches between two barriers (more rows than the first upload chunk
+ * holds) of different sizes, one dispatch of the plain kernel among them; then a second
+ * phase whose rows read what the first wrote (the barrier orders the merged dispatches). */
+static void check_rows(TkVkDevice *dev, const TkVkBuffer *in)
+{
+    enum { ROWS = 3000, MAX = 40 };
+    const TkVkKernel *rk = NULL;
+    CHECK_EQ(tk_vk_kernel_shared_rows(dev, &rk, rows_test_spv, sizeof(rows_test_spv), 2, 12), 0);
+    TkVkBuffer mid, out, plain;
+    CHECK_EQ(tk_vk_buffer_create(dev, &mid, ROWS * MAX * 4, TK_VK_MEMORY_DEVICE), 0);
+    CHECK_EQ(tk_vk_buffer_create(dev, &out, ROWS * MAX * 4, TK_VK_MEMORY_READBACK), 0);
+    CHECK_EQ(tk_vk_buffer_create(dev, &plain, 64 * 4, TK_VK_MEMORY_READBACK), 0);
+    const TkVkKernel *fill = NULL;
+    CHECK_EQ(tk_vk_kernel_shared(dev, &fill, fill_test_spv, sizeof(fill_test_spv), 2, 8), 0);
+    TkVkCmd cmd;
+    CHECK_EQ(tk_vk_cmd_create(dev, &cmd), 0);
+    for (int round = 0; round < 2; round++) {   /* the second reuses the grown memory */
+        CHECK_EQ(tk_vk_cmd_begin(dev, &cmd), 0);
+        tk_vk_cmd_fill(dev, &cmd, &out, 0xdeadbeef);
+        tk_vk_cmd_barrier(dev, &cmd);
+        for (uint32_t r = 0; r < ROWS; r++) {
+            uint32_t push[3] = { 1 + r % MAX, 2 + r % 5, r * MAX };
+            const TkVkBuffer *bufs[2] = { in, &mid };
+            tk_vk_cmd_dispatch(dev, &cmd, rk, bufs, push, (push[0] + 63) / 64, 1, 1);
+            if (r == ROWS / 2) {
+                uint32_t fp[2] = { 64, 3 };
+                const TkVkBuffer *fb[2] = { in, &plain };
+                tk_vk_cmd_dispatch(dev, &cmd, fill, fb, fp, 1, 1, 1);
+            }
+        }
+        tk_vk_cmd_barrier(dev, &cmd);
+        for (uint32_t r = 0; r < ROWS; r++) {   /* out[r] = mid[r] * 2 + i, the same layout */
+            uint32_t push[3] = { 1 + r % MAX, 2, r * MAX };
+            TkVkBuffer mid_row = mid;
+            mid_row.address += (VkDeviceAddress)r * MAX * 4;
+            const TkVkBuffer *bufs[2] = { &mid_row, &out };
+            tk_vk_cmd_dispatch(dev, &cmd, rk, bufs, push, 1, 1, 1);
+        }
+        tk_vk_cmd_barrier(dev, &cmd);
+        CHECK_EQ(tk_vk_cmd_submit(dev, &cmd), 0);
+        CHECK_EQ(tk_vk_cmd_wait(dev, &cmd), 0);
+        tk_vk_buffer_invalidate(dev, &out);
+        tk_vk_buffer_invalidate(dev, &plain);
+        const uint32_t *src = in->map, *o = out.map, *pl = plain.map;
+        long bad = 0;
+        for (uint32_t r = 0; r < ROWS; r++)
+            for (uint32_t i = 0; i < MAX; i++) {
+                uint32_t count = 1 + r % MAX, scale = 2 + r % 5;
+                uint32_t want = i < count ? (src[i] * scale + i) * 2 + i : 0xdeadbeef;
+                bad += o[r * MAX + i] != want;
+            }
+        for (uint32_t i = 0; i < 64; i++)
+            bad += pl[i] != src[i] * 3 + i;
+        printf("round %d: %d + %d row dispatches in two merged dispatches, upload chunks %u: "
+               "%ld values wrong\n", round, ROWS, ROWS, cmd.n_uploads, bad);
+        CHECK_EQ(bad, 0);
+        CHECK_CMP(cmd.n_uploads, >=, 1);
+    }
+    tk_vk_cmd_destroy(dev, &cmd);
+    tk_vk_buffer_destroy(dev, &mid);
+    tk_vk_buffer_destroy(dev, &out);
+    tk_vk_buffer_destroy(dev, &plain);
 }
 
 int main(void)
@@ -148,6 +215,8 @@ int main(void)
     CHECK_EQ(ms[0], 0);
     CHECK_CMP(ms[1], >=, 0);
     CHECK_CMP(ms[1], <, 10000);
+
+    check_rows(dev, &in);
 
     tk_vk_cmd_destroy(dev, &cmd);
     tk_vk_kernel_destroy(dev, &k);

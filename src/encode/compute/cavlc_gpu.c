@@ -25,7 +25,7 @@ typedef struct CavlcPush {
 int tk_cavlc_gpu_create(TkVkDevice *dev, TkCavlcGpu *c)
 {
     memset(c, 0, sizeof(*c));
-    return tk_vk_kernel_shared(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 4,
+    return tk_vk_kernel_shared_rows(dev, &c->kernel, cavlc_spv, sizeof(cavlc_spv), 4,
                                sizeof(CavlcPush));
 }
 

@@ -24,7 +24,7 @@ typedef struct ChangeMapPush {
 int tk_change_map_gpu_create(TkVkDevice *dev, TkChangeMapGpu *c)
 {
     memset(c, 0, sizeof(*c));
-    return tk_vk_kernel_shared(dev, &c->kernel, change_map_spv, sizeof(change_map_spv), 6,
+    return tk_vk_kernel_shared_rows(dev, &c->kernel, change_map_spv, sizeof(change_map_spv), 6,
                                sizeof(ChangeMapPush));
 }
 

@@ -18,7 +18,7 @@ typedef struct DeblockPush {
 int tk_deblock_gpu_create(TkVkDevice *dev, TkDeblockGpu *d)
 {
     memset(d, 0, sizeof(*d));
-    return tk_vk_kernel_shared(dev, &d->kernel, deblock_spv, sizeof(deblock_spv), 3,
+    return tk_vk_kernel_shared_rows(dev, &d->kernel, deblock_spv, sizeof(deblock_spv), 3,
                                sizeof(DeblockPush));
 }
 

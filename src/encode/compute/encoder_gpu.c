@@ -114,7 +114,7 @@ int tk_encoder_gpu_open(TkEncoderGpu **pe, TkVkDevice *dev, const TkEncoderRefPa
                                    TK_VK_MEMORY_DEVICE)) < 0 ||
         (res = tk_vk_buffer_create(dev, &e->out_host, tk_pack_out_words(&dims) * 4,
                                    TK_VK_MEMORY_READBACK)) < 0 ||
-        (res = tk_vk_kernel_shared(dev, &e->copy_used, copy_used_spv, sizeof(copy_used_spv),
+        (res = tk_vk_kernel_shared_rows(dev, &e->copy_used, copy_used_spv, sizeof(copy_used_spv),
                                    3, sizeof(uint32_t))) < 0 ||
         (res = tk_vk_cmd_begin(dev, &e->cmd)) < 0)
         goto error;

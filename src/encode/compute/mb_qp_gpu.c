@@ -18,7 +18,7 @@ typedef struct MbQpPush {
 int tk_mb_qp_gpu_create(TkVkDevice *dev, TkMbQpGpu *q)
 {
     memset(q, 0, sizeof(*q));
-    return tk_vk_kernel_shared(dev, &q->kernel, mb_qp_spv, sizeof(mb_qp_spv), 1,
+    return tk_vk_kernel_shared_rows(dev, &q->kernel, mb_qp_spv, sizeof(mb_qp_spv), 1,
                                sizeof(MbQpPush));
 }
 

@@ -18,7 +18,7 @@ typedef struct PackPush {
 int tk_pack_gpu_create(TkVkDevice *dev, TkPackGpu *p)
 {
     memset(p, 0, sizeof(*p));
-    return tk_vk_kernel_shared(dev, &p->kernel, pack_spv, sizeof(pack_spv), 6,
+    return tk_vk_kernel_shared_rows(dev, &p->kernel, pack_spv, sizeof(pack_spv), 6,
                                sizeof(PackPush));
 }
 

@@ -67,17 +67,26 @@
 
 layout(local_size_x = LANES * MB_PER_GROUP) in;
 
-layout(std430, binding = 0) readonly buffer Coded { TkCodedMb coded[]; };
-layout(std430, binding = 1) writeonly buffer Scratch { uint scratch[]; };
-layout(std430, binding = 2) buffer Counts { uint counts[]; };
-layout(std430, binding = 3) readonly buffer Motion { TkMbMotion motion[]; };
+#define TK_ROW_BUFFERS 4
+#include "vk_rows.glsl"
 
-layout(push_constant) uniform Params {
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer CodedRow { TkCodedMb m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) writeonly buffer ScratchRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer CountsRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer MotionRow { TkMbMotion m[]; };
+#define coded CodedRow(tk_row_buf[0]).m
+#define scratch ScratchRow(tk_row_buf[1]).m
+#define counts CountsRow(tk_row_buf[2]).m
+#define motion MotionRow(tk_row_buf[3]).m
+
+struct Params {
     int mb_width;
     int mb_height;
     int slice_mb_rows;
     int p_slice;        /* 1: P slices (mb_skip_run, P_L0 and P_Skip, intra mb_type + 5) */
-} pc;
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 #define MB_WORDS 512u     /* TK_MB_SCRATCH_WORDS */
 #define LEVEL_MAX 2063    /* TK_CAVLC_LEVEL_MAX */
@@ -428,6 +437,8 @@ void put_residual(uint me, int l, int t, uint u, uint cb)
 
 void main()
 {
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
     uint n_mbs = uint(pc.mb_width * pc.mb_height);
     uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
     uint slot = gl_LocalInvocationID.x / uint(LANES); /* this macroblock's slice */

@@ -34,14 +34,23 @@
 
 layout(local_size_x = MB_WORDS * TK_CHANGE_MAP_MBS_PER_GROUP) in;
 
-layout(std430, binding = 0) readonly buffer Src { uint src_words[]; };
-layout(std430, binding = 1) buffer Prev { uint prev_words[]; };
-layout(std430, binding = 2) writeonly buffer Map { uint map_words[]; };
-layout(std430, binding = 3) readonly buffer Ref { uint ref_words[]; };
-layout(std430, binding = 4) readonly buffer RefPrev { uint ref_prev_words[]; };
-layout(std430, binding = 5) readonly buffer Given { uint given_words[]; };
+#define TK_ROW_BUFFERS 6
+#include "vk_rows.glsl"
 
-layout(push_constant) uniform Params {
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer SrcRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer PrevRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) writeonly buffer MapRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer RefRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer RefPrevRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer GivenRow { uint m[]; };
+#define src_words SrcRow(tk_row_buf[0]).m
+#define prev_words PrevRow(tk_row_buf[1]).m
+#define map_words MapRow(tk_row_buf[2]).m
+#define ref_words RefRow(tk_row_buf[3]).m
+#define ref_prev_words RefPrevRow(tk_row_buf[4]).m
+#define given_words GivenRow(tk_row_buf[5]).m
+
+struct Params {
     int luma_stride;    /* bytes per row, both planes (multiple of 16) */
     int chroma_offset;  /* byte offset of the CbCr plane (multiple of 16) */
     int mb_width;
@@ -52,13 +61,19 @@ layout(push_constant) uniform Params {
     int refresh_x0;     /* intra refresh columns (0, 0: none) */
     int refresh_x1;
     int refresh_changed;
-} pc;
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 shared uint s_changed[TK_CHANGE_MAP_MBS_PER_GROUP];
 shared uint s_ref_changed[TK_CHANGE_MAP_MBS_PER_GROUP];
 
 void main()
 {
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
+    if (int(gl_WorkGroupID.x) * TK_CHANGE_MAP_MBS_PER_GROUP >= pc.n_mbs)
+        return; /* the whole workgroup: a larger picture of the batch sized the dispatch */
     uint t = gl_LocalInvocationID.x;
     int k = int(t) / MB_WORDS, w = int(t) % MB_WORDS;
     if (t < TK_CHANGE_MAP_MBS_PER_GROUP) {

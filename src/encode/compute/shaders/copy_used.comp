@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 /*
  * Copies the used part of the packed slices (slice_table[0] bytes, rounded up to words) from
  * device memory to host-visible memory. pack.comp assembles the slices with atomicOr, which
@@ -8,14 +9,26 @@
  */
 layout(local_size_x = 256) in;
 
-layout(std430, set = 0, binding = 0) readonly buffer SliceTable { uint slice_table[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Src { uint src[]; };
-layout(std430, set = 0, binding = 2) writeonly buffer Dst { uint dst[]; };
-layout(push_constant) uniform Params { uint max_words; } p;  /* size of both buffers */
+#define TK_ROW_BUFFERS 3
+#include "vk_rows.glsl"
+
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer SliceTableRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer SrcRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) writeonly buffer DstRow { uint m[]; };
+#define slice_table SliceTableRow(tk_row_buf[0]).m
+#define src SrcRow(tk_row_buf[1]).m
+#define dst DstRow(tk_row_buf[2]).m
+struct Params {
+    uint max_words;   /* size of both buffers */
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 void main()
 {
-    uint n_words = min((slice_table[0] + 3u) / 4u, p.max_words);
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
+    uint n_words = min((slice_table[0] + 3u) / 4u, pc.max_words);
     uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
     for (uint i = gl_GlobalInvocationID.x; i < n_words; i += stride)
         dst[i] = src[i];

@@ -42,16 +42,24 @@
 #define ROWS 8
 layout(local_size_x = ROWS * 32) in;
 
-layout(std430, binding = 0) coherent buffer Pic { uint pic[]; };
-layout(std430, binding = 1) readonly buffer Coded { TkCodedMb coded[]; };
-layout(std430, binding = 2) readonly buffer Motion { TkMbMotion motion[]; };
+#define TK_ROW_BUFFERS 3
+#include "vk_rows.glsl"
 
-layout(push_constant) uniform Params {
+layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer PicRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer CodedRow { TkCodedMb m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer MotionRow { TkMbMotion m[]; };
+#define pic PicRow(tk_row_buf[0]).m
+#define coded CodedRow(tk_row_buf[1]).m
+#define motion MotionRow(tk_row_buf[2]).m
+
+struct Params {
     int luma_stride;    /* bytes per row, both planes */
     int chroma_offset;  /* byte offset of the CbCr plane */
     int mb_width;
     int mb_height;
-} pc;
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 const int alpha_tab[52] = int[](TK_DEBLOCK_ALPHA_LIST);
 const int beta_tab[52] = int[](TK_DEBLOCK_BETA_LIST);
@@ -235,6 +243,8 @@ bool mb_filters(int mx, int my)
 
 void main()
 {
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
     int t = int(gl_LocalInvocationIndex), r = t >> 5, j = t & 31;
     for (int band = 0; band < pc.mb_height; band += ROWS) {
         int my = band + r;

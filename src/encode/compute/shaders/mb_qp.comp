@@ -25,14 +25,20 @@
 #define THREADS 256     /* the same in mb_qp_gpu.c (nothing there depends on it) */
 layout(local_size_x = THREADS) in;
 
-layout(std430, binding = 0) buffer Coded { TkCodedMb coded[]; };
+#define TK_ROW_BUFFERS 1
+#include "vk_rows.glsl"
 
-layout(push_constant) uniform Params {
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer CodedRow { TkCodedMb m[]; };
+#define coded CodedRow(tk_row_buf[0]).m
+
+struct Params {
     int mb_width;
     int mb_height;
     int slice_mb_rows;
     int slice_qp;       /* SliceQPY: QP_pred of each slice's first macroblock */
-} pc;
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 shared int s_end_qp[THREADS]; /* QP_Y at the end of each chunk, or -1: decided by QP_pred */
 
@@ -44,10 +50,14 @@ bool codes_qp_delta(int n)
 
 void main()
 {
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
     int t = int(gl_LocalInvocationIndex);
     int per_slice = pc.mb_width * pc.slice_mb_rows;
     int first = int(gl_WorkGroupID.x) * per_slice;
     int end = min(first + per_slice, pc.mb_width * pc.mb_height);
+    if (first >= end)
+        return; /* the whole workgroup: a picture of the batch with more slices sized it */
     int chunk = (end - first + THREADS - 1) / THREADS;
     int b = min(first + t * chunk, end), e = min(b + chunk, end);
 

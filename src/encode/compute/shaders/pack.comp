@@ -22,22 +22,34 @@
  * 5 output.
  */
 #version 450
+#extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x = 256) in;
 
-layout(std430, binding = 0) buffer Counts { uint counts[]; };
-layout(std430, binding = 1) readonly buffer Scratch { uint scratch[]; };
-layout(std430, binding = 2) readonly buffer Headers { uint hdr[]; };
-layout(std430, binding = 3) buffer Offsets { uint mb_offset[]; };
-layout(std430, binding = 4) buffer SliceTable { uint slice_table[]; };
-layout(std430, binding = 5) buffer Out { uint out_words[]; };
+#define TK_ROW_BUFFERS 6
+#include "vk_rows.glsl"
 
-layout(push_constant) uniform Params {
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer CountsRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ScratchRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer HeadersRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer OffsetsRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer SliceTableRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer OutRow { uint m[]; };
+#define counts CountsRow(tk_row_buf[0]).m
+#define scratch ScratchRow(tk_row_buf[1]).m
+#define hdr HeadersRow(tk_row_buf[2]).m
+#define mb_offset OffsetsRow(tk_row_buf[3]).m
+#define slice_table SliceTableRow(tk_row_buf[4]).m
+#define out_words OutRow(tk_row_buf[5]).m
+
+struct Params {
     uint n_mbs;
     uint mbs_per_slice;
     uint n_slices;
     uint phase;
-} pc;
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 #define MB_WORDS 512u     /* TK_MB_SCRATCH_WORDS */
 #define HDR_WORDS 16u     /* TK_SLICE_HDR_WORDS */
@@ -123,6 +135,8 @@ void write_bits()
 
 void main()
 {
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
     if (pc.phase == 0u)
         offsets();
     else
