@@ -21,6 +21,7 @@ typedef struct TkRenderPush {
     uint32_t width, height, stride_words, chroma_word;
     uint32_t tiles;          /* first word of the tile section (drawlist_format.h) */
     uint32_t atlas_last;     /* last word of the atlas buffer */
+    uint32_t tiles_x, tiles_y; /* the frame's tiles (a batch's dispatch covers the largest) */
 } TkRenderPush;
 
 struct TkRenderer {
@@ -90,7 +91,9 @@ int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *l
                             TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H);
     if (res < 0)
         goto error;
-    res = tk_vk_kernel_shared(dev, &r->kernel, render_spv, sizeof(render_spv), 3, sizeof(TkRenderPush));
+    /* a row kernel: the draws of a batch's frames are one dispatch */
+    res = tk_vk_kernel_shared_rows(dev, &r->kernel, render_spv, sizeof(render_spv), 3,
+                                   sizeof(TkRenderPush));
     if (res < 0)
         goto error;
     *out = r;
@@ -202,6 +205,8 @@ int tk_renderer_record_draw(TkRenderer *r, TkVkCmd *cmd, const TkVkBuffer *targe
         .chroma_word = (uint32_t)(l->chroma_offset / 4),
         .tiles = (uint32_t)r->prepared_dl_words,
         .atlas_last = (uint32_t)(r->atlas.size / 4 - 1),
+        .tiles_x = (uint32_t)r->bins.tiles_x,
+        .tiles_y = (uint32_t)r->bins.tiles_y,
     };
     const TkVkBuffer *buffers[3] = { target, &r->list, &r->atlas };
     tk_vk_cmd_dispatch(r->dev, cmd, r->kernel, buffers, &push, (uint32_t)r->bins.tiles_x,

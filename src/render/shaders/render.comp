@@ -33,18 +33,28 @@
 
 layout(local_size_x = TK_RENDER_GROUP_X, local_size_y = TK_RENDER_GROUP_Y) in;
 
-layout(std430, set = 0, binding = 0) writeonly buffer Target { uint image[]; };
-layout(std430, set = 0, binding = 1) readonly buffer List { uint dl[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Atlas { uint atlas[]; };
+#define TK_ROW_BUFFERS 3
+#include "vk_rows.glsl"
 
-layout(push_constant) uniform Params {
+layout(buffer_reference, std430, buffer_reference_align = 4) writeonly buffer TargetRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ListRow { uint m[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer AtlasRow { uint m[]; };
+#define image TargetRow(tk_row_buf[0]).m
+#define dl ListRow(tk_row_buf[1]).m
+#define atlas AtlasRow(tk_row_buf[2]).m
+
+struct Params {
     uint width;          /* aligned width, pixels */
     uint height;         /* aligned height, pixels */
     uint stride_words;   /* luma_stride / 4 */
     uint chroma_word;    /* chroma_offset / 4 */
     uint tiles;          /* first word of the tile section */
     uint atlas_last;     /* last word of the atlas buffer */
-} p;
+    uint tiles_x;        /* this frame's tiles, one workgroup each (a batch's dispatch is */
+    uint tiles_y;        /* as large as its largest frame's) */
+};
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer ParamsRow { Params p; };
+Params pc;   /* this row's parameters */
 
 /* 64-bit a + b <= c on (high, low) word pairs. */
 bool sum_le(uvec2 a, uvec2 b, uvec2 c)
@@ -88,7 +98,7 @@ uint coverage4(uint g, int x, int y, uint atlas_width)
     /* Signed: a block starting left of a glyph near the atlas's first byte starts at a
      * negative index (down to -3 when any of its columns is inside). */
     int index = int(uint(y) * atlas_width + uint(x) + dl[g + 4]);
-    int word = index >> 2, last = int(p.atlas_last);
+    int word = index >> 2, last = int(pc.atlas_last);
     uint shift = uint(index & 3) * 8u;
     uint lo = atlas[clamp(word, 0, last)], hi = atlas[clamp(word + 1, 0, last)];
     uint bytes = shift == 0u ? lo : lo >> shift | hi << (32u - shift);
@@ -101,9 +111,13 @@ uint coverage4(uint g, int x, int y, uint atlas_width)
 
 void main()
 {
+    tk_row_load();
+    pc = ParamsRow(tk_row_params()).p;
     uint bx = gl_GlobalInvocationID.x * TK_RENDER_BLOCK_W;
     uint by = gl_GlobalInvocationID.y * TK_RENDER_BLOCK_H;
-    uint tile = p.tiles + (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 3u;
+    if (gl_WorkGroupID.x >= pc.tiles_x || gl_WorkGroupID.y >= pc.tiles_y)
+        return;
+    uint tile = pc.tiles + (gl_WorkGroupID.y * pc.tiles_x + gl_WorkGroupID.x) * 3u;
     uint first = dl[tile], n_shapes = dl[tile + 1u], n_glyphs = dl[tile + 2u];
     int x = int(bx), y = int(by);
 
@@ -151,17 +165,17 @@ void main()
         c7 = blend(c7, f, b >> 24);
     }
 
-    if (bx >= p.width || by >= p.height)
+    if (bx >= pc.width || by >= pc.height)
         return;
-    image[by * p.stride_words + bx / 4u] =
+    image[by * pc.stride_words + bx / 4u] =
         (c0 & 255u) | (c1 & 255u) << 8 | (c2 & 255u) << 16 | (c3 & 255u) << 24;
-    image[(by + 1u) * p.stride_words + bx / 4u] =
+    image[(by + 1u) * pc.stride_words + bx / 4u] =
         (c4 & 255u) | (c5 & 255u) << 8 | (c6 & 255u) << 16 | (c7 & 255u) << 24;
     /* Cb, Cr of the left and right 2 x 2 blocks: (sum + 2) >> 2 per channel. */
     uvec2 left = (uvec2((c0 >> 8) & 255u, c0 >> 16) + uvec2((c1 >> 8) & 255u, c1 >> 16) +
                   uvec2((c4 >> 8) & 255u, c4 >> 16) + uvec2((c5 >> 8) & 255u, c5 >> 16) + 2u) >> 2;
     uvec2 right = (uvec2((c2 >> 8) & 255u, c2 >> 16) + uvec2((c3 >> 8) & 255u, c3 >> 16) +
                    uvec2((c6 >> 8) & 255u, c6 >> 16) + uvec2((c7 >> 8) & 255u, c7 >> 16) + 2u) >> 2;
-    image[p.chroma_word + (by / 2u) * p.stride_words + bx / 4u] =
+    image[pc.chroma_word + (by / 2u) * pc.stride_words + bx / 4u] =
         left.x | left.y << 8 | right.x << 16 | right.y << 24;
 }
