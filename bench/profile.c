@@ -129,14 +129,18 @@ int tk_bench_kernels(void)
     TkAnalyseGpu wide = { 0 }, narrow = { 0 };
     TkCavlcGpu cavlc = { 0 };
     TkPackGpu pack = { 0 };
+    TkAnalysePGpu inter = { 0 };
     tk_analyse_gpu_create_shape(dev, &wide, TK_ANALYSE_WIDE);
     tk_analyse_gpu_create_shape(dev, &narrow, TK_ANALYSE_NARROW);
     tk_cavlc_gpu_create(dev, &cavlc);
     tk_pack_gpu_create(dev, &pack);
+    tk_analyse_p_gpu_create(dev, &inter);
     print_kernel(dev, "analyse.comp", wide.kernel);
     print_kernel(dev, "analyse_narrow.comp", narrow.kernel);
     print_kernel(dev, "cavlc.comp", cavlc.kernel);
     print_kernel(dev, "pack.comp", pack.kernel);
+    print_kernel(dev, "search_p.comp", inter.search);
+    print_kernel(dev, "analyse_p.comp", inter.kernel);
     tk_vk_device_close(&dev);
     return 0;
 }

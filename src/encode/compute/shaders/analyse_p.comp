@@ -19,7 +19,7 @@
  * luma 4x4 block each; chroma blocks on threads 0-7) and the stores.
  *
  * Buffers (p_frames.glsl, by address, workgroup z's picture of the batch): the source NV12,
- * the recon NV12 (unfiltered; coherent: the intra trial reads the neighbours'), TkCodedMb[n],
+ * the recon NV12 (unfiltered; the intra trial reads the neighbours'), TkCodedMb[n],
  * the reference NV12 (the previous picture, deblocked; read only), TkMbMotion[n] (this
  * picture's, written), the skip map (a byte per macroblock, 4 to a word, TK_SKIP_MAP_STATIC
  * where unchanged; read when has_skip_map), TkMbSearch[n] (the search pass's), the text map

@@ -14,19 +14,20 @@
 #extension GL_EXT_buffer_reference : require
 #extension GL_EXT_buffer_reference_uvec2 : require
 
-/* The buffers, qualified as analyse_p.comp used them: what a workgroup reads of another's
- * results (the reconstruction, the decisions, the motion) coherent, what nobody writes
- * readonly. */
+/* The buffers: what nobody writes readonly. Not coherent: a workgroup reads other
+ * macroblocks' results only from earlier dispatches (the barrier between makes them
+ * visible), and coherent accesses through addresses made the decisions 2.5 times slower on
+ * an H100 (bench/RESULTS.md). */
 layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkWordsIn {
     uint w[];
 };
-layout(buffer_reference, std430, buffer_reference_align = 16) coherent buffer TkWordsShared {
+layout(buffer_reference, std430, buffer_reference_align = 16) buffer TkWordsShared {
     uint w[];
 };
-layout(buffer_reference, std430, buffer_reference_align = 16) coherent buffer TkCodedShared {
+layout(buffer_reference, std430, buffer_reference_align = 16) buffer TkCodedShared {
     TkCodedMb m[];
 };
-layout(buffer_reference, std430, buffer_reference_align = 16) coherent buffer TkMotionShared {
+layout(buffer_reference, std430, buffer_reference_align = 16) buffer TkMotionShared {
     TkMbMotion m[];
 };
 layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkMotionIn {
