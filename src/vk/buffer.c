@@ -50,6 +50,10 @@ int tk_vk_buffer_create(TkVkDevice *dev, TkVkBuffer *buf, VkDeviceSize size, TkV
     case TK_VK_MEMORY_UPLOAD:
         required = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
         break;
+    case TK_VK_MEMORY_TABLE:
+        required = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+        preferred = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+        break;
     case TK_VK_MEMORY_READBACK:
         required = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
         preferred = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;

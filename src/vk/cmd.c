@@ -261,7 +261,7 @@ int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
         VkDeviceSize bytes = last ? 2 * last->size : UPLOAD_CHUNK_MIN;
         while (bytes < need)
             bytes *= 2;
-        int err = tk_vk_buffer_create(dev, &c->uploads[c->n_uploads], bytes, TK_VK_MEMORY_UPLOAD);
+        int err = tk_vk_buffer_create(dev, &c->uploads[c->n_uploads], bytes, TK_VK_MEMORY_TABLE);
         if (err < 0)
             return err;
         last = &c->uploads[c->n_uploads++];

@@ -117,6 +117,8 @@ typedef enum TkVkMemory {
     TK_VK_MEMORY_DEVICE = 0, /* device-local; not mapped */
     TK_VK_MEMORY_UPLOAD = 1, /* host-visible, coherent, mapped: host writes, GPU reads */
     TK_VK_MEMORY_READBACK = 2, /* host-visible, mapped, cached if possible: GPU writes */
+    TK_VK_MEMORY_TABLE = 3,  /* as UPLOAD, device-local where the host can map such memory
+                                (a BAR): small tables every workgroup reads */
 } TkVkMemory;
 
 typedef struct TkVkBuffer {

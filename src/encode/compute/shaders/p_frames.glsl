@@ -5,19 +5,17 @@
  * field). A batch of many sessions' pictures thus costs one dispatch per step where it cost
  * one per picture and step (encoder_gpu.c).
  *
- * A kernel copies its picture's row into P_FRAME first (tk_p_frame_load) and reads its
- * fields through the names it used as bindings (src_words, rec_words, coded, ...), defined as
- * macros by each kernel. The copy matters: read through the table at each use, every store
- * to a buffer (which might alias the table, as far as the compiler knows) forced the fields
- * to be loaded again, and made the decisions 2.6 times slower (bench/RESULTS.md).
+ * A kernel copies its picture's row into P_FRAME first (tk_p_frame_load), once rather than
+ * at every use (a store through any address might alias the table, as far as the compiler
+ * knows), and reads its fields through the names it used as bindings (src_words, rec_words,
+ * coded, ...), defined as macros by each kernel.
  */
 #extension GL_EXT_buffer_reference : require
 #extension GL_EXT_buffer_reference_uvec2 : require
 
 /* The buffers: what nobody writes readonly. Not coherent: a workgroup reads other
- * macroblocks' results only from earlier dispatches (the barrier between makes them
- * visible), and coherent accesses through addresses made the decisions 2.5 times slower on
- * an H100 (bench/RESULTS.md). */
+ * macroblocks' results only from earlier dispatches, which the barrier between makes
+ * visible. */
 layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkWordsIn {
     uint w[];
 };
