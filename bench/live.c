@@ -464,12 +464,14 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
     if (n > 1 && st.frames > 0)
         fprintf(stderr, "%d sessions: %.1f frames per submission; engine us per frame: prepare "
                 "%.2f, record + submit %.2f (submit thread), GPU wait %.2f, collect %.2f "
-                "(completion thread)\n", n,
+                "(completion thread); GPU %.2f, of it renders %.2f\n", n,
                 st.submissions ? (double)st.frames / (double)st.submissions : 0,
                 (double)st.engine_prepare_us / (double)st.frames,
                 (double)st.engine_record_us / (double)st.frames,
                 (double)st.engine_wait_us / (double)st.frames,
-                (double)st.engine_collect_us / (double)st.frames);
+                (double)st.engine_collect_us / (double)st.frames,
+                (double)st.engine_gpu_us / (double)st.frames,
+                (double)st.engine_gpu_render_us / (double)st.frames);
     for (int i = 0; i < n; i++)
         talkie_session_close(&s[i]);
     free(s);

@@ -292,7 +292,11 @@ typedef struct TalkieContextStats {
     int64_t engine_record_us;     ///< submit thread: recording and submitting batches
     int64_t engine_wait_us;       ///< completion thread: waiting for submissions
     int64_t engine_collect_us;    ///< completion thread: packets, delivery to the sessions
-    uint8_t reserved[24];
+    /* GPU time of the submissions (from GPU timestamps; 0 where the queue has none): the
+     * sum over submissions, which may overlap on a GPU's several queues. */
+    int64_t engine_gpu_us;        ///< each submission from its first command to its last
+    int64_t engine_gpu_render_us; ///< of that, the renders (up to the encoders' first stage)
+    uint8_t reserved[8];
 } TalkieContextStats;
 
 /** Fills `st`. Errors: TALKIE_ERR(EINVAL) for NULL. */

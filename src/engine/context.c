@@ -170,5 +170,7 @@ int talkie_context_stats(const TalkieContext *c, TalkieContextStats *st)
     st->engine_record_us = times.record_us;
     st->engine_wait_us = times.wait_us;
     st->engine_collect_us = times.collect_us;
+    st->engine_gpu_us = times.gpu_us;
+    st->engine_gpu_render_us = times.gpu_render_us;
     return 0;
 }

@@ -45,7 +45,12 @@ typedef struct Batch {
     BackendGroup groups[TK_ENCODER_MAX_BACKENDS];
     int n_groups;
     int error;                 /* the whole submission failed */
+    double gpu_ms, gpu_render_ms; /* from its timestamps, after the wait (0: none) */
 } Batch;
+
+/* GPU timestamps a submission may write: the start, the renders' end, the encoders' stages
+ * (encoder_gpu.h), the end. */
+#define BATCH_TIMESTAMPS 64
 
 struct TkEngine {
     TkVkDevice *vk;
@@ -350,6 +355,7 @@ static int64_t record_and_submit(TkEngine *e, Batch *b)
     b->error = tk_vk_cmd_begin(e->vk, &b->cmd);
     if (b->error < 0)
         return prepared;
+    tk_vk_cmd_timestamp(e->vk, &b->cmd);
     /* New glyphs of every session, one barrier, every draw, one barrier: the draws of the
      * batch run side by side. */
     int uploads = 0;
@@ -369,6 +375,7 @@ static int64_t record_and_submit(TkEngine *e, Batch *b)
             b->result[i] = tk_renderer_record_draw(s->renderer, &b->cmd, &s->frame);
     }
     tk_vk_cmd_barrier(e->vk, &b->cmd);
+    tk_vk_cmd_timestamp(e->vk, &b->cmd);
     /* The GPU-stage encodes, grouped by backend so each records its frames side by side. */
     const TkEncoderBackend *const *all = tk_encoder_list();
     for (int k = 0; all[k] && b->n_groups < TK_ENCODER_MAX_BACKENDS; k++) {
@@ -386,6 +393,7 @@ static int64_t record_and_submit(TkEngine *e, Batch *b)
         b->n_groups++;
         record_group(e, b, g);
     }
+    tk_vk_cmd_timestamp(e->vk, &b->cmd);
     b->error = tk_vk_cmd_submit(e->vk, &b->cmd);
     return prepared;
 }
@@ -436,6 +444,13 @@ static int64_t wait_and_collect(TkEngine *e, Batch *b)
     int64_t waited = tk_clock_ns() - t0;
     if (b->error < 0)
         return waited;
+    double ms[BATCH_TIMESTAMPS];
+    uint32_t n_ms = BATCH_TIMESTAMPS;
+    b->gpu_ms = b->gpu_render_ms = 0;
+    if (tk_vk_cmd_read_timestamps(e->vk, &b->cmd, ms, &n_ms) == 0 && n_ms >= 3) {
+        b->gpu_ms = ms[n_ms - 1];
+        b->gpu_render_ms = ms[1];
+    }
     for (int g = 0; g < b->n_groups; g++) {
         BackendGroup *grp = &b->groups[g];
         if (grp->count == 0)
@@ -539,6 +554,8 @@ static void *complete_main(void *arg)
         memmove(e->in_flight, e->in_flight + 1, (size_t)e->n_in_flight * sizeof(int));
         deliver(e, b);
         e->times.wait_us += waited / 1000;
+        e->times.gpu_us += (int64_t)(b->gpu_ms * 1e3);
+        e->times.gpu_render_us += (int64_t)(b->gpu_render_ms * 1e3);
         e->times.collect_us += (tk_clock_ns() - t0 - waited) / 1000;
     }
     pthread_mutex_unlock(&e->lock);
@@ -689,6 +706,10 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
         if (!b->sessions || !b->result || !b->jobs || !b->job_session)
             goto error;
         if ((err = tk_vk_cmd_create(e->vk, &b->cmd)) < 0)
+            goto error;
+        /* for TalkieContextStats.engine_gpu_us: devices without timestamps leave it 0 */
+        if ((err = tk_vk_cmd_enable_timestamps(e->vk, &b->cmd, BATCH_TIMESTAMPS)) < 0 &&
+            err != TALKIE_ERROR_UNSUPPORTED)
             goto error;
     }
     pthread_mutex_lock(&e->lock);

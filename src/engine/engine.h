@@ -110,6 +110,7 @@ int tk_engine_set_bitrate(TkEngine *e, struct TalkieSession *s, int64_t bitrate_
 /* Where the engine's threads spent their time (TalkieContextStats.engine_*_us). */
 typedef struct TkEngineTimes {
     int64_t prepare_us, record_us, wait_us, collect_us;
+    int64_t gpu_us, gpu_render_us;
 } TkEngineTimes;
 
 /* Counters for talkie_context_stats: frames counts each coding, recoded the codings of

@@ -273,8 +273,13 @@ static void check_shared_equals_alone(void)
     /* the engine's times: each thread's parts within the time the context has been open */
     double open_us = (now_ms() - opened) * 1e3;
     fprintf(stderr, "engine: prepare %.1f ms, record %.1f ms, wait %.1f ms, collect %.1f ms of "
-            "%.1f ms\n", st.engine_prepare_us / 1e3, st.engine_record_us / 1e3,
-            st.engine_wait_us / 1e3, st.engine_collect_us / 1e3, open_us / 1e3);
+            "%.1f ms; GPU %.1f ms, of it renders %.1f ms\n", st.engine_prepare_us / 1e3,
+            st.engine_record_us / 1e3, st.engine_wait_us / 1e3, st.engine_collect_us / 1e3,
+            open_us / 1e3, st.engine_gpu_us / 1e3, st.engine_gpu_render_us / 1e3);
+    /* lavapipe and the GPUs talkie runs on have timestamps on compute queues */
+    CHECK_CMP(st.engine_gpu_us, >, 0);
+    CHECK_CMP(st.engine_gpu_render_us, >, 0);
+    CHECK_CMP(st.engine_gpu_render_us, <=, st.engine_gpu_us);
     CHECK_CMP(st.engine_record_us, >, 0);
     CHECK_CMP(st.engine_wait_us, >, 0);
     CHECK_CMP(st.engine_prepare_us, >, 0);   /* compute sessions render on the GPU */
