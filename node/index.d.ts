@@ -28,6 +28,18 @@ export interface ContextStats {
   frames: number;
   /** codings of frames the compute encoder coded again (over their size cap), in frames */
   framesRecoded: number;
+  /** microseconds the engine's submit thread spent preparing renders (host side) */
+  enginePrepareUs: number;
+  /** microseconds the submit thread spent recording and submitting batches */
+  engineRecordUs: number;
+  /** microseconds the completion thread waited for the GPU */
+  engineWaitUs: number;
+  /** microseconds the completion thread spent on packets and their delivery */
+  engineCollectUs: number;
+  /** GPU microseconds of the submissions (timestamps; 0 where the device has none) */
+  engineGpuUs: number;
+  /** of engineGpuUs, the renders */
+  engineGpuRenderUs: number;
 }
 
 /** The device and engine that many sessions share. */

@@ -151,7 +151,9 @@ class Context {
     this.closed = false;
   }
 
-  /** {sessionsOpened, kernelsCompiled, pipelineCacheLoaded, submissions, frames, framesRecoded} */
+  /** {sessionsOpened, kernelsCompiled, pipelineCacheLoaded, submissions, frames, framesRecoded,
+   *  enginePrepareUs, engineRecordUs, engineWaitUs, engineCollectUs, engineGpuUs,
+   *  engineGpuRenderUs} (index.d.ts) */
   stats() { return this._native.stats(); }
 
   /** Drops this handle; the device lives on until the last session on it is closed. */

@@ -370,7 +370,13 @@ static napi_value context_stats(napi_env env, napi_callback_info info)
         !set_int64(env, obj, "pipelineCacheLoaded", st.pipeline_cache_loaded) ||
         !set_int64(env, obj, "submissions", st.submissions) ||
         !set_int64(env, obj, "frames", st.frames) ||
-        !set_int64(env, obj, "framesRecoded", st.frames_recoded))
+        !set_int64(env, obj, "framesRecoded", st.frames_recoded) ||
+        !set_int64(env, obj, "enginePrepareUs", st.engine_prepare_us) ||
+        !set_int64(env, obj, "engineRecordUs", st.engine_record_us) ||
+        !set_int64(env, obj, "engineWaitUs", st.engine_wait_us) ||
+        !set_int64(env, obj, "engineCollectUs", st.engine_collect_us) ||
+        !set_int64(env, obj, "engineGpuUs", st.engine_gpu_us) ||
+        !set_int64(env, obj, "engineGpuRenderUs", st.engine_gpu_render_us))
         return NULL;
     return obj;
 }

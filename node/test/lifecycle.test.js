@@ -23,6 +23,23 @@ test('sessions share a Context that outlives its handle', async () => {
   assert.deepEqual(counts, [20, 20, 20]);
 });
 
+test('stats() says where the engine spent its time', async () => {
+  const ctx = new talkie.Context();
+  const s = new talkie.Session({ ...SMALL, context: ctx });
+  const out = s.stream();
+  s.say({ speaker: 'Ada', text: 'Counted.' });
+  s.start({ realtime: false, frames: 10 });
+  for await (const au of out) assert.ok(au.data.length > 0);
+  const st = ctx.stats();
+  assert.ok(st.frames >= 10);
+  assert.ok(st.engineRecordUs > 0 && st.engineWaitUs > 0 && st.engineCollectUs > 0);
+  assert.ok(st.enginePrepareUs >= 0);
+  assert.ok(st.engineGpuUs > 0 && st.engineGpuRenderUs > 0); // lavapipe has timestamps
+  assert.ok(st.engineGpuRenderUs <= st.engineGpuUs);
+  s.close();
+  ctx.close();
+});
+
 test('close() while live ends the outputs; a second close does nothing', async () => {
   const s = new talkie.Session(SMALL);
   const states = [];
