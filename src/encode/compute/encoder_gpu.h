@@ -119,8 +119,11 @@ int tk_encoder_gpu_encode(TkEncoderGpu *e, const TkVkBuffer *src, int qp, uint8_
 
 /* Encodes one frame for each of n encoders of the same device in one submission on `cmd`:
  * every stage of all frames runs side by side, which fills a large GPU where one frame's
- * slices cannot. Output equals n separate tk_encoder_gpu_encode() calls. Returns 0 when
- * every frame succeeded, else the first error (each frame's own in .result). */
+ * slices cannot, and each stage (each step of the P analysis) is one dispatch for all the
+ * frames (analyse_p_gpu.h's table, the other kernels row kernels: vk.h), so the host's cost
+ * of a batch hardly grows with its frames. Output equals n separate tk_encoder_gpu_encode()
+ * calls. Returns 0 when every frame succeeded, else the first error (each frame's own in
+ * .result). */
 int tk_encoder_gpu_encode_batch(TkEncoderGpuFrame *frames, int n, TkVkCmd *cmd);
 
 /* encode_batch in two halves, so that a caller can record and submit the next batch (of
