@@ -18,7 +18,7 @@
  *                                               coding macroblock rows in parallel)
  *   talkie-bench live [--sessions MAX] [--seconds S]   live sessions paced at 30 frames/s
  *                                               through the public API (live.c)
- *   talkie-bench api [--sessions N]             aggregate frames/s through the public API
+ *   talkie-bench api [--sessions N] [--width W]  aggregate frames/s through the public API
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
  * TALKIE_FONT=path picks the font where fontconfig has none (the GPU machine).
  */
@@ -654,7 +654,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|kernels|"
                     "slices|live|api [--frames N] [--qp Q] [--sessions S] [--threads T] "
-                    "[--seconds S] [--encoder compute|lavc]\n");
+                    "[--seconds S] [--encoder compute|lavc] [--width W (api: one size)]\n");
     return 2;
 }
 
@@ -677,6 +677,8 @@ int main(int argc, char **argv)
             o.threads = v;
         else if (!strcmp(argv[i], "--seconds") && v > 0)
             o.seconds = v;
+        else if (!strcmp(argv[i], "--width") && v > 0)
+            o.width = v;
         else if (!strcmp(argv[i], "--encoder") && !strcmp(argv[i + 1], "lavc"))
             o.encoder = TALKIE_ENCODER_LAVC;
         else if (!strcmp(argv[i], "--encoder") && !strcmp(argv[i + 1], "compute"))

@@ -9,6 +9,7 @@ typedef struct BenchOptions {
     int threads;
     int seconds;
     int encoder;     /* live and api: TalkieEncoder (default compute) */
+    int width;       /* api: only the bench size of this width (0: all) */
 } BenchOptions;
 
 /* 256x256, 320x240, 640x360: talkie's range of sizes */

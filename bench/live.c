@@ -158,7 +158,9 @@ static int run_live(int n, int width, int height, double seconds, TalkieEncoder 
 {
     TalkieContextSettings cs;
     talkie_default_context_settings(&cs);
-    cs.max_batch_frames = 256;
+    /* TK_BENCH_MAX_BATCH: frames a submission (default 256) */
+    const char *mb = getenv("TK_BENCH_MAX_BATCH");
+    cs.max_batch_frames = mb && atoi(mb) > 0 ? atoi(mb) : 256;
     TalkieContext *ctx;
     int err = talkie_context_open(&ctx, &cs);
     if (err < 0) {
@@ -495,6 +497,8 @@ int tk_bench_api(const BenchOptions *o)
            o->sessions, gop, o->threads);
     for (int k = 0; k < N_BENCH_SIZES; k++) {
         int w = bench_sizes[k][0], h = bench_sizes[k][1];
+        if (o->width && o->width != w)
+            continue;
         TkFrameLayout l = tk_frame_layout(w, h);
         Frames f;
         if (load_frames(&l, &f) < 0)
