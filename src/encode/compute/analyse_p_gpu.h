@@ -2,7 +2,7 @@
  * Host side of search_p.comp and analyse_p.comp: analysis of every macroblock of P pictures
  * on the GPU, bit-exact with tk_inter_analyse_frame_ref() (analyse_p_ref.h), in steps with a
  * barrier after each: step 0 the search pass (every search of every macroblock side by side,
- * one workgroup of 16 threads each), steps 1.. the decisions along the anti-diagonals
+ * one workgroup of 32 threads each), steps 1.. the decisions along the anti-diagonals
  * x + 2y = step - 1 (one workgroup of 16 threads per macroblock), because a macroblock reads
  * the motion and reconstruction of (x - 1, y), (x, y - 1) and (x + 1, y - 1) (see
  * analyse_p.comp). Every step of a batch of pictures (of any sizes and parameters) is one

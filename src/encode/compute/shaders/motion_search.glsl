@@ -7,10 +7,17 @@
  * distortion (SAD: a row each; SATD: a 4x4 block each).
  *
  * The includer declares, before the include: `shared int s_src_y[256]` (the macroblock's
- * source luma, raster), and includes transform.glsl (tk_satd4x4) and inter_pred.glsl.
+ * source luma, raster), and includes transform.glsl (tk_satd4x4) and inter_pred.glsl. It
+ * may define TK_ME_THREADS 32 (a workgroup of 32 threads: a whole warp where warps have 32
+ * lanes), and the upper 16 threads then take every other candidate of a distortion call;
+ * every thread still computes every decision, and barriers stay uniform.
  */
 #ifndef TK_MOTION_SEARCH_GLSL
 #define TK_MOTION_SEARCH_GLSL
+
+#ifndef TK_ME_THREADS
+#define TK_ME_THREADS 16
+#endif
 
 #define COST_MAX 0x7fffffff
 
@@ -43,13 +50,15 @@ int g_limit = 0;
  * the prediction is written once (the compiler inlines it at every call). */
 void distortions(int t, int n, ivec2 cand[8], bool satd)
 {
+    /* with 32 threads the upper 16 take the odd candidates: thread t works on t & 15 */
+    int lt = t & 15;
     int bx = g_blk.x, by = g_blk.y, bw = g_blk.z, bh = g_blk.w;
-    int ox = (t & 3) * 4, oy = (t >> 2) * 4;
-    bool inside = satd ? ox < bw && oy < bh : t < bh;
-    [[dont_unroll]] for (int c = 0; c < n; c++) {
+    int ox = (lt & 3) * 4, oy = (lt >> 2) * 4;
+    bool inside = satd ? ox < bw && oy < bh : lt < bh;
+    [[dont_unroll]] for (int c = t >> 4; c < n; c += TK_ME_THREADS / 16) {
         int res[16];
         [[dont_unroll]] for (int i = 0; i < 16; i++) {
-            int y = satd ? by + oy + (i >> 2) : by + t, x = satd ? bx + ox + (i & 3) : bx + i;
+            int y = satd ? by + oy + (i >> 2) : by + lt, x = satd ? bx + ox + (i & 3) : bx + i;
             res[i] = inside && (satd || i < bw)
                          ? s_src_y[y * 16 + x] - luma_at(g_mb.x, g_mb.y, y, x, cand[c]) : 0;
         }
@@ -60,7 +69,7 @@ void distortions(int t, int n, ivec2 cand[8], bool satd)
             for (int i = 0; i < 16; i++)
                 sum += abs(res[i]);
         }
-        s_part[c * 16 + t] = sum;
+        s_part[c * 16 + lt] = sum;
     }
     barrier();
     if (t < n) {

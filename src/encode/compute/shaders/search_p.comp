@@ -1,6 +1,6 @@
 /*
  * The search pass of a P picture on the GPU, bit-exact with tk_search_p_ref()
- * (search_p_ref.c): every search of every macroblock at once, one workgroup of 16 threads
+ * (search_p_ref.c): every search of every macroblock at once, one workgroup of 32 threads
  * per (macroblock, search), before the decision's wavefront (analyse_p.comp). A search reads
  * only the source, the reference and the previous picture's motion, never this picture's
  * decisions, so nothing here waits for another workgroup.
@@ -17,7 +17,10 @@
 #include "coded_mb.glsl"
 #include "transform.glsl"
 
-layout(local_size_x = 16) in;
+/* a whole warp of 32 lanes: the upper 16 threads take every other candidate
+ * (motion_search.glsl) */
+#define TK_ME_THREADS 32
+layout(local_size_x = TK_ME_THREADS) in;
 
 #include "p_frames.glsl"
 
@@ -64,12 +67,14 @@ void main()
     if (TK_SKIP_MAP_IS_STATIC(map) || map == TK_SKIP_MAP_INTRA)
         return; /* the whole workgroup: the decision does not search these */
 
-    /* thread t loads source row t */
-    int row = ((mb_y * 16 + t) * pc.luma_stride + mb_x * 16) >> 2;
-    for (int i = 0; i < 4; i++) {
-        uint w = src_words[row + i];
-        for (int b = 0; b < 4; b++)
-            s_src_y[t * 16 + i * 4 + b] = int((w >> (8 * b)) & 0xffu);
+    /* threads 0-15 load source row t */
+    if (t < 16) {
+        int row = ((mb_y * 16 + t) * pc.luma_stride + mb_x * 16) >> 2;
+        for (int i = 0; i < 4; i++) {
+            uint w = src_words[row + i];
+            for (int b = 0; b < 4; b++)
+                s_src_y[t * 16 + i * 4 + b] = int((w >> (8 * b)) & 0xffu);
+        }
     }
     barrier();
 
