@@ -324,7 +324,9 @@ static int pick_device(TkVkDevice *dev, const TkVkDeviceParams *params, DeviceCa
         if (params->device_name && !strstr(caps.props.deviceName, params->device_name))
             continue;
         if (!usable(&caps)) {
-            tk_log_info(dev->log, "device %u (%s) lacks a compute queue, push descriptors or buffer device addresses", i,
+            tk_log_info(dev->log,
+                        "device %u (%s) lacks a compute queue, push descriptors or buffer "
+                        "device addresses", i,
                         caps.props.deviceName);
             continue;
         }

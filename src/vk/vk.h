@@ -6,7 +6,9 @@
  * Compute work is described with three small objects:
  *   TkVkBuffer  a buffer and its memory (device-local, or host-visible and mapped);
  *   TkVkKernel  a compute pipeline from embedded SPIR-V whose bindings are storage buffers
- *               0..n-1 (set 0, pushed with VK_KHR_push_descriptor) plus a push-constant block;
+ *               0..n-1 (set 0, pushed with VK_KHR_push_descriptor) plus a push-constant block,
+ *               or a row kernel, which finds the same in a table by buffer address so that
+ *               one dispatch serves every frame of a batch (tk_vk_kernel_shared_rows);
  *   TkVkCmd     a command buffer with its pool and fence: begin, record dispatches, copies
  *               and barriers, submit, wait.
  *
