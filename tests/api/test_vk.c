@@ -1,4 +1,5 @@
-/* The Vulkan layer: device, buffers, a kernel with pushed buffers and constants, readback. */
+/* The Vulkan layer: device, buffers, a kernel with pushed buffers and constants, readback,
+ * and a row kernel whose dispatches merge into one per barrier (check_rows). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
