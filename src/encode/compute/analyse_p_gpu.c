@@ -37,9 +37,15 @@ int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
                                sizeof(BatchPush));
 }
 
+/* the search pass and the anti-diagonals x + 2y of a picture of these macroblocks */
+static int wavefront_steps(int mb_width, int mb_height)
+{
+    return 1 + mb_width + 2 * (mb_height - 1);
+}
+
 int tk_analyse_p_gpu_steps(const TkFrameLayout *l)
 {
-    return 1 + l->mb_width + 2 * (l->mb_height - 1);
+    return wavefront_steps(l->mb_width, l->mb_height);
 }
 
 void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
@@ -87,7 +93,7 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
     batch->n = n;
     for (int i = 0; i < n; i++) {
         const TkAnalysePFrame *f = &frames[i];
-        int steps = 1 + f->mb_width + 2 * (f->mb_height - 1);
+        int steps = wavefront_steps(f->mb_width, f->mb_height);
         if (steps > batch->steps)
             batch->steps = steps;
         if (f->mb_width * f->mb_height > batch->max_mbs)

@@ -22,8 +22,8 @@
  * when has_given: the result instead of the comparison's). An intra refresh overrides the
  * result by macroblock column (tk_change_map_refresh_at): refresh_x0..refresh_x1 - 1
  * TK_SKIP_MAP_INTRA, refresh_changed (refresh_x0 - 1 after a deblocked reference, else -1)
- * TK_SKIP_MAP_CHANGED. Push constants: Params
- * (change_map_gpu.c mirrors it).
+ * TK_SKIP_MAP_CHANGED. Parameters: Params, from the kernel's row (vk_rows.glsl;
+ * change_map_gpu.c mirrors it).
  */
 #extension GL_GOOGLE_include_directive : require
 

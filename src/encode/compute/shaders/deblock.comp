@@ -29,7 +29,8 @@
  * differ (lower QP under subtitle text, mb_qp_ref.h).
  *
  * Buffers: 0 picture NV12 (uint[], little-endian bytes), 1 TkCodedMb[n], 2 TkMbMotion[n]
- * (read only for inter macroblocks). Push constants: Params (deblock_gpu.c mirrors it).
+ * (read only for inter macroblocks), the row's buffers (vk_rows.glsl). Parameters: Params,
+ * from the row (deblock_gpu.c mirrors it).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require

@@ -15,7 +15,7 @@
  * Only qp_y and qp_delta are written; type, cbp and qp, which every invocation reads, are
  * not: no invocation reads what another writes.
  *
- * Buffers: 0 TkCodedMb[mb_width * mb_height]. Push constants: see Params (mb_qp_gpu.c).
+ * Buffers: 0 TkCodedMb[mb_width * mb_height]. Parameters: Params, from its row (vk_rows.glsl; mb_qp_gpu.c).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
