@@ -103,11 +103,10 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
     return 0;
 }
 
-/* Macroblocks of picture f on anti-diagonal x + 2y = d: y from ceil((d - mb_width + 1) / 2)
- * to d / 2 (analyse_p.comp main) */
+/* Macroblocks of picture f on anti-diagonal x + 2y = d (inter_defs.h) */
 static int diagonal_length(const TkAnalysePFrame *f, int d)
 {
-    int first_y = d - f->mb_width + 1 > 0 ? (d - f->mb_width + 2) / 2 : 0;
+    int first_y = TK_WAVEFRONT_FIRST_Y(d, f->mb_width);
     int last_y = d / 2 < f->mb_height - 1 ? d / 2 : f->mb_height - 1;
     return last_y >= first_y ? last_y - first_y + 1 : 0;
 }

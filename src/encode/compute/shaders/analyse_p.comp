@@ -599,9 +599,7 @@ void main()
     tk_p_frame_load();
     int t = int(gl_LocalInvocationIndex);
     int i = int(gl_WorkGroupID.x), d = batch.diag;
-    /* the diagonal's x = d - 2y with 0 <= x < mb_width: y from
-     * ceil((d - mb_width + 1) / 2) to d / 2 */
-    int first_y = d - pc.mb_width + 1 > 0 ? (d - pc.mb_width + 2) / 2 : 0;
+    int first_y = TK_WAVEFRONT_FIRST_Y(d, pc.mb_width);
     int mb_y = batch.pass == PASS_STATIC ? i / pc.mb_width : first_y + i;
     int mb_x = batch.pass == PASS_STATIC ? i % pc.mb_width : d - 2 * mb_y;
     /* the whole workgroup: a larger picture of the batch sized the dispatch */
