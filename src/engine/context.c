@@ -166,11 +166,11 @@ int talkie_context_stats(const TalkieContext *c, TalkieContextStats *st)
     st->pipeline_cache_loaded = c->vk->pipeline_cache_loaded;
     TkEngineTimes times;
     tk_engine_stats(c->engine, &st->submissions, &st->frames, &st->frames_recoded, &times);
-    st->engine_prepare_us = times.prepare_us;
-    st->engine_record_us = times.record_us;
-    st->engine_wait_us = times.wait_us;
-    st->engine_collect_us = times.collect_us;
-    st->engine_gpu_us = times.gpu_us;
-    st->engine_gpu_render_us = times.gpu_render_us;
+    st->engine_prepare_us = times.prepare_ns / 1000;
+    st->engine_record_us = times.record_ns / 1000;
+    st->engine_wait_us = times.wait_ns / 1000;
+    st->engine_collect_us = times.collect_ns / 1000;
+    st->engine_gpu_us = times.gpu_ns / 1000;
+    st->engine_gpu_render_us = times.gpu_render_ns / 1000;
     return 0;
 }

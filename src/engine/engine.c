@@ -419,8 +419,8 @@ static void *submit_main(void *arg)
         int64_t prepared = record_and_submit(e, b);
         int64_t took = tk_clock_ns() - t0;
         pthread_mutex_lock(&e->lock);
-        e->times.prepare_us += prepared / 1000;
-        e->times.record_us += (took - prepared) / 1000;
+        e->times.prepare_ns += prepared;
+        e->times.record_ns += took - prepared;
         b->state = BATCH_IN_FLIGHT;
         e->in_flight[e->n_in_flight++] = (int)(b - e->batches);
         e->submissions++;
@@ -553,10 +553,10 @@ static void *complete_main(void *arg)
         e->n_in_flight--;
         memmove(e->in_flight, e->in_flight + 1, (size_t)e->n_in_flight * sizeof(int));
         deliver(e, b);
-        e->times.wait_us += waited / 1000;
-        e->times.gpu_us += (int64_t)(b->gpu_ms * 1e3);
-        e->times.gpu_render_us += (int64_t)(b->gpu_render_ms * 1e3);
-        e->times.collect_us += (tk_clock_ns() - t0 - waited) / 1000;
+        e->times.wait_ns += waited;
+        e->times.gpu_ns += (int64_t)(b->gpu_ms * 1e6);
+        e->times.gpu_render_ns += (int64_t)(b->gpu_render_ms * 1e6);
+        e->times.collect_ns += tk_clock_ns() - t0 - waited;
     }
     pthread_mutex_unlock(&e->lock);
     return NULL;

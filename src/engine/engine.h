@@ -107,10 +107,11 @@ int tk_engine_get_packet(TkEngine *e, struct TalkieSession *s, TalkiePacket *pkt
 int tk_engine_request_keyframe(TkEngine *e, struct TalkieSession *s);
 int tk_engine_set_bitrate(TkEngine *e, struct TalkieSession *s, int64_t bitrate_bps);
 
-/* Where the engine's threads spent their time (TalkieContextStats.engine_*_us). */
+/* Where the engine's threads spent their time, in ns (summed unrounded, so that many short
+ * batches add up; TalkieContextStats.engine_*_us). */
 typedef struct TkEngineTimes {
-    int64_t prepare_us, record_us, wait_us, collect_us;
-    int64_t gpu_us, gpu_render_us;
+    int64_t prepare_ns, record_ns, wait_ns, collect_ns;
+    int64_t gpu_ns, gpu_render_ns;
 } TkEngineTimes;
 
 /* Counters for talkie_context_stats: frames counts each coding, recoded the codings of
