@@ -45,6 +45,81 @@ ivec2 g_mb;
 ivec4 g_blk;
 int g_limit = 0;
 
+#ifdef TK_ME_WINDOW
+/* The sub-sample refinement reads its predictions from a window of precomputed samples: every
+ * candidate it tries is within 3 quarter samples of the best integer MV, so each predicted
+ * sample is one or two of the full, b, h and j samples (8.4.2.2.1) at integer offsets -1 or 0
+ * from that MV, plus the second sample's one to the right or below. Computing them once per
+ * search, from the same formulas and clamped reference reads as inter_pred.glsl, gives the
+ * same values; per candidate and sample, inter_pred.glsl would read up to 42 reference bytes.
+ * The includer defines TK_ME_WINDOW where its workgroup can spare the shared memory. */
+#define WIN 18        /* the largest block side + 2: integer offsets -1 and 0, second sample */
+#define WIN_RAW 23    /* WIN + 5: the 6-tap filter's support */
+shared int s_win_raw[WIN_RAW * WIN_RAW]; /* reference luma, clamped, from (-2, -2) of the window */
+shared int s_win_b1[WIN_RAW * WIN];      /* b1 (8-241) at each window column, every raw row */
+shared uint s_win[WIN * WIN];            /* G | b << 8 | h << 16 | j << 24 */
+ivec2 g_win_base;                        /* the integer MV the window is built around */
+bool g_win_on = false;
+
+int win_tap6(int base, int stride, bool b1)
+{
+    int s = 0;
+    const int taps[6] = int[6](1, -5, 20, 20, -5, 1);
+    for (int k = 0; k < 6; k++)
+        s += taps[k] * (b1 ? s_win_b1[base + k * stride] : s_win_raw[base + k * stride]);
+    return s;
+}
+
+/* the window of the partition g_blk around integer MV base (quarter units, a multiple of 4) */
+void build_window(int t, ivec2 base)
+{
+    int ww = g_blk.z + 2, wh = g_blk.w + 2;
+    int x0 = g_mb.x * 16 + g_blk.x + (base.x >> 2) - 1, y0 = g_mb.y * 16 + g_blk.y + (base.y >> 2) - 1;
+    for (int e = t; e < (ww + 5) * (wh + 5); e += TK_ME_THREADS) {
+        int r = e / (ww + 5), c = e % (ww + 5);
+        s_win_raw[r * WIN_RAW + c] = rl(x0 - 2 + c, y0 - 2 + r);
+    }
+    barrier();
+    for (int e = t; e < ww * (wh + 5); e += TK_ME_THREADS) {
+        int r = e / ww, c = e % ww;
+        s_win_b1[r * WIN + c] = win_tap6(r * WIN_RAW + c, 1, false);
+    }
+    barrier();
+    for (int e = t; e < ww * wh; e += TK_ME_THREADS) {
+        int r = e / ww, c = e % ww;
+        uint g = uint(s_win_raw[(r + 2) * WIN_RAW + c + 2]);
+        uint b = uint(clip1((s_win_b1[(r + 2) * WIN + c] + 16) >> 5));
+        uint h = uint(clip1((win_tap6(r * WIN_RAW + c + 2, WIN_RAW, false) + 16) >> 5));
+        uint j = uint(clip1((win_tap6(r * WIN + c, WIN, true) + 512) >> 10));
+        s_win[r * WIN + c] = g | b << 8 | h << 16 | j << 24;
+    }
+    barrier();
+    g_win_base = base >> 2;
+    g_win_on = true;
+}
+
+/* window offset of mv's integer part: (0 or 1, 0 or 1) inside the window, else negative */
+ivec2 win_offset(ivec2 mv)
+{
+    ivec2 o = (mv >> 2) - g_win_base + 1;
+    return g_win_on && all(greaterThanEqual(o, ivec2(0))) && all(lessThanEqual(o, ivec2(1)))
+               ? o : ivec2(-1);
+}
+
+/* luma_at() of the partition's sample (y, x) (macroblock coordinates) from the window */
+int win_luma(int y, int x, ivec2 mv, ivec2 o)
+{
+    int e = QPEL[(mv.y & 3) * 4 + (mv.x & 3)], n = (e >> 16) + 1, sum = 0;
+    int xx = x - g_blk.x + o.x, yy = y - g_blk.y + o.y;
+    for (int k = 0; k < n; k++) {
+        int c = (e >> (8 * k)) & 0xff;
+        uint w = s_win[(yy + ((c >> 3) & 1)) * WIN + xx + ((c >> 2) & 1)];
+        sum += int((w >> (8 * (c & 3))) & 0xffu);
+    }
+    return n == 1 ? sum : (sum + 1) >> 1;
+}
+#endif
+
 /* Distortions of n candidates (SAD, or SATD over 4x4 blocks) into s_sum[0..n-1]: thread t
  * takes row t of the block (SAD) or its 4x4 block t (SATD), 16 differences either way, so
  * the prediction is written once (the compiler inlines it at every call). */
@@ -57,6 +132,16 @@ void distortions(int t, int n, ivec2 cand[8], bool satd)
     bool inside = satd ? ox < bw && oy < bh : lt < bh;
     [[dont_unroll]] for (int c = t >> 4; c < n; c += TK_ME_THREADS / 16) {
         int res[16];
+#ifdef TK_ME_WINDOW
+        ivec2 o = win_offset(cand[c]);
+        if (o.x >= 0) {
+            for (int i = 0; i < 16; i++) {
+                int y = satd ? by + oy + (i >> 2) : by + lt, x = satd ? bx + ox + (i & 3) : bx + i;
+                res[i] = inside && (satd || i < bw)
+                             ? s_src_y[y * 16 + x] - win_luma(y, x, cand[c], o) : 0;
+            }
+        } else
+#endif
         [[dont_unroll]] for (int i = 0; i < 16; i++) {
             int y = satd ? by + oy + (i >> 2) : by + lt, x = satd ? bx + ox + (i & 3) : bx + i;
             res[i] = inside && (satd || i < bw)
@@ -186,6 +271,9 @@ ivec3 me_search(int t, ivec2 mvp, ivec2 extra[TK_ME_MAX_STARTS], int n_extra, in
         if (!seen)
             diamond(t, mvp, lambda, starts[i], best, best_cost);
     }
+#ifdef TK_ME_WINDOW
+    build_window(t, best);
+#endif
     best_cost = satd_cost(t, best, mvp, lambda);
     [[dont_unroll]] for (int d = 2; d >= 1; d--)
         refine(t, mvp, lambda, d, best, best_cost);

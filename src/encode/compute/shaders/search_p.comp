@@ -20,6 +20,7 @@
 /* a whole warp of 32 lanes: the upper 16 threads take every other candidate
  * (motion_search.glsl) */
 #define TK_ME_THREADS 32
+#define TK_ME_WINDOW
 layout(local_size_x = TK_ME_THREADS) in;
 
 #include "p_frames.glsl"
