@@ -323,9 +323,21 @@ int code_i4_block(int k, int pred[16], int qp)
     return nz;
 }
 
-/* Analyses macroblock (mb_x, mb_y) as tk_intra_analyse_mb_ref() does: writes its coded
- * entry and recon, returns its cost (the cheaper of I4x4 and I16x16). */
-int analyse_mb(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
+/* What the intra trial decided (intra_trial()), the same in every thread. */
+struct IntraTrial {
+    int avail;
+    int qp;
+    int mode16;
+    int modec;
+    bool is_i4;
+    int cost;   /* the cheaper of I4x4 and I16x16 */
+};
+
+/* The decisions of tk_intra_analyse_mb_ref() for macroblock (mb_x, mb_y): modes and cost.
+ * The I4x4 blocks are coded on the way (each predicts from the ones before), into shared
+ * memory only; intra_code() codes the rest and stores the macroblock. Apart so that a P
+ * macroblock codes intra only where intra wins (analyse_p.comp). */
+IntraTrial intra_trial(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
 {
     int avail = mb_avail(mb_x, mb_y);
     int qp = tk_mb_qp(mb_y * pc.mb_width + mb_x);
@@ -440,8 +452,14 @@ int analyse_mb(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
         }
         barrier();
     }
-    bool is_i4 = s_i4_cost < cost16;
-    int mb_cost = min(s_i4_cost, cost16);
+    return IntraTrial(avail, qp, mode16, modec, s_i4_cost < cost16, min(s_i4_cost, cost16));
+}
+
+/* Codes the macroblock intra_trial() decided: its coded entry and recon. */
+void intra_code(int t, int mb_x, int mb_y, IntraTrial tr)
+{
+    int avail = tr.avail, qp = tr.qp, mode16 = tr.mode16, modec = tr.modec;
+    bool is_i4 = tr.is_i4;
     int cbp = s_i4_cbp;
 
     if (!is_i4) {
@@ -599,5 +617,13 @@ int analyse_mb(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
     }
     memoryBarrierBuffer();
     barrier();
-    return mb_cost;
+}
+
+/* Analyses macroblock (mb_x, mb_y) as tk_intra_analyse_mb_ref() does: writes its coded
+ * entry and recon, returns its cost (the cheaper of I4x4 and I16x16). */
+int analyse_mb(int t, int mb_x, int mb_y, bool try_i4, int refresh_x1)
+{
+    IntraTrial tr = intra_trial(t, mb_x, mb_y, try_i4, refresh_x1);
+    intra_code(t, mb_x, mb_y, tr);
+    return tr.cost;
 }

@@ -582,10 +582,10 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
                 }
             }
         }
-        int intra_cost = analyse_mb(t, mb_x, mb_y, pc.i16x16_only == 0, refresh_edge) +
-                         lambda * TK_P_INTRA_EXTRA_BITS;
-        if (intra_cost < inter_cost) {
-            /* coded[] and recon hold the intra macroblock */
+        /* intra coded only where it wins: inter's store overwrites every field anyway */
+        IntraTrial intra = intra_trial(t, mb_x, mb_y, pc.i16x16_only == 0, refresh_edge);
+        if (intra.cost + lambda * TK_P_INTRA_EXTRA_BITS < inter_cost) {
+            intra_code(t, mb_x, mb_y, intra);
             store_motion(t, idx, TK_REF_NONE, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0),
                          ivec2(0));
             return;
