@@ -246,33 +246,13 @@ int code_residual(int t, int qp)
     return cbp | ((any_ac != 0 ? 2 : any_dc != 0 ? 1 : 0) << 4);
 }
 
-/* The residual of a macroblock known to have none (TK_SKIP_MAP_STATIC_SAME_REF): what
- * code_residual() leaves for a cbp of 0, without computing it: no levels, and the
- * prediction as the reconstruction. */
-void no_residual(int t)
-{
-    for (int s = 0; s < 16; s++)
-        s_plev[t * 16 + s] = 0;
-    s_ptc[t] = 0;
-    if (t < 8) {
-        for (int s = 0; s < 16; s++)
-            s_pclev[t * 16 + s] = 0;
-        s_pctc[t] = 0;
-        s_pcdc[t] = 0;
-    }
-    for (int j = 0; j < 16; j++)
-        s_prec_y[t * 16 + j] = s_pred_y[t * 16 + j];
-    for (int j = 0; j < 8; j++)
-        s_prec_c[t * 8 + j] = s_pred_c[t * 8 + j];
-    barrier();
-}
-
 /* ---- stores ---- */
 
-/* coded[n] as an inter macroblock of `type` (P_Skip: no levels) */
-void store_coded(int t, int n, int type, int cbp, int qp)
+/* coded[n] as an inter macroblock of `type`; its levels from s_plev and s_pclev, or none
+ * (zero) where `levels` is false or it is a P_Skip */
+void store_coded(int t, int n, int type, int cbp, int qp, bool levels)
 {
-    bool skip = type == TK_MB_PSKIP;
+    bool skip = type == TK_MB_PSKIP || !levels;
     for (int s = 0; s < 16; s++)
         coded[n].luma[t][s] = skip ? 0 : s_plev[t * 16 + s];
     coded[n].total_coeff[t] = skip ? 0 : s_ptc[t];
@@ -317,6 +297,19 @@ void store_recon(int t, int mb_x, int mb_y)
                                       (uint(s_prec_c[px + 1]) << 16) |
                                       (uint(s_prec_c[64 + px + 1]) << 24);
     }
+}
+
+/* the reference's samples as the macroblock's recon (its prediction at MV (0, 0), 8-228
+ * and 8-266 with no fraction); thread t: luma row t, 2 chroma words, as store_recon() */
+void copy_recon_from_ref(int t, int mb_x, int mb_y)
+{
+    int stride = pc.luma_stride, x0 = mb_x * 16;
+    int row = ((mb_y * 16 + t) * stride + x0) >> 2;
+    for (int i = 0; i < 4; i++)
+        rec_words[row + i] = ref_words[row + i];
+    int crow = (pc.chroma_offset + (mb_y * 8 + (t >> 1)) * stride + x0) >> 2;
+    for (int i = 0; i < 2; i++)
+        rec_words[crow + (t & 1) * 2 + i] = ref_words[crow + (t & 1) * 2 + i];
 }
 
 void store_motion(int t, int n, int ref_idx, int part, ivec2 mv0, ivec2 mv1, ivec2 mvd0,
@@ -492,12 +485,22 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     bool was_zero = motion_prev[idx].ref_idx == 0 && motion_prev[idx].part == TK_PART_16x16 &&
                     motion_prev[idx].mv[0][0] == 0 && motion_prev[idx].mv[0][1] == 0 &&
                     coded[idx].cbp == 0 && coded[idx].qp == qp;
+    /* 1. static (the static pass): MV (0, 0), no search, no intra trial; with the same
+     * reference too, after a picture that coded nothing here, no residual either: then the
+     * recon is the reference's samples, copied without the prediction and residual
+     * machinery (most macroblocks of a conversation) */
+    bool reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
+    if (static_mb && reuse) {
+        bool alone = static_alone(mb_x, mb_y);
+        store_coded(t, idx, alone ? TK_MB_PSKIP : TK_MB_PL0, 0, qp, false);
+        copy_recon_from_ref(t, mb_x, mb_y);
+        if (alone)
+            store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
+        return;
+    }
     load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
     barrier();
 
-    /* 1. static (the static pass): MV (0, 0), no search, no intra trial; with the same
-     * reference too, after a picture that coded nothing here, no residual either */
-    bool reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
     int stage = static_mb ? TRY_STATIC : skip_ok ? TRY_EARLY : TRY_INTER;
     int best_part = TK_PART_16x16;
     ivec2 best_mv0 = ivec2(0), best_mv1 = ivec2(0), best_mvd0 = ivec2(0), best_mvd1 = ivec2(0);
@@ -506,16 +509,12 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
             ivec2 m0 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv0;
             ivec2 m1 = stage == TRY_STATIC ? ivec2(0) : stage == TRY_EARLY ? mv_skip : best_mv1;
             predict(t, mb_x, mb_y, stage == TRY_FINAL ? best_part : TK_PART_16x16, m0, m1);
-            int cbp = 0;
-            if (stage == TRY_STATIC && reuse)
-                no_residual(t);
-            else
-                cbp = code_residual(t, qp);
+            int cbp = code_residual(t, qp);
             if (stage == TRY_STATIC) {
                 /* the decision pass makes it P_Skip or says MV (0, 0), but for a macroblock
                  * whose MV prediction is (0, 0) whatever the wavefront decides: this pass */
                 bool alone = static_alone(mb_x, mb_y);
-                store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp);
+                store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp, true);
                 store_recon(t, mb_x, mb_y);
                 if (alone)
                     store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
@@ -525,13 +524,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
             bool skip = cbp == 0 && (stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
                                                             best_mv0 == mv_skip));
             if (skip) {
-                store_coded(t, idx, TK_MB_PSKIP, 0, qp);
+                store_coded(t, idx, TK_MB_PSKIP, 0, qp, true);
                 store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
                 store_recon(t, mb_x, mb_y);
                 return;
             }
             if (stage == TRY_FINAL) {
-                store_coded(t, idx, TK_MB_PL0, cbp, qp);
+                store_coded(t, idx, TK_MB_PL0, cbp, qp, true);
                 store_motion(t, idx, 0, best_part, best_mv0, best_mv1, best_mvd0, best_mvd1);
                 store_recon(t, mb_x, mb_y);
                 return;
