@@ -153,14 +153,20 @@ typedef struct LiveRow {
     double on_time, p50, p99, max, cpu_per_session;
 } LiveRow;
 
+/* The context of the live and api runs: TK_BENCH_MAX_BATCH frames a submission (default
+ * 256). */
+static void bench_context_settings(TalkieContextSettings *cs)
+{
+    talkie_default_context_settings(cs);
+    const char *mb = getenv("TK_BENCH_MAX_BATCH");
+    cs->max_batch_frames = mb && atoi(mb) > 0 ? atoi(mb) : 256;
+}
+
 static int run_live(int n, int width, int height, double seconds, TalkieEncoder encoder,
                     LiveRow *row)
 {
     TalkieContextSettings cs;
-    talkie_default_context_settings(&cs);
-    /* TK_BENCH_MAX_BATCH: frames a submission (default 256) */
-    const char *mb = getenv("TK_BENCH_MAX_BATCH");
-    cs.max_batch_frames = mb && atoi(mb) > 0 ? atoi(mb) : 256;
+    bench_context_settings(&cs);
     TalkieContext *ctx;
     int err = talkie_context_open(&ctx, &cs);
     if (err < 0) {
@@ -400,8 +406,7 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
                       double *lat_p50, double *lat_p99)
 {
     TalkieContextSettings cs;
-    talkie_default_context_settings(&cs);
-    cs.max_batch_frames = 256;
+    bench_context_settings(&cs);
     TalkieContext *ctx;
     if (talkie_context_open(&ctx, &cs) < 0)
         return 0;
