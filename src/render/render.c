@@ -34,10 +34,6 @@ struct TkRenderer {
     const TkVkKernel *kernel; /* shared: the device's */
     TkVkBuffer list;         /* TK_VK_MEMORY_UPLOAD */
     size_t list_words;       /* its capacity */
-    uint32_t *packed;        /* the list packed in host memory first (list_words): the tile
-                                table's writes are scattered, and scattered writes to
-                                uncached, write-combined mapped memory each cost a bus
-                                transaction; one sequential copy does not */
     TkVkBuffer atlas;        /* TK_VK_MEMORY_DEVICE */
     TkVkBuffer staging;      /* TK_VK_MEMORY_UPLOAD, the atlas on its way */
     uint32_t atlas_generation; /* of the atlas on the GPU (or staged for it); 0: none yet */
@@ -62,7 +58,6 @@ void tk_renderer_destroy(TkRenderer **rp)
     }
     tk_draw_list_free(&r->dl);
     tk_tile_bins_free(&r->bins);
-    free(r->packed);
     free(r->text_map);
     tk_composer_destroy(&r->composer);
     free(r);
@@ -119,10 +114,6 @@ static int reserve_list(TkRenderer *r, size_t words)
         cap *= 2;
     tk_vk_buffer_destroy(r->dev, &r->list);
     r->list_words = 0;
-    uint32_t *packed = realloc(r->packed, cap * sizeof(uint32_t));
-    if (!packed)
-        return TALKIE_ERR(ENOMEM);
-    r->packed = packed;
     int res = tk_vk_buffer_create(r->dev, &r->list, cap * sizeof(uint32_t), TK_VK_MEMORY_UPLOAD);
     if (res < 0)
         return res;
@@ -160,12 +151,12 @@ static int prepare_list(TkRenderer *r, const TkDrawList *dl)
     int res = tk_tile_bins_build(&r->bins, dl, r->cull);
     if (res < 0)
         return res;
-    size_t dl_words = tk_draw_list_words(dl), bin_words = tk_tile_bins_words(&r->bins);
-    if ((res = reserve_list(r, dl_words + bin_words)) < 0)
+    size_t dl_words = tk_draw_list_words(dl);
+    if ((res = reserve_list(r, dl_words + tk_tile_bins_words(&r->bins))) < 0)
         return res;
-    tk_draw_list_pack(dl, r->packed);
-    tk_tile_bins_pack(&r->bins, dl, (uint32_t)dl_words, r->packed + dl_words);
-    memcpy(r->list.map, r->packed, (dl_words + bin_words) * sizeof(uint32_t));
+    uint32_t *map = r->list.map;
+    tk_draw_list_pack(dl, map);
+    tk_tile_bins_pack(&r->bins, dl, (uint32_t)dl_words, map + dl_words);
     if ((res = stage_atlas(r)) < 0)
         return res;
     r->prepared_dl_words = dl_words;
