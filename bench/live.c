@@ -162,6 +162,21 @@ static void bench_context_settings(TalkieContextSettings *cs)
     cs->max_batch_frames = mb && atoi(mb) > 0 ? atoi(mb) : 256;
 }
 
+/* A session of the live and api runs in ctx: w x h at FPS, P frames when asked, the font of
+ * TALKIE_FONT. */
+static void bench_session_settings(TalkieSettings *s, TalkieContext *ctx, int w, int h,
+                                   TalkieEncoder encoder)
+{
+    talkie_default_settings(s);
+    s->width = w;
+    s->height = h;
+    s->fps_num = FPS;
+    s->encoder = encoder;
+    s->compute_p_frames = p_frames_asked();
+    s->font_path = getenv("TALKIE_FONT");
+    s->context = ctx;
+}
+
 static int run_live(int n, int width, int height, double seconds, TalkieEncoder encoder,
                     LiveRow *row)
 {
@@ -178,14 +193,7 @@ static int run_live(int n, int width, int height, double seconds, TalkieEncoder 
     int cap = (int)((seconds + 1) * FPS) + 8;
     for (int i = 0; i < n && err >= 0; i++) {
         TalkieSettings s;
-        talkie_default_settings(&s);
-        s.width = width;
-        s.height = height;
-        s.fps_num = FPS;
-        s.encoder = encoder;
-        s.compute_p_frames = p_frames_asked();
-        s.font_path = getenv("TALKIE_FONT");
-        s.context = ctx;
+        bench_session_settings(&s, ctx, width, height, encoder);
         s.max_frames_in_flight = 4;
         s.packet_callback = on_packet;
         s.packet_opaque = &ls[i];
@@ -413,15 +421,8 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
     TalkieSession **s = calloc((size_t)n, sizeof(*s));
     for (int i = 0; i < n; i++) {
         TalkieSettings st;
-        talkie_default_settings(&st);
-        st.width = w;
-        st.height = h;
-        st.fps_num = FPS;
+        bench_session_settings(&st, ctx, w, h, encoder);
         st.qp = qp;
-        st.encoder = encoder;
-        st.compute_p_frames = p_frames_asked();
-        st.font_path = getenv("TALKIE_FONT");
-        st.context = ctx;
         st.max_frames_in_flight = n == 1 ? 1 : 8;
         if (talkie_session_open(&s[i], &st) < 0)
             return 0;

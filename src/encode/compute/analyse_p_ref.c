@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "encode/compute/analyse_ref.h"
+#include "encode/compute/blocks_ref.h"
 #include "encode/compute/inter_pred_ref.h"
 #include "encode/compute/me_ref.h"
 #include "encode/compute/mvpred_ref.h"
@@ -16,22 +17,6 @@ typedef struct TkInterMb {
     int pred_y[256], pred_c[2][64];
     int rec_y[256], rec_c[2][64];
 } TkInterMb;
-
-static int clip_pixel(int v)
-{
-    return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-/* Top-left sample of luma4x4BlkIdx k inside the macroblock (6.4.3). */
-static int blk_x(int k)
-{
-    return ((k >> 2) & 1) * 8 + (k & 1) * 4;
-}
-
-static int blk_y(int k)
-{
-    return ((k >> 3) & 1) * 8 + ((k >> 1) & 1) * 4;
-}
 
 static void load_src(const TkFrameLayout *l, const uint8_t *src, int mb_x, int mb_y,
                      TkInterMb *m)
@@ -126,7 +111,7 @@ static void block_recon(const int d[16], const int *pred, int w, int bx, int by,
     tk_idct4x4(d, r);
     for (int i = 0; i < 16; i++) {
         int o = (by + (i >> 2)) * w + bx + (i & 3);
-        rec[o] = clip_pixel(pred[o] + r[i]);
+        rec[o] = tk_clip_pixel(pred[o] + r[i]);
     }
 }
 
@@ -136,7 +121,7 @@ static int code_luma(int qp, TkInterMb *m, TkCodedMb *out)
 {
     int coef[16], score8[4] = { 0, 0, 0, 0 };
     for (int k = 0; k < 16; k++) {
-        quant_block(m->src_y, m->pred_y, 16, blk_x(k), blk_y(k), qp, out->luma[k], coef);
+        quant_block(m->src_y, m->pred_y, 16, tk_blk_x(k), tk_blk_y(k), qp, out->luma[k], coef);
         score8[k >> 2] += decimate_score(out->luma[k], 0, 16);
     }
     int total = score8[0] + score8[1] + score8[2] + score8[3], cbp = 0;
@@ -153,7 +138,7 @@ static int code_luma(int qp, TkInterMb *m, TkCodedMb *out)
         out->total_coeff[k] = nz;
         if (nz)
             cbp |= 1 << (k >> 2);
-        block_recon(d, m->pred_y, 16, blk_x(k), blk_y(k), m->rec_y);
+        block_recon(d, m->pred_y, 16, tk_blk_x(k), tk_blk_y(k), m->rec_y);
     }
     /* 7.4.5: an 8x8 whose cbp bit is 0 carries no levels; its blocks' total_coeff stay 0 */
     return cbp;

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "encode/compute/blocks_ref.h"
 #include "encode/compute/intra_pred_ref.h"
 #include "encode/compute/transform_ref.h"
 
@@ -27,22 +28,6 @@ typedef struct TkMbState {
     int rec_y[256];
     int rec_c[2][64];
 } TkMbState;
-
-static int clip_pixel(int v)
-{
-    return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-/* Top-left pixel of luma4x4BlkIdx k inside the macroblock (6.4.3). */
-static int blk_x(int k)
-{
-    return ((k >> 2) & 1) * 8 + (k & 1) * 4;
-}
-
-static int blk_y(int k)
-{
-    return ((k >> 3) & 1) * 8 + ((k >> 1) & 1) * 4;
-}
 
 /* luma4x4BlkIdx of the block holding pixel (x, y) of the macroblock (6.4.13.1). */
 static int blk_at(int x, int y)
@@ -108,7 +93,7 @@ static int satd16x16(const int src[256], const int pred[256])
     int sum = 0;
     for (int k = 0; k < 16; k++) {
         int res[16];
-        int bx = blk_x(k), by = blk_y(k);
+        int bx = tk_blk_x(k), by = tk_blk_y(k);
         for (int i = 0; i < 16; i++) {
             int o = (by + (i >> 2)) * 16 + bx + (i & 3);
             res[i] = src[o] - pred[o];
@@ -153,14 +138,14 @@ static void block_recon(const int d[16], const int *pred, int w, int bx, int by,
     tk_idct4x4(d, r);
     for (int i = 0; i < 16; i++) {
         int o = (by + (i >> 2)) * w + bx + (i & 3);
-        rec[o] = clip_pixel(pred[o] + r[i]);
+        rec[o] = tk_clip_pixel(pred[o] + r[i]);
     }
 }
 
 /* The 13-sample edge and availability of I4x4 block k from what is reconstructed so far. */
 static int i4_edge(const TkMbState *st, int k, int e[13])
 {
-    int bx = blk_x(k), by = blk_y(k);
+    int bx = tk_blk_x(k), by = tk_blk_y(k);
     int left = bx > 0 || (st->avail & TK_AVAIL_LEFT);
     int top = by > 0 || (st->avail & TK_AVAIL_TOP);
     int tl;
@@ -213,7 +198,7 @@ static int i4_edge(const TkMbState *st, int k, int e[13])
 static int i4_pred_mode(const TkIntraParams *p, const TkMbState *st, const TkCodedMb *coded,
                         int mb_x, int mb_y, const int modes[16], int k)
 {
-    int bx = blk_x(k), by = blk_y(k), mbw = p->layout.mb_width;
+    int bx = tk_blk_x(k), by = tk_blk_y(k), mbw = p->layout.mb_width;
     int a, b;
     if (bx > 0) {
         a = modes[blk_at(bx - 1, by)];
@@ -238,7 +223,7 @@ static int i4_pred_mode(const TkIntraParams *p, const TkMbState *st, const TkCod
  * levels and total_coeff in `out`. Returns 1 when any level is non-zero. */
 static int code_i4_block(int qp, TkMbState *st, const int pred[256], int k, TkCodedMb *out)
 {
-    int bx = blk_x(k), by = blk_y(k);
+    int bx = tk_blk_x(k), by = tk_blk_y(k);
     int res[16], w[16], d[16], nz = 0;
     block_residual(st->src_y, pred, 16, bx, by, res);
     tk_fdct4x4(res, w);
@@ -265,7 +250,7 @@ static int code_i4(const TkIntraParams *p, int qp, TkMbState *st, const TkCodedM
         int e[13];
         int avail = i4_edge(st, k, e);
         int pm = i4_pred_mode(p, st, coded, mb_x, mb_y, out->i4_mode, k);
-        int bx = blk_x(k), by = blk_y(k);
+        int bx = tk_blk_x(k), by = tk_blk_y(k);
         int best = -1, best_cost = 0;
         for (int m = 0; m < 9; m++) {
             if (!tk_pred4x4_mode_ok(m, avail) || tk_intra_refresh_forbids(p, mb_x, k, m))
@@ -301,9 +286,9 @@ static void code_i16(int qp, TkMbState *st, int mode, TkCodedMb *out)
     tk_pred16x16(mode, st->top_y, st->left_y, st->tl_y, st->avail, pred);
     for (int k = 0; k < 16; k++) {
         int res[16];
-        block_residual(st->src_y, pred, 16, blk_x(k), blk_y(k), res);
+        block_residual(st->src_y, pred, 16, tk_blk_x(k), tk_blk_y(k), res);
         tk_fdct4x4(res, w[k]);
-        dc[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)] = w[k][0];
+        dc[(tk_blk_y(k) >> 2) * 4 + (tk_blk_x(k) >> 2)] = w[k][0];
     }
     /* luma DC: 4x4 of the blocks' DCs by position, Intra16x16DCLevel in zig-zag order */
     tk_fdc4x4(dc, ydc);
@@ -328,9 +313,9 @@ static void code_i16(int qp, TkMbState *st, int mode, TkCodedMb *out)
             d[pos] = tk_dequant4x4(out->luma[k][s], pos, qp);
             nz += out->luma[k][s] != 0;
         }
-        d[0] = tk_dequant_luma_dc(f[(blk_y(k) >> 2) * 4 + (blk_x(k) >> 2)], qp);
+        d[0] = tk_dequant_luma_dc(f[(tk_blk_y(k) >> 2) * 4 + (tk_blk_x(k) >> 2)], qp);
         out->total_coeff[k] = nz;
-        block_recon(d, pred, 16, blk_x(k), blk_y(k), st->rec_y);
+        block_recon(d, pred, 16, tk_blk_x(k), tk_blk_y(k), st->rec_y);
     }
     out->cbp = any_ac ? 15 : 0;
 }
