@@ -10,7 +10,8 @@
  * source luma, raster), and includes transform.glsl (tk_satd4x4) and inter_pred.glsl. It
  * may define TK_ME_THREADS 32 (a workgroup of 32 threads: a whole warp where warps have 32
  * lanes), and the upper 16 threads then take every other candidate of a distortion call;
- * every thread still computes every decision, and barriers stay uniform.
+ * every thread still computes every decision, and barriers stay uniform. It may define
+ * TK_ME_WINDOW: the refinement then reads precomputed samples from shared memory (below).
  */
 #ifndef TK_MOTION_SEARCH_GLSL
 #define TK_MOTION_SEARCH_GLSL
@@ -74,7 +75,8 @@ int win_tap6(int base, int stride, bool b1)
 void build_window(int t, ivec2 base)
 {
     int ww = g_blk.z + 2, wh = g_blk.w + 2;
-    int x0 = g_mb.x * 16 + g_blk.x + (base.x >> 2) - 1, y0 = g_mb.y * 16 + g_blk.y + (base.y >> 2) - 1;
+    int x0 = g_mb.x * 16 + g_blk.x + (base.x >> 2) - 1;
+    int y0 = g_mb.y * 16 + g_blk.y + (base.y >> 2) - 1;
     for (int e = t; e < (ww + 5) * (wh + 5); e += TK_ME_THREADS) {
         int r = e / (ww + 5), c = e % (ww + 5);
         s_win_raw[r * WIN_RAW + c] = rl(x0 - 2 + c, y0 - 2 + r);

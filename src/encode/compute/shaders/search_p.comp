@@ -20,6 +20,9 @@
 /* a whole warp of 32 lanes: the upper 16 threads take every other candidate
  * (motion_search.glsl) */
 #define TK_ME_THREADS 32
+/* the refinement's samples precomputed in shared memory (motion_search.glsl); the P
+ * decisions, whose only distortion is one SATD at the MV predictor and whose own shared
+ * memory is much larger, do without */
 #define TK_ME_WINDOW
 layout(local_size_x = TK_ME_THREADS) in;
 
