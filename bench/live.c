@@ -471,10 +471,12 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
     talkie_context_stats(ctx, &st);
     if (n > 1 && st.frames > 0)
         fprintf(stderr, "%d sessions: %.1f frames per submission; engine us per frame: prepare "
-                "%.2f, record + submit %.2f (submit thread), GPU wait %.2f, collect %.2f "
-                "(completion thread); GPU %.2f, of it renders %.2f\n", n,
+                "%.2f (inside the prepares, every thread: %.2f), record + submit %.2f (submit "
+                "thread), GPU wait %.2f, collect %.2f (completion thread); GPU %.2f, of it "
+                "renders %.2f\n", n,
                 st.submissions ? (double)st.frames / (double)st.submissions : 0,
                 (double)st.engine_prepare_us / (double)st.frames,
+                (double)st.engine_prepare_work_us / (double)st.frames,
                 (double)st.engine_record_us / (double)st.frames,
                 (double)st.engine_wait_us / (double)st.frames,
                 (double)st.engine_collect_us / (double)st.frames,

@@ -30,6 +30,8 @@ export interface ContextStats {
   framesRecoded: number;
   /** microseconds the engine's submit thread spent preparing renders (host side) */
   enginePrepareUs: number;
+  /** microseconds inside the renders' prepares, summed over every thread that prepares */
+  enginePrepareWorkUs: number;
   /** microseconds the submit thread spent recording and submitting batches */
   engineRecordUs: number;
   /** microseconds the completion thread waited for the GPU */

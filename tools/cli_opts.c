@@ -171,7 +171,8 @@ int cli_encoding_option(const char *cmd, int c, const char *arg, TalkieSettings 
     case CLI_OPT_QP:
         if (cli_parse_int(arg, 0, 51, &v) < 0)
             *res = cli_usage_error(cmd, "--qp '%s': expected 0..51", arg);
-        s->qp = (int)v;
+        else
+            s->qp = (int)v;
         a->have_qp = 1;
         return 1;
     case CLI_OPT_BITRATE:
@@ -181,7 +182,8 @@ int cli_encoding_option(const char *cmd, int c, const char *arg, TalkieSettings 
     case CLI_OPT_KEYINT:
         if (cli_parse_int(arg, 1, 100000, &v) < 0)
             *res = cli_usage_error(cmd, "--keyint '%s': expected 1..100000 frames", arg);
-        s->keyint = (int)v;
+        else
+            s->keyint = (int)v;
         return 1;
     case CLI_OPT_INTRA_REFRESH:
         *res = cli_parse_intra_refresh(cmd, arg, &s->intra_refresh);
@@ -190,7 +192,8 @@ int cli_encoding_option(const char *cmd, int c, const char *arg, TalkieSettings 
         if (cli_parse_int(arg, 1, TALKIE_SLICE_MB_ROWS_MAX, &v) < 0)
             *res = cli_usage_error(cmd, "--slice-rows '%s': expected 1..%d", arg,
                                    TALKIE_SLICE_MB_ROWS_MAX);
-        s->slice_mb_rows = (int)v;
+        else
+            s->slice_mb_rows = (int)v;
         return 1;
     case CLI_OPT_INTRA_ONLY: s->compute_p_frames = 0; return 1;
     case CLI_OPT_ENCODER: *res = cli_parse_encoder(cmd, arg, &s->encoder); return 1;

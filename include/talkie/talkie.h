@@ -296,7 +296,11 @@ typedef struct TalkieContextStats {
      * sum over submissions, which may overlap on a GPU's several queues. */
     int64_t engine_gpu_us;        ///< each submission from its first command to its last
     int64_t engine_gpu_render_us; ///< of that, the renders (up to the encoders' first stage)
-    uint8_t reserved[8];
+    /* The prepares themselves, summed over the submit thread and the CPU threads helping
+     * it: far above engine_prepare_us times the threads' count, or a prepare that costs
+     * more per frame as sessions are added, says the helpers wait or run slowly rather
+     * than work (bench/RESULTS.md, session 7). */
+    int64_t engine_prepare_work_us; ///< every thread, inside the renders' prepares
 } TalkieContextStats;
 
 /** Fills `st`. Errors: TALKIE_ERR(EINVAL) for NULL. */

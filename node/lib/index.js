@@ -152,8 +152,8 @@ class Context {
   }
 
   /** {sessionsOpened, kernelsCompiled, pipelineCacheLoaded, submissions, frames, framesRecoded,
-   *  enginePrepareUs, engineRecordUs, engineWaitUs, engineCollectUs, engineGpuUs,
-   *  engineGpuRenderUs} (index.d.ts) */
+   *  enginePrepareUs, enginePrepareWorkUs, engineRecordUs, engineWaitUs, engineCollectUs,
+   *  engineGpuUs, engineGpuRenderUs} (index.d.ts) */
   stats() { return this._native.stats(); }
 
   /** Drops this handle; the device lives on until the last session on it is closed. */

@@ -372,6 +372,7 @@ static napi_value context_stats(napi_env env, napi_callback_info info)
         !set_int64(env, obj, "frames", st.frames) ||
         !set_int64(env, obj, "framesRecoded", st.frames_recoded) ||
         !set_int64(env, obj, "enginePrepareUs", st.engine_prepare_us) ||
+        !set_int64(env, obj, "enginePrepareWorkUs", st.engine_prepare_work_us) ||
         !set_int64(env, obj, "engineRecordUs", st.engine_record_us) ||
         !set_int64(env, obj, "engineWaitUs", st.engine_wait_us) ||
         !set_int64(env, obj, "engineCollectUs", st.engine_collect_us) ||

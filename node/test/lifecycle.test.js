@@ -33,7 +33,7 @@ test('stats() says where the engine spent its time', async () => {
   const st = ctx.stats();
   assert.ok(st.frames >= 10);
   assert.ok(st.engineRecordUs > 0 && st.engineWaitUs > 0 && st.engineCollectUs > 0);
-  assert.ok(st.enginePrepareUs >= 0);
+  assert.ok(st.enginePrepareUs >= 0 && st.enginePrepareWorkUs >= 0);
   assert.ok(st.engineGpuUs > 0 && st.engineGpuRenderUs > 0); // lavapipe has timestamps
   assert.ok(st.engineGpuRenderUs <= st.engineGpuUs);
   s.close();

@@ -167,6 +167,7 @@ int talkie_context_stats(const TalkieContext *c, TalkieContextStats *st)
     TkEngineTimes times;
     tk_engine_stats(c->engine, &st->submissions, &st->frames, &st->frames_recoded, &times);
     st->engine_prepare_us = times.prepare_ns / 1000;
+    st->engine_prepare_work_us = times.prepare_work_ns / 1000;
     st->engine_record_us = times.record_ns / 1000;
     st->engine_wait_us = times.wait_ns / 1000;
     st->engine_collect_us = times.collect_ns / 1000;

@@ -34,6 +34,7 @@ typedef struct BackendGroup {
 typedef struct Batch {
     BatchState state;
     atomic_int next_prepare;   /* the next session to prepare (parallel prepare) */
+    _Atomic int64_t prepare_work_ns; /* inside the prepares, every thread */
     TkVkCmd cmd;
     TalkieSession **sessions;  /* max_batch */
     int *result;               /* per session: 0 or the frame's error */
@@ -301,7 +302,9 @@ static int prepare_image(TkVkDevice *vk, TalkieSession *s)
 
 static void prepare_some(TkEngine *e, Batch *b)
 {
+    int64_t work = 0;
     for (int i; (i = atomic_fetch_add(&b->next_prepare, 1)) < b->n;) {
+        int64_t t0 = tk_clock_ns();
         TalkieSession *s = b->sessions[i];
         int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
         if (s->slot.recode)   /* its picture is still in its frame buffer */
@@ -310,10 +313,12 @@ static void prepare_some(TkEngine *e, Batch *b)
             b->result[i] = prepare_image(e->vk, s);
         else
             b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
+        work += tk_clock_ns() - t0;
         if (b->result[i] < 0)
             tk_log_error(&s->log, "frame %lld: rendering failed: %s",
                          (long long)s->slot.current.index, talkie_strerror(b->result[i]));
     }
+    atomic_fetch_add(&b->prepare_work_ns, work);
 }
 
 /* Frames fewer than this are prepared by the submit thread alone (waking helpers costs
@@ -323,6 +328,7 @@ static void prepare_some(TkEngine *e, Batch *b)
 static void prepare_all(TkEngine *e, Batch *b)
 {
     atomic_store(&b->next_prepare, 0);
+    atomic_store(&b->prepare_work_ns, 0);
     int helpers = b->n < PARALLEL_PREPARE_MIN ? 0 : b->n - 1;
     if (helpers > e->cpu_started)
         helpers = e->cpu_started;
@@ -420,6 +426,7 @@ static void *submit_main(void *arg)
         int64_t took = tk_clock_ns() - t0;
         pthread_mutex_lock(&e->lock);
         e->times.prepare_ns += prepared;
+        e->times.prepare_work_ns += atomic_load(&b->prepare_work_ns);
         e->times.record_ns += took - prepared;
         b->state = BATCH_IN_FLIGHT;
         e->in_flight[e->n_in_flight++] = (int)(b - e->batches);

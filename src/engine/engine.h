@@ -111,6 +111,7 @@ int tk_engine_set_bitrate(TkEngine *e, struct TalkieSession *s, int64_t bitrate_
  * batches add up; TalkieContextStats.engine_*_us). */
 typedef struct TkEngineTimes {
     int64_t prepare_ns, record_ns, wait_ns, collect_ns;
+    int64_t prepare_work_ns;   /* inside the prepares, summed over the threads */
     int64_t gpu_ns, gpu_render_ns;
 } TkEngineTimes;
 

@@ -283,6 +283,12 @@ static void check_shared_equals_alone(void)
     CHECK_CMP(st.engine_record_us, >, 0);
     CHECK_CMP(st.engine_wait_us, >, 0);
     CHECK_CMP(st.engine_prepare_us, >, 0);   /* compute sessions render on the GPU */
+    /* the prepares themselves: inside the submit thread's phase, each thread's at most the
+     * phase's length (the submit thread and the context's cs.cpu_threads helpers) */
+    fprintf(stderr, "engine: prepares %.1f ms summed over the threads\n",
+            st.engine_prepare_work_us / 1e3);
+    CHECK_CMP(st.engine_prepare_work_us, >, 0);
+    CHECK_CMP(st.engine_prepare_work_us, <=, (st.engine_prepare_us + 1) * (1 + cs.cpu_threads));
     CHECK_CMP(st.engine_collect_us, >, 0);
     CHECK_CMP((double)(st.engine_prepare_us + st.engine_record_us), <=, open_us);
     CHECK_CMP((double)(st.engine_wait_us + st.engine_collect_us), <=, open_us);
