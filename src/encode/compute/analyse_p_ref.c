@@ -104,17 +104,6 @@ static int quant_block(const int *src, const int *pred, int w, int bx, int by, i
     return nz;
 }
 
-/* rec = clip(pred + idct(d)) for the 4x4 block at (bx, by) of a plane `w` samples wide. */
-static void block_recon(const int d[16], const int *pred, int w, int bx, int by, int *rec)
-{
-    int r[16];
-    tk_idct4x4(d, r);
-    for (int i = 0; i < 16; i++) {
-        int o = (by + (i >> 2)) * w + bx + (i & 3);
-        rec[o] = tk_clip_pixel(pred[o] + r[i]);
-    }
-}
-
 /* Luma residual of an inter macroblock: levels, decimation, total_coeff, cbp bits 0-3 and
  * rec_y. */
 static int code_luma(int qp, TkInterMb *m, TkCodedMb *out)
@@ -138,7 +127,7 @@ static int code_luma(int qp, TkInterMb *m, TkCodedMb *out)
         out->total_coeff[k] = nz;
         if (nz)
             cbp |= 1 << (k >> 2);
-        block_recon(d, m->pred_y, 16, tk_blk_x(k), tk_blk_y(k), m->rec_y);
+        tk_block_recon(d, m->pred_y, 16, tk_blk_x(k), tk_blk_y(k), m->rec_y);
     }
     /* 7.4.5: an 8x8 whose cbp bit is 0 carries no levels; its blocks' total_coeff stay 0 */
     return cbp;
@@ -187,7 +176,7 @@ static int code_chroma(int qp, TkInterMb *m, TkCodedMb *out)
             }
             out->total_coeff_chroma[comp][b] = nz;
             any_ac |= nz != 0;
-            block_recon(d, m->pred_c[comp], 8, (b & 1) * 4, (b >> 1) * 4, m->rec_c[comp]);
+            tk_block_recon(d, m->pred_c[comp], 8, (b & 1) * 4, (b >> 1) * 4, m->rec_c[comp]);
         }
     }
     if (!any_ac)

@@ -131,17 +131,6 @@ static void block_residual(const int *src, const int *pred, int w, int bx, int b
     }
 }
 
-/* rec = clip(pred + idct(d)) for the 4x4 block at (bx, by) of a plane `w` samples wide. */
-static void block_recon(const int d[16], const int *pred, int w, int bx, int by, int *rec)
-{
-    int r[16];
-    tk_idct4x4(d, r);
-    for (int i = 0; i < 16; i++) {
-        int o = (by + (i >> 2)) * w + bx + (i & 3);
-        rec[o] = tk_clip_pixel(pred[o] + r[i]);
-    }
-}
-
 /* The 13-sample edge and availability of I4x4 block k from what is reconstructed so far. */
 static int i4_edge(const TkMbState *st, int k, int e[13])
 {
@@ -235,7 +224,7 @@ static int code_i4_block(int qp, TkMbState *st, const int pred[256], int k, TkCo
         nz += lev != 0;
     }
     out->total_coeff[k] = nz;
-    block_recon(d, pred, 16, bx, by, st->rec_y);
+    tk_block_recon(d, pred, 16, bx, by, st->rec_y);
     return nz != 0;
 }
 
@@ -315,7 +304,7 @@ static void code_i16(int qp, TkMbState *st, int mode, TkCodedMb *out)
         }
         d[0] = tk_dequant_luma_dc(f[(tk_blk_y(k) >> 2) * 4 + (tk_blk_x(k) >> 2)], qp);
         out->total_coeff[k] = nz;
-        block_recon(d, pred, 16, tk_blk_x(k), tk_blk_y(k), st->rec_y);
+        tk_block_recon(d, pred, 16, tk_blk_x(k), tk_blk_y(k), st->rec_y);
     }
     out->cbp = any_ac ? 15 : 0;
 }
@@ -377,7 +366,7 @@ static int code_chroma(int qp, TkMbState *st, int mode, TkCodedMb *out)
             d[0] = tk_dequant_chroma_dc(f[b], qpc);
             out->total_coeff_chroma[comp][b] = nz;
             any_ac |= nz != 0;
-            block_recon(d, pred, 8, (b & 1) * 4, (b >> 1) * 4, st->rec_c[comp]);
+            tk_block_recon(d, pred, 8, (b & 1) * 4, (b >> 1) * 4, st->rec_c[comp]);
         }
     }
     return any_ac ? 2 : any_dc ? 1 : 0;
