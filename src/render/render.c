@@ -17,6 +17,10 @@ static const uint32_t render_spv[] =
 #include "render.spv.inc"
 ;
 
+/* The draw-list buffer's first capacity in words: a frame of two avatars and a few lines of
+ * subtitles fits; larger lists double it. */
+#define TK_RENDER_LIST_FIRST_WORDS 4096
+
 typedef struct TkRenderPush {
     uint32_t width, height, stride_words, chroma_word;
     uint32_t tiles;          /* first word of the tile section (drawlist_format.h) */
@@ -64,52 +68,12 @@ void tk_renderer_destroy(TkRenderer **rp)
     *rp = NULL;
 }
 
-int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *layout,
-                       const char *font_path, const TkLog *log)
-{
-    *out = NULL;
-    if (!dev || !layout || layout->luma_stride % 4 || layout->chroma_offset % 4 ||
-        layout->aligned_width % TK_RENDER_BLOCK_W || layout->aligned_height % TK_RENDER_BLOCK_H)
-        return TALKIE_ERR(EINVAL);
-    TkRenderer *r = calloc(1, sizeof(*r));
-    if (!r)
-        return TALKIE_ERR(ENOMEM);
-    r->dev = dev;
-    r->log = log;
-    r->layout = *layout;
-    r->cull = 1;
-    r->text_map = calloc((size_t)layout->mb_width * (size_t)layout->mb_height, 1);
-    if (!r->text_map) {
-        tk_renderer_destroy(&r);
-        return TALKIE_ERR(ENOMEM);
-    }
-    int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
-    if (res < 0)
-        goto error;
-    res = tk_tile_bins_init(&r->bins, layout->aligned_width, layout->aligned_height,
-                            TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W,
-                            TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H);
-    if (res < 0)
-        goto error;
-    /* a row kernel: the draws of a batch's frames are one dispatch */
-    res = tk_vk_kernel_shared_rows(dev, &r->kernel, render_spv, sizeof(render_spv), 3,
-                                   sizeof(TkRenderPush));
-    if (res < 0)
-        goto error;
-    *out = r;
-    return 0;
-
-error:
-    tk_renderer_destroy(&r);
-    return res;
-}
-
 /* Makes the draw-list buffer hold `words` (the previous frame is finished, see above). */
 static int reserve_list(TkRenderer *r, size_t words)
 {
     if (words <= r->list_words)
         return 0;
-    size_t cap = r->list_words ? r->list_words : 4096;
+    size_t cap = r->list_words ? r->list_words : TK_RENDER_LIST_FIRST_WORDS;
     while (cap < words)
         cap *= 2;
     tk_vk_buffer_destroy(r->dev, &r->list);
@@ -162,6 +126,51 @@ static int prepare_list(TkRenderer *r, const TkDrawList *dl)
     r->prepared_dl_words = dl_words;
     r->prepared = 1;
     return 0;
+}
+
+int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *layout,
+                       const char *font_path, const TkLog *log)
+{
+    *out = NULL;
+    if (!dev || !layout || layout->luma_stride % 4 || layout->chroma_offset % 4 ||
+        layout->aligned_width % TK_RENDER_BLOCK_W || layout->aligned_height % TK_RENDER_BLOCK_H)
+        return TALKIE_ERR(EINVAL);
+    TkRenderer *r = calloc(1, sizeof(*r));
+    if (!r)
+        return TALKIE_ERR(ENOMEM);
+    r->dev = dev;
+    r->log = log;
+    r->layout = *layout;
+    r->cull = 1;
+    r->text_map = calloc((size_t)layout->mb_width * (size_t)layout->mb_height, 1);
+    if (!r->text_map) {
+        tk_renderer_destroy(&r);
+        return TALKIE_ERR(ENOMEM);
+    }
+    int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
+    if (res < 0)
+        goto error;
+    res = tk_tile_bins_init(&r->bins, layout->aligned_width, layout->aligned_height,
+                            TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W,
+                            TK_RENDER_GROUP_Y * TK_RENDER_BLOCK_H);
+    if (res < 0)
+        goto error;
+    /* a row kernel: the draws of a batch's frames are one dispatch */
+    res = tk_vk_kernel_shared_rows(dev, &r->kernel, render_spv, sizeof(render_spv), 3,
+                                   sizeof(TkRenderPush));
+    if (res < 0)
+        goto error;
+    /* The buffers now, on the thread that opens the session: made at its first frame, they
+     * held up the whole batch of that frame (each Vulkan allocation took 1-14 ms on an H100
+     * host while other threads allocated too, bench/RESULTS.md). */
+    if ((res = reserve_list(r, TK_RENDER_LIST_FIRST_WORDS)) < 0 || (res = stage_atlas(r)) < 0)
+        goto error;
+    *out = r;
+    return 0;
+
+error:
+    tk_renderer_destroy(&r);
+    return res;
 }
 
 int tk_renderer_prepare(TkRenderer *r, const TkScene *scene, int64_t t_ms)
