@@ -32,8 +32,12 @@ struct TkComposer {
     int *line_start, *line_end;
     int n_lines;
 
-    TkGlyphPos *scratch;     /* names are shaped every frame into this */
-    int cap_scratch;
+    /* Each place's name as last shaped, kept until the place shows another name. */
+    struct ShapedName {
+        char name[TK_SCENE_SPEAKER_MAX_BYTES + 1];
+        TkGlyphPos *glyphs;
+        int n_glyphs, cap_glyphs;   /* n_glyphs < 0: nothing shaped yet */
+    } names[TK_SCENE_MAX_SHOWN];
 
     TkSceneSnapshot snap;    /* what tk_composer_build() draws: kept here, not on the stack */
 };
@@ -75,7 +79,8 @@ void tk_composer_destroy(TkComposer **cp)
     TkComposer *c = *cp;
     free_subtitle(c);
     free(c->glyphs);
-    free(c->scratch);
+    for (int i = 0; i < TK_SCENE_MAX_SHOWN; i++)
+        free(c->names[i].glyphs);
     tk_atlas_free(&c->atlas);
     tk_font_close(&c->font);
     free(c);
@@ -92,6 +97,8 @@ int tk_composer_create(TkComposer **out, int width, int height, const char *font
     if (!c)
         return TALKIE_ERR(ENOMEM);
     c->log = log;
+    for (int i = 0; i < TK_SCENE_MAX_SHOWN; i++)
+        c->names[i].n_glyphs = -1;
     c->width = width;
     c->height = height;
     int px = imin(imax(height / 16, 10), 128);
@@ -324,23 +331,43 @@ static int draw_subtitle(TkComposer *c, TkDrawList *dl, const TkSceneSnapshot *s
     return 0;
 }
 
-/* A name centred under its avatar, cut at the slot's width when too long. */
-static int draw_name(TkComposer *c, TkDrawList *dl, const char *name, const TkRect *clip,
-                     uint32_t colour)
+/* The glyphs of place `slot`'s name, shaped again only when the name changed. */
+static const TkGlyphPos *shaped_name(TkComposer *c, int slot, const char *name, int *n)
 {
-    int n = tk_font_shape(c->font, name, (int)strlen(name), &c->scratch, &c->cap_scratch);
-    if (n < 0)
+    struct ShapedName *sn = &c->names[slot];
+    if (sn->n_glyphs < 0 || strcmp(sn->name, name)) {
+        size_t bytes = strlen(name);   /* fits: TkSceneSpeaker.name is as long */
+        sn->n_glyphs = tk_font_shape(c->font, name, (int)bytes, &sn->glyphs, &sn->cap_glyphs);
+        if (sn->n_glyphs < 0) {
+            *n = sn->n_glyphs;
+            sn->n_glyphs = -1;
+            return NULL;
+        }
+        memcpy(sn->name, name, bytes);
+        sn->name[bytes] = 0;
+    }
+    *n = sn->n_glyphs;
+    return sn->glyphs;
+}
+
+/* A name centred under its avatar, cut at the slot's width when too long. */
+static int draw_name(TkComposer *c, TkDrawList *dl, int slot, const char *name,
+                     const TkRect *clip, uint32_t colour)
+{
+    int n;
+    const TkGlyphPos *glyphs = shaped_name(c, slot, name, &n);
+    if (!glyphs)
         return n;
     int32_t avail = (int32_t)(clip->x1 - clip->x0 - 2) * 64, width = 0;
     int shown = 0;
-    while (shown < n && width + c->scratch[shown].x_advance <= avail)
-        width += c->scratch[shown++].x_advance;
+    while (shown < n && width + glyphs[shown].x_advance <= avail)
+        width += glyphs[shown++].x_advance;
     int x = clip->x0 + 1 + (int)((avail - width) / 128);
     int baseline = clip->y0 + tk_font_ascender(c->font);
     int res = tk_draw_list_begin_run(dl, clip->x0, clip->y0, clip->x1, clip->y1);
     int32_t pen = 0;
     for (int i = 0; i < shown && res >= 0; i++) {
-        const TkGlyphPos *g = &c->scratch[i];
+        const TkGlyphPos *g = &glyphs[i];
         res = add_glyph(c, dl, g->glyph, x + round26(pen + g->x_offset),
                         baseline - round26(g->y_offset), colour);
         pen += g->x_advance;
@@ -415,7 +442,8 @@ int tk_composer_draw(TkComposer *c, const TkSceneSnapshot *snap, TkDrawList *dl)
      * (runs do not overlap) but keeps the shapes all before any text. */
     for (int i = 0; i < l->n_slots; i++) {
         const TkSceneSpeaker *sp = &snap->speakers[i];
-        res = draw_name(c, dl, sp->name, &l->name[i], c->palette[sp->index % TK_PALETTE_SIZE]);
+        res = draw_name(c, dl, i, sp->name, &l->name[i],
+                        c->palette[sp->index % TK_PALETTE_SIZE]);
         if (res < 0)
             return res;
     }
