@@ -8,7 +8,9 @@
  *                      the CPU threads, or a frame the encoder sent back to the submit
  *                      thread, which codes it again in its next batch), and runs the packet
  *                      callbacks. It waits for nothing but the submissions in flight.
- *   CPU threads        run the CPU encoders (lavc) of sessions whose frame was rendered.
+ *   CPU threads        run the CPU encoders (lavc) of sessions whose frame was rendered, and
+ *                      help the other two with the parts of a batch that are one session
+ *                      each: preparing the renders, collecting the packets.
  * See engine.h for the scheduling rules.
  */
 #include "engine/engine.h"
@@ -31,9 +33,15 @@ typedef struct BackendGroup {
     int start, count;
 } BackendGroup;
 
+/* Collects run in chunks of this many jobs (of one backend), taken by the completion thread
+ * and the CPU threads that help it: a 320x240 P frame's collect is a few microseconds, far
+ * above what taking a chunk costs, and small chunks spread small batches too. */
+#define COLLECT_CHUNK 2
+
 typedef struct Batch {
     BatchState state;
-    atomic_int next_prepare;   /* the next session to prepare (parallel prepare) */
+    atomic_int next_prepare;   /* the next session to prepare (shared work) */
+    atomic_int next_collect;   /* the next chunk of jobs to collect (shared work) */
     _Atomic int64_t prepare_work_ns; /* inside the prepares, every thread */
     TkVkCmd cmd;
     TalkieSession **sessions;  /* max_batch */
@@ -49,6 +57,18 @@ typedef struct Batch {
     double gpu_ms, gpu_render_ms; /* from its timestamps, after the wait (0: none) */
 } Batch;
 
+/* Work on one batch that the CPU threads help with: `run` takes the batch's items one by
+ * one (an atomic counter in the batch) until none is left. The submit thread shares its
+ * prepares, the completion thread its collects, each through its own entry. */
+typedef enum SharedKind { SHARED_PREPARE, SHARED_COLLECT, N_SHARED } SharedKind;
+
+typedef struct SharedWork {
+    void (*run)(struct TkEngine *e, Batch *b);
+    Batch *batch;                   /* the batch whose items are taken now, or NULL */
+    int wanted, active;             /* helpers asked for and not yet come; at work */
+    pthread_cond_t done;            /* the last helper at work left */
+} SharedWork;
+
 /* GPU timestamps a submission may write: the start, the renders' end, the encoders' stages
  * (encoder_gpu.h), the end. */
 #define BATCH_TIMESTAMPS 64
@@ -63,9 +83,7 @@ struct TkEngine {
     pthread_cond_t submit_wake;     /* frames queued, a batch slot free, stop */
     pthread_cond_t complete_wake;   /* a batch in flight, a callback queued, stop */
     pthread_cond_t cpu_wake;        /* a CPU job queued, help to prepare wanted, stop */
-    pthread_cond_t prepare_done;    /* a helper finished preparing */
-    Batch *preparing;               /* the batch whose renders are being prepared */
-    int helpers_wanted, helpers_active;
+    SharedWork shared[N_SHARED];    /* what the CPU threads may help with */
     int stop;
     TalkieSession *cursor;          /* the ring of sessions; gathering starts here */
     Batch batches[TK_ENGINE_DEPTH];
@@ -321,33 +339,41 @@ static void prepare_some(TkEngine *e, Batch *b)
     atomic_fetch_add(&b->prepare_work_ns, work);
 }
 
-/* Frames fewer than this are prepared by the submit thread alone (waking helpers costs
- * more than it saves). */
-#define PARALLEL_PREPARE_MIN 4
+/* Items fewer than this are done by the sharing thread alone (waking helpers costs more than
+ * it saves). */
+#define SHARED_MIN_ITEMS 4
+
+/* Runs e->shared[kind] on b's `items` with as many CPU threads as help (at most one per
+ * item beyond the first); returns once every item is done. Without the lock. */
+static void share_work(TkEngine *e, SharedKind kind, Batch *b, int items)
+{
+    SharedWork *w = &e->shared[kind];
+    int helpers = items < SHARED_MIN_ITEMS ? 0 : items - 1;
+    if (helpers > e->cpu_started)
+        helpers = e->cpu_started;
+    if (helpers > 0) {
+        pthread_mutex_lock(&e->lock);
+        w->batch = b;
+        w->wanted = helpers;
+        pthread_cond_broadcast(&e->cpu_wake);
+        pthread_mutex_unlock(&e->lock);
+    }
+    w->run(e, b);
+    if (helpers > 0) {
+        pthread_mutex_lock(&e->lock);
+        w->wanted = 0;   /* all taken: late helpers need not come */
+        while (w->active > 0)
+            pthread_cond_wait(&w->done, &e->lock);
+        w->batch = NULL;
+        pthread_mutex_unlock(&e->lock);
+    }
+}
 
 static void prepare_all(TkEngine *e, Batch *b)
 {
     atomic_store(&b->next_prepare, 0);
     atomic_store(&b->prepare_work_ns, 0);
-    int helpers = b->n < PARALLEL_PREPARE_MIN ? 0 : b->n - 1;
-    if (helpers > e->cpu_started)
-        helpers = e->cpu_started;
-    if (helpers > 0) {
-        pthread_mutex_lock(&e->lock);
-        e->preparing = b;
-        e->helpers_wanted = helpers;
-        pthread_cond_broadcast(&e->cpu_wake);
-        pthread_mutex_unlock(&e->lock);
-    }
-    prepare_some(e, b);
-    if (helpers > 0) {
-        pthread_mutex_lock(&e->lock);
-        e->helpers_wanted = 0;   /* all taken: late helpers need not come */
-        while (e->helpers_active > 0)
-            pthread_cond_wait(&e->prepare_done, &e->lock);
-        e->preparing = NULL;
-        pthread_mutex_unlock(&e->lock);
-    }
+    share_work(e, SHARED_PREPARE, b, b->n);
 }
 
 /* Returns the time preparing took (the rest is recording and submitting), in ns. */
@@ -458,21 +484,43 @@ static int64_t wait_and_collect(TkEngine *e, Batch *b)
         b->gpu_ms = ms[n_ms - 1];
         b->gpu_render_ms = ms[1];
     }
-    for (int g = 0; g < b->n_groups; g++) {
-        BackendGroup *grp = &b->groups[g];
-        if (grp->count == 0)
-            continue;
-        grp->backend->collect(b->jobs + grp->start, grp->count);
-        for (int i = 0; i < grp->count; i++) {
-            TkEncoderJob *job = &b->jobs[grp->start + i];
-            if (job->result < 0)
-                b->result[b->job_session[grp->start + i]] = job->result;
-        }
-    }
+    int chunks = 0;
+    for (int g = 0; g < b->n_groups; g++)
+        chunks += (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
+    atomic_store(&b->next_collect, 0);
+    share_work(e, SHARED_COLLECT, b, chunks);
     for (int i = 0; i < b->n; i++)
         if (b->result[i] == 0 && !b->sessions[i]->backend->record)
             tk_vk_buffer_invalidate(e->vk, &b->sessions[i]->frame);
     return waited;
+}
+
+/* Without the lock: collects the batch's jobs chunk by chunk until none is left; run by the
+ * completion thread and the CPU threads that help it (backend.h: collects of different
+ * encoders may run side by side). */
+static void collect_some(TkEngine *e, Batch *b)
+{
+    (void)e;
+    for (int c; (c = atomic_fetch_add(&b->next_collect, 1)) >= 0;) {
+        const BackendGroup *grp = NULL;
+        for (int g = 0; g < b->n_groups && !grp; g++) {
+            int in_group = (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
+            if (c < in_group)
+                grp = &b->groups[g];
+            else
+                c -= in_group;
+        }
+        if (!grp)
+            return;   /* all taken */
+        int start = grp->start + c * COLLECT_CHUNK;
+        int count = grp->start + grp->count - start;
+        if (count > COLLECT_CHUNK)
+            count = COLLECT_CHUNK;
+        grp->backend->collect(b->jobs + start, count);
+        for (int i = start; i < start + count; i++)
+            if (b->jobs[i].result < 0)
+                b->result[b->job_session[i]] = b->jobs[i].result;
+    }
 }
 
 /* Under the lock: packets to their sessions, CPU frames to the CPU threads. */
@@ -634,15 +682,19 @@ static void *cpu_main(void *arg)
     TkEngine *e = arg;
     pthread_mutex_lock(&e->lock);
     for (;;) {
-        if (e->helpers_wanted > 0) {
-            Batch *b = e->preparing;
-            e->helpers_wanted--;
-            e->helpers_active++;
+        SharedWork *w = NULL;
+        for (int k = 0; k < N_SHARED && !w; k++)
+            if (e->shared[k].wanted > 0)
+                w = &e->shared[k];
+        if (w) {
+            Batch *b = w->batch;
+            w->wanted--;
+            w->active++;
             pthread_mutex_unlock(&e->lock);
-            prepare_some(e, b);
+            w->run(e, b);
             pthread_mutex_lock(&e->lock);
-            if (--e->helpers_active == 0)
-                pthread_cond_signal(&e->prepare_done);
+            if (--w->active == 0)
+                pthread_cond_signal(&w->done);
             continue;
         }
         if (!e->cpu_head) {
@@ -703,7 +755,10 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
     pthread_cond_init(&e->submit_wake, NULL);
     pthread_cond_init(&e->complete_wake, NULL);
     pthread_cond_init(&e->cpu_wake, NULL);
-    pthread_cond_init(&e->prepare_done, NULL);
+    e->shared[SHARED_PREPARE].run = prepare_some;
+    e->shared[SHARED_COLLECT].run = collect_some;
+    for (int k = 0; k < N_SHARED; k++)
+        pthread_cond_init(&e->shared[k].done, NULL);
     for (int i = 0; i < TK_ENGINE_DEPTH; i++) {
         Batch *b = &e->batches[i];
         b->sessions = calloc((size_t)e->max_batch, sizeof(*b->sessions));
@@ -767,7 +822,8 @@ void tk_engine_destroy(TkEngine **pe)
     pthread_cond_destroy(&e->submit_wake);
     pthread_cond_destroy(&e->complete_wake);
     pthread_cond_destroy(&e->cpu_wake);
-    pthread_cond_destroy(&e->prepare_done);
+    for (int k = 0; k < N_SHARED; k++)
+        pthread_cond_destroy(&e->shared[k].done);
     pthread_mutex_destroy(&e->lock);
     free(e);
     *pe = NULL;

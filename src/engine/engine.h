@@ -3,8 +3,9 @@
  * sessions into few GPU submissions (render and encode of many sessions per command
  * buffer), keeps up to TK_ENGINE_DEPTH submissions in flight so that recording and NAL
  * framing on the host overlap the GPU, and hands each packet to its own session; and a pool
- * of CPU threads for the sessions whose encoder runs on the CPU (lavc), which also help to
- * prepare a batch's renders (composing and packing draw lists) side by side.
+ * of CPU threads for the sessions whose encoder runs on the CPU (lavc), which also help with
+ * a batch's work that is one session at a time: preparing its renders (composing and packing
+ * draw lists) and collecting its packets (framing access units, rate decisions).
  *
  * Scheduling rules, which keep every session's output identical to the session alone:
  *   - a session has at most one frame on the GPU or on a CPU thread at a time ("busy"), so
