@@ -49,7 +49,8 @@ typedef struct Batch {
     int n;
     int n_recode;              /* sessions[0 .. n_recode - 1]: frames coded again */
     TkEncoderJob *jobs;        /* GPU-stage encodes, max_batch */
-    int *job_session;          /* index into sessions */
+    int *job_session;          /* index into sessions, -1: none (a place left behind) */
+    int *session_job;          /* per session: index into jobs, -1: none */
     int n_jobs;
     BackendGroup groups[TK_ENCODER_MAX_BACKENDS];
     int n_groups;
@@ -108,9 +109,8 @@ static void notify(TkEngine *e, TalkieSession *s)
 {
     TkEngineSlot *sl = &s->slot;
     uint64_t one = 1;
-    if (s->event_fd >= 0 && write(s->event_fd, &one, sizeof(one)) < 0) {
-        /* EAGAIN: the counter is already non-zero, which is all the fd must say */
-    }
+    if (s->event_fd >= 0 && !sl->event_set && write(s->event_fd, &one, sizeof(one)) == 8)
+        sl->event_set = 1;   /* (a failed write leaves it to the next notify) */
     pthread_cond_broadcast(&sl->changed);
     if (s->settings.packet_callback && !sl->notify_queued && !sl->closing) {
         sl->notify_queued = 1;
@@ -260,6 +260,7 @@ static void add_job(Batch *b, int session)
         .text_map = s->slot.current.from_image || !s->renderer
                         ? NULL : tk_renderer_text_map(s->renderer),
     };
+    b->session_job[session] = b->n_jobs;
     b->job_session[b->n_jobs++] = session;
 }
 
@@ -278,17 +279,21 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
             int session = b->job_session[g->start + i];
             if (job->result < 0) {
                 b->result[session] = job->result;
+                b->session_job[session] = -1;
                 continue;
             }
             b->jobs[g->start + kept] = *job;
             b->job_session[g->start + kept] = session;
+            b->session_job[session] = g->start + kept;
             kept++;
         }
         if (kept == g->count) {   /* no frame was to blame: all of them fail */
             tk_log_error(e->log, "engine: recording %d frames failed: %s", g->count,
                          talkie_strerror(res));
-            for (int i = 0; i < g->count; i++)
+            for (int i = 0; i < g->count; i++) {
                 b->result[b->job_session[g->start + i]] = res;
+                b->session_job[b->job_session[g->start + i]] = -1;
+            }
             g->count = 0;
             return;
         }
@@ -381,6 +386,8 @@ static int64_t record_and_submit(TkEngine *e, Batch *b)
 {
     b->n_jobs = 0;
     b->n_groups = 0;
+    for (int i = 0; i < b->n; i++)
+        b->session_job[i] = -1;
     int64_t t0 = tk_clock_ns();
     prepare_all(e, b);
     int64_t prepared = tk_clock_ns() - t0;
@@ -542,9 +549,8 @@ static void deliver(TkEngine *e, Batch *b)
             cpu_post(e, s);   /* still busy: the CPU threads encode it */
             continue;
         }
-        int again = 0;
-        for (int j = 0; err == 0 && j < b->n_jobs; j++)
-            again |= b->job_session[j] == i && b->jobs[j].again;
+        int job = err == 0 ? b->session_job[i] : -1;
+        int again = job >= 0 && b->jobs[job].again;
         if (again && !sl->closing && !sl->error) {
             /* still busy, its picture in its frame buffer: the next gather takes it */
             sl->again = 1;
@@ -557,11 +563,9 @@ static void deliver(TkEngine *e, Batch *b)
             fail(e, s, err);
             continue;
         }
-        for (int j = 0; j < b->n_jobs; j++) {
-            if (b->job_session[j] != i || b->jobs[j].again)   /* again: no packet */
-                continue;
-            b->jobs[j].packet.user_data = sl->current.user_data;
-            if ((err = push_packet(s, &b->jobs[j].packet)) < 0)
+        if (job >= 0 && !again) {   /* again (the session closes or failed): no packet */
+            b->jobs[job].packet.user_data = sl->current.user_data;
+            if ((err = push_packet(s, &b->jobs[job].packet)) < 0)
                 fail(e, s, err);
         }
         notify(e, s);
@@ -765,7 +769,8 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
         b->result = calloc((size_t)e->max_batch, sizeof(*b->result));
         b->jobs = calloc((size_t)e->max_batch, sizeof(*b->jobs));
         b->job_session = calloc((size_t)e->max_batch, sizeof(*b->job_session));
-        if (!b->sessions || !b->result || !b->jobs || !b->job_session)
+        b->session_job = calloc((size_t)e->max_batch, sizeof(*b->session_job));
+        if (!b->sessions || !b->result || !b->jobs || !b->job_session || !b->session_job)
             goto error;
         if ((err = tk_vk_cmd_create(e->vk, &b->cmd)) < 0)
             goto error;
@@ -818,6 +823,7 @@ void tk_engine_destroy(TkEngine **pe)
         free(b->result);
         free(b->jobs);
         free(b->job_session);
+        free(b->session_job);
     }
     pthread_cond_destroy(&e->submit_wake);
     pthread_cond_destroy(&e->complete_wake);
@@ -961,8 +967,11 @@ int tk_engine_get_packet(TkEngine *e, TalkieSession *s, TalkiePacket *pkt)
             continue;
         }
         uint64_t count;
-        if (s->event_fd >= 0 && read(s->event_fd, &count, sizeof(count)) < 0) {
-            /* EAGAIN: it was not set */
+        if (sl->event_set) {
+            if (read(s->event_fd, &count, sizeof(count)) < 0) {
+                /* EAGAIN: nothing to clear after all */
+            }
+            sl->event_set = 0;
         }
         res = TALKIE_ERR(EAGAIN);
         break;

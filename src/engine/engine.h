@@ -66,6 +66,9 @@ typedef struct TkEngineSlot {
     struct TalkieSession *cpu_next;  /* the CPU threads' queue */
     struct TalkieSession *notify_next; /* the callback queue */
     int notify_queued;
+    int event_set;                   /* the session's event fd is readable: notify wrote to
+                                        it, get_packet has not read it since (no system call
+                                        for a state it knows) */
     int64_t last_index;              /* of the last frame sent, -1 before the first */
     TkFrameRequest pending[TK_ENGINE_MAX_IN_FLIGHT]; /* queued, not started (a ring) */
     int pending_head, n_pending;
