@@ -390,7 +390,9 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
     size_t n_mbs = (size_t)(l->mb_width * l->mb_height);
     double *p_ms = calloc((size_t)n, sizeof(double)), idr_max = 0;
     double stage_ms[TK_ENCODER_GPU_STAGES] = { 0 };
-    int n_p = 0, profiled = 0;
+    /* IDRs after the first (the first submission also pays for the device's warm-up) */
+    double idr_ms = 0, idr_stage_ms[TK_ENCODER_GPU_STAGES] = { 0 };
+    int n_p = 0, n_idr = 0, profiled = 0;
     int err = enc && f && map && p_ms ? 0 : -1;
     if (err >= 0)
         err = tk_vk_cmd_create(dev, &cmd);
@@ -422,22 +424,32 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
         s->seconds += dt;
         double ts[1024 + 1 + TK_ENCODER_GPU_STAGES];
         uint32_t n_ts = (uint32_t)n_ts_max;
+        /* start, change map, step 0, steps 1.. (a P picture's diagonals), analysis end,
+         * stages */
+        int timed = err >= 0 && profiled &&
+                    tk_vk_cmd_read_timestamps(dev, &cmd, ts, &n_ts) >= 0 &&
+                    n_ts >= (uint32_t)TK_ENCODER_GPU_STAGES + 1;
+        double *add_to = NULL;
         if (err >= 0 && f[0].idr) {
             idr_max = dt > idr_max ? dt : idr_max;
+            if (i > 0) {
+                idr_ms += 1e3 * dt;
+                n_idr++;
+                add_to = idr_stage_ms;
+            }
         } else if (err >= 0) {
             p_ms[n_p++] = 1e3 * dt;
-            /* start, change map, step 0, steps 1.. (the diagonals), analysis end, stages */
-            if (profiled && tk_vk_cmd_read_timestamps(dev, &cmd, ts, &n_ts) >= 0 &&
-                n_ts == (uint32_t)n_ts_max) {
-                double *after = ts + steps + 2; /* the analysis end onwards */
-                stage_ms[0] += ts[1] - ts[0];
-                stage_ms[1] += ts[2] - ts[1];
-                stage_ms[2] += after[0] - ts[2];
-                for (int k = 3; k < TK_ENCODER_GPU_STAGES; k++)
-                    stage_ms[k] += after[k - 2] - after[k - 3];
-                for (int k = 1; k < steps; k++)
-                    step_ms[k] += ts[k + 2] - ts[k + 1];
-            }
+            add_to = n_ts == (uint32_t)n_ts_max ? stage_ms : NULL;
+            for (int k = 1; timed && add_to && k < steps; k++)
+                step_ms[k] += ts[k + 2] - ts[k + 1];
+        }
+        if (timed && add_to) {
+            double *after = ts + n_ts - (TK_ENCODER_GPU_STAGES - 2); /* the analysis end on */
+            add_to[0] += ts[1] - ts[0];
+            add_to[1] += ts[2] - ts[1];
+            add_to[2] += after[0] - ts[2];
+            for (int k = 3; k < TK_ENCODER_GPU_STAGES; k++)
+                add_to[k] += after[k - 2] - after[k - 3];
         }
         if (err >= 0)
             err = stream_add(s, f[0].au, f[0].au_size, frames, l);
@@ -467,6 +479,12 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
                    1e3 * lo / n_p, 1e3 * sum / n_p / (steps - 1));
             for (int k = 1; k < steps; k++)
                 printf(" %.0f", 1e3 * step_ms[k] / n_p);
+        }
+        if (n_idr > 0) {
+            printf("\n    IDRs after the first: submit + wait mean %.3f ms", idr_ms / n_idr);
+            for (int k = 0; profiled && k < TK_ENCODER_GPU_STAGES; k++)
+                printf("%s %s %.3f", k ? "," : "; GPU stages (mean ms):",
+                       tk_encoder_gpu_stage_names[k], idr_stage_ms[k] / n_idr);
         }
         printf("\n");
     }
