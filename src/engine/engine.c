@@ -40,8 +40,6 @@ typedef struct BackendGroup {
 
 typedef struct Batch {
     BatchState state;
-    atomic_int next_prepare;   /* the next session to prepare (shared work) */
-    atomic_int next_collect;   /* the next chunk of jobs to collect (shared work) */
     _Atomic int64_t prepare_work_ns; /* inside the prepares, every thread */
     TkVkCmd cmd;
     TalkieSession **sessions;  /* max_batch */
@@ -58,16 +56,27 @@ typedef struct Batch {
     double gpu_ms, gpu_render_ms; /* from its timestamps, after the wait (0: none) */
 } Batch;
 
-/* Work on one batch that the CPU threads help with: `run` takes the batch's items one by
- * one (an atomic counter in the batch) until none is left. The submit thread shares its
- * prepares, the completion thread its collects, each through its own entry. */
+/* Work on one batch that the CPU threads help with, item by item: the submit thread shares
+ * its prepares (an item a session), the completion thread its collects (an item a chunk of
+ * jobs), each through its own entry. A round's items are claimed through `claim`, which
+ * holds the round's number beside the next item: a helper that comes after its round ended
+ * claims nothing (it compares the numbers), so the sharing thread waits only for items
+ * being done, never for a helper that has not been scheduled yet (on a CPU device the
+ * device's own threads keep the CPU busy, and waiting for such a helper cost milliseconds a
+ * batch). */
 typedef enum SharedKind { SHARED_PREPARE, SHARED_COLLECT, N_SHARED } SharedKind;
 
 typedef struct SharedWork {
-    void (*run)(struct TkEngine *e, Batch *b);
-    Batch *batch;                   /* the batch whose items are taken now, or NULL */
-    int wanted, active;             /* helpers asked for and not yet come; at work */
-    pthread_cond_t done;            /* the last helper at work left */
+    void (*run)(struct TkEngine *e, Batch *b, int item);
+    /* under the engine's lock: the round helpers may join */
+    Batch *batch;
+    uint32_t round;
+    int items;
+    int wanted;                     /* helpers asked for and not yet come */
+    pthread_cond_t done;            /* the round's last item finished */
+    /* lock-free */
+    _Atomic uint64_t claim;         /* round << 32 | next item */
+    atomic_int finished;            /* items of the current round done */
 } SharedWork;
 
 /* GPU timestamps a submission may write: the start, the renders' end, the encoders' stages
@@ -305,9 +314,6 @@ static void record_group(TkEngine *e, Batch *b, BackendGroup *g)
     }
 }
 
-/* Without the lock: prepares (composes, packs) the renders of the batch's sessions, taking
- * them one by one until none is left; run by the submit thread and the CPU threads that
- * help it. */
 /* A caller's picture into the session's upload buffer (made at the first one). */
 static int prepare_image(TkVkDevice *vk, TalkieSession *s)
 {
@@ -323,51 +329,78 @@ static int prepare_image(TkVkDevice *vk, TalkieSession *s)
     return err;
 }
 
-static void prepare_some(TkEngine *e, Batch *b)
+/* Without the lock: prepares (composes, packs) the render of the batch's session i. */
+static void prepare_one(TkEngine *e, Batch *b, int i)
 {
-    int64_t work = 0;
-    for (int i; (i = atomic_fetch_add(&b->next_prepare, 1)) < b->n;) {
-        int64_t t0 = tk_clock_ns();
-        TalkieSession *s = b->sessions[i];
-        int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
-        if (s->slot.recode)   /* its picture is still in its frame buffer */
-            b->result[i] = 0;
-        else if (s->slot.current.image)
-            b->result[i] = prepare_image(e->vk, s);
-        else
-            b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
-        work += tk_clock_ns() - t0;
-        if (b->result[i] < 0)
-            tk_log_error(&s->log, "frame %lld: rendering failed: %s",
-                         (long long)s->slot.current.index, talkie_strerror(b->result[i]));
+    int64_t t0 = tk_clock_ns();
+    TalkieSession *s = b->sessions[i];
+    int64_t t_ms = tk_session_frame_ms(s, s->slot.current.index);
+    if (s->slot.recode)   /* its picture is still in its frame buffer */
+        b->result[i] = 0;
+    else if (s->slot.current.image)
+        b->result[i] = prepare_image(e->vk, s);
+    else
+        b->result[i] = tk_renderer_prepare(s->renderer, s->scene, t_ms);
+    atomic_fetch_add(&b->prepare_work_ns, tk_clock_ns() - t0);
+    if (b->result[i] < 0)
+        tk_log_error(&s->log, "frame %lld: rendering failed: %s",
+                     (long long)s->slot.current.index, talkie_strerror(b->result[i]));
+}
+
+/* The next item of `round` (of `items`), or -1 when none is left or the round is over. */
+static int claim_item(SharedWork *w, uint32_t round, int items)
+{
+    uint64_t c = atomic_load(&w->claim);
+    for (;;) {
+        if ((uint32_t)(c >> 32) != round || (int)(uint32_t)c >= items)
+            return -1;
+        if (atomic_compare_exchange_weak(&w->claim, &c, c + 1))
+            return (int)(uint32_t)c;
     }
-    atomic_fetch_add(&b->prepare_work_ns, work);
+}
+
+/* Without the lock: does items of the round until none is left; run by the sharing thread
+ * and the helpers. */
+static void help(TkEngine *e, SharedWork *w, Batch *b, uint32_t round, int items)
+{
+    for (int i; (i = claim_item(w, round, items)) >= 0;) {
+        w->run(e, b, i);
+        if (atomic_fetch_add(&w->finished, 1) + 1 == items) {
+            pthread_mutex_lock(&e->lock);
+            pthread_cond_signal(&w->done);
+            pthread_mutex_unlock(&e->lock);
+        }
+    }
 }
 
 /* Items fewer than this are done by the sharing thread alone (waking helpers costs more than
  * it saves). */
 #define SHARED_MIN_ITEMS 4
 
-/* Runs e->shared[kind] on b's `items` with as many CPU threads as help (at most one per
- * item beyond the first); returns once every item is done. Without the lock. */
+/* Does e->shared[kind]'s `items` of b with as many CPU threads as come to help (at most one
+ * per item beyond the first); returns once every item is done. Without the lock. */
 static void share_work(TkEngine *e, SharedKind kind, Batch *b, int items)
 {
     SharedWork *w = &e->shared[kind];
     int helpers = items < SHARED_MIN_ITEMS ? 0 : items - 1;
     if (helpers > e->cpu_started)
         helpers = e->cpu_started;
+    pthread_mutex_lock(&e->lock);
+    uint32_t round = ++w->round;
+    atomic_store(&w->finished, 0);
+    atomic_store(&w->claim, (uint64_t)round << 32);
     if (helpers > 0) {
-        pthread_mutex_lock(&e->lock);
         w->batch = b;
+        w->items = items;
         w->wanted = helpers;
         pthread_cond_broadcast(&e->cpu_wake);
-        pthread_mutex_unlock(&e->lock);
     }
-    w->run(e, b);
+    pthread_mutex_unlock(&e->lock);
+    help(e, w, b, round, items);
     if (helpers > 0) {
         pthread_mutex_lock(&e->lock);
-        w->wanted = 0;   /* all taken: late helpers need not come */
-        while (w->active > 0)
+        w->wanted = 0;   /* whoever comes now would find nothing */
+        while (atomic_load(&w->finished) < items)
             pthread_cond_wait(&w->done, &e->lock);
         w->batch = NULL;
         pthread_mutex_unlock(&e->lock);
@@ -376,7 +409,6 @@ static void share_work(TkEngine *e, SharedKind kind, Batch *b, int items)
 
 static void prepare_all(TkEngine *e, Batch *b)
 {
-    atomic_store(&b->next_prepare, 0);
     atomic_store(&b->prepare_work_ns, 0);
     share_work(e, SHARED_PREPARE, b, b->n);
 }
@@ -494,7 +526,6 @@ static int64_t wait_and_collect(TkEngine *e, Batch *b)
     int chunks = 0;
     for (int g = 0; g < b->n_groups; g++)
         chunks += (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
-    atomic_store(&b->next_collect, 0);
     share_work(e, SHARED_COLLECT, b, chunks);
     for (int i = 0; i < b->n; i++)
         if (b->result[i] == 0 && !b->sessions[i]->backend->record)
@@ -502,32 +533,27 @@ static int64_t wait_and_collect(TkEngine *e, Batch *b)
     return waited;
 }
 
-/* Without the lock: collects the batch's jobs chunk by chunk until none is left; run by the
- * completion thread and the CPU threads that help it (backend.h: collects of different
+/* Without the lock: collects chunk c of the batch's jobs (backend.h: collects of different
  * encoders may run side by side). */
-static void collect_some(TkEngine *e, Batch *b)
+static void collect_one(TkEngine *e, Batch *b, int c)
 {
     (void)e;
-    for (int c; (c = atomic_fetch_add(&b->next_collect, 1)) >= 0;) {
-        const BackendGroup *grp = NULL;
-        for (int g = 0; g < b->n_groups && !grp; g++) {
-            int in_group = (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
-            if (c < in_group)
-                grp = &b->groups[g];
-            else
-                c -= in_group;
-        }
-        if (!grp)
-            return;   /* all taken */
-        int start = grp->start + c * COLLECT_CHUNK;
-        int count = grp->start + grp->count - start;
-        if (count > COLLECT_CHUNK)
-            count = COLLECT_CHUNK;
-        grp->backend->collect(b->jobs + start, count);
-        for (int i = start; i < start + count; i++)
-            if (b->jobs[i].result < 0)
-                b->result[b->job_session[i]] = b->jobs[i].result;
+    const BackendGroup *grp = NULL;
+    for (int g = 0; g < b->n_groups && !grp; g++) {
+        int in_group = (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
+        if (c < in_group)
+            grp = &b->groups[g];
+        else
+            c -= in_group;
     }
+    int start = grp->start + c * COLLECT_CHUNK;
+    int count = grp->start + grp->count - start;
+    if (count > COLLECT_CHUNK)
+        count = COLLECT_CHUNK;
+    grp->backend->collect(b->jobs + start, count);
+    for (int i = start; i < start + count; i++)
+        if (b->jobs[i].result < 0)
+            b->result[b->job_session[i]] = b->jobs[i].result;
 }
 
 /* Under the lock: packets to their sessions, CPU frames to the CPU threads. */
@@ -692,13 +718,12 @@ static void *cpu_main(void *arg)
                 w = &e->shared[k];
         if (w) {
             Batch *b = w->batch;
+            uint32_t round = w->round;
+            int items = w->items;
             w->wanted--;
-            w->active++;
             pthread_mutex_unlock(&e->lock);
-            w->run(e, b);
+            help(e, w, b, round, items);
             pthread_mutex_lock(&e->lock);
-            if (--w->active == 0)
-                pthread_cond_signal(&w->done);
             continue;
         }
         if (!e->cpu_head) {
@@ -759,8 +784,8 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
     pthread_cond_init(&e->submit_wake, NULL);
     pthread_cond_init(&e->complete_wake, NULL);
     pthread_cond_init(&e->cpu_wake, NULL);
-    e->shared[SHARED_PREPARE].run = prepare_some;
-    e->shared[SHARED_COLLECT].run = collect_some;
+    e->shared[SHARED_PREPARE].run = prepare_one;
+    e->shared[SHARED_COLLECT].run = collect_one;
     for (int k = 0; k < N_SHARED; k++)
         pthread_cond_init(&e->shared[k].done, NULL);
     for (int i = 0; i < TK_ENGINE_DEPTH; i++) {
