@@ -18,7 +18,8 @@
  *                                               coding macroblock rows in parallel)
  *   talkie-bench live [--sessions MAX] [--seconds S]   live sessions paced at 30 frames/s
  *                                               through the public API (live.c)
- *   talkie-bench api [--sessions N] [--width W]  aggregate frames/s through the public API
+ *   talkie-bench api [--sessions N] [--width W] [--repeat R]  aggregate frames/s through the
+ *                                               public API
  * Sizes: 256x256, 320x240, 640x360. Results go to stdout as a Markdown table.
  * TALKIE_FONT=path picks the font where fontconfig has none (the GPU machine).
  */
@@ -654,7 +655,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: talkie-bench intra|latency|throughput|pipeline|profile|kernels|"
                     "slices|live|api [--frames N] [--qp Q] [--sessions S] [--threads T] "
-                    "[--seconds S] [--encoder compute|lavc] [--width W (api: one size)]\n");
+                    "[--seconds S] [--encoder compute|lavc] [--width W (api: one size)] "
+                    "[--repeat N (api)]\n");
     return 2;
 }
 
@@ -662,7 +664,7 @@ int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     BenchOptions o = { .frames = 60, .qp = 26, .sessions = 8, .threads = cores > 0 ? (int)cores : 1,
-                       .encoder = TALKIE_ENCODER_COMPUTE };
+                       .encoder = TALKIE_ENCODER_COMPUTE, .repeat = 1 };
     if (argc < 2)
         return usage();
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -679,6 +681,8 @@ int main(int argc, char **argv)
             o.seconds = v;
         else if (!strcmp(argv[i], "--width") && v > 0)
             o.width = v;
+        else if (!strcmp(argv[i], "--repeat") && v > 0 && v <= 99)
+            o.repeat = v;
         else if (!strcmp(argv[i], "--encoder") && !strcmp(argv[i + 1], "lavc"))
             o.encoder = TALKIE_ENCODER_LAVC;
         else if (!strcmp(argv[i], "--encoder") && !strcmp(argv[i + 1], "compute"))

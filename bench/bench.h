@@ -10,6 +10,7 @@ typedef struct BenchOptions {
     int seconds;
     int encoder;     /* live and api: TalkieEncoder (default compute) */
     int width;       /* api: only the bench size of this width (0: all) */
+    int repeat;      /* api: runs of each side, alternating, medians reported (default 1) */
 } BenchOptions;
 
 /* 256x256, 320x240, 640x360: talkie's range of sizes */

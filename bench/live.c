@@ -8,10 +8,11 @@
  *       send_frame, latency p50/p99/max, host CPU per session; then how many 30 frames/s
  *       libx264 ultrafast streams (zerolatency, one thread each, P frames) the machine's
  *       cores sustain on the same frames.
- *   talkie-bench api [--sessions N]
+ *   talkie-bench api [--sessions N] [--repeat R]
  *       aggregate frames/s of N sessions driven back to back (send until EAGAIN, take what
- *       is ready) next to x264 ultrafast all-intra on every core, and one session alone,
- *       back to back: latency p50/p99.
+ *       is ready) next to x264 ultrafast on every core coding as many frames (all-intra, or
+ *       P frames with TK_BENCH_P_FRAMES=1), R runs of each side alternating and their
+ *       medians; and one session alone, back to back: latency p50/p99.
  * Packets are taken in the packet callback (the engine's completion thread), as a server
  * would; latency is measured from send_frame to the callback's get_packet.
  */
@@ -489,6 +490,16 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
     return fps;
 }
 
+/* --repeat's bound */
+#define MAX_REPEAT 99
+
+/* The median of v[0 .. n - 1] (n >= 1; sorts v). */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int tk_bench_api(const BenchOptions *o)
 {
     /* x264 codes what talkie codes: P frames (a GOP of 60) when TK_BENCH_P_FRAMES asks for
@@ -511,14 +522,28 @@ int tk_bench_api(const BenchOptions *o)
         Frames f;
         if (load_frames(&l, &f) < 0)
             return 1;
-        double x264 = x264_all_cores(&f, o->threads, o->qp, intra_only, 16);
-        tk_bench_frames_free(&f);
-        double p50 = 0, p99 = 0;
+        /* x264 codes as many frames as the API run (at least 16 rounds of the input), so
+         * that both sides run for seconds, not a fraction of one */
+        int64_t api_frames = (int64_t)o->sessions * o->frames;
+        int64_t rounds = api_frames / ((int64_t)o->threads * f.n);
+        rounds = rounds < 16 ? 16 : rounds > 100000 ? 100000 : rounds;
+        double api[MAX_REPEAT], x264[MAX_REPEAT], p50 = 0, p99 = 0;
         TalkieEncoder enc = (TalkieEncoder)o->encoder;
-        double api = api_fps(o->sessions, w, h, o->frames, o->qp, enc, &p50, &p99);
+        int runs = o->repeat < 1 ? 1 : o->repeat > MAX_REPEAT ? MAX_REPEAT : o->repeat;
+        for (int r = 0; r < runs; r++) {   /* alternating: both sides see the same drift */
+            x264[r] = x264_all_cores(&f, o->threads, o->qp, intra_only, (int)rounds);
+            api[r] = api_fps(o->sessions, w, h, o->frames, o->qp, enc, &p50, &p99);
+            if (runs > 1)
+                printf("| %dx%d, run %d | %.0f | %.0f | %.2f | | | |\n", w, h, r + 1, api[r],
+                       x264[r], x264[r] > 0 ? api[r] / x264[r] : 0);
+            fflush(stdout);
+        }
+        tk_bench_frames_free(&f);
         double one = api_fps(1, w, h, o->frames, o->qp, enc, &p50, &p99);
-        printf("| %dx%d | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f |\n", w, h, api, x264,
-               x264 > 0 ? api / x264 : 0, one, p50, p99);
+        double api_mid = median(api, runs), x264_mid = median(x264, runs);
+        printf("| %dx%d%s | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f |\n", w, h,
+               runs > 1 ? ", medians" : "", api_mid, x264_mid,
+               x264_mid > 0 ? api_mid / x264_mid : 0, one, p50, p99);
         fflush(stdout);
     }
     return 0;
