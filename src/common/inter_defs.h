@@ -37,6 +37,24 @@
 #define TK_SEARCH_16x8 1
 #define TK_SEARCH_8x16 3
 
+/* The work lists of a batch's P pictures (p_lists.comp, analyse_p_gpu.c): which macroblocks
+ * the search pass searches, and which each step of the decisions decides, so that those
+ * dispatches' workgroups are that work alone rather than one for every macroblock of every
+ * picture (most are static: they would only return). In 32-bit words: the search list's
+ * header, then one for each anti-diagonal of the decisions (TK_LIST_HEADER_WORDS each), then
+ * the entries. A header holds the list's count, then its kernel's indirect dispatch
+ * (TK_LIST_X, 1 or TK_SEARCHES, ceil(count / TK_LIST_X)), then the word where its entries
+ * start; an entry is two words, its picture's index in the batch and the macroblock's index
+ * in the picture, in no particular order (workgroup z * TK_LIST_X + x takes entry z *
+ * TK_LIST_X + x). */
+#define TK_LIST_HEADER_WORDS 8
+#define TK_LIST_COUNT 0
+#define TK_LIST_ARGS 2
+#define TK_LIST_FIRST 5
+#define TK_LIST_X 64
+/* the header of diagonal d (x + 2y = d) */
+#define TK_LIST_DIAG(d) (TK_LIST_HEADER_WORDS * (1 + (d)))
+
 /* Every MV talkie codes has |component| <= TK_MV_MAX quarter samples (63.75 samples, under
  * the smallest vertical range of Table A-1, [-64, 63.75] at level 1.0). */
 #define TK_MV_MAX 252

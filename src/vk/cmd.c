@@ -205,15 +205,11 @@ static void add_row(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
     p->n++;
 }
 
-void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
-                        const TkVkBuffer *const *buffers, const void *push,
-                        uint32_t groups_x, uint32_t groups_y, uint32_t groups_z)
+/* Binds k (when it is not bound already), its buffers and push constants for a dispatch. */
+static void bind_kernel(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                        const TkVkBuffer *const *buffers, const void *push)
 {
     const TkVkFunctions *f = &dev->vk;
-    if (k->rows) {
-        add_row(dev, c, k, buffers, push, groups_x, groups_y, groups_z);
-        return;
-    }
     VkDescriptorBufferInfo infos[16];
     VkWriteDescriptorSet writes[16];
     for (uint32_t i = 0; i < k->n_buffers; i++) {
@@ -240,15 +236,37 @@ void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
     if (k->push_size)
         f->vkCmdPushConstants(c->cmd, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_size,
                               push);
-    f->vkCmdDispatch(c->cmd, groups_x, groups_y, groups_z);
+}
+
+void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                        const TkVkBuffer *const *buffers, const void *push,
+                        uint32_t groups_x, uint32_t groups_y, uint32_t groups_z)
+{
+    if (k->rows) {
+        add_row(dev, c, k, buffers, push, groups_x, groups_y, groups_z);
+        return;
+    }
+    bind_kernel(dev, c, k, buffers, push);
+    dev->vk.vkCmdDispatch(c->cmd, groups_x, groups_y, groups_z);
+}
+
+void tk_vk_cmd_dispatch_indirect(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                                 const TkVkBuffer *const *buffers, const void *push,
+                                 const TkVkBuffer *args, VkDeviceSize offset)
+{
+    if (k->rows) {   /* rows are gathered on the host: there is no count to read */
+        c->error = c->error ? c->error : TALKIE_ERR(EINVAL);
+        return;
+    }
+    bind_kernel(dev, c, k, buffers, push);
+    dev->vk.vkCmdDispatchIndirect(c->cmd, args->buffer, offset);
 }
 
 /* The first chunk: room for tables of a few hundred frames. */
 #define UPLOAD_CHUNK_MIN (64 * 1024)
 #define UPLOAD_ALIGN 16
 
-int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
-                     VkDeviceAddress *address)
+int tk_vk_cmd_alloc(TkVkDevice *dev, TkVkCmd *c, size_t size, TkVkCmdMemory *out)
 {
     if (!c->recording || size == 0)
         return TALKIE_ERR(EINVAL);
@@ -267,9 +285,25 @@ int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
         last = &c->uploads[c->n_uploads++];
         c->upload_used = 0;
     }
-    memcpy((uint8_t *)last->map + c->upload_used, data, size);
-    *address = last->address + c->upload_used;
+    *out = (TkVkCmdMemory){
+        .map = (uint8_t *)last->map + c->upload_used,
+        .address = last->address + c->upload_used,
+        .buffer = last,
+        .offset = c->upload_used,
+    };
     c->upload_used += need;
+    return 0;
+}
+
+int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
+                     VkDeviceAddress *address)
+{
+    TkVkCmdMemory m;
+    int err = tk_vk_cmd_alloc(dev, c, size, &m);
+    if (err < 0)
+        return err;
+    memcpy(m.map, data, size);
+    *address = m.address;
     return 0;
 }
 
@@ -282,13 +316,14 @@ void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c)
                          VK_ACCESS_HOST_WRITE_BIT,
         .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
                          VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
-                         VK_ACCESS_HOST_READ_BIT,
+                         VK_ACCESS_HOST_READ_BIT | VK_ACCESS_INDIRECT_COMMAND_READ_BIT,
     };
     dev->vk.vkCmdPipelineBarrier(c->cmd,
                                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
                                      VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
                                  VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
-                                     VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
+                                     VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
+                                     VK_PIPELINE_STAGE_DRAW_INDIRECT_BIT,
                                  0, 1, &barrier, 0, NULL, 0, NULL);
 }
 

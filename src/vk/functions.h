@@ -62,6 +62,7 @@
     X(vkCmdPushConstants, DEVICE)                            \
     X(vkCmdPushDescriptorSetKHR, DEVICE) /* VK_KHR_push_descriptor, required */ \
     X(vkCmdDispatch, DEVICE)                                 \
+    X(vkCmdDispatchIndirect, DEVICE)                         \
     X(vkGetBufferDeviceAddress, DEVICE) /* core 1.2, required */ \
     X(vkCmdPipelineBarrier, DEVICE)                          \
     X(vkCmdCopyBuffer, DEVICE)                               \

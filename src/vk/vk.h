@@ -209,8 +209,25 @@ void tk_vk_cmd_dispatch(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
  * Errors: TALKIE_ERR(ENOMEM) and Vulkan errors where c must grow its memory. */
 int tk_vk_cmd_upload(TkVkDevice *dev, TkVkCmd *c, const void *data, size_t size,
                      VkDeviceAddress *address);
+/* Upload memory of `size` bytes left for the caller to fill, where kernels of the submission
+ * may also write (a work list, its dispatch's arguments): its host mapping, device address,
+ * and buffer and offset for tk_vk_cmd_dispatch_indirect. As tk_vk_cmd_upload otherwise. */
+typedef struct TkVkCmdMemory {
+    void *map;
+    VkDeviceAddress address;
+    const TkVkBuffer *buffer;
+    VkDeviceSize offset;
+} TkVkCmdMemory;
+int tk_vk_cmd_alloc(TkVkDevice *dev, TkVkCmd *c, size_t size, TkVkCmdMemory *out);
+/* As tk_vk_cmd_dispatch for a kernel that is not a row kernel, with the workgroup counts
+ * read on the GPU from three uint32s at `args` + `offset` (written by an earlier kernel,
+ * a barrier between). */
+void tk_vk_cmd_dispatch_indirect(TkVkDevice *dev, TkVkCmd *c, const TkVkKernel *k,
+                                 const TkVkBuffer *const *buffers, const void *push,
+                                 const TkVkBuffer *args, VkDeviceSize offset);
 /* Orders everything recorded before against everything after (compute and transfer, both
- * reads and writes, and host reads after the submission's fence). */
+ * reads and writes, indirect dispatch arguments, and host reads after the submission's
+ * fence). */
 void tk_vk_cmd_barrier(TkVkDevice *dev, TkVkCmd *c);
 void tk_vk_cmd_copy(TkVkDevice *dev, TkVkCmd *c, const TkVkBuffer *src, VkDeviceSize src_offset,
                     const TkVkBuffer *dst, VkDeviceSize dst_offset, VkDeviceSize size);

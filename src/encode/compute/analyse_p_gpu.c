@@ -9,6 +9,9 @@ static const uint32_t analyse_p_spv[] =
 static const uint32_t search_p_spv[] =
 #include "search_p.spv.inc"
 ;
+static const uint32_t p_lists_spv[] =
+#include "p_lists.spv.inc"
+;
 
 #include <stddef.h>
 
@@ -16,9 +19,16 @@ _Static_assert(sizeof(TkAnalysePFrame) == 9 * 8 + 12 * 4 &&
                    offsetof(TkAnalysePFrame, luma_stride) == 9 * 8,
                "TkAnalysePFrame mirrors p_frames.glsl's std430 TkPFrame");
 
-/* Mirrors the push-constant blocks Batch of search_p.comp (table only) and analyse_p.comp. */
+/* Mirrors the push-constant blocks Batch of p_lists.comp and search_p.comp. */
+typedef struct ListsPush {
+    VkDeviceAddress table;
+    VkDeviceAddress lists;
+} ListsPush;
+
+/* Mirrors the push-constant block Batch of analyse_p.comp. */
 typedef struct BatchPush {
     VkDeviceAddress table;
+    VkDeviceAddress lists;
     int32_t diag;
     int32_t pass;
 } BatchPush;
@@ -29,18 +39,20 @@ enum { PASS_STATIC, PASS_DECIDE };
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
 {
     memset(a, 0, sizeof(*a));
-    int res = tk_vk_kernel_shared(dev, &a->search, search_p_spv, sizeof(search_p_spv), 0,
-                                  sizeof(VkDeviceAddress));
-    if (res < 0)
+    int res = tk_vk_kernel_shared(dev, &a->lists, p_lists_spv, sizeof(p_lists_spv), 0,
+                                  sizeof(ListsPush));
+    if (res < 0 || (res = tk_vk_kernel_shared(dev, &a->search, search_p_spv, sizeof(search_p_spv),
+                                              0, sizeof(ListsPush))) < 0)
         return res;
     return tk_vk_kernel_shared(dev, &a->kernel, analyse_p_spv, sizeof(analyse_p_spv), 0,
                                sizeof(BatchPush));
 }
 
-/* the search pass and the anti-diagonals x + 2y of a picture of these macroblocks */
+/* the work lists with the static pass, the search pass, and the anti-diagonals x + 2y of a
+ * picture of these macroblocks */
 static int wavefront_steps(int mb_width, int mb_height)
 {
-    return 1 + mb_width + 2 * (mb_height - 1);
+    return 2 + mb_width + 2 * (mb_height - 1);
 }
 
 int tk_analyse_p_gpu_steps(const TkFrameLayout *l)
@@ -80,6 +92,14 @@ void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
     };
 }
 
+/* Macroblocks of picture f on anti-diagonal x + 2y = d (inter_defs.h) */
+static int diagonal_length(const TkAnalysePFrame *f, int d)
+{
+    int first_y = TK_WAVEFRONT_FIRST_Y(d, f->mb_width);
+    int last_y = d / 2 < f->mb_height - 1 ? d / 2 : f->mb_height - 1;
+    return last_y >= first_y ? last_y - first_y + 1 : 0;
+}
+
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
                            TkAnalysePBatch *batch)
 {
@@ -100,44 +120,64 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
             batch->max_mbs = f->mb_width * f->mb_height;
         batch->any_skip_map |= f->has_skip_map != 0;
     }
+    /* the work lists (inter_defs.h TK_LIST_*): headers as p_lists.comp expects them, room for
+     * every macroblock in the search list and, in each diagonal's, for every picture's
+     * macroblocks on it */
+    int diags = batch->steps - 2;
+    size_t words = (size_t)TK_LIST_DIAG(diags) + 2 * (size_t)n * (size_t)batch->max_mbs;
+    for (int d = 0; d < diags; d++) {
+        int len = 0;
+        for (int i = 0; i < n; i++)
+            if (diagonal_length(&frames[i], d) > len)
+                len = diagonal_length(&frames[i], d);
+        words += 2 * (size_t)n * (size_t)len;
+    }
+    if ((res = tk_vk_cmd_alloc(dev, cmd, words * 4, &batch->lists)) < 0)
+        return res;
+    uint32_t *w = batch->lists.map;
+    memset(w, 0, (size_t)TK_LIST_DIAG(diags) * 4);
+    uint32_t first = (uint32_t)TK_LIST_DIAG(diags);
+    for (int l = -1; l < diags; l++) {   /* -1: the search list */
+        uint32_t *h = w + (l < 0 ? 0 : TK_LIST_DIAG(l));
+        int len = l < 0 ? batch->max_mbs : 0;
+        for (int i = 0; l >= 0 && i < n; i++)
+            if (diagonal_length(&frames[i], l) > len)
+                len = diagonal_length(&frames[i], l);
+        h[TK_LIST_ARGS] = TK_LIST_X;
+        h[TK_LIST_ARGS + 1] = l < 0 ? TK_SEARCHES : 1;
+        h[TK_LIST_FIRST] = first;
+        first += 2 * (uint32_t)n * (uint32_t)len;
+    }
     return 0;
-}
-
-/* Macroblocks of picture f on anti-diagonal x + 2y = d (inter_defs.h) */
-static int diagonal_length(const TkAnalysePFrame *f, int d)
-{
-    int first_y = TK_WAVEFRONT_FIRST_Y(d, f->mb_width);
-    int last_y = d / 2 < f->mb_height - 1 ? d / 2 : f->mb_height - 1;
-    return last_y >= first_y ? last_y - first_y + 1 : 0;
 }
 
 void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
                                   const TkAnalysePBatch *batch, int s)
 {
-    BatchPush push = { .table = batch->table };
+    BatchPush push = { .table = batch->table, .lists = batch->lists.address };
+    ListsPush lists = { .table = batch->table, .lists = batch->lists.address };
     uint32_t n = (uint32_t)batch->n;
     if (s == 0) {
-        /* the searches of changed macroblocks and the static ones' residual, side by side
-         * (they touch different macroblocks' data) */
-        tk_vk_cmd_dispatch(dev, cmd, a->search, NULL, &push.table, (uint32_t)batch->max_mbs,
-                           TK_SEARCHES, n);
+        /* the work lists and the static macroblocks' residual, side by side (they touch
+         * different data) */
+        tk_vk_cmd_dispatch(dev, cmd, a->lists, NULL, &lists, 1, 1, n);
         if (batch->any_skip_map) {
             push.pass = PASS_STATIC;
             tk_vk_cmd_dispatch(dev, cmd, a->kernel, NULL, &push, (uint32_t)batch->max_mbs, 1, n);
         }
         return;
     }
-    int d = s - 1, groups = 0;
-    for (int i = 0; i < batch->n; i++) {
-        int len = diagonal_length(&batch->frames[i], d);
-        if (len > groups)
-            groups = len;
-    }
-    if (groups == 0)
+    /* the lists' sizes, known on the GPU only */
+    int d = s - 2;
+    VkDeviceSize args = batch->lists.offset +
+                        4 * (VkDeviceSize)((s == 1 ? 0 : TK_LIST_DIAG(d)) + TK_LIST_ARGS);
+    if (s == 1) {
+        tk_vk_cmd_dispatch_indirect(dev, cmd, a->search, NULL, &lists, batch->lists.buffer, args);
         return;
+    }
     push.pass = PASS_DECIDE;
     push.diag = d;
-    tk_vk_cmd_dispatch(dev, cmd, a->kernel, NULL, &push, (uint32_t)groups, 1, n);
+    tk_vk_cmd_dispatch_indirect(dev, cmd, a->kernel, NULL, &push, batch->lists.buffer, args);
 }
 
 void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a)
@@ -145,4 +185,5 @@ void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a)
     (void)dev;
     a->kernel = NULL; /* the device's */
     a->search = NULL;
+    a->lists = NULL;
 }

@@ -1,9 +1,12 @@
 /*
- * Host side of search_p.comp and analyse_p.comp: analysis of every macroblock of P pictures
- * on the GPU, bit-exact with tk_inter_analyse_frame_ref() (analyse_p_ref.h), in steps with a
- * barrier after each: step 0 the search pass (every search of every macroblock side by side,
- * one workgroup of 32 threads each), steps 1.. the decisions along the anti-diagonals
- * x + 2y = step - 1 (one workgroup of 16 threads per macroblock), because a macroblock reads
+ * Host side of p_lists.comp, search_p.comp and analyse_p.comp: analysis of every
+ * macroblock of P pictures on the GPU, bit-exact with tk_inter_analyse_frame_ref()
+ * (analyse_p_ref.h), in steps with a barrier after each: step 0 the work lists (which
+ * macroblocks to search and which to decide at each diagonal, inter_defs.h TK_LIST_*)
+ * beside the static pass, step 1 the search pass (every search of every listed macroblock
+ * side by side, one workgroup of 32 threads each), steps 2.. the decisions along the
+ * anti-diagonals x + 2y = step - 2 (one workgroup of 16 threads per listed macroblock),
+ * each an indirect dispatch of its list's size, because a macroblock reads
  * the motion and reconstruction of (x - 1, y), (x, y - 1) and (x + 1, y - 1) (see
  * analyse_p.comp). Every step of a batch of pictures (of any sizes and parameters) is one
  * dispatch: the kernels find each picture's buffers and parameters in a table (TkAnalysePFrame)
@@ -29,6 +32,7 @@
 #include "vk/vk.h"
 
 typedef struct TkAnalysePGpu {
+    const TkVkKernel *lists;  /* shared: the device's */
     const TkVkKernel *search; /* shared: the device's */
     const TkVkKernel *kernel; /* shared: the device's */
 } TkAnalysePGpu;
@@ -75,6 +79,7 @@ typedef struct TkAnalysePBatch {
     int steps;              /* the most steps of one (tk_analyse_p_gpu_steps) */
     int max_mbs;            /* the most macroblocks of one */
     int any_skip_map;       /* some picture has a skip map: the static pass runs */
+    TkVkCmdMemory lists;    /* the work lists, in the command buffer's memory */
 } TkAnalysePBatch;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);
@@ -84,13 +89,14 @@ int tk_analyse_p_gpu_steps(const TkFrameLayout *l);
 /* Fills f with picture p's parameters and its buffers' addresses. */
 void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
                             const TkAnalysePBuffers *b);
-/* Uploads frames[0..n-1] into cmd's memory (recording) for the steps of this recording;
- * `frames` must stay valid until they are recorded. Errors: TALKIE_ERR(EINVAL) (n < 1, more
- * than the device's dispatch allows), those of tk_vk_cmd_upload. */
+/* Uploads frames[0..n-1] into cmd's memory (recording) for the steps of this recording, and
+ * makes room for their work lists; `frames` must stay valid until they are recorded.
+ * Errors: TALKIE_ERR(EINVAL) (n < 1, more than the device's dispatch allows), those of
+ * tk_vk_cmd_upload. */
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
                            TkAnalysePBatch *batch);
 /* Records step s of every picture of the batch: one dispatch (two for step 0 with a skip
- * map; none where no picture has anything to do at s). */
+ * map). */
 void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
                                   const TkAnalysePBatch *batch, int s);
 /* Safe on a zeroed or already destroyed object. */

@@ -195,7 +195,8 @@ enum {
  * the stages after the analysis */
 _Static_assert(N_STAGES + 2 == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
 const char *const tk_encoder_gpu_stage_names[TK_ENCODER_GPU_STAGES] = {
-    "change map", "analyse (P: search pass)", "P decisions", "cavlc + deblock",
+    "change map", "analyse (P: static pass, search list)", "P search + decisions",
+    "cavlc + deblock",
     "pack offsets", "pack write", "copy out",
 };
 

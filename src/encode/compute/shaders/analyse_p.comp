@@ -39,11 +39,17 @@ layout(local_size_x = 16) in;
 
 #include "p_frames.glsl"
 
+layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkLists {
+    uint w[];
+};
+
 layout(push_constant) uniform Batch {
-    TkPFrameTable table;   /* the batch's P pictures; workgroup z takes picture z */
+    TkPFrameTable table;   /* the batch's P pictures; PASS_STATIC: workgroup z, picture z */
+    uvec2 lists;           /* TkLists (p_lists.comp; read in PASS_DECIDE) */
     int diag;              /* PASS_DECIDE: this dispatch's macroblocks, x + 2y == diag */
     int pass;              /* PASS_STATIC (workgroup x: macroblock x) or PASS_DECIDE
-                              (workgroup x: the x-th macroblock of the diagonal from the top) */
+                              (workgroup z * TK_LIST_X + x: that entry of the diagonal's list,
+                              an indirect dispatch) */
 } batch;
 
 #define pc P_FRAME
@@ -593,16 +599,24 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     }
 }
 
+#define list_words TkLists(batch.lists).w
+
 void main()
 {
-    tk_p_frame_load();
-    int t = int(gl_LocalInvocationIndex);
-    int i = int(gl_WorkGroupID.x), d = batch.diag;
-    int first_y = TK_WAVEFRONT_FIRST_Y(d, pc.mb_width);
-    int mb_y = batch.pass == PASS_STATIC ? i / pc.mb_width : first_y + i;
-    int mb_x = batch.pass == PASS_STATIC ? i % pc.mb_width : d - 2 * mb_y;
-    /* the whole workgroup: a larger picture of the batch sized the dispatch */
-    if (mb_y >= pc.mb_height || mb_x < 0)
-        return;
-    analyse_p_mb(t, mb_x, mb_y);
+    int t = int(gl_LocalInvocationIndex), i;
+    if (batch.pass == PASS_STATIC) {
+        tk_p_frame_load();
+        i = int(gl_WorkGroupID.x);
+        if (i >= pc.mb_width * pc.mb_height)
+            return; /* the whole workgroup: a larger picture of the batch sized the dispatch */
+    } else {
+        uint h = uint(TK_LIST_DIAG(batch.diag));
+        uint entry = gl_WorkGroupID.z * TK_LIST_X + gl_WorkGroupID.x;
+        if (entry >= list_words[h + TK_LIST_COUNT])
+            return; /* the whole workgroup: the last z's row past the list's end */
+        uint at = list_words[h + TK_LIST_FIRST] + 2u * entry;
+        P_FRAME = batch.table.f[list_words[at]];
+        i = int(list_words[at + 1u]);
+    }
+    analyse_p_mb(t, i % pc.mb_width, i / pc.mb_width);
 }

@@ -6,9 +6,10 @@
  * decisions, so nothing here waits for another workgroup.
  *
  * Buffers (p_frames.glsl, by address): the source, the reference (the previous picture,
- * deblocked), the previous picture's motion, the skip map (a byte per macroblock, 4 to a
- * word; read when has_skip_map), TkMbSearch[n] out. Dispatch: (the batch's most macroblocks,
- * TK_SEARCHES, its P pictures) workgroups.
+ * deblocked), the previous picture's motion, TkMbSearch[n] out. Which macroblocks: the
+ * batch's search list (p_lists.comp, inter_defs.h TK_LIST_*), whose indirect dispatch this
+ * is: (TK_LIST_X, TK_SEARCHES, ceil(entries / TK_LIST_X)) workgroups, entry
+ * z * TK_LIST_X + x, search y.
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -28,14 +29,19 @@ layout(local_size_x = TK_ME_THREADS) in;
 
 #include "p_frames.glsl"
 
+layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkLists {
+    uint w[];
+};
+
 layout(push_constant) uniform Batch {
-    TkPFrameTable table;   /* the batch's P pictures; workgroup z takes picture z */
+    TkPFrameTable table;   /* the batch's P pictures */
+    uvec2 lists;           /* TkLists: the search list is the first */
 } batch;
 
 #define pc P_FRAME
 #define src_words TK_P_BUF(TkWordsIn, src).w
 #define ref_words TK_P_BUF(TkWordsIn, ref).w
-#define skip_words TK_P_BUF(TkWordsIn, skip_map).w
+#define list_words TkLists(batch.lists).w
 #define motion TK_P_BUF(TkMotionIn, motion_prev).m   /* the previous picture's */
 #define search TK_P_BUF(TkSearchOut, search).m
 
@@ -60,16 +66,14 @@ int median3(int a, int b, int c)
 
 void main()
 {
-    tk_p_frame_load();
-    int t = int(gl_LocalInvocationIndex);
-    int idx = int(gl_WorkGroupID.x), k = int(gl_WorkGroupID.y);
-    if (idx >= pc.mb_width * pc.mb_height)
-        return; /* the whole workgroup: a larger picture of the batch sized the dispatch */
+    uint entry = gl_WorkGroupID.z * TK_LIST_X + gl_WorkGroupID.x;
+    if (entry >= list_words[TK_LIST_COUNT])
+        return; /* the whole workgroup: the last z's row past the list's end */
+    uint at = list_words[TK_LIST_FIRST] + 2u * entry;
+    P_FRAME = batch.table.f[list_words[at]];
+    int idx = int(list_words[at + 1u]);
+    int t = int(gl_LocalInvocationIndex), k = int(gl_WorkGroupID.y);
     int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
-    int map = pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
-                                   : TK_SKIP_MAP_CHANGED;
-    if (TK_SKIP_MAP_IS_STATIC(map) || map == TK_SKIP_MAP_INTRA)
-        return; /* the whole workgroup: the decision does not search these */
 
     /* threads 0-15 load source row t */
     if (t < 16) {
