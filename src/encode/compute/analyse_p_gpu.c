@@ -92,12 +92,12 @@ void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
     };
 }
 
-/* Macroblocks of picture f on anti-diagonal x + 2y = d (inter_defs.h) */
-static int diagonal_length(const TkAnalysePFrame *f, int d)
+/* Entries a picture may put in list l (-1: the search list, else diagonal l's). */
+static int list_room(int l, int max_mbs, int max_height)
 {
-    int first_y = TK_WAVEFRONT_FIRST_Y(d, f->mb_width);
-    int last_y = d / 2 < f->mb_height - 1 ? d / 2 : f->mb_height - 1;
-    return last_y >= first_y ? last_y - first_y + 1 : 0;
+    if (l < 0)
+        return max_mbs;
+    return l / 2 + 1 < max_height ? l / 2 + 1 : max_height;
 }
 
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
@@ -109,8 +109,8 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
     int res = tk_vk_cmd_upload(dev, cmd, frames, (size_t)n * sizeof(*frames), &batch->table);
     if (res < 0)
         return res;
-    batch->frames = frames;
     batch->n = n;
+    int max_height = 0;
     for (int i = 0; i < n; i++) {
         const TkAnalysePFrame *f = &frames[i];
         int steps = wavefront_steps(f->mb_width, f->mb_height);
@@ -119,34 +119,31 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
         if (f->mb_width * f->mb_height > batch->max_mbs)
             batch->max_mbs = f->mb_width * f->mb_height;
         batch->any_skip_map |= f->has_skip_map != 0;
+        if (f->mb_height > max_height)
+            max_height = f->mb_height;
     }
     /* the work lists (inter_defs.h TK_LIST_*): headers as p_lists.comp expects them, room for
-     * every macroblock in the search list and, in each diagonal's, for every picture's
-     * macroblocks on it */
+     * every macroblock in the search list and, in diagonal d's, for every picture's
+     * macroblocks on it: at most one a row, rows y <= d / 2 (memory that nothing touches
+     * where there are fewer: bounded, not counted, so that a batch of a thousand pictures
+     * costs the host no loop over pictures and diagonals) */
     int diags = batch->steps - 2;
-    size_t words = (size_t)TK_LIST_DIAG(diags) + 2 * (size_t)n * (size_t)batch->max_mbs;
-    for (int d = 0; d < diags; d++) {
-        int len = 0;
-        for (int i = 0; i < n; i++)
-            if (diagonal_length(&frames[i], d) > len)
-                len = diagonal_length(&frames[i], d);
-        words += 2 * (size_t)n * (size_t)len;
-    }
+    size_t words = (size_t)TK_LIST_DIAG(diags);
+    for (int l = -1; l < diags; l++)   /* -1: the search list */
+        words += 2 * (size_t)n * (size_t)list_room(l, batch->max_mbs, max_height);
+    if (words > UINT32_MAX)
+        return TALKIE_ERR(EINVAL);
     if ((res = tk_vk_cmd_alloc(dev, cmd, words * 4, &batch->lists)) < 0)
         return res;
     uint32_t *w = batch->lists.map;
     memset(w, 0, (size_t)TK_LIST_DIAG(diags) * 4);
     uint32_t first = (uint32_t)TK_LIST_DIAG(diags);
-    for (int l = -1; l < diags; l++) {   /* -1: the search list */
+    for (int l = -1; l < diags; l++) {
         uint32_t *h = w + (l < 0 ? 0 : TK_LIST_DIAG(l));
-        int len = l < 0 ? batch->max_mbs : 0;
-        for (int i = 0; l >= 0 && i < n; i++)
-            if (diagonal_length(&frames[i], l) > len)
-                len = diagonal_length(&frames[i], l);
         h[TK_LIST_ARGS] = TK_LIST_X;
         h[TK_LIST_ARGS + 1] = l < 0 ? TK_SEARCHES : 1;
         h[TK_LIST_FIRST] = first;
-        first += 2 * (uint32_t)n * (uint32_t)len;
+        first += 2 * (uint32_t)n * (uint32_t)list_room(l, batch->max_mbs, max_height);
     }
     return 0;
 }

@@ -74,7 +74,6 @@ typedef struct TkAnalysePFrame {
 /* A batch's table, uploaded into a command buffer's memory. */
 typedef struct TkAnalysePBatch {
     VkDeviceAddress table;
-    const TkAnalysePFrame *frames; /* the caller's, read while recording the steps */
     int n;                  /* pictures */
     int steps;              /* the most steps of one (tk_analyse_p_gpu_steps) */
     int max_mbs;            /* the most macroblocks of one */
@@ -90,7 +89,7 @@ int tk_analyse_p_gpu_steps(const TkFrameLayout *l);
 void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
                             const TkAnalysePBuffers *b);
 /* Uploads frames[0..n-1] into cmd's memory (recording) for the steps of this recording, and
- * makes room for their work lists; `frames` must stay valid until they are recorded.
+ * makes room for their work lists.
  * Errors: TALKIE_ERR(EINVAL) (n < 1, more than the device's dispatch allows), those of
  * tk_vk_cmd_upload. */
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
