@@ -43,10 +43,10 @@
  * picture (most are static: they would only return). In 32-bit words: the search list's
  * header, then one for each anti-diagonal of the decisions (TK_LIST_HEADER_WORDS each), then
  * the entries. A header holds the list's count, then its kernel's indirect dispatch
- * (TK_LIST_X, 1 or TK_SEARCHES, ceil(count / TK_LIST_X)), then the word where its entries
- * start; an entry is two words, its picture's index in the batch and the macroblock's index
- * in the picture, in no particular order (workgroup z * TK_LIST_X + x takes entry z *
- * TK_LIST_X + x). */
+ * (X, 1 or TK_SEARCHES, ceil(count / X)), then the word where its entries start; an entry is
+ * two words, its picture's index in the batch and the macroblock's index in the picture, in
+ * no particular order (workgroup (x, y, z) takes entry z * X + x). X is TK_LIST_X, or more
+ * where the list could outgrow the dispatch's z. */
 #define TK_LIST_HEADER_WORDS 8
 #define TK_LIST_COUNT 0
 #define TK_LIST_ARGS 2

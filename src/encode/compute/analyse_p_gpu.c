@@ -138,9 +138,13 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
     uint32_t *w = batch->lists.map;
     memset(w, 0, (size_t)TK_LIST_DIAG(diags) * 4);
     uint32_t first = (uint32_t)TK_LIST_DIAG(diags);
+    uint32_t max_z = dev->props.limits.maxComputeWorkGroupCount[2];
     for (int l = -1; l < diags; l++) {
         uint32_t *h = w + (l < 0 ? 0 : TK_LIST_DIAG(l));
-        h[TK_LIST_ARGS] = TK_LIST_X;
+        /* X: wide enough that the list's most entries need at most max_z rows */
+        uint64_t room = (uint64_t)n * (uint64_t)list_room(l, batch->max_mbs, max_height);
+        uint64_t x = (room + max_z - 1) / max_z;
+        h[TK_LIST_ARGS] = x > TK_LIST_X ? (uint32_t)x : TK_LIST_X;
         h[TK_LIST_ARGS + 1] = l < 0 ? TK_SEARCHES : 1;
         h[TK_LIST_FIRST] = first;
         first += 2 * (uint32_t)n * (uint32_t)list_room(l, batch->max_mbs, max_height);

@@ -48,8 +48,8 @@ layout(push_constant) uniform Batch {
     uvec2 lists;           /* TkLists (p_lists.comp; read in PASS_DECIDE) */
     int diag;              /* PASS_DECIDE: this dispatch's macroblocks, x + 2y == diag */
     int pass;              /* PASS_STATIC (workgroup x: macroblock x) or PASS_DECIDE
-                              (workgroup z * TK_LIST_X + x: that entry of the diagonal's list,
-                              an indirect dispatch) */
+                              (workgroup (x, 0, z): entry z * X + x of the diagonal's list,
+                              an indirect dispatch, inter_defs.h) */
 } batch;
 
 #define pc P_FRAME
@@ -611,7 +611,7 @@ void main()
             return; /* the whole workgroup: a larger picture of the batch sized the dispatch */
     } else {
         uint h = uint(TK_LIST_DIAG(batch.diag));
-        uint entry = gl_WorkGroupID.z * TK_LIST_X + gl_WorkGroupID.x;
+        uint entry = gl_WorkGroupID.z * list_words[h + TK_LIST_ARGS] + gl_WorkGroupID.x;
         if (entry >= list_words[h + TK_LIST_COUNT])
             return; /* the whole workgroup: the last z's row past the list's end */
         uint at = list_words[h + TK_LIST_FIRST] + 2u * entry;

@@ -7,7 +7,7 @@
  *     neighbours A, B, C, D are static or outside the picture (tk_inter_static_alone(): the
  *     static pass decided those);
  * each with its kernel's indirect dispatch. The host zeroes the counts, sets each dispatch to
- * (TK_LIST_X, TK_SEARCHES or 1, 0) and where each list's entries start. The order of the
+ * (X, TK_SEARCHES or 1, 0) and where each list's entries start. The order of the
  * entries changes nothing the kernels write (each writes its own macroblock's results).
  *
  * Parallel mapping: one workgroup per picture (workgroup z takes picture z, p_frames.glsl),
@@ -55,7 +55,7 @@ void append(uint h, uint picture, int idx)
     list_words[at] = picture;
     list_words[at + 1u] = uint(idx);
     /* workgroups z of the list's dispatch: enough to reach this entry */
-    atomicMax(list_words[h + TK_LIST_ARGS + 2], slot / TK_LIST_X + 1u);
+    atomicMax(list_words[h + TK_LIST_ARGS + 2], slot / list_words[h + TK_LIST_ARGS] + 1u);
 }
 
 void main()

@@ -8,8 +8,7 @@
  * Buffers (p_frames.glsl, by address): the source, the reference (the previous picture,
  * deblocked), the previous picture's motion, TkMbSearch[n] out. Which macroblocks: the
  * batch's search list (p_lists.comp, inter_defs.h TK_LIST_*), whose indirect dispatch this
- * is: (TK_LIST_X, TK_SEARCHES, ceil(entries / TK_LIST_X)) workgroups, entry
- * z * TK_LIST_X + x, search y.
+ * is: (X, TK_SEARCHES, ceil(entries / X)) workgroups, entry z * X + x, search y.
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -66,7 +65,7 @@ int median3(int a, int b, int c)
 
 void main()
 {
-    uint entry = gl_WorkGroupID.z * TK_LIST_X + gl_WorkGroupID.x;
+    uint entry = gl_WorkGroupID.z * list_words[TK_LIST_ARGS] + gl_WorkGroupID.x;
     if (entry >= list_words[TK_LIST_COUNT])
         return; /* the whole workgroup: the last z's row past the list's end */
     uint at = list_words[TK_LIST_FIRST] + 2u * entry;
