@@ -52,6 +52,9 @@
 #define TK_LIST_ARGS 2
 #define TK_LIST_FIRST 5
 #define TK_LIST_X 64
+/* Lists a picture has at most: the search list and one a diagonal of a 4096x4096 picture
+ * (talkie's largest), 1 + 256 + 2 * 255. */
+#define TK_LIST_MAX 768
 /* the header of diagonal d (x + 2y = d) */
 #define TK_LIST_DIAG(d) (TK_LIST_HEADER_WORDS * (1 + (d)))
 

@@ -128,6 +128,8 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
      * where there are fewer: bounded, not counted, so that a batch of a thousand pictures
      * costs the host no loop over pictures and diagonals) */
     int diags = batch->steps - 2;
+    if (1 + diags > TK_LIST_MAX)
+        return TALKIE_ERR(EINVAL);
     size_t words = (size_t)TK_LIST_DIAG(diags);
     for (int l = -1; l < diags; l++)   /* -1: the search list */
         words += 2 * (size_t)n * (size_t)list_room(l, batch->max_mbs, max_height);

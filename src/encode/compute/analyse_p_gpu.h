@@ -90,8 +90,8 @@ void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
                             const TkAnalysePBuffers *b);
 /* Uploads frames[0..n-1] into cmd's memory (recording) for the steps of this recording, and
  * makes room for their work lists.
- * Errors: TALKIE_ERR(EINVAL) (n < 1, more than the device's dispatch allows), those of
- * tk_vk_cmd_upload. */
+ * Errors: TALKIE_ERR(EINVAL) (n < 1, more than the device's dispatch allows, a picture past
+ * TK_LIST_MAX lists: larger than 4096x4096), those of tk_vk_cmd_alloc. */
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
                            TkAnalysePBatch *batch);
 /* Records step s of every picture of the batch: one dispatch (two for step 0 with a skip
