@@ -51,8 +51,8 @@
 #define TK_LIST_COUNT 0
 #define TK_LIST_ARGS 2
 #define TK_LIST_FIRST 5
-/* rows of 16: the last row's workgroups past the list's end return at once, yet cost (on
- * lavapipe ~70 us each: 64-wide rows made the smallest decision steps 5x slower) */
+/* rows of 16: the last row's workgroups past the list's end return at once, yet each still
+ * costs a CPU device real time (bench/RESULTS.md, "work lists") */
 #define TK_LIST_X 16
 /* Lists a picture has at most: the search list and one a diagonal of a 4096x4096 picture
  * (talkie's largest), 1 + 256 + 2 * 255. */
