@@ -417,29 +417,7 @@ void gather(int mb_x, int mb_y, int part, int part_idx, ivec2 cur_mv0, out ivec4
 #define TRY_FINAL 2
 #define TRY_INTER 3 /* straight to the inter costs: no early skip (intra refresh) */
 
-int map_at(int idx)
-{
-    return pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
-                                : TK_SKIP_MAP_CHANGED;
-}
-
-bool static_at(int x, int y)
-{
-    return TK_SKIP_MAP_IS_STATIC(map_at(y * pc.mb_width + x));
-}
-
-/* tk_inter_static_alone(): static, with neighbours A, B, C, D static or outside the picture */
-bool static_alone(int mb_x, int mb_y)
-{
-    const ivec2 nb[4] = ivec2[4](ivec2(-1, 0), ivec2(0, -1), ivec2(1, -1), ivec2(-1, -1));
-    bool alone = static_at(mb_x, mb_y);
-    for (int k = 0; k < 4; k++) {
-        int x = mb_x + nb[k].x, y = mb_y + nb[k].y;
-        if (x >= 0 && x < pc.mb_width && y >= 0)
-            alone = alone && static_at(x, y);
-    }
-    return alone;
-}
+#include "skip_map.glsl"
 
 void analyse_p_mb(int t, int mb_x, int mb_y)
 {

@@ -39,16 +39,7 @@ layout(push_constant) uniform Batch {
 #define skip_words TK_P_BUF(TkWordsIn, skip_map).w
 #define list_words TkLists(batch.lists).w
 
-int map_at(int idx)
-{
-    return pc.has_skip_map != 0 ? int((skip_words[idx >> 2] >> (8 * (idx & 3))) & 0xffu)
-                                : TK_SKIP_MAP_CHANGED;
-}
-
-bool static_at(int x, int y)
-{
-    return TK_SKIP_MAP_IS_STATIC(map_at(y * pc.mb_width + x));
-}
+#include "skip_map.glsl"
 
 /* The header of list l of this picture: 0 the search list, 1 + d diagonal d's. */
 uint header(int l)
@@ -62,17 +53,8 @@ ivec2 lists_of(int idx)
 {
     int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
     int map = map_at(idx);
-    bool static_mb = TK_SKIP_MAP_IS_STATIC(map);
-    /* analyse_p.comp static_alone() */
-    bool alone = static_mb;
-    const ivec2 nb[4] = ivec2[4](ivec2(-1, 0), ivec2(0, -1), ivec2(1, -1), ivec2(-1, -1));
-    for (int k = 0; k < 4 && alone; k++) {
-        int x = mb_x + nb[k].x, y = mb_y + nb[k].y;
-        if (x >= 0 && x < pc.mb_width && y >= 0)
-            alone = static_at(x, y);
-    }
-    return ivec2(!static_mb && map != TK_SKIP_MAP_INTRA ? 0 : -1,
-                 alone ? -1 : 1 + mb_x + 2 * mb_y);
+    bool searched = !TK_SKIP_MAP_IS_STATIC(map) && map != TK_SKIP_MAP_INTRA;
+    return ivec2(searched ? 0 : -1, static_alone(mb_x, mb_y) ? -1 : 1 + mb_x + 2 * mb_y);
 }
 
 /* A picture's entries of a list are reserved together and lie side by side, so that the
