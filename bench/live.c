@@ -493,13 +493,6 @@ static double api_fps(int n, int w, int h, int frames, int qp, TalkieEncoder enc
 /* --repeat's bound */
 #define MAX_REPEAT 99
 
-/* The median of v[0 .. n - 1] (n >= 1; sorts v). */
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int tk_bench_api(const BenchOptions *o)
 {
     /* x264 codes what talkie codes: P frames (a GOP of 60) when TK_BENCH_P_FRAMES asks for
@@ -540,7 +533,8 @@ int tk_bench_api(const BenchOptions *o)
         }
         tk_bench_frames_free(&f);
         double one = api_fps(1, w, h, o->frames, o->qp, enc, &p50, &p99);
-        double api_mid = median(api, runs), x264_mid = median(x264, runs);
+        double api_mid = tk_bench_quantile(api, runs, 0.5);
+        double x264_mid = tk_bench_quantile(x264, runs, 0.5);
         printf("| %dx%d%s | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f |\n", w, h,
                runs > 1 ? ", medians" : "", api_mid, x264_mid,
                x264_mid > 0 ? api_mid / x264_mid : 0, one, p50, p99);

@@ -38,6 +38,12 @@ typedef struct BackendGroup {
  * above what taking a chunk costs, and small chunks spread small batches too. */
 #define COLLECT_CHUNK 2
 
+/* Chunks of jobs a backend group's collect takes. */
+static int group_chunks(const BackendGroup *g)
+{
+    return (g->count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
+}
+
 typedef struct Batch {
     BatchState state;
     _Atomic int64_t prepare_work_ns; /* inside the prepares, every thread */
@@ -525,7 +531,7 @@ static int64_t wait_and_collect(TkEngine *e, Batch *b)
     }
     int chunks = 0;
     for (int g = 0; g < b->n_groups; g++)
-        chunks += (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
+        chunks += group_chunks(&b->groups[g]);
     share_work(e, SHARED_COLLECT, b, chunks);
     for (int i = 0; i < b->n; i++)
         if (b->result[i] == 0 && !b->sessions[i]->backend->record)
@@ -540,7 +546,7 @@ static void collect_one(TkEngine *e, Batch *b, int c)
     (void)e;
     const BackendGroup *grp = NULL;
     for (int g = 0; g < b->n_groups && !grp; g++) {
-        int in_group = (b->groups[g].count + COLLECT_CHUNK - 1) / COLLECT_CHUNK;
+        int in_group = group_chunks(&b->groups[g]);
         if (c < in_group)
             grp = &b->groups[g];
         else

@@ -143,12 +143,9 @@ int tk_renderer_create(TkRenderer **out, TkVkDevice *dev, const TkFrameLayout *l
     r->layout = *layout;
     r->cull = 1;
     r->text_map = calloc((size_t)layout->mb_width * (size_t)layout->mb_height, 1);
-    if (!r->text_map) {
-        tk_renderer_destroy(&r);
-        return TALKIE_ERR(ENOMEM);
-    }
-    int res = tk_composer_create(&r->composer, layout->width, layout->height, font_path, log);
-    if (res < 0)
+    int res = r->text_map ? 0 : TALKIE_ERR(ENOMEM);
+    if (res < 0 || (res = tk_composer_create(&r->composer, layout->width, layout->height,
+                                             font_path, log)) < 0)
         goto error;
     res = tk_tile_bins_init(&r->bins, layout->aligned_width, layout->aligned_height,
                             TK_RENDER_GROUP_X * TK_RENDER_BLOCK_W,
