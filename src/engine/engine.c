@@ -805,6 +805,10 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
             goto error;
         if ((err = tk_vk_cmd_create(e->vk, &b->cmd)) < 0)
             goto error;
+        /* Every batch on the first batch's queue: spread over the queues, batches ran side
+         * by side and each took longer, 85k against 107k frames/s in all (bench/RESULTS.md,
+         * "One queue"). */
+        tk_vk_cmd_set_queue(e->vk, &b->cmd, e->batches[0].cmd.queue);
         /* for TalkieContextStats.engine_gpu_us: devices without timestamps leave it 0 */
         if ((err = tk_vk_cmd_enable_timestamps(e->vk, &b->cmd, BATCH_TIMESTAMPS)) < 0 &&
             err != TALKIE_ERROR_UNSUPPORTED)
