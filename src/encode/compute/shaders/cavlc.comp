@@ -42,7 +42,8 @@
  * need <= 32 each). Change MB_PER_GROUP here and in cavlc_gpu.c together.
  *
  * The tail group skips the macroblocks past n_mbs (and the grid's spare groups all of
- * theirs) but reaches the barrier.
+ * theirs) but reaches the barrier. A group none of whose macroblocks codes a bit (P_Skip
+ * inside its slice's run, or past n_mbs) stores their zero counts and leaves before it.
  *
  * A level Baseline cannot code, or a macroblock over TK_MB_SCRATCH_WORDS words, sets bit 0
  * of counts[n_mbs] (zero at open; pack.comp clears it after reading) where the C reference
@@ -333,6 +334,20 @@ uint skip_run_before(uint me)
     return uint(int(me) - 1 - i);
 }
 
+/* the last macroblock of its slice */
+bool ends_slice(uint me)
+{
+    int x = int(me) % pc.mb_width, y = int(me) / pc.mb_width;
+    return x == pc.mb_width - 1 && ((y + 1) % pc.slice_mb_rows == 0 || y == pc.mb_height - 1);
+}
+
+/* A macroblock that codes no bits: a P_Skip one inside its slice's run, or none (past
+ * n_mbs). */
+bool silent(uint mb, uint n_mbs)
+{
+    return mb >= n_mbs || (pc.p_slice != 0 && coded[mb].type == TK_MB_PSKIP && !ends_slice(mb));
+}
+
 /* macroblock_layer() 7.3.5 up to the residual: unit 0; in P slices mb_skip_run first
  * (cavlc_ref.c tk_cavlc_mb_p_ref). */
 void put_header(uint me)
@@ -343,16 +358,15 @@ void put_header(uint me)
     bool i16 = type == TK_MB_I16x16, inter = type == TK_MB_PL0;
     uint intra_base = 0u;
     if (pc.p_slice != 0) {
-        uint run = skip_run_before(me);
+        /* the run is counted only where it is written: counted by every P_Skip macroblock,
+         * it cost each a walk back over the run (most of the kernel's time in P pictures) */
         if (type == TK_MB_PSKIP) {
             /* a run reaching the slice's end is written by its last macroblock */
-            int x = int(me) % pc.mb_width, y = int(me) / pc.mb_width;
-            if (x == pc.mb_width - 1 &&
-                ((y + 1) % pc.slice_mb_rows == 0 || y == pc.mb_height - 1))
-                put_ue(run + 1u);                                   /* mb_skip_run */
+            if (ends_slice(me))
+                put_ue(skip_run_before(me) + 1u);                   /* mb_skip_run */
             return;
         }
-        put_ue(run);                                                /* mb_skip_run */
+        put_ue(skip_run_before(me));                                /* mb_skip_run */
         intra_base = 5u;    /* Table 7-13: intra mb_type values follow the 5 P ones */
     }
     if (inter)
@@ -446,6 +460,16 @@ void main()
     uint me = group * uint(MB_PER_GROUP) + slot;
     bool live = me < n_mbs; /* false in the tail group past n_mbs: skip all but the barrier */
     uint units = slot * UNITS; /* this macroblock's unit 0 in s_bits; times UNIT_WORDS in s_unit */
+    /* a group whose macroblocks code nothing (most of a conversation's P picture) leaves at
+     * once, all its invocations together (so none waits at the barrier) */
+    bool all_silent = true;
+    for (uint k = 0u; k < uint(MB_PER_GROUP); k++)
+        all_silent = all_silent && silent(group * uint(MB_PER_GROUP) + k, n_mbs);
+    if (all_silent) {
+        if (live && u == 0u)
+            counts[me] = 0u;
+        return;
+    }
 
     /* 1. each invocation codes its unit into s_unit */
     if (live && u < UNITS) {
