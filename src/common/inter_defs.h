@@ -37,16 +37,17 @@
 #define TK_SEARCH_16x8 1
 #define TK_SEARCH_8x16 3
 
-/* The work lists of a batch's P pictures (p_lists.comp, analyse_p_gpu.c): which macroblocks
- * the search pass searches, and which each step of the decisions decides, so that those
- * dispatches' workgroups are that work alone rather than one for every macroblock of every
- * picture (most are static: they would only return). In 32-bit words: the search list's
- * header, then one for each anti-diagonal of the decisions (TK_LIST_HEADER_WORDS each), then
- * the entries. A header holds the list's count, then its kernel's indirect dispatch
- * (X, 1 or TK_SEARCHES, ceil(count / X)), then the word where its entries start; an entry is
- * two words, its picture's index in the batch and the macroblock's index in the picture, in
- * no particular order (workgroup (x, y, z) takes entry z * X + x). X is TK_LIST_X, or more
- * where the list could outgrow the dispatch's z. */
+/* The work lists of a batch's P pictures (p_lists.comp, p_lists.glsl, analyse_p_gpu.c): which
+ * macroblocks the search pass searches, which the static pass codes, and which each step of
+ * the decisions decides, so that those dispatches' workgroups are that work alone rather than
+ * one for every macroblock of every picture (most are static: they would only return). In
+ * 32-bit words: a header for each list (TK_LIST_HEADER_WORDS each: the search list, the
+ * static list, then one for each anti-diagonal of the decisions), then the entries. A header
+ * holds the list's count, then its kernel's indirect dispatch (X, 1 or TK_SEARCHES,
+ * ceil(count / X)), then the word where its entries start; an entry is two words, its
+ * picture's index in the batch and the macroblock's index in the picture, in no particular
+ * order (workgroup (x, y, z) takes entry z * X + x). X is TK_LIST_X, or more where the list
+ * could outgrow the dispatch's z. */
 #define TK_LIST_HEADER_WORDS 8
 #define TK_LIST_COUNT 0
 #define TK_LIST_ARGS 2
@@ -54,11 +55,17 @@
 /* rows of 16: the last row's workgroups past the list's end return at once, yet each still
  * costs a CPU device real time (bench/RESULTS.md, "work lists") */
 #define TK_LIST_X 16
-/* Lists a picture has at most: the search list and one a diagonal of a 4096x4096 picture
- * (talkie's largest), 1 + 256 + 2 * 255. */
+/* The lists by number: the search list, the static list, diagonal d's TK_LIST_DIAG0 + d. */
+#define TK_LIST_SEARCH 0
+#define TK_LIST_STATIC 1
+#define TK_LIST_DIAG0 2
+/* Lists a picture has at most: the search and static lists and one a diagonal of a
+ * 4096x4096 picture (talkie's largest), 2 + 256 + 2 * 255. */
 #define TK_LIST_MAX 768
+/* the first word of list l's header */
+#define TK_LIST_HEADER(l) (TK_LIST_HEADER_WORDS * (l))
 /* the header of diagonal d (x + 2y = d) */
-#define TK_LIST_DIAG(d) (TK_LIST_HEADER_WORDS * (1 + (d)))
+#define TK_LIST_DIAG(d) TK_LIST_HEADER(TK_LIST_DIAG0 + (d))
 
 /* Every MV talkie codes has |component| <= TK_MV_MAX quarter samples (63.75 samples, under
  * the smallest vertical range of Table A-1, [-64, 63.75] at level 1.0). */

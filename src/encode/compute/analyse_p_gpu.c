@@ -48,8 +48,8 @@ int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a)
                                sizeof(BatchPush));
 }
 
-/* the work lists with the static pass, the search pass, and the anti-diagonals x + 2y of a
- * picture of these macroblocks */
+/* the work lists, the search and static passes, and the anti-diagonals x + 2y of a picture
+ * of these macroblocks */
 static int wavefront_steps(int mb_width, int mb_height)
 {
     return 2 + mb_width + 2 * (mb_height - 1);
@@ -92,12 +92,14 @@ void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
     };
 }
 
-/* Entries a picture may put in list l (-1: the search list, else diagonal l's). */
+/* Entries a picture may put in list l (inter_defs.h: the search or the static list, or a
+ * diagonal's). */
 static int list_room(int l, int max_mbs, int max_height)
 {
-    if (l < 0)
+    if (l < TK_LIST_DIAG0)
         return max_mbs;
-    return l / 2 + 1 < max_height ? l / 2 + 1 : max_height;
+    int d = l - TK_LIST_DIAG0;
+    return d / 2 + 1 < max_height ? d / 2 + 1 : max_height;
 }
 
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
@@ -127,29 +129,29 @@ int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame 
      * macroblocks on it: at most one a row, rows y <= d / 2 (memory that nothing touches
      * where there are fewer: bounded, not counted, so that a batch of a thousand pictures
      * costs the host no loop over pictures and diagonals) */
-    int diags = batch->steps - 2;
-    if (1 + diags > TK_LIST_MAX)
+    int lists = TK_LIST_DIAG0 + batch->steps - 2;
+    if (lists > TK_LIST_MAX)
         return TALKIE_ERR(EINVAL);
-    size_t words = (size_t)TK_LIST_DIAG(diags);
-    for (int l = -1; l < diags; l++)   /* -1: the search list */
+    size_t words = (size_t)TK_LIST_HEADER(lists);
+    for (int l = 0; l < lists; l++)
         words += 2 * (size_t)n * (size_t)list_room(l, batch->max_mbs, max_height);
     if (words > UINT32_MAX)
         return TALKIE_ERR(EINVAL);
     if ((res = tk_vk_cmd_alloc(dev, cmd, words * 4, &batch->lists)) < 0)
         return res;
     uint32_t *w = batch->lists.map;
-    memset(w, 0, (size_t)TK_LIST_DIAG(diags) * 4);
-    uint32_t first = (uint32_t)TK_LIST_DIAG(diags);
+    memset(w, 0, (size_t)TK_LIST_HEADER(lists) * 4);
+    uint32_t first = (uint32_t)TK_LIST_HEADER(lists);
     uint32_t max_z = dev->props.limits.maxComputeWorkGroupCount[2];
-    for (int l = -1; l < diags; l++) {
-        uint32_t *h = w + (l < 0 ? 0 : TK_LIST_DIAG(l));
+    for (int l = 0; l < lists; l++) {
+        uint32_t *h = w + TK_LIST_HEADER(l);
         /* X: wide enough that the list's most entries need at most max_z rows */
         uint64_t room = (uint64_t)n * (uint64_t)list_room(l, batch->max_mbs, max_height);
         uint64_t x = (room + max_z - 1) / max_z;
         h[TK_LIST_ARGS] = x > TK_LIST_X ? (uint32_t)x : TK_LIST_X;
-        h[TK_LIST_ARGS + 1] = l < 0 ? TK_SEARCHES : 1;
+        h[TK_LIST_ARGS + 1] = l == TK_LIST_SEARCH ? TK_SEARCHES : 1;
         h[TK_LIST_FIRST] = first;
-        first += 2 * (uint32_t)n * (uint32_t)list_room(l, batch->max_mbs, max_height);
+        first += 2 * (uint32_t)room;
     }
     return 0;
 }
@@ -161,26 +163,27 @@ void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkC
     ListsPush lists = { .table = batch->table, .lists = batch->lists.address };
     uint32_t n = (uint32_t)batch->n;
     if (s == 0) {
-        /* the work lists and the static macroblocks' residual, side by side (they touch
-         * different data) */
         tk_vk_cmd_dispatch(dev, cmd, a->lists, NULL, &lists, 1, 1, n);
-        if (batch->any_skip_map) {
-            push.pass = PASS_STATIC;
-            tk_vk_cmd_dispatch(dev, cmd, a->kernel, NULL, &push, (uint32_t)batch->max_mbs, 1, n);
-        }
         return;
     }
     /* the lists' sizes, known on the GPU only */
-    int d = s - 2;
-    VkDeviceSize args = batch->lists.offset +
-                        4 * (VkDeviceSize)((s == 1 ? 0 : TK_LIST_DIAG(d)) + TK_LIST_ARGS);
+    VkDeviceSize args = batch->lists.offset + 4 * (VkDeviceSize)TK_LIST_ARGS;
     if (s == 1) {
-        tk_vk_cmd_dispatch_indirect(dev, cmd, a->search, NULL, &lists, batch->lists.buffer, args);
+        /* the search and the static macroblocks' residual, side by side (they touch
+         * different data) */
+        tk_vk_cmd_dispatch_indirect(dev, cmd, a->search, NULL, &lists, batch->lists.buffer,
+                                    args + 4 * (VkDeviceSize)TK_LIST_HEADER(TK_LIST_SEARCH));
+        if (batch->any_skip_map) {
+            push.pass = PASS_STATIC;
+            tk_vk_cmd_dispatch_indirect(dev, cmd, a->kernel, NULL, &push, batch->lists.buffer,
+                                        args + 4 * (VkDeviceSize)TK_LIST_HEADER(TK_LIST_STATIC));
+        }
         return;
     }
     push.pass = PASS_DECIDE;
-    push.diag = d;
-    tk_vk_cmd_dispatch_indirect(dev, cmd, a->kernel, NULL, &push, batch->lists.buffer, args);
+    push.diag = s - 2;
+    tk_vk_cmd_dispatch_indirect(dev, cmd, a->kernel, NULL, &push, batch->lists.buffer,
+                                args + 4 * (VkDeviceSize)TK_LIST_DIAG(push.diag));
 }
 
 void tk_analyse_p_gpu_destroy(TkVkDevice *dev, TkAnalysePGpu *a)

@@ -2,11 +2,13 @@
  * Host side of p_lists.comp, search_p.comp and analyse_p.comp: analysis of every
  * macroblock of P pictures on the GPU, bit-exact with tk_inter_analyse_frame_ref()
  * (analyse_p_ref.h), in steps with a barrier after each: step 0 the work lists (which
- * macroblocks to search and which to decide at each diagonal, inter_defs.h TK_LIST_*)
- * beside the static pass, step 1 the search pass (every search of every listed macroblock
- * side by side, one workgroup of 32 threads each), steps 2.. the decisions along the
- * anti-diagonals x + 2y = step - 2 (one workgroup of 16 threads per listed macroblock),
- * each an indirect dispatch of its list's size, because a macroblock reads
+ * macroblocks to search, which static ones to code, which to decide at each diagonal,
+ * inter_defs.h TK_LIST_*; the static macroblocks whose coding is known, p_lists.comp codes
+ * itself), step 1 the search pass (every search of every listed macroblock side by side, one
+ * workgroup of 32 threads each) beside the static pass (one workgroup of 16 threads per
+ * listed macroblock), steps 2.. the decisions along the anti-diagonals x + 2y = step - 2
+ * (one workgroup of 16 threads per listed macroblock), each pass an indirect dispatch of its
+ * list's size, because a macroblock reads
  * the motion and reconstruction of (x - 1, y), (x, y - 1) and (x + 1, y - 1) (see
  * analyse_p.comp). Every step of a batch of pictures (of any sizes and parameters) is one
  * dispatch: the kernels find each picture's buffers and parameters in a table (TkAnalysePFrame)
@@ -82,8 +84,8 @@ typedef struct TkAnalysePBatch {
 } TkAnalysePBatch;
 
 int tk_analyse_p_gpu_create(TkVkDevice *dev, TkAnalysePGpu *a);
-/* Number of steps of a picture: the search pass and the anti-diagonals x + 2y,
- * 1 + mb_width + 2 (mb_height - 1). */
+/* Number of steps of a picture: the work lists, the search and static passes, and the
+ * anti-diagonals x + 2y: 2 + mb_width + 2 (mb_height - 1). */
 int tk_analyse_p_gpu_steps(const TkFrameLayout *l);
 /* Fills f with picture p's parameters and its buffers' addresses. */
 void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
@@ -94,7 +96,7 @@ void tk_analyse_p_gpu_frame(TkAnalysePFrame *f, const TkInterParams *p,
  * TK_LIST_MAX lists: larger than 4096x4096), those of tk_vk_cmd_alloc. */
 int tk_analyse_p_gpu_batch(TkVkDevice *dev, TkVkCmd *cmd, const TkAnalysePFrame *frames, int n,
                            TkAnalysePBatch *batch);
-/* Records step s of every picture of the batch: one dispatch (two for step 0 with a skip
+/* Records step s of every picture of the batch: one dispatch (two for step 1 with a skip
  * map). */
 void tk_analyse_p_gpu_record_step(TkVkDevice *dev, const TkAnalysePGpu *a, TkVkCmd *cmd,
                                   const TkAnalysePBatch *batch, int s);

@@ -8,7 +8,6 @@
  * chroma_offset, mb_width, mb_height, qp, slice_mb_rows, and holding text_qp (the QP of text
  * macroblocks; equal to qp where the frame has no map, so that any buffer may be bound).
  */
-#include "../../../common/text_qp_defs.h"
 #define AVAIL_TOPRIGHT 8
 #define TK_I4x4_EXTRA_BITS 6
 #define COST_NONE 0x7fffffff
@@ -41,12 +40,7 @@ shared int s_dcc[8];       /* dequantised chroma DC */
 shared int s_clev[128];    /* chroma AC levels [(comp * 4 + block) * 16 + scan] */
 shared int s_ctc[8];
 
-/* The QP macroblock n is quantised with (tk_intra_mb_qp()). */
-int tk_mb_qp(int n)
-{
-    uint byte = (text_map[n >> 2] >> (8 * (n & 3))) & 0xffu;
-    return byte == uint(TK_TEXT_MAP_TEXT) ? pc.text_qp : pc.qp;
-}
+#include "text_qp.glsl"
 
 int src_byte(int o)
 {

@@ -24,8 +24,7 @@
  * picture's, written), the skip map (a byte per macroblock, 4 to a word, TK_SKIP_MAP_STATIC
  * where unchanged; read when has_skip_map), TkMbSearch[n] (the search pass's), the text map
  * (a byte per macroblock, 4 to a word: TK_TEXT_MAP_TEXT ones are quantised and decided at
- * text_qp; any buffer when text_qp == qp), TkMbMotion[n] (the previous picture's: the static
- * pass reads a macroblock's own entry).
+ * text_qp; any buffer when text_qp == qp).
  */
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -39,18 +38,16 @@ layout(local_size_x = 16) in;
 
 #include "p_frames.glsl"
 
-layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkLists {
-    uint w[];
-};
-
 layout(push_constant) uniform Batch {
-    TkPFrameTable table;   /* the batch's P pictures; PASS_STATIC: workgroup z, picture z */
-    uvec2 lists;           /* TkLists (p_lists.comp; read in PASS_DECIDE) */
+    TkPFrameTable table;   /* the batch's P pictures */
+    uvec2 lists;           /* TkLists (p_lists.glsl) */
     int diag;              /* PASS_DECIDE: this dispatch's macroblocks, x + 2y == diag */
-    int pass;              /* PASS_STATIC (workgroup x: macroblock x) or PASS_DECIDE
-                              (workgroup (x, 0, z): entry z * X + x of the diagonal's list,
-                              an indirect dispatch, inter_defs.h) */
+    int pass;              /* PASS_STATIC (the static list) or PASS_DECIDE (the diagonal's
+                              list): workgroup (x, 0, z) takes entry z * X + x, an indirect
+                              dispatch (inter_defs.h) */
 } batch;
+
+#include "p_lists.glsl"
 
 #define pc P_FRAME
 #define src_words TK_P_BUF(TkWordsIn, src).w
@@ -61,7 +58,6 @@ layout(push_constant) uniform Batch {
 #define skip_words TK_P_BUF(TkWordsIn, skip_map).w
 #define search TK_P_BUF(TkSearchOut, search).m
 #define text_map TK_P_BUF(TkWordsIn, text_map).w
-#define motion_prev TK_P_BUF(TkMotionIn, motion_prev).m
 
 /* The static pass codes the macroblocks the skip map marks static (their prediction and
  * residual at MV (0, 0) need no neighbour) beside the search pass; the decision pass, along
@@ -255,10 +251,10 @@ int code_residual(int t, int qp)
 /* ---- stores ---- */
 
 /* coded[n] as an inter macroblock of `type`; its levels from s_plev and s_pclev, or none
- * (zero) where `levels` is false or it is a P_Skip */
-void store_coded(int t, int n, int type, int cbp, int qp, bool levels)
+ * (zero) for a P_Skip */
+void store_coded(int t, int n, int type, int cbp, int qp)
 {
-    bool skip = type == TK_MB_PSKIP || !levels;
+    bool skip = type == TK_MB_PSKIP;
     for (int s = 0; s < 16; s++)
         coded[n].luma[t][s] = skip ? 0 : s_plev[t * 16 + s];
     coded[n].total_coeff[t] = skip ? 0 : s_ptc[t];
@@ -303,19 +299,6 @@ void store_recon(int t, int mb_x, int mb_y)
                                       (uint(s_prec_c[px + 1]) << 16) |
                                       (uint(s_prec_c[64 + px + 1]) << 24);
     }
-}
-
-/* the reference's samples as the macroblock's recon (its prediction at MV (0, 0), 8-228
- * and 8-266 with no fraction); thread t: luma row t, 2 chroma words, as store_recon() */
-void copy_recon_from_ref(int t, int mb_x, int mb_y)
-{
-    int stride = pc.luma_stride, x0 = mb_x * 16;
-    int row = ((mb_y * 16 + t) * stride + x0) >> 2;
-    for (int i = 0; i < 4; i++)
-        rec_words[row + i] = ref_words[row + i];
-    int crow = (pc.chroma_offset + (mb_y * 8 + (t >> 1)) * stride + x0) >> 2;
-    for (int i = 0; i < 2; i++)
-        rec_words[crow + (t & 1) * 2 + i] = ref_words[crow + (t & 1) * 2 + i];
 }
 
 void store_motion(int t, int n, int ref_idx, int part, ivec2 mv0, ivec2 mv1, ivec2 mvd0,
@@ -464,24 +447,8 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     int limit = mb_x < pc.refresh_x0 ? pc.refresh_limit : 0;
     bool skip_ok = limit <= 0 || TK_REFRESH_MV_OK(mv_skip.x, mb_x * 16 + 16, limit);
     bool mvp_ok = limit <= 0 || TK_REFRESH_MV_OK(mvp.x, mb_x * 16 + 16, limit);
-    /* the previous picture's motion of this macroblock, read before it is overwritten:
-     * coded 16x16 at MV (0, 0) with no residual there (analyse_p_ref.c was_zero) */
-    bool was_zero = motion_prev[idx].ref_idx == 0 && motion_prev[idx].part == TK_PART_16x16 &&
-                    motion_prev[idx].mv[0][0] == 0 && motion_prev[idx].mv[0][1] == 0 &&
-                    coded[idx].cbp == 0 && coded[idx].qp == qp;
-    /* 1. static (the static pass): MV (0, 0), no search, no intra trial; with the same
-     * reference too, after a picture that coded nothing here, no residual either: then the
-     * recon is the reference's samples, copied without the prediction and residual
-     * machinery (most macroblocks of a conversation) */
-    bool reuse = map == TK_SKIP_MAP_STATIC_SAME_REF && was_zero;
-    if (static_mb && reuse) {
-        bool alone = static_alone(mb_x, mb_y);
-        store_coded(t, idx, alone ? TK_MB_PSKIP : TK_MB_PL0, 0, qp, false);
-        copy_recon_from_ref(t, mb_x, mb_y);
-        if (alone)
-            store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
-        return;
-    }
+    /* 1. static (the static pass): MV (0, 0), no search, no intra trial (the macroblocks
+     * coded as in the previous picture, most of a conversation's, p_lists.comp codes) */
     load_mb(t, mb_x, mb_y, mb_avail(mb_x, mb_y));
     barrier();
 
@@ -498,7 +465,7 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
                 /* the decision pass makes it P_Skip or says MV (0, 0), but for a macroblock
                  * whose MV prediction is (0, 0) whatever the wavefront decides: this pass */
                 bool alone = static_alone(mb_x, mb_y);
-                store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp, true);
+                store_coded(t, idx, alone && cbp == 0 ? TK_MB_PSKIP : TK_MB_PL0, cbp, qp);
                 store_recon(t, mb_x, mb_y);
                 if (alone)
                     store_motion(t, idx, 0, TK_PART_16x16, ivec2(0), ivec2(0), ivec2(0), ivec2(0));
@@ -508,13 +475,13 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
             bool skip = cbp == 0 && (stage == TRY_EARLY || (best_part == TK_PART_16x16 &&
                                                             best_mv0 == mv_skip));
             if (skip) {
-                store_coded(t, idx, TK_MB_PSKIP, 0, qp, true);
+                store_coded(t, idx, TK_MB_PSKIP, 0, qp);
                 store_motion(t, idx, 0, TK_PART_16x16, mv_skip, mv_skip, ivec2(0), ivec2(0));
                 store_recon(t, mb_x, mb_y);
                 return;
             }
             if (stage == TRY_FINAL) {
-                store_coded(t, idx, TK_MB_PL0, cbp, qp, true);
+                store_coded(t, idx, TK_MB_PL0, cbp, qp);
                 store_motion(t, idx, 0, best_part, best_mv0, best_mv1, best_mvd0, best_mvd1);
                 store_recon(t, mb_x, mb_y);
                 return;
@@ -577,24 +544,11 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     }
 }
 
-#define list_words TkLists(batch.lists).w
-
 void main()
 {
-    int t = int(gl_LocalInvocationIndex), i;
-    if (batch.pass == PASS_STATIC) {
-        tk_p_frame_load();
-        i = int(gl_WorkGroupID.x);
-        if (i >= pc.mb_width * pc.mb_height)
-            return; /* the whole workgroup: a larger picture of the batch sized the dispatch */
-    } else {
-        uint h = uint(TK_LIST_DIAG(batch.diag));
-        uint entry = gl_WorkGroupID.z * list_words[h + TK_LIST_ARGS] + gl_WorkGroupID.x;
-        if (entry >= list_words[h + TK_LIST_COUNT])
-            return; /* the whole workgroup: the last z's row past the list's end */
-        uint at = list_words[h + TK_LIST_FIRST] + 2u * entry;
-        P_FRAME = batch.table.f[list_words[at]];
-        i = int(list_words[at + 1u]);
-    }
-    analyse_p_mb(t, i % pc.mb_width, i / pc.mb_width);
+    int i = tk_list_entry(uint(batch.pass == PASS_STATIC ? TK_LIST_HEADER(TK_LIST_STATIC)
+                                                         : TK_LIST_DIAG(batch.diag)));
+    if (i < 0)
+        return; /* the whole workgroup */
+    analyse_p_mb(int(gl_LocalInvocationIndex), i % pc.mb_width, i / pc.mb_width);
 }

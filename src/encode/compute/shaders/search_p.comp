@@ -28,19 +28,16 @@ layout(local_size_x = TK_ME_THREADS) in;
 
 #include "p_frames.glsl"
 
-layout(buffer_reference, std430, buffer_reference_align = 16) readonly buffer TkLists {
-    uint w[];
-};
-
 layout(push_constant) uniform Batch {
     TkPFrameTable table;   /* the batch's P pictures */
-    uvec2 lists;           /* TkLists: the search list is the first */
+    uvec2 lists;           /* TkLists (p_lists.glsl): this pass takes the search list */
 } batch;
+
+#include "p_lists.glsl"
 
 #define pc P_FRAME
 #define src_words TK_P_BUF(TkWordsIn, src).w
 #define ref_words TK_P_BUF(TkWordsIn, ref).w
-#define list_words TkLists(batch.lists).w
 #define motion TK_P_BUF(TkMotionIn, motion_prev).m   /* the previous picture's */
 #define search TK_P_BUF(TkSearchOut, search).m
 
@@ -65,12 +62,9 @@ int median3(int a, int b, int c)
 
 void main()
 {
-    uint entry = gl_WorkGroupID.z * list_words[TK_LIST_ARGS] + gl_WorkGroupID.x;
-    if (entry >= list_words[TK_LIST_COUNT])
-        return; /* the whole workgroup: the last z's row past the list's end */
-    uint at = list_words[TK_LIST_FIRST] + 2u * entry;
-    P_FRAME = batch.table.f[list_words[at]];
-    int idx = int(list_words[at + 1u]);
+    int idx = tk_list_entry(uint(TK_LIST_HEADER(TK_LIST_SEARCH)));
+    if (idx < 0)
+        return; /* the whole workgroup */
     int t = int(gl_LocalInvocationIndex), k = int(gl_WorkGroupID.y);
     int mb_x = idx % pc.mb_width, mb_y = idx / pc.mb_width;
 
