@@ -468,15 +468,15 @@ static int run_gpu(TkVkDevice *dev, const TkFrameLayout *l, uint8_t **frames, in
             for (int k = 0; k < TK_ENCODER_GPU_STAGES; k++)
                 printf(" %s %.3f%s", tk_encoder_gpu_stage_names[k], stage_ms[k] / n_p,
                        k + 1 < TK_ENCODER_GPU_STAGES ? "," : "");
-            /* step 1 the search pass; the decisions' diagonals: the cheapest (what a step
-             * costs with nothing to do) and how the time spreads */
+            /* step 1 the search and static passes; the decisions' diagonals: the cheapest
+             * (what a step costs with nothing to do) and how the time spreads */
             double lo = 1e9, sum = 0;
             for (int k = 2; k < steps; k++) {
                 lo = step_ms[k] < lo ? step_ms[k] : lo;
                 sum += step_ms[k];
             }
-            printf("\n    P search pass %.1f us; decision steps (mean us): cheapest %.1f, mean "
-                   "%.1f; each:", 1e3 * step_ms[1] / n_p, 1e3 * lo / n_p,
+            printf("\n    P search + static passes %.1f us; decision steps (mean us): cheapest "
+                   "%.1f, mean %.1f; each:", 1e3 * step_ms[1] / n_p, 1e3 * lo / n_p,
                    1e3 * sum / n_p / (steps - 2));
             for (int k = 2; k < steps; k++)
                 printf(" %.0f", 1e3 * step_ms[k] / n_p);

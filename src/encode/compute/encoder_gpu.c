@@ -195,7 +195,7 @@ enum {
  * the stages after the analysis */
 _Static_assert(N_STAGES + 2 == TK_ENCODER_GPU_STAGES, "encoder_gpu.h names the stage count");
 const char *const tk_encoder_gpu_stage_names[TK_ENCODER_GPU_STAGES] = {
-    "change map", "analyse (P: static pass, search list)", "P search + decisions",
+    "change map", "analyse (P: work lists)", "P search, static, decisions",
     "cavlc + deblock",
     "pack offsets", "pack write", "copy out",
 };
