@@ -85,6 +85,13 @@ typedef struct SharedWork {
     atomic_int finished;            /* items of the current round done */
 } SharedWork;
 
+/* Batches of this many frames or more fill the GPU: each goes on one queue after the one
+ * before. Smaller ones (live sessions' few frames each) go side by side, spread over the
+ * queues. Measured on an H100 (bench/RESULTS.md, "One queue"): 1021-frame batches 107k
+ * frames/s on one queue against 85k spread; live sessions (batches of up to 64 frames) 913 on
+ * time spread against 609 on one queue. */
+#define FILL_FRAMES 512
+
 /* GPU timestamps a submission may write: the start, the renders' end, the encoders' stages
  * (encoder_gpu.h), the end. */
 #define BATCH_TIMESTAMPS 64
@@ -94,6 +101,7 @@ struct TkEngine {
     const TkLog *log;
     int max_batch;
     int n_cpu_threads;
+    uint32_t next_queue;            /* submit thread: the queue of the next small batch */
 
     pthread_mutex_t lock;
     pthread_cond_t submit_wake;     /* frames queued, a batch slot free, stop */
@@ -429,6 +437,7 @@ static int64_t record_and_submit(TkEngine *e, Batch *b)
     int64_t t0 = tk_clock_ns();
     prepare_all(e, b);
     int64_t prepared = tk_clock_ns() - t0;
+    tk_vk_cmd_set_queue(e->vk, &b->cmd, b->n >= FILL_FRAMES ? 0 : e->next_queue++);
     b->error = tk_vk_cmd_begin(e->vk, &b->cmd);
     if (b->error < 0)
         return prepared;
@@ -805,10 +814,6 @@ int tk_engine_create(TkEngine **out, TalkieContext *ctx)
             goto error;
         if ((err = tk_vk_cmd_create(e->vk, &b->cmd)) < 0)
             goto error;
-        /* Every batch on the first batch's queue: spread over the queues, batches ran side
-         * by side and each took longer, 85k against 107k frames/s in all (bench/RESULTS.md,
-         * "One queue"). */
-        tk_vk_cmd_set_queue(e->vk, &b->cmd, e->batches[0].cmd.queue);
         /* for TalkieContextStats.engine_gpu_us: devices without timestamps leave it 0 */
         if ((err = tk_vk_cmd_enable_timestamps(e->vk, &b->cmd, BATCH_TIMESTAMPS)) < 0 &&
             err != TALKIE_ERROR_UNSUPPORTED)
