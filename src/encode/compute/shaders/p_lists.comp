@@ -83,11 +83,11 @@ ivec3 lists_of(int idx)
 }
 
 /* Codes static macroblock idx as the previous picture did (what store_coded() and
- * store_motion() of analyse_p.comp's static pass would write that differs). */
-void code_as_before(int idx)
+ * store_motion() of analyse_p.comp's static pass would write that differs); `alone`: no
+ * decision follows (static_alone()). */
+void code_as_before(int idx, bool alone)
 {
     int qp = tk_mb_qp(idx);
-    bool alone = static_alone(idx % pc.mb_width, idx / pc.mb_width);
     coded[idx].type = alone ? TK_MB_PSKIP : TK_MB_PL0;
     coded[idx].i16_mode = 0;
     coded[idx].chroma_mode = 0;
@@ -154,6 +154,6 @@ void main()
         write_entry(in_lists.x, picture, idx);
         write_entry(in_lists.y, picture, idx);
         if (in_lists.z != 0)
-            code_as_before(idx);
+            code_as_before(idx, in_lists.y < 0);
     }
 }
