@@ -104,13 +104,6 @@
     (((mvx) >> 2) + (right) + (((mvx) & 3) != 0 ? 3 : 0) <= (limit))
 /* The largest whole-sample mvx TK_REFRESH_MV_OK allows. */
 #define TK_REFRESH_MV_MAX_WHOLE(right, limit) (4 * ((limit) - (right)))
-
-/* The P decisions' wavefront: anti-diagonal d holds the macroblocks x + 2y == d with
- * 0 <= x < mb_width, y from TK_WAVEFRONT_FIRST_Y (ceil((d - mb_width + 1) / 2)) to d / 2
- * (and below mb_height): the host sizes each step's dispatch with it, analyse_p.comp maps a
- * workgroup to its macroblock. */
-#define TK_WAVEFRONT_FIRST_Y(d, mb_width)                                                      \
-    ((d) - (mb_width) + 1 > 0 ? ((d) - (mb_width) + 2) / 2 : 0)
 #define TK_REFRESH_DEBLOCK_MARGIN 3
 
 /* Extra cost (in lambda units, i.e. bits) an intra macroblock in a P slice pays over its

@@ -408,10 +408,8 @@ void analyse_p_mb(int t, int mb_x, int mb_y)
     int qp = tk_mb_qp(idx);
     int map = map_at(idx);
     bool static_mb = TK_SKIP_MAP_IS_STATIC(map);
-    if (batch.pass == PASS_STATIC && !static_mb)
-        return;
-    if (batch.pass == PASS_DECIDE && static_mb && static_alone(mb_x, mb_y))
-        return; /* the static pass decided it */
+    /* the lists hold only static macroblocks for the static pass, and for the decisions
+     * none that the static pass decided (static_alone, p_lists.comp) */
     ivec4 nb[4];
     ivec2 mvp = ivec2(0), mv_skip = ivec2(0);
     if (batch.pass == PASS_DECIDE) {
